@@ -1,0 +1,41 @@
+# rigsync — build, test, benchmark, fuzz and lint.
+GO ?= go
+PKGS := ./...
+FUZZTIME ?= 30s
+BENCHTIME ?= 1x
+
+.PHONY: help build test test-short bench fuzz lint demo clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build the rigsync binary into ./bin
+	$(GO) build -o bin/rigsync ./cmd/rigsync
+
+test: lint ## lint, then run every test (tests needing ../shared/data skip without it)
+	$(GO) test -count=1 $(PKGS)
+
+test-short: ## quick tests only
+	$(GO) test -short -count=1 $(PKGS)
+
+bench: ## run the benchmarks (compare ratios within one run, machines are noisy)
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+fuzz: ## run every Fuzz target for FUZZTIME each (corpora live in testdata/fuzz)
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -parallel=2 $$pkg || exit 1; \
+	  done; \
+	done
+
+lint: ## gofmt + go vet (fails on any finding)
+	@out=$$(gofmt -l $$(find . -name '*.go' -not -path './.git/*')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+demo: ## generate the built-in synthetic drive log and run rigsync on it
+	$(GO) run ./cmd/rigsync demo
+
+clean: ## remove build output
+	rm -rf bin

@@ -1,0 +1,509 @@
+// Package inspect builds rigsync's log health report (`rigsync info`): per
+// channel rates, jitter, gaps, header-stamp versus log-time offsets and
+// stamp anomalies, the TF tree and the camera calibrations a log holds, and
+// a list of problems a person should look at.
+//
+// Log-time statistics come from the MCAP message indexes when the summary
+// is complete (no chunk is decompressed), so a multi-GB log answers fast;
+// header stamps need decoding, which is done for every message of logs up
+// to Options.MaxScanBytes and for sampled time windows of larger ones.
+package inspect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+)
+
+// Options control how much of the log is read.
+type Options struct {
+	// MaxScanBytes: logs up to this size are decoded in full. Larger logs
+	// with a complete summary are analysed from the index plus sampled
+	// windows. 0 means the default (512 MiB); negative means always full.
+	MaxScanBytes int64
+	// FileSize is the log's size in bytes (for the choice above).
+	FileSize int64
+	// Progress, if set, is called with the number of messages read.
+	Progress func(messages int64)
+}
+
+// DefaultMaxScanBytes is the default for Options.MaxScanBytes.
+const DefaultMaxScanBytes = 512 << 20
+
+// Report is the result of Inspect. Its JSON form is rigsync's stable
+// `info --json` schema (documented in the README).
+type Report struct {
+	File      string `json:"file"`
+	Profile   string `json:"profile"`
+	Library   string `json:"library"`
+	SizeBytes int64  `json:"size_bytes"`
+	// SummaryComplete tells whether the MCAP summary could be trusted.
+	SummaryComplete bool `json:"summary_complete"`
+	// Mode is "full" (every message decoded) or "index+sample".
+	Mode          string           `json:"mode"`
+	MessageCount  uint64           `json:"message_count"`
+	StartLogTime  int64            `json:"start_log_time_ns"`
+	EndLogTime    int64            `json:"end_log_time_ns"`
+	DurationSec   float64          `json:"duration_s"`
+	Channels      []*ChannelReport `json:"channels"`
+	TF            []TFEdge         `json:"tf_tree"`
+	Cameras       []CameraCalib    `json:"camera_calibrations"`
+	ReaderWarning []string         `json:"reader_warnings"`
+	Problems      []Problem        `json:"problems"`
+}
+
+// ChannelReport is the health of one channel.
+type ChannelReport struct {
+	Topic           string `json:"topic"`
+	Type            string `json:"type"`
+	SchemaEncoding  string `json:"schema_encoding"`
+	MessageEncoding string `json:"message_encoding"`
+	Modality        string `json:"modality"`
+	FrameID         string `json:"frame_id"`
+	MessageCount    uint64 `json:"message_count"`
+	// Log-time (recorder clock) range in ns.
+	FirstLogTime int64 `json:"first_log_time_ns"`
+	LastLogTime  int64 `json:"last_log_time_ns"`
+	// Header-stamp range in ns on the sensor's clock; absent when the
+	// messages carry no stamp.
+	StampClock string `json:"stamp_clock,omitempty"`
+	FirstStamp *int64 `json:"first_stamp_ns,omitempty"`
+	LastStamp  *int64 `json:"last_stamp_ns,omitempty"`
+	// RateHz is 1 / the median inter-arrival (log time).
+	RateHz float64 `json:"rate_hz"`
+	// PeriodP50Ms and PeriodP99Ms are inter-arrival quantiles (log time).
+	PeriodP50Ms float64 `json:"period_p50_ms"`
+	PeriodP99Ms float64 `json:"period_p99_ms"`
+	// JitterP50Ms and JitterP99Ms: |inter-arrival − median| quantiles.
+	JitterP50Ms float64 `json:"jitter_p50_ms"`
+	JitterP99Ms float64 `json:"jitter_p99_ms"`
+	// Gaps are inter-arrivals longer than 3 nominal periods.
+	Gaps []Gap `json:"gaps"`
+	// StampMinusLog: header stamp − log time, median and p99 of |·| in ms.
+	StampMinusLogMedianMs *float64 `json:"stamp_minus_log_median_ms,omitempty"`
+	StampMinusLogP99Ms    *float64 `json:"stamp_minus_log_p99_ms,omitempty"`
+	// StampRateRatio is d(stamp)/d(log time) over the channel (1 when the
+	// stamp clock ticks like the log clock).
+	StampRateRatio *float64 `json:"stamp_rate_ratio,omitempty"`
+	// Anomalies of the header stamps.
+	StampsBackwards  int64  `json:"stamps_backwards"`
+	StampsDuplicated int64  `json:"stamps_duplicated"`
+	StampUnit        string `json:"stamp_unit_suspect,omitempty"`
+	DecodeErrors     int64  `json:"decode_errors"`
+	DecodeError      string `json:"decode_error,omitempty"`
+	// Sampled is true when stamps were read from sampled windows only.
+	Sampled bool `json:"stamps_sampled"`
+
+	acc *channelAcc
+}
+
+// Gap is a hole in a channel's log times.
+type Gap struct {
+	StartLogTime int64   `json:"start_log_time_ns"`
+	EndLogTime   int64   `json:"end_log_time_ns"`
+	DurationSec  float64 `json:"duration_s"`
+}
+
+// TFEdge is one transform found in the log.
+type TFEdge struct {
+	Parent string `json:"parent"`
+	Child  string `json:"child"`
+	Static bool   `json:"static"`
+	Topic  string `json:"topic"`
+	Count  int64  `json:"count"`
+	// Translation (m) and rotation (quaternion, order w,x,y,z) of the
+	// first T_parent_child seen.
+	Translation  [3]float64 `json:"translation_m"`
+	RotationWXYZ [4]float64 `json:"rotation_wxyz"`
+}
+
+// CameraCalib is one camera calibration found in the log.
+type CameraCalib struct {
+	Topic           string     `json:"topic"`
+	FrameID         string     `json:"frame_id"`
+	Width           int        `json:"width"`
+	Height          int        `json:"height"`
+	DistortionModel string     `json:"distortion_model"`
+	K               [9]float64 `json:"k"`
+	D               []float64  `json:"d"`
+}
+
+// Problem is something a person should look at.
+type Problem struct {
+	// Severity is "error" or "warning".
+	Severity string `json:"severity"`
+	Topic    string `json:"topic,omitempty"`
+	// Kind is a stable identifier (gap, stamp_backwards, stamp_unit, ...).
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+}
+
+type channelAcc struct {
+	count       int64
+	firstLog    int64
+	lastLog     int64
+	prevLog     int64
+	havePrevLog bool
+	periods     reservoir
+	gapCand     []Gap
+	meanPeriod  float64
+
+	haveStamp    bool
+	firstStamp   int64
+	lastStamp    int64
+	firstStampLT int64
+	lastStampLT  int64
+	prevStamp    int64
+	stampMinus   reservoir
+	backwards    int64
+	duplicated   int64
+	decodeErrs   int64
+	firstErr     string
+}
+
+const maxGapCandidates = 4096
+
+func (a *channelAcc) addLogTime(lt int64) {
+	if a.count == 0 {
+		a.firstLog = lt
+	}
+	a.count++
+	a.lastLog = lt
+	if a.havePrevLog {
+		dt := float64(lt - a.prevLog)
+		a.periods.add(dt)
+		n := float64(a.periods.seen)
+		a.meanPeriod += (dt - a.meanPeriod) / n
+		if n > 4 && dt > 1.5*a.meanPeriod && len(a.gapCand) < maxGapCandidates {
+			a.gapCand = append(a.gapCand, Gap{StartLogTime: a.prevLog, EndLogTime: lt})
+		}
+	}
+	a.prevLog, a.havePrevLog = lt, true
+}
+
+func (a *channelAcc) addStamp(stamp, lt int64) {
+	if !a.haveStamp {
+		a.firstStamp, a.firstStampLT = stamp, lt
+		a.haveStamp = true
+	} else {
+		switch {
+		case stamp < a.prevStamp:
+			a.backwards++
+		case stamp == a.prevStamp:
+			a.duplicated++
+		}
+	}
+	a.prevStamp = stamp
+	a.lastStamp, a.lastStampLT = stamp, lt
+	a.stampMinus.add(float64(stamp - lt))
+}
+
+// Inspect reads the log behind r and builds its report.
+func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (*Report, error) {
+	rep := &Report{File: name, SizeBytes: opts.FileSize}
+	if h := r.Header(); h != nil {
+		rep.Profile, rep.Library = h.Profile, h.Library
+	}
+	info, complete := r.Summary()
+	rep.SummaryComplete = complete
+	maxScan := opts.MaxScanBytes
+	if maxScan == 0 {
+		maxScan = DefaultMaxScanBytes
+	}
+	full := !complete || maxScan < 0 || opts.FileSize <= maxScan
+
+	chans := r.Channels()
+	byTopic := map[string]*ChannelReport{}
+	var decs decode.Decoders
+	for _, ch := range chans {
+		cr := &ChannelReport{Topic: ch.Topic, MessageEncoding: ch.MessageEncoding, acc: &channelAcc{}}
+		if ch.Schema != nil {
+			cr.Type, cr.SchemaEncoding = ch.Schema.Name, ch.Schema.Encoding
+		}
+		if _, err := decs.Decoder(ch.Channel, ch.Schema); err != nil {
+			cr.DecodeError = err.Error()
+		}
+		cr.Modality = decs.Modality(ch.Channel, ch.Schema).String()
+		rep.Channels = append(rep.Channels, cr)
+		byTopic[ch.Topic] = cr
+	}
+	tf := map[[2]string]*TFEdge{}
+	cams := map[string]*CameraCalib{}
+
+	handle := func(m *mcapio.Message) {
+		cr := byTopic[m.Channel.Topic]
+		if cr == nil {
+			return
+		}
+		if full {
+			cr.acc.addLogTime(int64(m.LogTime))
+		}
+		if cr.DecodeError != "" {
+			return
+		}
+		msg, err := decs.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		if err != nil {
+			cr.acc.decodeErrs++
+			if cr.acc.firstErr == "" {
+				cr.acc.firstErr = err.Error()
+			}
+			return
+		}
+		if cr.FrameID == "" && msg.FrameID != "" {
+			cr.FrameID = msg.FrameID
+		}
+		if msg.StampClock != formats.ClockLog {
+			cr.StampClock = msg.StampClock
+			cr.acc.addStamp(msg.Stamp, msg.LogTime)
+		}
+		cr.Modality = msg.Modality.String()
+		switch p := msg.Payload.(type) {
+		case *formats.Transforms:
+			for _, t := range p.Transforms {
+				k := [2]string{t.Parent, t.Child}
+				e := tf[k]
+				if e == nil {
+					e = &TFEdge{Parent: t.Parent, Child: t.Child, Static: p.Static, Topic: msg.Topic,
+						Translation:  [3]float64{t.Translation.X, t.Translation.Y, t.Translation.Z},
+						RotationWXYZ: [4]float64{t.Rotation.Real, t.Rotation.Imag, t.Rotation.Jmag, t.Rotation.Kmag}}
+					tf[k] = e
+				}
+				e.Count++
+			}
+		case *formats.CameraInfo:
+			if _, ok := cams[msg.Topic]; !ok {
+				cams[msg.Topic] = &CameraCalib{Topic: msg.Topic, FrameID: msg.FrameID, Width: p.Width, Height: p.Height,
+					DistortionModel: p.DistortionModel, K: p.K, D: slices.Clone(p.D)}
+			}
+		}
+	}
+
+	read := func(o mcapio.Options) error {
+		it, err := r.Messages(o)
+		if err != nil {
+			return err
+		}
+		var n int64
+		for {
+			if n%4096 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				if opts.Progress != nil {
+					opts.Progress(n)
+				}
+			}
+			m, err := it.Next()
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			n++
+			handle(m)
+		}
+	}
+
+	if full {
+		rep.Mode = "full"
+		if err := read(mcapio.Options{}); err != nil {
+			return nil, fmt.Errorf("inspect: %s: %w", name, err)
+		}
+	} else {
+		rep.Mode = "index+sample"
+		for _, ch := range chans {
+			cr := byTopic[ch.Topic]
+			times, err := r.IndexedTimes(ch.ID)
+			if err != nil {
+				return nil, fmt.Errorf("inspect: %s: %s: %w", name, ch.Topic, err)
+			}
+			for _, t := range times {
+				cr.acc.addLogTime(int64(t))
+			}
+		}
+		// Header stamps from three windows: start, middle and end.
+		if info != nil && info.Statistics != nil {
+			s, e := int64(info.Statistics.MessageStartTime), int64(info.Statistics.MessageEndTime)
+			w := max((e-s)/100, int64(2e9))
+			for _, start := range []int64{s, s + (e-s)/2 - w/2, e - w} {
+				if err := read(mcapio.Options{Start: max(start, s), End: max(start, s) + w}); err != nil {
+					return nil, fmt.Errorf("inspect: %s: %w", name, err)
+				}
+			}
+		}
+		for _, cr := range rep.Channels {
+			cr.Sampled = true
+		}
+	}
+	if info != nil && info.Statistics != nil && complete {
+		for _, ch := range chans {
+			if n, ok := info.Statistics.ChannelMessageCounts[ch.ID]; ok {
+				byTopic[ch.Topic].MessageCount = n
+			}
+		}
+	}
+	for _, w := range r.Warnings() {
+		rep.ReaderWarning = append(rep.ReaderWarning, w.String())
+		rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: w.Topic, Kind: "read", Message: w.String()})
+	}
+	for _, cr := range rep.Channels {
+		finish(rep, cr)
+	}
+	for _, e := range tf {
+		rep.TF = append(rep.TF, *e)
+	}
+	sort.Slice(rep.TF, func(i, j int) bool {
+		if rep.TF[i].Parent != rep.TF[j].Parent {
+			return rep.TF[i].Parent < rep.TF[j].Parent
+		}
+		return rep.TF[i].Child < rep.TF[j].Child
+	})
+	for _, c := range cams {
+		rep.Cameras = append(rep.Cameras, *c)
+	}
+	sort.Slice(rep.Cameras, func(i, j int) bool { return rep.Cameras[i].Topic < rep.Cameras[j].Topic })
+	rep.TF = nonNil(rep.TF)
+	rep.Cameras = nonNil(rep.Cameras)
+	rep.Problems = nonNil(rep.Problems)
+	rep.ReaderWarning = nonNil(rep.ReaderWarning)
+	return rep, nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// finish turns a channel's accumulators into report fields and problems.
+func finish(rep *Report, cr *ChannelReport) {
+	a := cr.acc
+	if cr.MessageCount == 0 {
+		cr.MessageCount = uint64(a.count)
+	}
+	rep.MessageCount += cr.MessageCount
+	if a.count > 0 {
+		cr.FirstLogTime, cr.LastLogTime = a.firstLog, a.lastLog
+		if rep.StartLogTime == 0 || a.firstLog < rep.StartLogTime {
+			rep.StartLogTime = a.firstLog
+		}
+		rep.EndLogTime = max(rep.EndLogTime, a.lastLog)
+		rep.DurationSec = float64(rep.EndLogTime-rep.StartLogTime) / 1e9
+	}
+	cr.Gaps = []Gap{}
+	if q := a.periods.quantiles(0.5, 0.99); !math.IsNaN(q[0]) {
+		cr.PeriodP50Ms, cr.PeriodP99Ms = q[0]/1e6, q[1]/1e6
+		if q[0] > 0 {
+			cr.RateHz = 1e9 / q[0]
+		}
+		var jit reservoir
+		for _, v := range a.periods.vals {
+			jit.add(math.Abs(v - q[0]))
+		}
+		j := jit.quantiles(0.5, 0.99)
+		cr.JitterP50Ms, cr.JitterP99Ms = j[0]/1e6, j[1]/1e6
+		for _, g := range a.gapCand {
+			if d := float64(g.EndLogTime - g.StartLogTime); q[0] > 0 && d > 3*q[0] {
+				g.DurationSec = d / 1e9
+				cr.Gaps = append(cr.Gaps, g)
+			}
+		}
+	}
+	for _, g := range cr.Gaps {
+		rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "gap",
+			Message: fmt.Sprintf("no message for %.3f s (%.1f nominal periods) from log time %.3f s", g.DurationSec, g.DurationSec*1e3/cr.PeriodP50Ms, float64(g.StartLogTime)/1e9)})
+	}
+	if a.haveStamp {
+		fs, ls := a.firstStamp, a.lastStamp
+		cr.FirstStamp, cr.LastStamp = &fs, &ls
+		q := a.stampMinus.quantiles(0.5)
+		med := q[0] / 1e6
+		cr.StampMinusLogMedianMs = &med
+		var abs reservoir
+		for _, v := range a.stampMinus.vals {
+			abs.add(math.Abs(v - q[0]))
+		}
+		p99 := abs.quantiles(0.99)[0]/1e6 + math.Abs(med)
+		cr.StampMinusLogP99Ms = &p99
+		if dl := a.lastStampLT - a.firstStampLT; dl > 0 && a.lastStamp != a.firstStamp {
+			ratio := float64(a.lastStamp-a.firstStamp) / float64(dl)
+			cr.StampRateRatio = &ratio
+			if unit, fix := stampUnit(ratio); unit != "" {
+				cr.StampUnit = unit
+				rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "stamp_unit",
+					Message: fmt.Sprintf("header stamps advance %.4g× faster than log time: %s; correction: %s", ratio, unit, fix)})
+			}
+		}
+		if math.Abs(med) > 1000 && cr.StampUnit == "" {
+			rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "stamp_clock",
+				Message: fmt.Sprintf("header stamps are %.3f s from log time (median): the sensor clock is not the recorder clock; estimate an offset before syncing", med/1e3)})
+		}
+		cr.StampsBackwards, cr.StampsDuplicated = a.backwards, a.duplicated
+		if a.backwards > 0 {
+			rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "stamp_backwards",
+				Message: fmt.Sprintf("%d header stamps go backwards", a.backwards)})
+		}
+		if a.duplicated > 0 {
+			rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "stamp_duplicate",
+				Message: fmt.Sprintf("%d header stamps repeat the previous one", a.duplicated)})
+		}
+	}
+	cr.DecodeErrors = a.decodeErrs
+	if cr.DecodeError == "" && a.firstErr != "" {
+		cr.DecodeError = a.firstErr
+	}
+	if cr.DecodeError != "" {
+		rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "decode",
+			Message: fmt.Sprintf("%d messages could not be decoded: %s", max(a.decodeErrs, 0), cr.DecodeError)})
+	}
+	if cr.MessageCount == 0 {
+		rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "empty", Message: "channel has no messages"})
+	}
+}
+
+// stampUnit recognises a stamp clock that ticks a power of 1000 faster or
+// slower than the log clock (e.g. a seconds field that counts
+// milliseconds), returning a description and the correction.
+func stampUnit(ratio float64) (string, string) {
+	if ratio <= 0 {
+		return "", ""
+	}
+	l := math.Log10(ratio)
+	k := math.Round(l / 3)
+	if k == 0 || math.Abs(l-3*k) > 0.05 {
+		return "", ""
+	}
+	units := map[float64]string{1: "milliseconds", 2: "microseconds", 3: "nanoseconds", -1: "kiloseconds"}
+	if k > 0 {
+		if u, ok := units[k]; ok {
+			return fmt.Sprintf("the seconds field counts %s", u),
+				fmt.Sprintf("divide stamps by %g (stamp_ns = sec·1e%d + nanosec/1e%d)", math.Pow(1000, k), 9-3*int(k), 3*int(k))
+		}
+	}
+	return fmt.Sprintf("stamps tick 1000^%d times the log clock", int(k)), fmt.Sprintf("multiply stamps by %g", math.Pow(1000, -k))
+}
+
+// Table-friendly helpers.
+
+// ProblemsBySeverity counts errors and warnings.
+func (r *Report) ProblemsBySeverity() (errs, warns int) {
+	for _, p := range r.Problems {
+		if strings.EqualFold(p.Severity, "error") {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	return
+}
