@@ -1,0 +1,323 @@
+package foxglove
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"sync"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// Schema encodings and message encodings as named by the MCAP registry.
+const (
+	EncodingProtobuf   = "protobuf"
+	EncodingJSON       = "json"
+	EncodingJSONSchema = "jsonschema"
+)
+
+const timestampFile = "google/protobuf/timestamp.proto"
+
+// fieldSpec is one field of a foxglove message as written in the official
+// .proto: name, number, protobuf type, type name for messages and enums.
+type fieldSpec struct {
+	name     string
+	num      int32
+	typ      descriptorpb.FieldDescriptorProto_Type
+	typeName string // fully qualified, e.g. ".foxglove.Pose"
+	repeated bool
+}
+
+// enumSpec is a nested enum of a foxglove message.
+type enumSpec struct {
+	name   string
+	values []string // value i has number i
+}
+
+// msgSpec is one foxglove message, which upstream puts in its own file
+// foxglove/<Name>.proto.
+type msgSpec struct {
+	name   string
+	deps   []string // imported files
+	fields []fieldSpec
+	enums  []enumSpec
+}
+
+const (
+	tDouble  = descriptorpb.FieldDescriptorProto_TYPE_DOUBLE
+	tFixed32 = descriptorpb.FieldDescriptorProto_TYPE_FIXED32
+	tString  = descriptorpb.FieldDescriptorProto_TYPE_STRING
+	tBytes   = descriptorpb.FieldDescriptorProto_TYPE_BYTES
+	tMessage = descriptorpb.FieldDescriptorProto_TYPE_MESSAGE
+	tEnum    = descriptorpb.FieldDescriptorProto_TYPE_ENUM
+)
+
+func fld(name string, num int32, typ descriptorpb.FieldDescriptorProto_Type) fieldSpec {
+	return fieldSpec{name: name, num: num, typ: typ}
+}
+
+func msgFld(name string, num int32, typeName string) fieldSpec {
+	return fieldSpec{name: name, num: num, typ: tMessage, typeName: typeName}
+}
+
+func rep(f fieldSpec) fieldSpec { f.repeated = true; return f }
+
+func file(name string) string { return "foxglove/" + name + ".proto" }
+
+// specs transcribes the field names, numbers and types (in declaration
+// order) of foxglove-sdk schemas/proto/foxglove/*.proto. Only the fields
+// that every released version carries are included: the optional
+// message_id/uuid/lineage (100, 101) and LocationFix 8-13 are left out.
+// Sources (github.com/foxglove/foxglove-sdk, file@commit):
+//
+//	PointCloud.proto, PackedElementField.proto, Pose.proto, Quaternion.proto,
+//	Vector3.proto @51555f3df05500d9ab0a66a541be0ce1c06c02e4
+//	CompressedImage.proto, CompressedVideo.proto, FrameTransforms.proto,
+//	PoseInFrame.proto @40ea5ebec26678aeca786d5480f6316ba94de05a
+//	RawImage.proto @47c1509d5e31e5e79163c7dc4bcb402b84cece91
+//	FrameTransform.proto @21c07e89840d73992e6f3123dc6772d4f91cdb59
+//	CameraCalibration.proto @40e7b3eceb6955fb34f3a967af0cf64d6929b0bc
+//	LocationFix.proto @0943cbad2e9465fed6e31332e50ff43b47c4e88a
+var specs = []msgSpec{
+	{name: "Vector3", fields: []fieldSpec{
+		fld("x", 1, tDouble), fld("y", 2, tDouble), fld("z", 3, tDouble)}},
+	{name: "Quaternion", fields: []fieldSpec{
+		fld("x", 1, tDouble), fld("y", 2, tDouble), fld("z", 3, tDouble), fld("w", 4, tDouble)}},
+	{name: "Pose", deps: []string{file("Quaternion"), file("Vector3")}, fields: []fieldSpec{
+		msgFld("position", 1, ".foxglove.Vector3"),
+		msgFld("orientation", 2, ".foxglove.Quaternion")}},
+	{name: "PackedElementField",
+		enums: []enumSpec{{name: "NumericType", values: []string{
+			"UNKNOWN", "UINT8", "INT8", "UINT16", "INT16", "UINT32", "INT32", "FLOAT32", "FLOAT64"}}},
+		fields: []fieldSpec{
+			fld("name", 1, tString),
+			fld("offset", 2, tFixed32),
+			{name: "type", num: 3, typ: tEnum, typeName: ".foxglove.PackedElementField.NumericType"}}},
+	{name: "PointCloud", deps: []string{file("PackedElementField"), file("Pose"), timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 2, tString),
+		msgFld("pose", 3, ".foxglove.Pose"),
+		fld("point_stride", 4, tFixed32),
+		rep(msgFld("fields", 5, ".foxglove.PackedElementField")),
+		fld("data", 6, tBytes)}},
+	{name: "CompressedImage", deps: []string{timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 4, tString),
+		fld("data", 2, tBytes),
+		fld("format", 3, tString)}},
+	{name: "CompressedVideo", deps: []string{timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 2, tString),
+		fld("data", 3, tBytes),
+		fld("format", 4, tString)}},
+	{name: "RawImage", deps: []string{timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 7, tString),
+		fld("width", 2, tFixed32),
+		fld("height", 3, tFixed32),
+		fld("encoding", 4, tString),
+		fld("step", 5, tFixed32),
+		fld("data", 6, tBytes)}},
+	{name: "FrameTransform", deps: []string{file("Quaternion"), file("Vector3"), timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("parent_frame_id", 2, tString),
+		fld("child_frame_id", 3, tString),
+		msgFld("translation", 4, ".foxglove.Vector3"),
+		msgFld("rotation", 5, ".foxglove.Quaternion")}},
+	{name: "FrameTransforms", deps: []string{file("FrameTransform")}, fields: []fieldSpec{
+		rep(msgFld("transforms", 1, ".foxglove.FrameTransform"))}},
+	{name: "CameraCalibration", deps: []string{timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 9, tString),
+		fld("width", 2, tFixed32),
+		fld("height", 3, tFixed32),
+		fld("distortion_model", 4, tString),
+		rep(fld("D", 5, tDouble)),
+		rep(fld("K", 6, tDouble)),
+		rep(fld("R", 7, tDouble)),
+		rep(fld("P", 8, tDouble))}},
+	{name: "LocationFix", deps: []string{timestampFile},
+		enums: []enumSpec{{name: "PositionCovarianceType", values: []string{
+			"UNKNOWN", "APPROXIMATED", "DIAGONAL_KNOWN", "KNOWN"}}},
+		fields: []fieldSpec{
+			msgFld("timestamp", 6, ".google.protobuf.Timestamp"),
+			fld("frame_id", 7, tString),
+			fld("latitude", 1, tDouble),
+			fld("longitude", 2, tDouble),
+			fld("altitude", 3, tDouble),
+			rep(fld("position_covariance", 4, tDouble)),
+			{name: "position_covariance_type", num: 5, typ: tEnum, typeName: ".foxglove.LocationFix.PositionCovarianceType"}}},
+	{name: "PoseInFrame", deps: []string{file("Pose"), timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 2, tString),
+		msgFld("pose", 3, ".foxglove.Pose")}},
+}
+
+// schemaNames are the top-level messages Schema serves.
+var schemaNames = []string{
+	"foxglove.CameraCalibration", "foxglove.CompressedImage", "foxglove.CompressedVideo",
+	"foxglove.FrameTransform", "foxglove.FrameTransforms", "foxglove.LocationFix",
+	"foxglove.PointCloud", "foxglove.PoseInFrame", "foxglove.RawImage",
+}
+
+// Names lists the schema names that Schema, SchemaJSON and Marshal accept,
+// sorted.
+func Names() []string { return slices.Clone(schemaNames) }
+
+// fileProto builds the FileDescriptorProto of one message spec.
+func (s *msgSpec) fileProto() *descriptorpb.FileDescriptorProto {
+	m := &descriptorpb.DescriptorProto{Name: proto.String(s.name)}
+	for _, e := range s.enums {
+		ep := &descriptorpb.EnumDescriptorProto{Name: proto.String(e.name)}
+		for i, v := range e.values {
+			ep.Value = append(ep.Value, &descriptorpb.EnumValueDescriptorProto{
+				Name: proto.String(v), Number: proto.Int32(int32(i))})
+		}
+		m.EnumType = append(m.EnumType, ep)
+	}
+	for _, f := range s.fields {
+		label := descriptorpb.FieldDescriptorProto_LABEL_OPTIONAL
+		if f.repeated {
+			label = descriptorpb.FieldDescriptorProto_LABEL_REPEATED
+		}
+		fp := &descriptorpb.FieldDescriptorProto{
+			Name:     proto.String(f.name),
+			Number:   proto.Int32(f.num),
+			Label:    label.Enum(),
+			Type:     f.typ.Enum(),
+			JsonName: proto.String(jsonName(f.name)),
+		}
+		if f.typeName != "" {
+			fp.TypeName = proto.String(f.typeName)
+		}
+		m.Field = append(m.Field, fp)
+	}
+	return &descriptorpb.FileDescriptorProto{
+		Name:        proto.String(file(s.name)),
+		Package:     proto.String("foxglove"),
+		Dependency:  s.deps,
+		MessageType: []*descriptorpb.DescriptorProto{m},
+		Syntax:      proto.String("proto3"),
+	}
+}
+
+// jsonName is protoc's default json_name: lowerCamelCase of the field name.
+func jsonName(s string) string {
+	out := make([]byte, 0, len(s))
+	upper := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '_' {
+			upper = true
+			continue
+		}
+		if upper && 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		upper = false
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// catalog holds every file of the set, compiled once.
+type catalog struct {
+	files map[string]*descriptorpb.FileDescriptorProto
+	reg   *protoregistry.Files
+	plans *planCache
+}
+
+var (
+	catOnce sync.Once
+	cat     *catalog
+	catErr  error
+)
+
+func loadCatalog() (*catalog, error) {
+	catOnce.Do(func() {
+		c := &catalog{files: map[string]*descriptorpb.FileDescriptorProto{}}
+		c.files[timestampFile] = protodesc.ToFileDescriptorProto(timestamppb.File_google_protobuf_timestamp_proto)
+		for i := range specs {
+			fp := specs[i].fileProto()
+			c.files[fp.GetName()] = fp
+		}
+		set := &descriptorpb.FileDescriptorSet{}
+		for _, fp := range c.files {
+			set.File = append(set.File, fp)
+		}
+		c.reg, catErr = protodesc.NewFiles(set)
+		if catErr != nil {
+			catErr = fmt.Errorf("foxglove: built-in schemas: %w", catErr)
+			return
+		}
+		c.plans = newPlanCache()
+		cat = c
+	})
+	return cat, catErr
+}
+
+// fileSet returns the FileDescriptorSet of the named message's file and its
+// transitive imports, dependencies first (as protoc --include_imports).
+func (c *catalog) fileSet(name string) (*descriptorpb.FileDescriptorSet, error) {
+	if !slices.Contains(schemaNames, name) {
+		return nil, fmt.Errorf("foxglove: no built-in schema for %q (have %v)", name, schemaNames)
+	}
+	root := file(name[len("foxglove."):])
+	set := &descriptorpb.FileDescriptorSet{}
+	seen := map[string]bool{}
+	var visit func(string)
+	visit = func(f string) {
+		if seen[f] {
+			return
+		}
+		seen[f] = true
+		fp := c.files[f]
+		deps := slices.Clone(fp.Dependency)
+		sort.Strings(deps)
+		for _, d := range deps {
+			visit(d)
+		}
+		set.File = append(set.File, fp)
+	}
+	visit(root)
+	return set, nil
+}
+
+// message returns the compiled descriptor of a built-in message.
+func (c *catalog) message(name string) (protoreflect.MessageDescriptor, error) {
+	d, err := c.reg.FindDescriptorByName(protoreflect.FullName(name))
+	if err != nil {
+		return nil, fmt.Errorf("foxglove: built-in schema %q: %w", name, err)
+	}
+	md, ok := d.(protoreflect.MessageDescriptor)
+	if !ok {
+		return nil, fmt.Errorf("foxglove: built-in schema %q is not a message", name)
+	}
+	return md, nil
+}
+
+// Schema returns the MCAP schema of a foxglove message for protobuf
+// channels: encoding "protobuf" and a binary FileDescriptorSet holding the
+// message's file and every file it imports (google/protobuf/timestamp.proto
+// included), dependencies first. name is a full message name from Names,
+// e.g. "foxglove.PointCloud".
+func Schema(name string) (encoding string, data []byte, err error) {
+	c, err := loadCatalog()
+	if err != nil {
+		return "", nil, err
+	}
+	set, err := c.fileSet(name)
+	if err != nil {
+		return "", nil, err
+	}
+	data, err = proto.MarshalOptions{Deterministic: true}.Marshal(set)
+	if err != nil {
+		return "", nil, fmt.Errorf("foxglove: marshal schema %s: %w", name, err)
+	}
+	return EncodingProtobuf, data, nil
+}
