@@ -86,16 +86,23 @@ type ChannelReport struct {
 	// JitterP50Ms and JitterP99Ms: |inter-arrival − median| quantiles.
 	JitterP50Ms float64 `json:"jitter_p50_ms"`
 	JitterP99Ms float64 `json:"jitter_p99_ms"`
-	// Gaps are inter-arrivals longer than 3 nominal periods.
-	Gaps []Gap `json:"gaps"`
-	// StampMinusLog: header stamp − log time, median and p99 of |·| in ms.
+	// GapCount is the number of inter-arrivals longer than 3 nominal
+	// periods; Gaps lists the first maxGapsListed of them.
+	GapCount      int     `json:"gap_count"`
+	LongestGapSec float64 `json:"longest_gap_s"`
+	Gaps          []Gap   `json:"gaps"`
+	// StampMinusLog: header stamp − log time in ms, its median and the
+	// 99th percentile of its absolute value.
 	StampMinusLogMedianMs *float64 `json:"stamp_minus_log_median_ms,omitempty"`
 	StampMinusLogP99Ms    *float64 `json:"stamp_minus_log_p99_ms,omitempty"`
-	// StampRateRatio is d(stamp)/d(log time) over the channel (1 when the
-	// stamp clock ticks like the log clock).
+	// StampRateRatio is the median of d(stamp)/d(log time) over
+	// consecutive messages (1 when the stamp clock ticks like the log clock).
 	StampRateRatio *float64 `json:"stamp_rate_ratio,omitempty"`
 	// Anomalies of the header stamps.
-	StampsBackwards  int64  `json:"stamps_backwards"`
+	StampsBackwards int64 `json:"stamps_backwards"`
+	// StampWrap, when set, is the modulus (in stamp ns) of a counter that
+	// wraps: every backward jump has this size.
+	StampWrap        *int64 `json:"stamp_wrap_ns,omitempty"`
 	StampsDuplicated int64  `json:"stamps_duplicated"`
 	StampUnit        string `json:"stamp_unit_suspect,omitempty"`
 	DecodeErrors     int64  `json:"decode_errors"`
@@ -163,14 +170,23 @@ type channelAcc struct {
 	firstStampLT int64
 	lastStampLT  int64
 	prevStamp    int64
+	prevStampLT  int64
+	lastStep     int64
 	stampMinus   reservoir
+	absMinus     reservoir
+	ratios       reservoir
+	jumps        []int64
 	backwards    int64
 	duplicated   int64
 	decodeErrs   int64
 	firstErr     string
 }
 
-const maxGapCandidates = 4096
+const (
+	maxGapCandidates = 1 << 16
+	maxGapsListed    = 100
+	maxJumps         = 256
+)
 
 func (a *channelAcc) addLogTime(lt int64) {
 	if a.count == 0 {
@@ -195,16 +211,27 @@ func (a *channelAcc) addStamp(stamp, lt int64) {
 		a.firstStamp, a.firstStampLT = stamp, lt
 		a.haveStamp = true
 	} else {
+		ds, dl := stamp-a.prevStamp, lt-a.prevStampLT
 		switch {
-		case stamp < a.prevStamp:
+		case ds < 0:
 			a.backwards++
-		case stamp == a.prevStamp:
+			if len(a.jumps) < maxJumps {
+				// The size of the jump, had the stamp advanced as before.
+				a.jumps = append(a.jumps, a.prevStamp+a.lastStep-stamp)
+			}
+		case ds == 0:
 			a.duplicated++
+		default:
+			a.lastStep = ds
+			if dl > 0 {
+				a.ratios.add(float64(ds) / float64(dl))
+			}
 		}
 	}
-	a.prevStamp = stamp
+	a.prevStamp, a.prevStampLT = stamp, lt
 	a.lastStamp, a.lastStampLT = stamp, lt
 	a.stampMinus.add(float64(stamp - lt))
+	a.absMinus.add(math.Abs(float64(stamp - lt)))
 }
 
 // Inspect reads the log behind r and builds its report.
@@ -413,16 +440,25 @@ func finish(rep *Report, cr *ChannelReport) {
 		}
 		j := jit.quantiles(0.5, 0.99)
 		cr.JitterP50Ms, cr.JitterP99Ms = j[0]/1e6, j[1]/1e6
+		var longest Gap
 		for _, g := range a.gapCand {
 			if d := float64(g.EndLogTime - g.StartLogTime); q[0] > 0 && d > 3*q[0] {
 				g.DurationSec = d / 1e9
-				cr.Gaps = append(cr.Gaps, g)
+				cr.GapCount++
+				if len(cr.Gaps) < maxGapsListed {
+					cr.Gaps = append(cr.Gaps, g)
+				}
+				if g.DurationSec > longest.DurationSec {
+					longest = g
+				}
 			}
 		}
-	}
-	for _, g := range cr.Gaps {
-		rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "gap",
-			Message: fmt.Sprintf("no message for %.3f s (%.1f nominal periods) from log time %.3f s", g.DurationSec, g.DurationSec*1e3/cr.PeriodP50Ms, float64(g.StartLogTime)/1e9)})
+		cr.LongestGapSec = longest.DurationSec
+		if cr.GapCount > 0 {
+			rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "gap",
+				Message: fmt.Sprintf("%d gap(s) longer than 3 nominal periods (%.3g ms); the longest: no message for %.3f s from log time %.3f s",
+					cr.GapCount, cr.PeriodP50Ms, longest.DurationSec, float64(longest.StartLogTime)/1e9)})
+		}
 	}
 	if a.haveStamp {
 		fs, ls := a.firstStamp, a.lastStamp
@@ -430,16 +466,14 @@ func finish(rep *Report, cr *ChannelReport) {
 		q := a.stampMinus.quantiles(0.5)
 		med := q[0] / 1e6
 		cr.StampMinusLogMedianMs = &med
-		var abs reservoir
-		for _, v := range a.stampMinus.vals {
-			abs.add(math.Abs(v - q[0]))
-		}
-		p99 := abs.quantiles(0.99)[0]/1e6 + math.Abs(med)
+		p99 := a.absMinus.quantiles(0.99)[0] / 1e6
 		cr.StampMinusLogP99Ms = &p99
-		if dl := a.lastStampLT - a.firstStampLT; dl > 0 && a.lastStamp != a.firstStamp {
-			ratio := float64(a.lastStamp-a.firstStamp) / float64(dl)
+		scale := 1.0 // the stamp unit factor, 1000 for ms counted as s
+		if r := a.ratios.quantiles(0.5)[0]; !math.IsNaN(r) {
+			ratio := r
 			cr.StampRateRatio = &ratio
-			if unit, fix := stampUnit(ratio); unit != "" {
+			if unit, fix, f := stampUnit(ratio); unit != "" {
+				scale = f
 				cr.StampUnit = unit
 				rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "stamp_unit",
 					Message: fmt.Sprintf("header stamps advance %.4g× faster than log time: %s; correction: %s", ratio, unit, fix)})
@@ -450,7 +484,12 @@ func finish(rep *Report, cr *ChannelReport) {
 				Message: fmt.Sprintf("header stamps are %.3f s from log time (median): the sensor clock is not the recorder clock; estimate an offset before syncing", med/1e3)})
 		}
 		cr.StampsBackwards, cr.StampsDuplicated = a.backwards, a.duplicated
-		if a.backwards > 0 {
+		if m, ok := wrapModulus(a.jumps); ok && a.backwards == int64(len(a.jumps)) {
+			cr.StampWrap = &m
+			rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "stamp_wrap",
+				Message: fmt.Sprintf("header stamps wrap around %d times, each time by %.6f s of stamp (%s of true time): a counter that overflows; unwrap by adding %d ns per wrap",
+					a.backwards, float64(m)/1e9, describeModulus(float64(m)/scale), m)})
+		} else if a.backwards > 0 {
 			rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "stamp_backwards",
 				Message: fmt.Sprintf("%d header stamps go backwards", a.backwards)})
 		}
@@ -465,7 +504,7 @@ func finish(rep *Report, cr *ChannelReport) {
 	}
 	if cr.DecodeError != "" {
 		rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: cr.Topic, Kind: "decode",
-			Message: fmt.Sprintf("%d messages could not be decoded: %s", max(a.decodeErrs, 0), cr.DecodeError)})
+			Message: fmt.Sprintf("%d message(s) could not be decoded: %s", a.decodeErrs, cr.DecodeError)})
 	}
 	if cr.MessageCount == 0 {
 		rep.Problems = append(rep.Problems, Problem{Severity: "warning", Topic: cr.Topic, Kind: "empty", Message: "channel has no messages"})
@@ -474,24 +513,62 @@ func finish(rep *Report, cr *ChannelReport) {
 
 // stampUnit recognises a stamp clock that ticks a power of 1000 faster or
 // slower than the log clock (e.g. a seconds field that counts
-// milliseconds), returning a description and the correction.
-func stampUnit(ratio float64) (string, string) {
+// milliseconds), returning a description, the correction and the factor.
+func stampUnit(ratio float64) (string, string, float64) {
 	if ratio <= 0 {
-		return "", ""
+		return "", "", 1
 	}
 	l := math.Log10(ratio)
 	k := math.Round(l / 3)
 	if k == 0 || math.Abs(l-3*k) > 0.05 {
-		return "", ""
+		return "", "", 1
 	}
-	units := map[float64]string{1: "milliseconds", 2: "microseconds", 3: "nanoseconds", -1: "kiloseconds"}
-	if k > 0 {
-		if u, ok := units[k]; ok {
-			return fmt.Sprintf("the seconds field counts %s", u),
-				fmt.Sprintf("divide stamps by %g (stamp_ns = sec·1e%d + nanosec/1e%d)", math.Pow(1000, k), 9-3*int(k), 3*int(k))
+	f := math.Pow(1000, k)
+	units := map[float64]string{1: "milliseconds", 2: "microseconds", 3: "nanoseconds"}
+	if u, ok := units[k]; ok {
+		return fmt.Sprintf("the seconds field counts %s", u), fmt.Sprintf("divide stamps by %g", f), f
+	}
+	return fmt.Sprintf("stamps tick 1000^%d times as fast as the log clock", int(k)), fmt.Sprintf("multiply stamps by %g", 1/f), f
+}
+
+// wrapModulus tells whether all backward jumps have the same size (within
+// 0.1%), as a wrapping counter makes them, and returns that size.
+func wrapModulus(jumps []int64) (int64, bool) {
+	if len(jumps) == 0 {
+		return 0, false
+	}
+	s := slices.Clone(jumps)
+	slices.Sort(s)
+	med := s[len(s)/2]
+	if med <= 0 {
+		return 0, false
+	}
+	for _, j := range s {
+		if math.Abs(float64(j-med)) > 1e-3*float64(med) {
+			return 0, false
 		}
 	}
-	return fmt.Sprintf("stamps tick 1000^%d times the log clock", int(k)), fmt.Sprintf("multiply stamps by %g", math.Pow(1000, -k))
+	return med, true
+}
+
+// describeModulus names a wrap period given in true nanoseconds, spotting
+// power-of-two counters (2^32 ns, 2^32 µs, ...).
+func describeModulus(ns float64) string {
+	out := fmt.Sprintf("%.6f s", ns/1e9)
+	for _, u := range []struct {
+		name string
+		ns   float64
+	}{{"ns", 1}, {"µs", 1e3}, {"ms", 1e6}} {
+		ticks := ns / u.ns
+		if ticks < 2 {
+			continue
+		}
+		k := math.Round(math.Log2(ticks))
+		if math.Abs(ticks/math.Pow(2, k)-1) < 2e-3 {
+			return fmt.Sprintf("%s = 2^%d %s, a %d-bit %s counter", out, int(k), u.name, int(k), u.name)
+		}
+	}
+	return out
 }
 
 // Table-friendly helpers.

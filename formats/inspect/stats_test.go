@@ -23,7 +23,7 @@ func TestStampUnit(t *testing.T) {
 		{-1, ""},
 	}
 	for _, c := range cases {
-		got, fix := stampUnit(c.ratio)
+		got, fix, _ := stampUnit(c.ratio)
 		if c.want == "" && got != "" || c.want != "" && !strings.Contains(got, c.want) {
 			t.Errorf("ratio %g: got %q, want %q", c.ratio, got, c.want)
 		}
