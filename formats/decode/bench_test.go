@@ -174,7 +174,7 @@ func BenchmarkDecodeVsRaw(b *testing.B) {
 	dir := b.TempDir()
 	for _, c := range benchCases() {
 		b.Run(c.name, func(b *testing.B) {
-			path := filepath.Join(dir, c.typ[len(c.typ)-8:]+".mcap")
+			path := filepath.Join(dir, c.name+".mcap")
 			writeLog(b, path, c.typ, c.n, c.payload)
 			rawPass(b, path) // warm the page cache
 			var rawDur, decDur time.Duration
