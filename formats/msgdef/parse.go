@@ -477,7 +477,11 @@ func parseType(tok string, d Dialect) (Type, string, error) {
 		t.Kind = Uint8
 		return t, "", nil
 	}
-	if d == ROS1 {
+	// ROS 1's time and duration builtins. ROS 2 has no such builtins, but
+	// schemas of bridged or vendor ROS 2 logs still use them (the real
+	// radar log's velodyne_msgs/VelodynePacket does); ROS 2 message names
+	// are CamelCase, so the lower-case names cannot mean anything else.
+	{
 		switch base {
 		case "time":
 			t.Kind = Time

@@ -183,7 +183,6 @@ func TestParseErrors(t *testing.T) {
 		{"no MSG line", "int32 a\n" + sep + "\nint32 b\n", ROS2, "expected \"MSG:"},
 		{"idl", "int32 a\n" + sep + "\nIDL: pkg/msg/X\n", ROS2, "IDL"},
 		{"service", "int32 a\n---\nint32 b\n", ROS2, "service or action"},
-		{"time in ros2", "time t\n", ROS2, "pkg/time is not defined"},
 		{"array constant", "int32[2] A=1\n", ROS2, "cannot be a constant"},
 	} {
 		_, err := Parse("pkg/msg/Root", []byte(tc.data), tc.d)
@@ -252,5 +251,19 @@ func TestParseOwnHeader(t *testing.T) {
 	_, err = Parse("pkg/Root", []byte("Header h\n"+sep+"\nMSG: pkg/Header\nint32 x\n"), ROS1)
 	if err == nil || !strings.Contains(err.Error(), "std_msgs/Header") {
 		t.Errorf("ROS 1 Header must mean std_msgs/Header: %v", err)
+	}
+}
+
+// Vendor and bridged ROS 2 schemas use ROS 1's time/duration builtins (the
+// real radar log's velodyne_msgs/VelodynePacket has "time stamp"): they
+// parse as the builtins rather than as a missing pkg/time message.
+func TestROS2TimeBuiltin(t *testing.T) {
+	s, err := Parse("velodyne_msgs/msg/VelodynePacket", []byte("time stamp\nduration d\nuint8[1206] data\n"), ROS2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := s.RootMessage()
+	if m.Fields[0].Type.Kind != Time || m.Fields[1].Type.Kind != Duration {
+		t.Errorf("kinds = %v, %v; want Time, Duration", m.Fields[0].Type.Kind, m.Fields[1].Type.Kind)
 	}
 }

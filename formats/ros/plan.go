@@ -105,10 +105,6 @@ func compile(s *msgdef.Schema, cdr bool) (*node, error) {
 				if !cdr {
 					return nil, fmt.Errorf("ros: %s.%s: wstring in a ROS 1 definition", name, f.Name)
 				}
-			case msgdef.Time, msgdef.Duration:
-				if cdr {
-					return nil, fmt.Errorf("ros: %s.%s: ROS 1 %s in a ROS 2 definition", name, f.Name, f.Type.Kind)
-				}
 			}
 			fields = append(fields, fn)
 			n.fieldNames = append(n.fieldNames, f.Name)
