@@ -78,6 +78,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newInfoCommand(g),
 		newCatCommand(g),
 		newDemoCommand(g),
+		newFixturesCommand(g),
 	)
 	return root
 }
