@@ -79,6 +79,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newCatCommand(g),
 		newDemoCommand(g),
 		newFixturesCommand(g),
+		newSyncCommand(g),
 	)
 	return root
 }
