@@ -26,10 +26,12 @@ type ChannelError struct {
 	Err              error
 }
 
+// Error names the channel, its schema and encoding, and the cause.
 func (e *ChannelError) Error() string {
 	return fmt.Sprintf("decode: channel %s (schema %q, encoding %q): %v", e.Topic, e.Schema, e.Encoding, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *ChannelError) Unwrap() error { return e.Err }
 
 // New returns the decoder for one channel. sc is nil for schemaless channels.

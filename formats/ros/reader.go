@@ -21,6 +21,7 @@ type DecodeError struct {
 	Err    error
 }
 
+// Error describes the failure with the field path and byte offset.
 func (e *DecodeError) Error() string {
 	if e.Path == "" {
 		return fmt.Sprintf("ros: %s: at offset %d: %v", e.Encoding, e.Offset, e.Err)
@@ -28,6 +29,7 @@ func (e *DecodeError) Error() string {
 	return fmt.Sprintf("ros: %s: field %s at offset %d: %v", e.Encoding, e.Path, e.Offset, e.Err)
 }
 
+// Unwrap returns the cause.
 func (e *DecodeError) Unwrap() error { return e.Err }
 
 // wireErr is the internal error carried up the decode recursion; the path
