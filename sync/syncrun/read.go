@@ -1,0 +1,129 @@
+package syncrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+)
+
+// Stream is the stamps of one channel in log order.
+type Stream struct {
+	Topic string
+	// Sensor is the header frame id of the first stamped message.
+	Sensor string
+	// Stamps are the raw header stamps and Logs the log times (ns).
+	Stamps, Logs []int64
+	// Rates holds the angular velocity (rad/s, sensor axes) per stamped
+	// message of IMU and odometry streams (nil for others), for
+	// cross-correlation.
+	Rates [][3]float64
+	// Unstamped counts messages without a header stamp, Undecodable those
+	// that failed to decode.
+	Unstamped, Undecodable int
+}
+
+// Event is one message in log order: its stream index and position.
+type event struct {
+	stream int32
+	idx    int32
+}
+
+// Log is the stamps of a log's channels.
+type Log struct {
+	Streams []*Stream
+	order   []event
+}
+
+// ReadLog reads the header stamps of the given topics (all channels when
+// topics is empty) from an open MCAP reader. progress, if not nil, is
+// called with the number of messages read so far.
+func ReadLog(ctx context.Context, r *mcapio.Reader, topics []string, progress func(int64)) (*Log, error) {
+	it, err := r.Messages(mcapio.Options{Topics: topics})
+	if err != nil {
+		return nil, fmt.Errorf("syncrun: %w", err)
+	}
+	var ds decode.Decoders
+	lg := &Log{}
+	byTopic := map[string]int{}
+	var n int64
+	for {
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("syncrun: reading: %w", err)
+		}
+		n++
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if progress != nil {
+				progress(n)
+			}
+		}
+		k, ok := byTopic[m.Channel.Topic]
+		if !ok {
+			k = len(lg.Streams)
+			byTopic[m.Channel.Topic] = k
+			lg.Streams = append(lg.Streams, &Stream{Topic: m.Channel.Topic})
+		}
+		s := lg.Streams[k]
+		env, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		if err != nil {
+			s.Undecodable++
+			continue
+		}
+		if env.StampClock == formats.ClockLog {
+			s.Unstamped++
+			continue
+		}
+		if s.Sensor == "" {
+			s.Sensor = env.FrameID
+		}
+		switch p := env.Payload.(type) {
+		case *formats.IMU:
+			w := p.AngularVelocity
+			s.Rates = append(s.Rates, [3]float64{w.X, w.Y, w.Z})
+		case *formats.Odometry:
+			w := p.AngularVelocity
+			s.Rates = append(s.Rates, [3]float64{w.X, w.Y, w.Z})
+		}
+		lg.order = append(lg.order, event{int32(k), int32(len(s.Stamps))})
+		s.Stamps = append(s.Stamps, env.Stamp)
+		s.Logs = append(s.Logs, env.LogTime)
+	}
+	if progress != nil {
+		progress(n)
+	}
+	return lg, nil
+}
+
+// Stamped returns the topics that have header stamps, sorted.
+func (lg *Log) Stamped() []string {
+	var out []string
+	for _, s := range lg.Streams {
+		if len(s.Stamps) > 0 {
+			out = append(out, s.Topic)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Stream returns the named stream, or nil.
+func (lg *Log) Stream(topic string) *Stream {
+	for _, s := range lg.Streams {
+		if s.Topic == topic {
+			return s
+		}
+	}
+	return nil
+}
