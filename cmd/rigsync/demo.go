@@ -69,7 +69,8 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o demoOptions) error {
 		return err
 	}
 	if !g.JSON {
-		fmt.Fprintf(g.stdout, "\nNext:\n  rigsync cat %s --limit 3\n  less %s   # the ground truth\n", logPath, truthPath)
+		fmt.Fprintf(g.stdout, "\nNext:\n  rigsync cat %s --limit 3\n  rigsync sync %s --plot %s\n  less %s   # the ground truth\n",
+			logPath, logPath, filepath.Join(dir, "sync"), truthPath)
 	}
 	return nil
 }
