@@ -358,12 +358,12 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 				cr.acc.addLogTime(int64(t))
 			}
 		}
-		// Header stamps from three windows: start, middle and end.
+		// Header stamps from three windows: start, middle and end. They
+		// never overlap (a message read twice would look like a stamp going
+		// backwards); a short log is read as one window.
 		if info != nil && info.Statistics != nil {
-			s, e := int64(info.Statistics.MessageStartTime), int64(info.Statistics.MessageEndTime)
-			w := max((e-s)/100, int64(2e9))
-			for _, start := range []int64{s, s + (e-s)/2 - w/2, e - w} {
-				if err := read(mcapio.Options{Start: max(start, s), End: max(start, s) + w}); err != nil {
+			for _, win := range sampleWindows(int64(info.Statistics.MessageStartTime), int64(info.Statistics.MessageEndTime)) {
+				if err := read(mcapio.Options{Start: win[0], End: win[1]}); err != nil {
 					return nil, fmt.Errorf("inspect: %s: %w", name, err)
 				}
 			}
@@ -529,6 +529,19 @@ func stampUnit(ratio float64) (string, string, float64) {
 		return fmt.Sprintf("the seconds field counts %s", u), fmt.Sprintf("divide stamps by %g", f), f
 	}
 	return fmt.Sprintf("stamps tick 1000^%d times as fast as the log clock", int(k)), fmt.Sprintf("multiply stamps by %g", 1/f), f
+}
+
+// sampleWindows returns the log-time windows [start, end) read for header
+// stamps in index mode: 1% of the log (at least 2 s) at its start, middle
+// and end, disjoint and in order; the whole log when it is shorter than
+// three windows.
+func sampleWindows(s, e int64) [][2]int64 {
+	w := max((e-s)/100, int64(2e9))
+	if e-s < 3*w {
+		return [][2]int64{{s, e + 1}}
+	}
+	mid := s + (e-s)/2 - w/2
+	return [][2]int64{{s, s + w}, {mid, mid + w}, {e + 1 - w, e + 1}}
 }
 
 // wrapModulus tells whether all backward jumps have the same size (within

@@ -59,3 +59,17 @@ func TestReservoirQuantiles(t *testing.T) {
 		t.Errorf("median of 0..%d from reservoir = %g, want about %d", n, med, n/2)
 	}
 }
+
+func TestSampleWindows(t *testing.T) {
+	for _, c := range []struct{ s, e int64 }{{0, 1e9}, {0, 5e9}, {0, 6e9}, {0, 7e9}, {100, 1000e9}, {5, 5}} {
+		ws := sampleWindows(c.s, c.e)
+		if ws[0][0] != c.s || ws[len(ws)-1][1] != c.e+1 {
+			t.Errorf("%v: windows %v do not cover the start and the last message", c, ws)
+		}
+		for i := 1; i < len(ws); i++ {
+			if ws[i][0] < ws[i-1][1] {
+				t.Errorf("%v: windows %v overlap", c, ws)
+			}
+		}
+	}
+}
