@@ -4,7 +4,7 @@ PKGS := ./...
 FUZZTIME ?= 30s
 BENCHTIME ?= 1x
 
-.PHONY: help build test test-short bench fuzz lint demo clean
+.PHONY: help build test test-race test-short bench fuzz lint demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,6 +14,9 @@ build: ## build the rigsync binary into ./bin
 
 test: lint ## lint, then run every test (tests needing ../shared/data skip without it)
 	$(GO) test -count=1 $(PKGS)
+
+test-race: ## every test under the race detector (slow: ~4 min on 2 cores)
+	$(GO) test -race -count=1 $(PKGS)
 
 test-short: ## quick tests only
 	$(GO) test -short -count=1 $(PKGS)
