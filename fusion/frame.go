@@ -1,0 +1,108 @@
+package fusion
+
+import (
+	"context"
+
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+)
+
+// Frame is one fused, annotation-ready multimodal frame: every sensor on
+// one time base (the reference clock) and, for point data, in one spatial
+// frame (Frame.FrameID, base_link unless asked otherwise).
+type Frame struct {
+	// Index is the frame's position in the run, from 0.
+	Index int
+	// Stamp is the frame's reference time in ns on the clock named Clock
+	// (the reference sensor's corrected header stamp).
+	Stamp int64
+	Clock string
+	// FrameID is the shared spatial frame of the point data.
+	FrameID string
+	// Ego is T_world_base at Stamp, from EgoSource ("odometry", "gnss",
+	// "tf" or "none"; with "none" Ego is the identity).
+	Ego       se3.Transform
+	EgoSource string
+	// Lidar is the merged LiDAR cloud in FrameID at Stamp (nil: no LiDAR).
+	Lidar *Cloud
+	// Radar holds the radar detections in FrameID (nil: no radar).
+	Radar *RadarCloud
+	// Cameras are the frame's camera images, each at its own exposure time.
+	Cameras []Camera
+	// IMU is the IMU window (messages stamped since the previous frame).
+	IMU []formats.Message
+	// Sensors says, for every sensor of the rig, what made it into the frame.
+	Sensors []SensorStatus
+}
+
+// Cloud is a merged point cloud in the frame's shared frame, deskewed to the
+// frame's Stamp.
+type Cloud struct {
+	// Points: X, Y, Z in m in Frame.FrameID; Intensity, Ring and
+	// TimeOffset (ns relative to Frame.Stamp) as the sources provide them.
+	Points formats.Points
+	// Source is each point's LiDAR index into Sources.
+	Source  []uint8
+	Sources []string
+	// Deskew says how ego motion within the sweep was removed: "imu",
+	// "odometry", "tf", "constant-velocity" or "none".
+	Deskew string
+}
+
+// RadarCloud is the radar detections of a frame in the shared frame.
+type RadarCloud struct {
+	X, Y, Z []float32
+	// RadialVelocity is the Doppler speed with the ego motion removed (m/s,
+	// positive away from the sensor); RawRadialVelocity as measured.
+	RadialVelocity, RawRadialVelocity []float32
+	RCS                               []float32
+	// Source is each detection's radar index into Sources.
+	Source  []uint8
+	Sources []string
+}
+
+// Camera is one camera's contribution to a frame.
+type Camera struct {
+	// Name is the sensor (frame id) name, Topic its image topic.
+	Name, Topic string
+	// Stamp is the (corrected) mid-exposure time in ns.
+	Stamp int64
+	// Image is *formats.CompressedImage or *formats.Image.
+	Image formats.Payload
+	// Info is the camera calibration (intrinsics, distortion).
+	Info formats.CameraInfo
+	// BaseCamera is T_<FrameID>_<camera optical frame> at Stamp.
+	BaseCamera se3.Transform
+	// Projected are the LiDAR points visible in this camera, with ego
+	// motion compensated between the LiDAR time and the camera's Stamp.
+	Projected []Projection
+}
+
+// Projection is one LiDAR point seen in a camera image.
+type Projection struct {
+	U, V  float32 // pixel coordinates
+	Depth float32 // m along the optical axis
+	Index int32   // index into Frame.Lidar.Points
+}
+
+// SensorStatus is what happened to one sensor in a frame.
+type SensorStatus struct {
+	Name, Topic string
+	Modality    formats.Modality
+	// Stamp is the sensor message's corrected stamp (0 when Missing);
+	// Offset is Stamp − Frame.Stamp in ns.
+	Stamp, Offset int64
+	// Flags: missing (no message within tolerance), stale (older than
+	// expected), clock_corrected, degraded (near-empty sweep, black or
+	// saturated image, radar with no detections).
+	Missing, Stale, ClockCorrected, Degraded bool
+	// Note explains a flag in words.
+	Note string
+}
+
+// Sink receives fused frames in order. Close flushes indexes and manifests
+// (it does not close an underlying writer it did not open).
+type Sink interface {
+	Write(ctx context.Context, f *Frame) error
+	Close() error
+}
