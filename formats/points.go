@@ -115,6 +115,9 @@ func (p *PointCloud) column(f PointField) ([]float32, error) {
 	}
 	n := p.Len()
 	out := make([]float32, n)
+	if n == 0 {
+		return out, nil
+	}
 	if f.Type == PointFloat32 && !p.BigEndian && (p.Height <= 1 || p.RowStep == p.Width*p.PointStep) {
 		d, step := p.Data[f.Offset:], p.PointStep
 		for i := range out {

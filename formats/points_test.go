@@ -109,3 +109,13 @@ func TestModalityOfType(t *testing.T) {
 		}
 	}
 }
+
+// An empty cloud (zero points, no data) converts to empty columns.
+func TestPointsEmpty(t *testing.T) {
+	pc := pack(nil, false)
+	pc.Width, pc.RowStep, pc.Data = 0, 0, nil
+	got, err := pc.Points()
+	if err != nil || got.Len() != 0 || got.Intensity == nil {
+		t.Fatalf("empty cloud: %+v, %v", got, err)
+	}
+}
