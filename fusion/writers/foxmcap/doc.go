@@ -1,0 +1,26 @@
+// Package foxmcap writes fused frames as an MCAP file with Foxglove
+// protobuf schemas, so Foxglove or Lichtblick shows the fused result with no
+// configuration:
+//
+//	/tf                      foxglove.FrameTransforms: world→<frame> (the ego
+//	                         pose), <frame>→<sensor> for the configured
+//	                         extrinsics and <frame>→<camera> (BaseCamera, at
+//	                         the camera's stamp)
+//	/lidar                   foxglove.PointCloud of the fused cloud in the
+//	                         frame's shared frame: x y z intensity (float32),
+//	                         ring (uint16), source (uint8)
+//	/radar                   foxglove.PointCloud: x y z radial_velocity
+//	                         raw_radial_velocity rcs (float32), source (uint8)
+//	/<camera>/image          foxglove.CompressedImage (or RawImage)
+//	/<camera>/camera_info    foxglove.CameraCalibration, the image's sibling
+//	/<camera>/lidar          foxglove.ImageAnnotations (JSON): the projected
+//	                         LiDAR points, coloured by depth
+//
+// Images and calibrations share the camera's frame_id (its optical frame,
+// x right, y down, z forward), which /tf places in the shared frame, so the
+// Image panel pairs them both by sibling topic and by frame id. Log times are
+// the message stamps (ns on the frame's reference clock).
+//
+// formats/foxglove has no protobuf ImageAnnotations, so the annotations are
+// the one JSON channel (schema encoding jsonschema, message encoding json).
+package foxmcap

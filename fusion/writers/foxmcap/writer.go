@@ -1,0 +1,353 @@
+package foxmcap
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/foxglove"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+// Topic names of the shared channels.
+const (
+	TopicTF    = "/tf"
+	TopicLidar = "/lidar"
+	TopicRadar = "/radar"
+)
+
+// Options configure a Writer. The zero value is usable.
+type Options struct {
+	// WorldFrame is the parent of the ego pose transform (default "world").
+	WorldFrame string
+	// Extrinsics are T_<FrameID>_<sensor> for sensors other than cameras
+	// (LiDARs, radars, IMU), written on /tf with every frame so the 3D
+	// panel can place them.
+	Extrinsics map[string]se3.Transform
+	// Compression is the chunk compression: "zstd" (default), "lz4" or
+	// "none".
+	Compression string
+	// ChunkSize is the MCAP chunk size in bytes (default 4 MiB).
+	ChunkSize int64
+}
+
+// Writer is a fusion.Sink writing a Foxglove MCAP. It is not safe for
+// concurrent use. Close finishes the MCAP (summary and footer) and flushes
+// but does not close the underlying io.Writer.
+type Writer struct {
+	opts     Options
+	bw       *bufio.Writer
+	mw       *mcap.Writer
+	schemas  map[string]uint16
+	channels map[string]uint16
+	seq      map[uint16]uint32
+	buf      []byte
+	closed   bool
+}
+
+var _ fusion.Sink = (*Writer)(nil)
+
+// New starts an MCAP on w.
+func New(w io.Writer, opts Options) (*Writer, error) {
+	if opts.WorldFrame == "" {
+		opts.WorldFrame = "world"
+	}
+	if opts.ChunkSize == 0 {
+		opts.ChunkSize = 4 << 20
+	}
+	wo := &mcap.WriterOptions{Chunked: true, ChunkSize: opts.ChunkSize, IncludeCRC: true}
+	switch opts.Compression {
+	case "", "zstd":
+		wo.Compression, wo.CompressionLevel = mcap.CompressionZSTD, mcap.CompressionLevelFastest
+	case "lz4":
+		wo.Compression, wo.CompressionLevel = mcap.CompressionLZ4, mcap.CompressionLevelFastest
+	case "none":
+	default:
+		return nil, fmt.Errorf("foxmcap: unknown compression %q (want zstd, lz4 or none)", opts.Compression)
+	}
+	bw := bufio.NewWriterSize(w, 1<<20)
+	mw, err := mcap.NewWriter(bw, wo)
+	if err != nil {
+		return nil, fmt.Errorf("foxmcap: %w", err)
+	}
+	if err := mw.WriteHeader(&mcap.Header{Library: "rigsync foxmcap"}); err != nil {
+		return nil, fmt.Errorf("foxmcap: header: %w", err)
+	}
+	return &Writer{opts: opts, bw: bw, mw: mw, schemas: map[string]uint16{}, channels: map[string]uint16{},
+		seq: map[uint16]uint32{}}, nil
+}
+
+// channel returns the id of topic's channel, writing schema and channel on
+// first use.
+func (w *Writer) channel(topic, schema string) (uint16, error) {
+	key := topic + "\x00" + schema
+	if id, ok := w.channels[key]; ok {
+		return id, nil
+	}
+	sid, ok := w.schemas[schema]
+	if !ok {
+		enc, data, err := foxglove.Schema(schema)
+		if err != nil {
+			return 0, fmt.Errorf("foxmcap: schema %s: %w", schema, err)
+		}
+		sid = uint16(len(w.schemas) + 1)
+		if err := w.mw.WriteSchema(&mcap.Schema{ID: sid, Name: schema, Encoding: enc, Data: data}); err != nil {
+			return 0, fmt.Errorf("foxmcap: schema %s: %w", schema, err)
+		}
+		w.schemas[schema] = sid
+	}
+	if len(w.channels) >= math.MaxUint16 {
+		return 0, fmt.Errorf("foxmcap: too many channels (topic %s)", topic)
+	}
+	id := uint16(len(w.channels) + 1)
+	if err := w.mw.WriteChannel(&mcap.Channel{ID: id, SchemaID: sid, Topic: topic, MessageEncoding: "protobuf",
+		Metadata: map[string]string{}}); err != nil {
+		return 0, fmt.Errorf("foxmcap: channel %s: %w", topic, err)
+	}
+	w.channels[key] = id
+	return id, nil
+}
+
+func (w *Writer) put(topic, schema string, stamp int64, frameID string, p formats.Payload) error {
+	id, err := w.channel(topic, schema)
+	if err != nil {
+		return err
+	}
+	w.buf, err = foxglove.AppendMarshal(w.buf[:0], schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
+	if err != nil {
+		return fmt.Errorf("foxmcap: %s: %w", topic, err)
+	}
+	t := uint64(0)
+	if stamp > 0 {
+		t = uint64(stamp)
+	}
+	w.seq[id]++
+	if err := w.mw.WriteMessage(&mcap.Message{ChannelID: id, Sequence: w.seq[id], LogTime: t, PublishTime: t, Data: w.buf}); err != nil {
+		return fmt.Errorf("foxmcap: %s: %w", topic, err)
+	}
+	return nil
+}
+
+// Write adds one frame's transforms, clouds, images and calibrations.
+func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	if w.closed {
+		return errors.New("foxmcap: write after close")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f == nil {
+		return errors.New("foxmcap: nil frame")
+	}
+	base := f.FrameID
+	if base == "" {
+		base = "base_link"
+	}
+	ego := f.Ego
+	if ego == (se3.Transform{}) {
+		ego = se3.Identity()
+	}
+	tfs := &formats.Transforms{Transforms: []formats.Transform{tf(f.Stamp, w.opts.WorldFrame, base, ego)}}
+	names := make([]string, 0, len(w.opts.Extrinsics))
+	for n := range w.opts.Extrinsics {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		tfs.Transforms = append(tfs.Transforms, tf(f.Stamp, base, n, w.opts.Extrinsics[n]))
+	}
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		tfs.Transforms = append(tfs.Transforms, tf(c.Stamp, base, c.Name, c.BaseCamera))
+	}
+	if err := w.put(TopicTF, "foxglove.FrameTransforms", f.Stamp, "", tfs); err != nil {
+		return err
+	}
+	if f.Lidar != nil {
+		pc, err := lidarCloud(f.Lidar)
+		if err != nil {
+			return fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
+		}
+		if err := w.put(TopicLidar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
+			return err
+		}
+	}
+	if f.Radar != nil {
+		pc, err := radarCloud(f.Radar)
+		if err != nil {
+			return fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
+		}
+		if err := w.put(TopicRadar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
+			return err
+		}
+	}
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		ns := "/" + sanitize(c.Name)
+		switch img := c.Image.(type) {
+		case *formats.CompressedImage:
+			format := img.Format
+			switch {
+			case containsFold(format, "jpeg"), containsFold(format, "jpg"):
+				format = "jpeg"
+			case containsFold(format, "png"):
+				format = "png"
+			}
+			if err := w.put(ns+"/image", "foxglove.CompressedImage", c.Stamp, c.Name,
+				&formats.CompressedImage{Format: format, Data: img.Data}); err != nil {
+				return err
+			}
+		case *formats.Image:
+			if err := w.put(ns+"/image", "foxglove.RawImage", c.Stamp, c.Name, img); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("foxmcap: frame %d camera %s: unsupported image payload %T", f.Index, c.Name, c.Image)
+		}
+		info := c.Info
+		info.DistortionModel = foxgloveModel(info.DistortionModel)
+		info.BinningX, info.BinningY = 0, 0
+		if err := w.put(ns+"/camera_info", "foxglove.CameraCalibration", c.Stamp, c.Name, &info); err != nil {
+			return err
+		}
+		if f.Lidar != nil {
+			if err := w.writeProjections(ns+"/lidar", c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Close writes the MCAP summary and footer and flushes.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	if err := w.mw.Close(); err != nil {
+		return fmt.Errorf("foxmcap: %w", err)
+	}
+	if err := w.bw.Flush(); err != nil {
+		return fmt.Errorf("foxmcap: %w", err)
+	}
+	return nil
+}
+
+func tf(stamp int64, parent, child string, T se3.Transform) formats.Transform {
+	if T == (se3.Transform{}) {
+		T = se3.Identity()
+	}
+	return formats.Transform{Stamp: stamp, Parent: parent, Child: child, Translation: T.Trans, Rotation: T.Rot}
+}
+
+// foxgloveModel maps rigsync/ROS distortion model names to the ones
+// foxglove.CameraCalibration knows.
+func foxgloveModel(m string) string {
+	switch m {
+	case "equidistant", "fisheye", "equi":
+		return "kannala_brandt"
+	case "", "none", "pinhole", "radtan":
+		return "plumb_bob"
+	}
+	return m
+}
+
+func lidarCloud(c *fusion.Cloud) (*formats.PointCloud, error) {
+	p := &c.Points
+	n := len(p.X)
+	if len(p.Y) != n || len(p.Z) != n || p.Intensity != nil && len(p.Intensity) != n ||
+		p.Ring != nil && len(p.Ring) != n || c.Source != nil && len(c.Source) != n {
+		return nil, fmt.Errorf("LiDAR columns differ in length (x %d, y %d, z %d, intensity %d, ring %d, source %d)",
+			n, len(p.Y), len(p.Z), len(p.Intensity), len(p.Ring), len(c.Source))
+	}
+	const step = 19
+	data := make([]byte, n*step)
+	for i := 0; i < n; i++ {
+		d := data[i*step:]
+		le := binary.LittleEndian
+		le.PutUint32(d[0:], math.Float32bits(p.X[i]))
+		le.PutUint32(d[4:], math.Float32bits(p.Y[i]))
+		le.PutUint32(d[8:], math.Float32bits(p.Z[i]))
+		if p.Intensity != nil {
+			le.PutUint32(d[12:], math.Float32bits(p.Intensity[i]))
+		}
+		if p.Ring != nil {
+			le.PutUint16(d[16:], p.Ring[i])
+		}
+		if c.Source != nil {
+			d[18] = c.Source[i]
+		}
+	}
+	return &formats.PointCloud{Width: n, Height: 1, PointStep: step, RowStep: n * step, Data: data,
+		Fields: []formats.PointField{
+			{Name: "x", Offset: 0, Type: formats.PointFloat32, Count: 1},
+			{Name: "y", Offset: 4, Type: formats.PointFloat32, Count: 1},
+			{Name: "z", Offset: 8, Type: formats.PointFloat32, Count: 1},
+			{Name: "intensity", Offset: 12, Type: formats.PointFloat32, Count: 1},
+			{Name: "ring", Offset: 16, Type: formats.PointUint16, Count: 1},
+			{Name: "source", Offset: 18, Type: formats.PointUint8, Count: 1},
+		}}, nil
+}
+
+func radarCloud(r *fusion.RadarCloud) (*formats.PointCloud, error) {
+	n := len(r.X)
+	cols := [][]float32{r.X, r.Y, r.Z, r.RadialVelocity, r.RawRadialVelocity, r.RCS}
+	for _, c := range cols[1:] {
+		if c != nil && len(c) != n {
+			return nil, fmt.Errorf("radar columns differ in length (x %d, other %d)", n, len(c))
+		}
+	}
+	if n > 0 && (r.Y == nil || r.Z == nil) {
+		return nil, errors.New("radar has x but no y or z")
+	}
+	if r.Source != nil && len(r.Source) != n {
+		return nil, fmt.Errorf("radar source column has %d entries for %d detections", len(r.Source), n)
+	}
+	const step = 25
+	data := make([]byte, n*step)
+	for i := 0; i < n; i++ {
+		d := data[i*step:]
+		for k, c := range cols {
+			if c != nil {
+				binary.LittleEndian.PutUint32(d[4*k:], math.Float32bits(c[i]))
+			}
+		}
+		if r.Source != nil {
+			d[24] = r.Source[i]
+		}
+	}
+	names := []string{"x", "y", "z", "radial_velocity", "raw_radial_velocity", "rcs"}
+	fields := make([]formats.PointField, 0, 7)
+	for k, nm := range names {
+		fields = append(fields, formats.PointField{Name: nm, Offset: 4 * k, Type: formats.PointFloat32, Count: 1})
+	}
+	fields = append(fields, formats.PointField{Name: "source", Offset: 24, Type: formats.PointUint8, Count: 1})
+	return &formats.PointCloud{Width: n, Height: 1, PointStep: step, RowStep: n * step, Data: data, Fields: fields}, nil
+}
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
+
+// sanitize makes a sensor name safe as a topic segment.
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}

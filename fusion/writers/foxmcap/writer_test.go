@@ -1,0 +1,285 @@
+package foxmcap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+const t0 = int64(1_700_000_000_000_000_000)
+
+func mustT(t testing.TB, w, x, y, z float64, tr r3.Vec) se3.Transform {
+	t.Helper()
+	T, err := se3.FromQuatWXYZ(w, x, y, z, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return T
+}
+
+var jpegBytes = []byte{0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9} // opaque to the writer
+
+func testFrame(t testing.TB, i int) *fusion.Frame {
+	stamp := t0 + int64(i)*100_000_000
+	f := &fusion.Frame{Index: i, Stamp: stamp, FrameID: "base_link",
+		Ego: mustT(t, 0.8, 0.1, 0.2, 0.3, r3.Vec{X: float64(i), Y: -2, Z: 0.5})}
+	var p formats.Points
+	var src []uint8
+	for k := 0; k < 20; k++ {
+		p.X = append(p.X, float32(k))
+		p.Y = append(p.Y, float32(-k)*0.5)
+		p.Z = append(p.Z, 0.25)
+		p.Intensity = append(p.Intensity, float32(100+k))
+		p.Ring = append(p.Ring, uint16(k%16))
+		src = append(src, uint8(k%2))
+	}
+	f.Lidar = &fusion.Cloud{Points: p, Source: src, Sources: []string{"lidar_a", "lidar_b"}}
+	f.Radar = &fusion.RadarCloud{X: []float32{30, 31}, Y: []float32{1, -1}, Z: []float32{0.5, 0.6},
+		RadialVelocity: []float32{0.1, -5}, RawRadialVelocity: []float32{-9.9, -15}, RCS: []float32{3, 7},
+		Source: []uint8{0, 0}, Sources: []string{"radar_front"}}
+	f.Cameras = []fusion.Camera{{
+		Name: "cam_front", Stamp: stamp + 5_000_000,
+		Image: &formats.CompressedImage{Format: "rgb8; jpeg compressed bgr8", Data: jpegBytes},
+		Info: formats.CameraInfo{Width: 640, Height: 480, DistortionModel: "equidistant", D: []float64{0.1, 0.01, 0, 0},
+			K: [9]float64{500, 0, 320, 0, 500, 240, 0, 0, 1}, R: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1},
+			P: [12]float64{500, 0, 320, 0, 0, 500, 240, 0, 0, 0, 1, 0}},
+		BaseCamera: mustT(t, 1, 0, 0, 0.1, r3.Vec{X: 1.5, Z: 1.4}).Mul(se3.LinkToOptical),
+		Projected: []fusion.Projection{{U: 10, V: 20, Depth: 5, Index: 3}, {U: float32(math.NaN()), V: 1, Depth: 1, Index: 4},
+			{U: 600.25, V: 470, Depth: 80, Index: 7}},
+	}}
+	return f
+}
+
+func TestReadBack(t *testing.T) {
+	var buf bytes.Buffer
+	baseLidar := mustT(t, 0.9, 0, 0, 0.2, r3.Vec{X: 1, Z: 1.9})
+	w, err := New(&buf, Options{Extrinsics: map[string]se3.Transform{"lidar_a": baseLidar}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
+	for _, f := range frames {
+		if err := w.Write(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mcapio.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ws := r.Warnings(); len(ws) > 0 {
+		t.Errorf("warnings: %v", ws)
+	}
+	if _, trusted := r.Summary(); !trusted {
+		t.Error("summary not trusted")
+	}
+	wantSchema := map[string]string{
+		"/tf": "foxglove.FrameTransforms", "/lidar": "foxglove.PointCloud", "/radar": "foxglove.PointCloud",
+		"/cam_front/image": "foxglove.CompressedImage", "/cam_front/camera_info": "foxglove.CameraCalibration",
+		"/cam_front/lidar": "foxglove.ImageAnnotations",
+	}
+	for _, ch := range r.Channels() {
+		if ch.Topic == "/cam_front/lidar" {
+			delete(wantSchema, ch.Topic)
+			continue // JSON, checked below
+		}
+		if ch.Schema == nil || wantSchema[ch.Topic] != ch.Schema.Name || ch.Schema.Encoding != "protobuf" || ch.MessageEncoding != "protobuf" {
+			t.Errorf("channel %s: schema %+v encoding %s", ch.Topic, ch.Schema, ch.MessageEncoding)
+		}
+		delete(wantSchema, ch.Topic)
+	}
+	if len(wantSchema) > 0 {
+		t.Errorf("missing channels %v", wantSchema)
+	}
+	it, err := r.Messages(mcapio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds decode.Decoders
+	count := map[string]int{}
+	for {
+		m, err := it.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		if err != nil {
+			t.Fatalf("%s: %v", m.Channel.Topic, err)
+		}
+		i := count[msg.Topic]
+		count[msg.Topic]++
+		f := frames[i]
+		cam := &f.Cameras[0]
+		wantStamp := f.Stamp
+		if strings.HasPrefix(msg.Topic, "/cam_front") {
+			wantStamp = cam.Stamp
+		}
+		if msg.Stamp != wantStamp || msg.LogTime != wantStamp {
+			t.Errorf("%s #%d: stamp %d log time %d, want %d", msg.Topic, i, msg.Stamp, msg.LogTime, wantStamp)
+		}
+		switch msg.Topic {
+		case "/lidar":
+			pc := msg.Payload.(*formats.PointCloud)
+			if msg.FrameID != "base_link" {
+				t.Errorf("lidar frame %q", msg.FrameID)
+			}
+			pts, err := pc.Points()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := f.Lidar.Points
+			for k := range want.X {
+				if pts.X[k] != want.X[k] || pts.Y[k] != want.Y[k] || pts.Z[k] != want.Z[k] ||
+					pts.Intensity[k] != want.Intensity[k] || pts.Ring[k] != want.Ring[k] {
+					t.Fatalf("lidar point %d: %v %v %v %v %v", k, pts.X[k], pts.Y[k], pts.Z[k], pts.Intensity[k], pts.Ring[k])
+				}
+			}
+			sf, ok := pc.Field("source")
+			if !ok || pc.Data[19*7+sf.Offset] != 1 {
+				t.Errorf("lidar source field %+v", sf)
+			}
+		case "/radar":
+			pc := msg.Payload.(*formats.PointCloud)
+			f32 := func(k int, name string) float32 {
+				fd, ok := pc.Field(name)
+				if !ok {
+					t.Fatalf("radar field %s missing", name)
+				}
+				o := k*pc.PointStep + fd.Offset
+				return math.Float32frombits(uint32(pc.Data[o]) | uint32(pc.Data[o+1])<<8 | uint32(pc.Data[o+2])<<16 | uint32(pc.Data[o+3])<<24)
+			}
+			if f32(1, "x") != 31 || f32(1, "radial_velocity") != -5 || f32(1, "raw_radial_velocity") != -15 || f32(1, "rcs") != 7 {
+				t.Errorf("radar detection 1: x %v v %v raw %v rcs %v", f32(1, "x"), f32(1, "radial_velocity"), f32(1, "raw_radial_velocity"), f32(1, "rcs"))
+			}
+		case "/cam_front/image":
+			img := msg.Payload.(*formats.CompressedImage)
+			if img.Format != "jpeg" || !bytes.Equal(img.Data, jpegBytes) || msg.FrameID != "cam_front" {
+				t.Errorf("image format %q frame %q data %x", img.Format, msg.FrameID, img.Data)
+			}
+		case "/cam_front/camera_info":
+			ci := msg.Payload.(*formats.CameraInfo)
+			if ci.K != cam.Info.K || ci.P != cam.Info.P || ci.Width != 640 || ci.Height != 480 || msg.FrameID != "cam_front" {
+				t.Errorf("calibration %+v frame %q", ci, msg.FrameID)
+			}
+			if ci.DistortionModel != "kannala_brandt" || len(ci.D) != 4 || ci.D[0] != 0.1 {
+				t.Errorf("distortion %q %v, want kannala_brandt [0.1 0.01 0 0]", ci.DistortionModel, ci.D)
+			}
+		case "/tf":
+			tfs := msg.Payload.(*formats.Transforms)
+			want := map[string]struct {
+				parent string
+				stamp  int64
+				T      se3.Transform
+			}{
+				"base_link": {"world", f.Stamp, f.Ego},
+				"lidar_a":   {"base_link", f.Stamp, baseLidar},
+				"cam_front": {"base_link", cam.Stamp, cam.BaseCamera},
+			}
+			if len(tfs.Transforms) != len(want) {
+				t.Fatalf("%d transforms, want %d", len(tfs.Transforms), len(want))
+			}
+			for _, tr := range tfs.Transforms {
+				wt, ok := want[tr.Child]
+				if !ok || tr.Parent != wt.parent || tr.Stamp != wt.stamp {
+					t.Errorf("transform %s→%s at %d", tr.Parent, tr.Child, tr.Stamp)
+					continue
+				}
+				// Map a point with the decoded transform and with the truth.
+				got := se3.Transform{Rot: tr.Rotation, Trans: tr.Translation}
+				p := r3.Vec{X: 1, Y: 2, Z: 3}
+				if d := r3.Norm(r3.Sub(got.Apply(p), wt.T.Apply(p))); d > 1e-9 {
+					t.Errorf("transform %s→%s maps a point %g m off", tr.Parent, tr.Child, d)
+				}
+			}
+		case "/cam_front/lidar":
+			if m.Channel.Schema.Name != "foxglove.ImageAnnotations" || m.Channel.MessageEncoding != "json" {
+				t.Errorf("annotations schema %s encoding %s", m.Channel.Schema.Name, m.Channel.MessageEncoding)
+			}
+			var doc struct {
+				Points []struct {
+					Type   int
+					Points []struct{ X, Y float64 }
+					Colors []struct{ R, G, B, A float64 } `json:"outline_colors"`
+				}
+			}
+			if err := json.Unmarshal(m.Data, &doc); err != nil {
+				t.Fatalf("annotations: %v", err)
+			}
+			if len(doc.Points) != 1 || doc.Points[0].Type != 1 {
+				t.Fatalf("annotations %+v, want one POINTS annotation", doc)
+			}
+			pa := doc.Points[0]
+			// The NaN projection is skipped; pixel centres move by half a
+			// pixel to foxglove's corner origin; depth 5 m is near (red),
+			// 80 m clamps to far (blue).
+			want := []struct{ X, Y, R, B float64 }{{10.5, 20.5, 0.9, 0.1}, {600.75, 470.5, 0, 1}}
+			if len(pa.Points) != 2 || len(pa.Colors) != 2 {
+				t.Fatalf("%d points, %d colours, want 2", len(pa.Points), len(pa.Colors))
+			}
+			for k, wp := range want {
+				if pa.Points[k].X != wp.X || pa.Points[k].Y != wp.Y || pa.Colors[k].R != wp.R || pa.Colors[k].B != wp.B {
+					t.Errorf("annotation point %d: %+v %+v, want %+v", k, pa.Points[k], pa.Colors[k], wp)
+				}
+			}
+			if _, ok := msg.Payload.(*formats.Generic); !ok {
+				t.Errorf("annotations decode to %T", msg.Payload)
+			}
+		default:
+			t.Errorf("unexpected topic %s", msg.Topic)
+		}
+	}
+	for _, topic := range []string{"/tf", "/lidar", "/radar", "/cam_front/image", "/cam_front/camera_info", "/cam_front/lidar"} {
+		if count[topic] != 3 {
+			t.Errorf("%s: %d messages, want 3", topic, count[topic])
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	if _, err := New(io.Discard, Options{Compression: "brotli"}); err == nil {
+		t.Error("unknown compression accepted")
+	}
+	tests := []struct {
+		name string
+		mod  func(f *fusion.Frame)
+	}{
+		{"lidar columns", func(f *fusion.Frame) { f.Lidar.Points.Z = nil }},
+		{"lidar source", func(f *fusion.Frame) { f.Lidar.Source = f.Lidar.Source[:2] }},
+		{"radar columns", func(f *fusion.Frame) { f.Radar.RCS = []float32{1} }},
+		{"camera payload", func(f *fusion.Frame) { f.Cameras[0].Image = nil }},
+		{"big-endian raw image", func(f *fusion.Frame) {
+			f.Cameras[0].Image = &formats.Image{Width: 1, Height: 1, Encoding: "mono16", BigEndian: true, Step: 2, Data: []byte{0, 0}}
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w, err := New(io.Discard, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f := testFrame(t, 0)
+			tc.mod(f)
+			if err := w.Write(context.Background(), f); err == nil || !strings.HasPrefix(err.Error(), "foxmcap: ") {
+				t.Errorf("err = %v, want a foxmcap error", err)
+			}
+		})
+	}
+}

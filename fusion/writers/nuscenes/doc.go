@@ -1,0 +1,32 @@
+// Package nuscenes writes fused frames in the nuScenes v1.0 dataset layout,
+// as the nuScenes devkit loads it:
+//
+//	<dir>/<version>/{attribute,calibrated_sensor,category,ego_pose,instance,
+//	                 log,map,sample,sample_annotation,sample_data,scene,
+//	                 sensor,visibility}.json
+//	<dir>/samples/<CHANNEL>/<log>__<CHANNEL>__<µs>.{pcd.bin,pcd,jpg}  (keyframes)
+//	<dir>/sweeps/<CHANNEL>/...                                      (sweeps)
+//	<dir>/maps/<token>.png                                          (blank mask)
+//
+// Conventions (nuScenes', not rigsync's): quaternions are [w, x, y, z];
+// calibrated_sensor is the sensor pose in the ego frame (T_ego_sensor) and
+// ego_pose the ego pose in the global frame (T_world_ego); timestamps are µs;
+// LiDAR points are stored in the LiDAR frame as 5 little-endian float32 per
+// point (x y z intensity ring); radar detections in the radar frame as an
+// 18-field binary PCD v0.7; cameras as undistorted JPEGs in the optical frame
+// (x right, y down, z forward) with a 3×3 camera_intrinsic.
+//
+// The Frame's shared frame (Frame.FrameID) is taken as the ego frame. Sensor
+// extrinsics T_ego_sensor for LiDARs and radars come from Options (the Frame
+// holds their data already in the ego frame, so the writer transforms back);
+// camera extrinsics come from Camera.BaseCamera.
+//
+// Every sample_data gets its own ego_pose record (same token) at that
+// sensor's own stamp: the LiDAR's is the frame's ego pose (the cloud is
+// deskewed to Frame.Stamp); a camera's or radar's is interpolated by Close
+// between the ego poses of the frames around its stamp (slerp), since the
+// Frame carries one ego pose only.
+//
+// Files are written under a temporary name and renamed; tables are written
+// by Close. A non-empty output directory is refused unless Options.Force.
+package nuscenes

@@ -1,0 +1,587 @@
+package nuscenes
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+// LidarChannel is the channel of the merged LiDAR cloud.
+const LidarChannel = "LIDAR_TOP"
+
+// Options configure a Writer. The zero value writes version v1.0-rigsync,
+// keyframes at 2 Hz and LIDAR_TOP at the ego origin.
+type Options struct {
+	// Version names the table folder (default "v1.0-rigsync").
+	Version string
+	// LogName is the log's logfile, used in file names (default "rigsync").
+	LogName, Vehicle, Location, DateCaptured string
+	// SceneName and SceneDescription describe the single scene of the run.
+	SceneName, SceneDescription string
+	// KeyframeHz is the keyframe (sample) rate; frames in between are
+	// sweeps (default 2). A frame is a keyframe when at least 1/KeyframeHz
+	// has passed since the previous keyframe.
+	KeyframeHz float64
+	// BaseLidar is T_ego_lidar of LIDAR_TOP: the merged cloud is written in
+	// this frame. Zero value: the identity (cloud in the ego frame).
+	BaseLidar se3.Transform
+	// BaseRadar holds T_ego_radar per radar source name (RadarCloud.Sources);
+	// a radar without an entry is written in the ego frame.
+	BaseRadar map[string]se3.Transform
+	// Channels maps sensor names (camera names, radar sources) to nuScenes
+	// channels (CAM_FRONT, RADAR_FRONT, ...). Default: the name upper-cased
+	// with every character outside [A-Z0-9_] replaced by '_'.
+	Channels map[string]string
+	// JPEGQuality is used when an image must be (re-)encoded (default 92).
+	JPEGQuality int
+	// Force allows writing into a non-empty directory.
+	Force bool
+	// EgoFrame is the frame nuScenes' ego frame stands for (default
+	// "base_link"); frames whose FrameID differs are refused.
+	EgoFrame string
+}
+
+// Writer is a fusion.Sink writing the nuScenes layout. It is not safe for
+// concurrent use.
+type Writer struct {
+	dir  string
+	opts Options
+
+	logToken, sceneToken string
+	lastKey              int64
+	haveKey              bool
+
+	sensors    []sensorRec
+	sensorByCh map[string]int
+	calibs     []calibratedSensorRec
+	lastCalib  map[string]int // channel -> index into calibs
+	egoPoses   []egoPoseRec
+	samples    []sampleRec
+	sampleData []sampleDataRec
+	lastSD     map[string]int // channel -> index into sampleData
+	undistort  map[string]*undistorter
+	egoNs      []int64         // per ego pose: its sensor stamp in ns
+	frameEgo   []stampedEgo    // the frames' ego poses, in write order
+	names      map[string]bool // file names written
+	closed     bool
+}
+
+var _ fusion.Sink = (*Writer)(nil)
+
+// New prepares dir (creating it) for a nuScenes export. It refuses a
+// non-empty dir unless opts.Force.
+func New(dir string, opts Options) (*Writer, error) {
+	if opts.Version == "" {
+		opts.Version = "v1.0-rigsync"
+	}
+	if opts.LogName == "" {
+		opts.LogName = "rigsync"
+	}
+	if opts.SceneName == "" {
+		opts.SceneName = "scene-0001"
+	}
+	if opts.KeyframeHz == 0 {
+		opts.KeyframeHz = 2
+	}
+	if !(opts.KeyframeHz > 0) || math.IsInf(opts.KeyframeHz, 0) {
+		return nil, fmt.Errorf("nuscenes: keyframe rate %v Hz is not positive and finite", opts.KeyframeHz)
+	}
+	if opts.EgoFrame == "" {
+		opts.EgoFrame = "base_link"
+	}
+	if opts.JPEGQuality == 0 {
+		opts.JPEGQuality = 92
+	}
+	if opts.BaseLidar == (se3.Transform{}) {
+		opts.BaseLidar = se3.Identity()
+	}
+	if sanitize(opts.LogName) != opts.LogName || sanitize(opts.Version) != opts.Version {
+		return nil, fmt.Errorf("nuscenes: log name %q / version %q must be plain file names", opts.LogName, opts.Version)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("nuscenes: %w", err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("nuscenes: %w", err)
+	}
+	if len(ents) > 0 && !opts.Force {
+		return nil, fmt.Errorf("nuscenes: output directory %s is not empty (use Force to write into it)", dir)
+	}
+	w := &Writer{
+		dir: dir, opts: opts,
+		sensorByCh: map[string]int{}, lastCalib: map[string]int{}, lastSD: map[string]int{},
+		undistort: map[string]*undistorter{}, names: map[string]bool{},
+	}
+	w.logToken = Token("log", opts.LogName)
+	w.sceneToken = Token("scene", opts.LogName, opts.SceneName)
+	return w, nil
+}
+
+// Token returns the deterministic 32-hex-digit token of a record, derived
+// from its kind and identifying parts.
+func Token(kind string, parts ...string) string {
+	h := sha256.New()
+	h.Write([]byte(kind))
+	for _, p := range parts {
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// Write adds one frame: its LiDAR cloud, radar detections and camera images,
+// each as a sample_data with an ego_pose; keyframes also get a sample.
+func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	if w.closed {
+		return errors.New("nuscenes: write after close")
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f == nil {
+		return errors.New("nuscenes: nil frame")
+	}
+	if f.FrameID != "" && f.FrameID != w.opts.EgoFrame {
+		return fmt.Errorf("nuscenes: frame %d: points are in %q, not the ego frame %q", f.Index, f.FrameID, w.opts.EgoFrame)
+	}
+	us := f.Stamp / 1000
+	key := !w.haveKey || float64(f.Stamp-w.lastKey) >= 1e9/w.opts.KeyframeHz-0.5e6 // 0.5 ms slack for jitter
+	sampleToken := ""
+	if key {
+		w.haveKey, w.lastKey = true, f.Stamp
+		sampleToken = Token("sample", w.opts.LogName, fmt.Sprint(f.Index), fmt.Sprint(us))
+		s := sampleRec{Token: sampleToken, Timestamp: us, SceneToken: w.sceneToken}
+		if n := len(w.samples); n > 0 {
+			s.Prev = w.samples[n-1].Token
+			w.samples[n-1].Next = s.Token
+		}
+		w.samples = append(w.samples, s)
+	}
+	ego := f.Ego
+	if ego == (se3.Transform{}) {
+		ego = se3.Identity()
+	}
+	w.frameEgo = append(w.frameEgo, stampedEgo{f.Stamp, ego})
+	if f.Lidar != nil {
+		if err := w.writeLidar(f, ego, key, sampleToken); err != nil {
+			return err
+		}
+	}
+	if f.Radar != nil {
+		if err := w.writeRadar(f, ego, key, sampleToken); err != nil {
+			return err
+		}
+	}
+	for i := range f.Cameras {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.writeCamera(f, &f.Cameras[i], ego, key, sampleToken); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Writer) writeLidar(f *fusion.Frame, ego se3.Transform, key bool, sampleToken string) error {
+	p := &f.Lidar.Points
+	n := len(p.X)
+	if len(p.Y) != n || len(p.Z) != n || p.Intensity != nil && len(p.Intensity) != n || p.Ring != nil && len(p.Ring) != n {
+		return fmt.Errorf("nuscenes: frame %d: LiDAR columns differ in length (x %d, y %d, z %d, intensity %d, ring %d)",
+			f.Index, n, len(p.Y), len(p.Z), len(p.Intensity), len(p.Ring))
+	}
+	buf := make([]byte, 20*n)
+	transformLidar(buf, p, w.opts.BaseLidar.Inverse())
+	cs := w.calibrated(LidarChannel, "lidar", w.opts.BaseLidar, nil)
+	return w.addSampleData(LidarChannel, "pcd", ".pcd.bin", buf, f.Stamp, ego, cs, key, sampleToken, 0, 0)
+}
+
+func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sampleToken string) error {
+	r := f.Radar
+	n := len(r.X)
+	for _, c := range [][]float32{r.Y, r.Z, r.RadialVelocity, r.RawRadialVelocity, r.RCS} {
+		if c != nil && len(c) != n {
+			return fmt.Errorf("nuscenes: frame %d: radar columns differ in length (x %d, other %d)", f.Index, n, len(c))
+		}
+	}
+	if r.Y == nil || r.Z == nil {
+		if n > 0 {
+			return fmt.Errorf("nuscenes: frame %d: radar has x but no y or z", f.Index)
+		}
+	}
+	if r.Source != nil && len(r.Source) != n {
+		return fmt.Errorf("nuscenes: frame %d: radar source column has %d entries for %d detections", f.Index, len(r.Source), n)
+	}
+	sources := r.Sources
+	if len(sources) == 0 {
+		sources = []string{"radar"}
+	}
+	per := make([][]RadarPoint, len(sources))
+	for i := 0; i < n; i++ {
+		s := 0
+		if r.Source != nil {
+			s = int(r.Source[i])
+		}
+		if s >= len(sources) {
+			return fmt.Errorf("nuscenes: frame %d: radar detection %d has source %d of %d", f.Index, i, s, len(sources))
+		}
+		T, ok := w.opts.BaseRadar[sources[s]]
+		if !ok {
+			T = se3.Identity()
+		}
+		q := T.Inverse().Apply(r3.Vec{X: float64(r.X[i]), Y: float64(r.Y[i]), Z: float64(r.Z[i])})
+		p := RadarPoint{X: float32(q.X), Y: float32(q.Y), Z: float32(q.Z), ID: int16(len(per[s])),
+			IsQualityValid: 1, AmbigState: 3, Pdh0: 1}
+		if r.RCS != nil {
+			p.RCS = r.RCS[i]
+		}
+		// Radial speeds split along the line of sight in the radar's xy plane.
+		if d := math.Hypot(q.X, q.Y); d > 0 {
+			ux, uy := q.X/d, q.Y/d
+			if r.RawRadialVelocity != nil {
+				v := float64(r.RawRadialVelocity[i])
+				p.VX, p.VY = float32(v*ux), float32(v*uy)
+			}
+			if r.RadialVelocity != nil {
+				v := float64(r.RadialVelocity[i])
+				p.VXComp, p.VYComp = float32(v*ux), float32(v*uy)
+				if math.Abs(v) < 0.5 {
+					p.DynProp = 1 // stationary
+				}
+			}
+		}
+		per[s] = append(per[s], p)
+	}
+	for s, name := range sources {
+		T, ok := w.opts.BaseRadar[name]
+		if !ok {
+			T = se3.Identity()
+		}
+		ch := w.channel(name)
+		stamp := f.Stamp
+		for _, st := range f.Sensors {
+			if st.Name == name && !st.Missing && st.Stamp != 0 {
+				stamp = st.Stamp
+			}
+		}
+		cs := w.calibrated(ch, "radar", T, nil)
+		if err := w.addSampleData(ch, "pcd", ".pcd", AppendRadarPCD(nil, per[s]), stamp, ego, cs, key, sampleToken, 0, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transform, key bool, sampleToken string) error {
+	ch := w.channel(c.Name)
+	data, width, height, err := w.jpeg(ch, c)
+	if err != nil {
+		return fmt.Errorf("nuscenes: frame %d camera %s: %w", f.Index, c.Name, err)
+	}
+	K := c.Info.K
+	intr := [][3]float64{{K[0], K[1], K[2]}, {K[3], K[4], K[5]}, {K[6], K[7], K[8]}}
+	cs := w.calibrated(ch, "camera", c.BaseCamera, intr)
+	stamp := c.Stamp
+	if stamp == 0 {
+		stamp = f.Stamp
+	}
+	return w.addSampleData(ch, "jpg", ".jpg", data, stamp, ego, cs, key, sampleToken, width, height)
+}
+
+// calibrated returns the calibrated_sensor token of a channel, adding the
+// sensor on first use and a new calibrated_sensor when the extrinsics or
+// intrinsics change.
+func (w *Writer) calibrated(ch, modality string, T se3.Transform, intr [][3]float64) string {
+	si, ok := w.sensorByCh[ch]
+	if !ok {
+		si = len(w.sensors)
+		w.sensorByCh[ch] = si
+		w.sensors = append(w.sensors, sensorRec{Token: Token("sensor", ch), Channel: ch, Modality: modality})
+	}
+	if intr == nil {
+		intr = [][3]float64{}
+	}
+	rec := calibratedSensorRec{
+		SensorToken: w.sensors[si].Token,
+		Translation: [3]float64{T.Trans.X, T.Trans.Y, T.Trans.Z},
+		Rotation:    T.QuatWXYZ(),
+		// nuScenes order: w, x, y, z.
+		CameraIntrinsic: intr,
+	}
+	if i, ok := w.lastCalib[ch]; ok && sameCalib(w.calibs[i], rec) {
+		return w.calibs[i].Token
+	}
+	rec.Token = Token("calibrated_sensor", ch, fmt.Sprint(len(w.calibs)))
+	w.lastCalib[ch] = len(w.calibs)
+	w.calibs = append(w.calibs, rec)
+	return rec.Token
+}
+
+func sameCalib(a, b calibratedSensorRec) bool {
+	const eps = 1e-9
+	for i := range a.Translation {
+		if math.Abs(a.Translation[i]-b.Translation[i]) > eps {
+			return false
+		}
+	}
+	for i := range a.Rotation {
+		if math.Abs(a.Rotation[i]-b.Rotation[i]) > eps {
+			return false
+		}
+	}
+	if len(a.CameraIntrinsic) != len(b.CameraIntrinsic) {
+		return false
+	}
+	for i := range a.CameraIntrinsic {
+		if a.CameraIntrinsic[i] != b.CameraIntrinsic[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *Writer) addSampleData(ch, format, ext string, data []byte, stampNs int64, ego se3.Transform,
+	cs string, key bool, sampleToken string, width, height int) error {
+	us := stampNs / 1000
+	folder := "sweeps"
+	if key {
+		folder = "samples"
+	}
+	base := fmt.Sprintf("%s__%s__%d", w.opts.LogName, ch, us)
+	name := base + ext
+	for k := 1; w.names[name]; k++ { // two messages in one µs: keep both
+		name = fmt.Sprintf("%s-%d%s", base, k, ext)
+	}
+	rel := folder + "/" + ch + "/" + name
+	if err := writeFileAtomic(filepath.Join(w.dir, filepath.FromSlash(rel)), data); err != nil {
+		return err
+	}
+	w.names[name] = true
+	tok := Token("sample_data", ch, rel)
+	q := ego.QuatWXYZ()
+	w.egoNs = append(w.egoNs, stampNs)
+	w.egoPoses = append(w.egoPoses, egoPoseRec{Token: tok, Timestamp: us, Rotation: q,
+		Translation: [3]float64{ego.Trans.X, ego.Trans.Y, ego.Trans.Z}})
+	sd := sampleDataRec{Token: tok, SampleToken: sampleToken, EgoPoseToken: tok, CalibratedSensorToken: cs,
+		Timestamp: us, FileFormat: format, IsKeyFrame: key, Width: width, Height: height, Filename: rel}
+	if i, ok := w.lastSD[ch]; ok {
+		sd.Prev = w.sampleData[i].Token
+		w.sampleData[i].Next = tok
+	}
+	w.lastSD[ch] = len(w.sampleData)
+	w.sampleData = append(w.sampleData, sd)
+	return nil
+}
+
+func (w *Writer) channel(name string) string {
+	if ch, ok := w.opts.Channels[name]; ok && ch != "" {
+		return sanitize(ch)
+	}
+	return sanitize(strings.ToUpper(name))
+}
+
+// sanitize makes a name safe as one path element: characters outside
+// [A-Za-z0-9_.-] become '_', and leading dots are replaced.
+func sanitize(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' && i > 0
+		if !ok {
+			b[i] = '_'
+		}
+	}
+	if len(b) == 0 {
+		return "_"
+	}
+	return string(b)
+}
+
+// Close resolves the sweeps' sample tokens and writes the 13 tables, the
+// map mask and nothing else; it is safe to call twice.
+func (w *Writer) Close() error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	// A sweep belongs to the next keyframe's sample (the last one after
+	// the final keyframe).
+	for i := range w.sampleData {
+		sd := &w.sampleData[i]
+		if sd.SampleToken != "" {
+			continue
+		}
+		if len(w.samples) > 0 {
+			j := sort.Search(len(w.samples), func(k int) bool { return w.samples[k].Timestamp >= sd.Timestamp })
+			if j == len(w.samples) {
+				j--
+			}
+			sd.SampleToken = w.samples[j].Token
+		}
+	}
+	w.egoAtSensorTimes()
+	mapTok := Token("map", w.opts.LogName)
+	mapFile := "maps/" + mapTok + ".png"
+	var png bytes.Buffer
+	if err := pngEncode(&png); err != nil {
+		return err
+	}
+	if err := writeFileAtomic(filepath.Join(w.dir, filepath.FromSlash(mapFile)), png.Bytes()); err != nil {
+		return err
+	}
+	var scenes []sceneRec
+	if len(w.samples) > 0 {
+		scenes = append(scenes, sceneRec{Token: w.sceneToken, LogToken: w.logToken, NbrSamples: len(w.samples),
+			FirstSampleToken: w.samples[0].Token, LastSampleToken: w.samples[len(w.samples)-1].Token,
+			Name: w.opts.SceneName, Description: w.opts.SceneDescription})
+	}
+	tables := map[string]any{
+		"attribute": []struct{}{}, "category": []struct{}{}, "instance": []struct{}{},
+		"sample_annotation": []struct{}{}, "visibility": []struct{}{},
+		"calibrated_sensor": nonNil(w.calibs), "ego_pose": nonNil(w.egoPoses),
+		"log": []logRec{{Token: w.logToken, Logfile: w.opts.LogName, Vehicle: w.opts.Vehicle,
+			DateCaptured: w.opts.DateCaptured, Location: w.opts.Location}},
+		"map":         []mapRec{{Token: mapTok, LogTokens: []string{w.logToken}, Category: "semantic_prior", Filename: mapFile}},
+		"sample":      nonNil(w.samples),
+		"sample_data": nonNil(w.sampleData),
+		"scene":       nonNil(scenes),
+		"sensor":      nonNil(w.sensors),
+	}
+	for _, name := range tableNames {
+		b, err := json.MarshalIndent(tables[name], "", "  ")
+		if err != nil {
+			return fmt.Errorf("nuscenes: table %s: %w", name, err)
+		}
+		if err := writeFileAtomic(filepath.Join(w.dir, w.opts.Version, name+".json"), append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// pngEncode writes the blank 1×1 map mask the devkit's MapMask opens.
+func pngEncode(buf *bytes.Buffer) error {
+	img := image.NewGray(image.Rect(0, 0, 1, 1))
+	img.SetGray(0, 0, color.Gray{})
+	if err := png.Encode(buf, img); err != nil {
+		return fmt.Errorf("nuscenes: map mask: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory and a rename, so a reader never sees a partial file.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("nuscenes: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("nuscenes: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("nuscenes: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// transformLidar writes the points p, mapped by T, as .pcd.bin records into
+// buf (20 bytes per point).
+func transformLidar(buf []byte, p *formats.Points, T se3.Transform) {
+	m := T.Matrix()
+	t := T.Trans
+	le := binary.LittleEndian
+	for i := range p.X {
+		x, y, z := float64(p.X[i]), float64(p.Y[i]), float64(p.Z[i])
+		d := buf[20*i : 20*i+20]
+		le.PutUint32(d[0:], math.Float32bits(float32(m[0][0]*x+m[0][1]*y+m[0][2]*z+t.X)))
+		le.PutUint32(d[4:], math.Float32bits(float32(m[1][0]*x+m[1][1]*y+m[1][2]*z+t.Y)))
+		le.PutUint32(d[8:], math.Float32bits(float32(m[2][0]*x+m[2][1]*y+m[2][2]*z+t.Z)))
+		var in, ring float32
+		if p.Intensity != nil {
+			in = p.Intensity[i]
+		}
+		if p.Ring != nil {
+			ring = float32(p.Ring[i])
+		}
+		le.PutUint32(d[12:], math.Float32bits(in))
+		le.PutUint32(d[16:], math.Float32bits(ring))
+	}
+}
+
+// stampedEgo is a frame's ego pose at its stamp.
+type stampedEgo struct {
+	stamp int64
+	T     se3.Transform
+}
+
+// egoAtSensorTimes replaces the ego pose of every sample_data whose stamp
+// differs from its frame's (cameras, radars) by the ego pose interpolated
+// between the frames around that stamp, extrapolated by at most one frame
+// interval at either end of the run.
+func (w *Writer) egoAtSensorTimes() {
+	fe := w.frameEgo
+	if len(fe) < 2 {
+		return
+	}
+	for i, ns := range w.egoNs {
+		j := sort.Search(len(fe), func(k int) bool { return fe[k].stamp >= ns })
+		if j < len(fe) && fe[j].stamp == ns {
+			continue
+		}
+		a, b := j-1, j
+		if a < 0 {
+			a, b = 0, 1
+		}
+		if b >= len(fe) {
+			a, b = len(fe)-2, len(fe)-1
+		}
+		span := fe[b].stamp - fe[a].stamp
+		if span <= 0 {
+			continue
+		}
+		s := float64(ns-fe[a].stamp) / float64(span)
+		if s < -1 || s > 2 {
+			continue // too far outside the run: keep the frame's pose
+		}
+		T := se3.Interpolate(fe[a].T, fe[b].T, s)
+		w.egoPoses[i].Rotation = T.QuatWXYZ()
+		w.egoPoses[i].Translation = [3]float64{T.Trans.X, T.Trans.Y, T.Trans.Z}
+	}
+}
