@@ -1,0 +1,175 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+)
+
+// Calibration is what a log says about its rig: every sensor's extrinsic
+// relative to the base frame (from /tf_static) and every camera's
+// intrinsics (from its first CameraInfo), plus, for every data topic, the
+// sensor (frame id) and modality found in its first message.
+type Calibration struct {
+	// Base is the frame the extrinsics are relative to.
+	Base string
+	// Extrinsics maps a frame id to T_base_frame, composed along the
+	// /tf_static tree.
+	Extrinsics map[string]se3.Transform
+	// Infos maps a camera frame id to its first CameraInfo.
+	Infos map[string]formats.CameraInfo
+	// Sensors maps a data topic to its sensor.
+	Sensors map[string]TopicSensor
+	// Source says where each calibration item came from, e.g.
+	// "cam_front": "extrinsic /tf_static; intrinsics /cam_front/camera_info".
+	Source map[string]string
+}
+
+// TopicSensor is the sensor behind a data topic.
+type TopicSensor struct {
+	Name     string // frame id of the topic's messages
+	Modality formats.Modality
+}
+
+// ReadCalibration reads the calibration of the log behind r: /tf_static,
+// the first CameraInfo of every camera and the first message of every
+// sensor topic. It reads only those topics and stops as soon as it has
+// them all.
+func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calibration, error) {
+	c := &Calibration{Base: base, Extrinsics: map[string]se3.Transform{base: se3.Identity()},
+		Infos: map[string]formats.CameraInfo{}, Sensors: map[string]TopicSensor{}, Source: map[string]string{}}
+	var topics []string
+	want := map[string]bool{} // topics still wanted (first message only)
+	var tfStatic []string
+	for _, ch := range r.Channels() {
+		name := ""
+		if ch.Schema != nil {
+			name = ch.Schema.Name
+		}
+		switch mod := formats.ModalityOfType(name); {
+		case mod == formats.TF && strings.Contains(ch.Topic, "tf_static"):
+			tfStatic = append(tfStatic, ch.Topic)
+			topics = append(topics, ch.Topic)
+		case mod == formats.CameraInfoModality, mod == formats.Camera, mod == formats.Lidar, mod == formats.Radar,
+			mod == formats.IMUModality, mod == formats.OdometryModality, mod == formats.GNSSModality:
+			if !want[ch.Topic] {
+				want[ch.Topic] = true
+				topics = append(topics, ch.Topic)
+			}
+		}
+	}
+	if len(topics) == 0 {
+		return c, nil
+	}
+	it, err := r.Messages(mcapio.Options{Topics: topics})
+	if err != nil {
+		return nil, fmt.Errorf("fusion: calibration: %w", err)
+	}
+	var ds decode.Decoders
+	parents := map[string]formats.Transform{}
+	staticSeen := map[string]bool{}
+	for len(want) > 0 || len(staticSeen) < len(tfStatic) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fusion: calibration: %w", err)
+		}
+		topic := m.Channel.Topic
+		isStatic := false
+		for _, t := range tfStatic {
+			isStatic = isStatic || t == topic
+		}
+		if !isStatic && !want[topic] {
+			continue
+		}
+		mm := m.Message
+		mm.Data = append([]byte(nil), m.Data...)
+		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &mm)
+		if err != nil {
+			delete(want, topic)
+			continue
+		}
+		switch p := msg.Payload.(type) {
+		case *formats.Transforms:
+			staticSeen[topic] = true
+			for _, x := range p.Transforms {
+				parents[x.Child] = x
+			}
+			continue // every /tf_static message counts (latched copies)
+		case *formats.CameraInfo:
+			if _, ok := c.Infos[msg.FrameID]; !ok {
+				c.Infos[msg.FrameID] = *p
+				c.note(msg.FrameID, "intrinsics "+topic)
+			}
+		case *formats.PointCloud:
+			mod := formats.ModalityOfPointFields(p.Fields)
+			c.Sensors[topic] = TopicSensor{Name: msg.FrameID, Modality: mod}
+		default:
+			mod := msg.Modality
+			if _, ok := p.(*formats.RadarScan); ok {
+				mod = formats.Radar
+			}
+			c.Sensors[topic] = TopicSensor{Name: msg.FrameID, Modality: mod}
+		}
+		delete(want, topic)
+	}
+	for child := range parents {
+		if T, ok := resolve(parents, child, base, 0); ok {
+			c.Extrinsics[child] = T
+			c.note(child, "extrinsic /tf_static")
+		}
+	}
+	return c, nil
+}
+
+func (c *Calibration) note(name, s string) {
+	if c.Source[name] != "" {
+		s = c.Source[name] + "; " + s
+	}
+	c.Source[name] = s
+}
+
+// resolve composes T_base_child up the tree of parents (depth-bounded).
+func resolve(parents map[string]formats.Transform, child, base string, depth int) (se3.Transform, bool) {
+	if child == base {
+		return se3.Identity(), true
+	}
+	x, ok := parents[child]
+	if !ok || depth > 64 {
+		return se3.Transform{}, false
+	}
+	up, ok := resolve(parents, x.Parent, base, depth+1)
+	if !ok {
+		return se3.Transform{}, false
+	}
+	return up.Mul(transformOf(x)), true
+}
+
+// transformOf converts a formats.Transform (w-first gonum quaternion).
+func transformOf(x formats.Transform) se3.Transform {
+	q := x.Rotation
+	T, err := se3.FromQuatWXYZ(q.Real, q.Imag, q.Jmag, q.Kmag, x.Translation)
+	if err != nil {
+		return se3.Identity()
+	}
+	return T
+}
+
+// poseOf converts a formats.Pose.
+func poseOf(p formats.Pose) (se3.Transform, bool) {
+	q := p.Orientation
+	T, err := se3.FromQuatWXYZ(q.Real, q.Imag, q.Jmag, q.Kmag, p.Position)
+	return T, err == nil
+}

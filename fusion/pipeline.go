@@ -1,0 +1,762 @@
+package fusion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/camera"
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/sync/clock"
+	"github.com/rigsync/rigsync/sync/match"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// Defaults of a Pipeline.
+const (
+	DefaultTolerance  = 50 * time.Millisecond
+	DefaultMaxPending = 16
+	// sweepMargin is how far past a set's latest stamp ego poses must
+	// reach before the set is fused (a sweep's last firing).
+	sweepMargin = 150 * time.Millisecond
+	// deskewStep is the time quantum of per-point motion compensation.
+	deskewStep = 50_000 // ns
+	// maxBuffered bounds the buffered IMU messages and ego poses.
+	maxBuffered = 1 << 14
+	// egoHistory is how much ego history is kept without frames.
+	egoHistory = 5 * time.Second
+)
+
+// Pipeline turns a log into fused frames: it reads every message once in
+// log-time order, corrects sensor clocks, groups one set per sweep of the
+// reference LiDAR (the nearest message of every other LiDAR, camera and
+// radar within Tolerance, or an explicit missing), and fuses each set into
+// a Frame in BaseFrame at the sweep's stamp. Memory is bounded by
+// MaxPending sets and the ego poses they need.
+type Pipeline struct {
+	// Reader is the log.
+	Reader *mcapio.Reader
+	// BaseFrame is the shared frame ("base_link" when empty).
+	BaseFrame string
+	// Reference is the reference LiDAR topic (when empty, the LiDAR
+	// channel with the lowest channel id, i.e. the first one recorded).
+	Reference string
+	// Tolerance is the largest |stamp − reference stamp| of a member
+	// (DefaultTolerance when 0).
+	Tolerance time.Duration
+	// Clocks maps a sensor name (frame id) to its clock model; its stamps
+	// are corrected with Model.Correct before anything else. /tf stamps are
+	// taken as they are (on the reference clock).
+	Clocks map[string]clock.Model
+	// Ego picks the ego-motion source: "" or "auto" (odometry, else /tf,
+	// else none), "odometry", "tf" or "none".
+	Ego string
+	// NoDeskew turns per-point motion compensation off (each cloud is
+	// placed with the ego pose of its stamp); for comparisons.
+	NoDeskew bool
+	// NoProject skips projecting LiDAR points into cameras.
+	NoProject bool
+	// Calibration overrides the calibration read from the log.
+	Calibration *Calibration
+	// MaxPending bounds the sets waiting for ego poses (DefaultMaxPending
+	// when 0).
+	MaxPending int
+}
+
+// sensor is one grouped topic.
+type sensor struct {
+	id    uint16 // channel id
+	topic string
+	name  string
+	mod   formats.Modality
+}
+
+// pendingSet is a grouped set waiting for ego poses.
+type pendingSet struct {
+	members []match.Member[*formats.Message]
+	need    int64
+}
+
+type runner struct {
+	p        *Pipeline
+	cal      *Calibration
+	base     string
+	sensors  []sensor
+	index    map[string]int // topic → index in sensors
+	ego      egoTrack
+	egoTopic map[string]bool
+	imuTopic map[string]bool
+	imu      []formats.Message
+	infos    map[string]formats.CameraInfo
+	models   map[string]camera.Model
+	pending  []pendingSet
+	prevS    int64
+	frames   int
+	sink     Sink
+	ctx      context.Context
+	err      error
+}
+
+// Run fuses the whole log and writes every frame to sink in order. It does
+// not close sink.
+func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
+	if p.Reader == nil {
+		return errors.New("fusion: Pipeline.Reader is nil")
+	}
+	rn := &runner{p: p, base: p.BaseFrame, sink: sink, ctx: ctx, index: map[string]int{},
+		egoTopic: map[string]bool{}, imuTopic: map[string]bool{}, infos: map[string]formats.CameraInfo{},
+		models: map[string]camera.Model{}, prevS: math.MinInt64}
+	if rn.base == "" {
+		rn.base = "base_link"
+	}
+	rn.cal = p.Calibration
+	if rn.cal == nil {
+		c, err := ReadCalibration(ctx, p.Reader, rn.base)
+		if err != nil {
+			return err
+		}
+		rn.cal = c
+	}
+	for k, v := range rn.cal.Infos {
+		rn.infos[k] = v
+	}
+	if err := rn.plan(); err != nil {
+		return err
+	}
+	tol := p.Tolerance
+	if tol <= 0 {
+		tol = DefaultTolerance
+	}
+	maxPending := p.MaxPending
+	if maxPending <= 0 {
+		maxPending = DefaultMaxPending
+	}
+	wins := make([]match.Window, len(rn.sensors))
+	for i := range wins {
+		wins[i] = match.Tolerance(tol)
+	}
+	var pol *match.Reference[*formats.Message]
+	if len(rn.sensors) > 1 {
+		var err error
+		pol, err = match.NewReference(match.ReferenceConfig{Topics: len(rn.sensors), Reference: 0, Windows: wins,
+			QueueSize: maxPending, MaxWait: 4 * tol}, match.Handler[*formats.Message]{Set: rn.onSet})
+		if err != nil {
+			return fmt.Errorf("fusion: %w", err)
+		}
+	}
+	it, err := p.Reader.Messages(mcapio.Options{})
+	if err != nil {
+		return fmt.Errorf("fusion: %w", err)
+	}
+	var ds decode.Decoders
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("fusion: reading: %w", err)
+		}
+		topic := m.Channel.Topic
+		si, grouped := rn.index[topic]
+		if !grouped && !rn.egoTopic[topic] && !rn.imuTopic[topic] && !rn.isInfo(m.Channel) {
+			continue
+		}
+		mm := m.Message
+		mm.Data = append([]byte(nil), m.Data...)
+		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &mm)
+		if err != nil {
+			continue // an undecodable message is absent from its set
+		}
+		rn.correct(&msg)
+		switch {
+		case grouped:
+			if pol == nil {
+				rn.onSet([]match.Member[*formats.Message]{{Stamp: msg.Stamp, Value: &msg, Present: true}})
+			} else if err := pol.Push(si, msg.Stamp, &msg); err != nil {
+				continue // out of order: dropped from grouping
+			}
+		case rn.egoTopic[topic]:
+			rn.addEgo(&msg)
+		case rn.imuTopic[topic]:
+			rn.imu = append(rn.imu, msg)
+			if len(rn.imu) > maxBuffered {
+				// No frame for a long time: keep the newest half.
+				rn.imu = append(rn.imu[:0], rn.imu[len(rn.imu)/2:]...)
+			}
+		default:
+			if ci, ok := msg.Payload.(*formats.CameraInfo); ok {
+				rn.infos[msg.FrameID] = *ci
+			}
+		}
+		if rn.err != nil {
+			return rn.err
+		}
+		if err := rn.drain(false); err != nil {
+			return err
+		}
+	}
+	if pol != nil {
+		pol.Flush()
+	}
+	if rn.err != nil {
+		return rn.err
+	}
+	return rn.drain(true)
+}
+
+func (rn *runner) isInfo(ch *mcapio.Channel) bool {
+	return ch.Schema != nil && formats.ModalityOfType(ch.Schema.Name) == formats.CameraInfoModality
+}
+
+// plan picks the grouped sensors (reference LiDAR first), the ego source
+// and the IMU topics.
+func (rn *runner) plan() error {
+	var lidars, others []sensor
+	var odom, tf []string
+	for _, ch := range rn.p.Reader.Channels() {
+		schema := ""
+		if ch.Schema != nil {
+			schema = ch.Schema.Name
+		}
+		mod := formats.ModalityOfType(schema)
+		ts, known := rn.cal.Sensors[ch.Topic]
+		if known {
+			mod = ts.Modality
+		}
+		s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: ch.ID}
+		if s.name == "" {
+			s.name = ch.Topic
+		}
+		switch mod {
+		case formats.Lidar:
+			lidars = append(lidars, s)
+		case formats.Camera, formats.Radar:
+			others = append(others, s)
+		case formats.IMUModality:
+			rn.imuTopic[ch.Topic] = true
+		case formats.OdometryModality:
+			odom = append(odom, ch.Topic)
+		case formats.TF:
+			if !strings.Contains(ch.Topic, "tf_static") {
+				tf = append(tf, ch.Topic)
+			}
+		}
+	}
+	ref := -1
+	for i, l := range lidars {
+		if rn.p.Reference == "" && (ref < 0 || l.id < lidars[ref].id) || l.topic == rn.p.Reference {
+			ref = i
+		}
+	}
+	switch {
+	case ref < 0 && rn.p.Reference == "":
+		return errors.New("fusion: no LiDAR topic in the log to use as the reference")
+	case ref < 0:
+		return fmt.Errorf("fusion: reference LiDAR topic %q not in the log", rn.p.Reference)
+	}
+	rn.sensors = append(rn.sensors, lidars[ref])
+	for i, l := range lidars {
+		if i != ref {
+			rn.sensors = append(rn.sensors, l)
+		}
+	}
+	rn.sensors = append(rn.sensors, others...)
+	for i, s := range rn.sensors {
+		rn.index[s.topic] = i
+	}
+	mode := rn.p.Ego
+	if mode == "" || mode == "auto" {
+		switch {
+		case len(odom) > 0:
+			mode = "odometry"
+		case len(tf) > 0:
+			mode = "tf"
+		default:
+			mode = "none"
+		}
+	}
+	rn.ego.source = mode
+	switch mode {
+	case "odometry":
+		if len(odom) == 0 {
+			return errors.New("fusion: ego source odometry: no odometry topic in the log")
+		}
+		rn.egoTopic[odom[0]] = true
+	case "tf":
+		if len(tf) == 0 {
+			return errors.New("fusion: ego source tf: no /tf topic in the log")
+		}
+		for _, t := range tf {
+			rn.egoTopic[t] = true
+		}
+	case "none":
+	default:
+		return fmt.Errorf("fusion: unknown ego source %q (want auto, odometry, tf or none)", mode)
+	}
+	return nil
+}
+
+// correct applies the sensor's clock model to a message's stamp.
+func (rn *runner) correct(m *formats.Message) {
+	if m.StampClock == formats.ClockLog {
+		return
+	}
+	if cm, ok := rn.p.Clocks[m.FrameID]; ok {
+		m.Stamp = cm.Correct(m.Stamp)
+	}
+}
+
+func (rn *runner) clockCorrected(name string) bool {
+	_, ok := rn.p.Clocks[name]
+	return ok
+}
+
+// addEgo inserts the base pose of an odometry or /tf message.
+func (rn *runner) addEgo(m *formats.Message) {
+	switch p := m.Payload.(type) {
+	case *formats.Odometry:
+		if p.ChildFrame != "" && p.ChildFrame != rn.base {
+			return
+		}
+		if T, ok := poseOf(p.Pose); ok {
+			rn.ego.insert(m.Stamp, T)
+		}
+		rn.boundEgo()
+	case *formats.Transforms:
+		for _, x := range p.Transforms {
+			if x.Child == rn.base {
+				rn.ego.insert(x.Stamp, transformOf(x))
+			}
+		}
+		rn.boundEgo()
+	}
+}
+
+// boundEgo keeps the ego track bounded when no frame prunes it (no
+// reference messages for a long time).
+func (rn *runner) boundEgo() {
+	if len(rn.ego.t) > maxBuffered {
+		newest, _ := rn.ego.newest()
+		rn.ego.prune(newest - int64(egoHistory))
+		if len(rn.ego.t) > maxBuffered {
+			rn.ego.prune(rn.ego.t[len(rn.ego.t)/2])
+		}
+	}
+}
+
+// onSet queues a grouped set until the ego poses it needs have arrived.
+func (rn *runner) onSet(members []match.Member[*formats.Message]) {
+	ms := append([]match.Member[*formats.Message](nil), members...)
+	need := ms[0].Stamp
+	for _, m := range ms {
+		if m.Present && m.Stamp > need {
+			need = m.Stamp
+		}
+	}
+	rn.pending = append(rn.pending, pendingSet{members: ms, need: need + int64(sweepMargin)})
+}
+
+// drain fuses the pending sets whose ego poses are in (all when final).
+func (rn *runner) drain(final bool) error {
+	maxPending := rn.p.MaxPending
+	if maxPending <= 0 {
+		maxPending = DefaultMaxPending
+	}
+	for len(rn.pending) > 0 {
+		ps := rn.pending[0]
+		newest, ok := rn.ego.newest()
+		ready := final || rn.ego.source == "none" || len(rn.pending) > maxPending || ok && newest >= ps.need
+		if !ready {
+			return nil
+		}
+		rn.pending = rn.pending[1:]
+		f := rn.fuse(ps.members)
+		if err := rn.sink.Write(rn.ctx, f); err != nil {
+			return fmt.Errorf("fusion: frame %d: %w", f.Index, err)
+		}
+		if len(rn.pending) > 0 {
+			rn.ego.prune(rn.pending[0].members[0].Stamp - int64(time.Second))
+		} else {
+			rn.ego.prune(f.Stamp - int64(time.Second))
+		}
+	}
+	return nil
+}
+
+// fuse builds one frame from a set.
+func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
+	S := members[0].Stamp
+	ref := rn.sensors[0]
+	f := &Frame{Index: rn.frames, Stamp: S, Clock: formats.SensorClock(ref.name, ref.topic), FrameID: rn.base,
+		Ego: se3.Identity(), EgoSource: "none"}
+	rn.frames++
+	egoS, _, haveEgo := rn.ego.at(S)
+	if haveEgo {
+		f.Ego, f.EgoSource = egoS, rn.ego.source
+	}
+	invS := egoS.Inverse()
+	// motion returns T_base(S)_sensor(t) for the sensor's extrinsic and
+	// whether the ego pose at t was interpolated (not extrapolated).
+	motion := func(ext se3.Transform, t int64) (se3.Transform, bool) {
+		if !haveEgo {
+			return ext, false
+		}
+		w, interp, _ := rn.ego.at(t)
+		return invS.Mul(w).Mul(ext), interp
+	}
+	for i, m := range members {
+		s := rn.sensors[i]
+		st := SensorStatus{Name: s.name, Topic: s.topic, Modality: s.mod, ClockCorrected: rn.clockCorrected(s.name)}
+		if !m.Present {
+			st.Missing = true
+			st.Note = "no message within tolerance"
+			f.Sensors = append(f.Sensors, st)
+			continue
+		}
+		msg := m.Value
+		st.Stamp, st.Offset = msg.Stamp, msg.Stamp-S
+		st.Name = msg.FrameID
+		if i > 0 && msg.Stamp <= rn.prevS {
+			st.Stale, st.Note = true, "stamped before the previous frame"
+		}
+		ext, ok := rn.cal.Extrinsics[msg.FrameID]
+		if !ok {
+			st.Missing, st.Note = true, "no extrinsic for frame "+msg.FrameID+" in /tf_static"
+			f.Sensors = append(f.Sensors, st)
+			continue
+		}
+		switch s.mod {
+		case formats.Lidar:
+			rn.addLidar(f, msg, ext, motion, &st)
+		case formats.Radar:
+			rn.addRadar(f, msg, ext, motion, &st)
+		case formats.Camera:
+			rn.addCamera(f, s, msg, ext, motion, &st)
+		}
+		f.Sensors = append(f.Sensors, st)
+	}
+	if f.Lidar != nil && !rn.p.NoProject {
+		for i := range f.Cameras {
+			rn.project(f, &f.Cameras[i])
+		}
+	}
+	rn.takeIMU(f)
+	rn.prevS = S
+	return f
+}
+
+// addLidar transforms (and deskews) one LiDAR message into the frame.
+func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+	pc, ok := msg.Payload.(*formats.PointCloud)
+	if !ok {
+		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
+		return
+	}
+	pts, err := cloudPoints(pc)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return
+	}
+	if f.Lidar == nil {
+		f.Lidar = &Cloud{Deskew: "none"}
+	}
+	c := f.Lidar
+	if len(c.Sources) >= math.MaxUint8 {
+		st.Missing, st.Note = true, "too many LiDARs"
+		return
+	}
+	src := uint8(len(c.Sources))
+	c.Sources = append(c.Sources, msg.FrameID)
+	n := pts.Len()
+	if n < 100 {
+		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
+	}
+	o := c.Points.Len()
+	P := &c.Points
+	P.X = append(P.X, make([]float32, n)...)
+	P.Y = append(P.Y, make([]float32, n)...)
+	P.Z = append(P.Z, make([]float32, n)...)
+	P.TimeOffset = append(P.TimeOffset, make([]int64, n)...)
+	if pts.Intensity != nil || P.Intensity != nil {
+		P.Intensity = append(P.Intensity, make([]float32, o+n-len(P.Intensity))...)
+		copy(P.Intensity[o:], pts.Intensity)
+	}
+	if pts.Ring != nil || P.Ring != nil {
+		P.Ring = append(P.Ring, make([]uint16, o+n-len(P.Ring))...)
+		copy(P.Ring[o:], pts.Ring)
+	}
+	for range n {
+		c.Source = append(c.Source, src)
+	}
+	dt := msg.Stamp - f.Stamp
+	method := "none"
+	if pts.TimeOffset == nil || rn.p.NoDeskew || f.EgoSource == "none" {
+		M, interp := motion(ext, msg.Stamp)
+		a := AffineOf(M)
+		TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
+		for i := range n {
+			P.TimeOffset[o+i] = dt
+			if pts.TimeOffset != nil {
+				P.TimeOffset[o+i] += pts.TimeOffset[i]
+			}
+		}
+		if f.EgoSource != "none" && !interp && dt != 0 {
+			method = "constant-velocity"
+		}
+	} else {
+		method = f.EgoSource
+		var a Affine
+		last := int64(math.MinInt64)
+		for i := range n {
+			t := msg.Stamp + pts.TimeOffset[i]
+			P.TimeOffset[o+i] = t - f.Stamp
+			if q := floorDiv(t, deskewStep); q != last {
+				last = q
+				M, interp := motion(ext, q*deskewStep+deskewStep/2)
+				if !interp {
+					method = "constant-velocity"
+				}
+				a = AffineOf(M)
+			}
+			p := a.Apply(r3.Vec{X: float64(pts.X[i]), Y: float64(pts.Y[i]), Z: float64(pts.Z[i])})
+			P.X[o+i], P.Y[o+i], P.Z[o+i] = float32(p.X), float32(p.Y), float32(p.Z)
+		}
+	}
+	if c.Deskew == "none" || method == "constant-velocity" {
+		c.Deskew = method
+	}
+}
+
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && a < 0 {
+		q--
+	}
+	return q
+}
+
+// addRadar places radar detections in the frame and removes the ego motion
+// from their Doppler speeds.
+func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+	x, y, z, dop, rcs, err := radarColumns(msg.Payload)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return
+	}
+	if len(x) == 0 {
+		st.Degraded, st.Note = true, "radar scan with no detections"
+	}
+	if f.Radar == nil {
+		f.Radar = &RadarCloud{}
+	}
+	rc := f.Radar
+	if len(rc.Sources) >= math.MaxUint8 {
+		st.Missing, st.Note = true, "too many radars"
+		return
+	}
+	src := uint8(len(rc.Sources))
+	rc.Sources = append(rc.Sources, msg.FrameID)
+	M, _ := motion(ext, msg.Stamp)
+	var vS r3.Vec
+	var Rws se3.Transform
+	if f.EgoSource != "none" {
+		vS = rn.ego.velocity(ext.Trans, msg.Stamp, int64(10*time.Millisecond))
+		w, _, _ := rn.ego.at(msg.Stamp)
+		Rws = w.Mul(ext)
+	}
+	for i := range x {
+		ps := r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])}
+		p := M.Apply(ps)
+		rc.X = append(rc.X, float32(p.X))
+		rc.Y = append(rc.Y, float32(p.Y))
+		rc.Z = append(rc.Z, float32(p.Z))
+		raw := float32(math.NaN())
+		if dop != nil {
+			raw = dop[i]
+		}
+		comp := raw
+		if f.EgoSource != "none" && r3.Norm(ps) > 0 {
+			// doppler = (v_obj − v_sensor)·los, so v_obj·los = doppler + v_sensor·los.
+			los := Rws.Rotate(r3.Unit(ps))
+			comp = raw + float32(r3.Dot(vS, los))
+		}
+		rc.RawRadialVelocity = append(rc.RawRadialVelocity, raw)
+		rc.RadialVelocity = append(rc.RadialVelocity, comp)
+		r := float32(math.NaN())
+		if rcs != nil {
+			r = rcs[i]
+		}
+		rc.RCS = append(rc.RCS, r)
+		rc.Source = append(rc.Source, src)
+	}
+}
+
+// radarColumns returns a radar message's detections in Cartesian sensor
+// coordinates with Doppler and RCS (nil when absent).
+func radarColumns(p formats.Payload) (x, y, z, dop, rcs []float32, err error) {
+	switch r := p.(type) {
+	case *formats.RadarScan:
+		n := r.Len()
+		if len(r.X) == n && len(r.Y) == n && len(r.Z) == n && n > 0 {
+			x, y, z = r.X, r.Y, r.Z
+		} else if len(r.Range) == n && len(r.Azimuth) == n {
+			x, y, z = make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range n {
+				el := 0.0
+				if len(r.Elevation) == n {
+					el = float64(r.Elevation[i])
+				}
+				rg, az := float64(r.Range[i]), float64(r.Azimuth[i])
+				x[i] = float32(rg * math.Cos(el) * math.Cos(az))
+				y[i] = float32(rg * math.Cos(el) * math.Sin(az))
+				z[i] = float32(rg * math.Sin(el))
+			}
+		}
+		if len(r.Doppler) == n {
+			dop = r.Doppler
+		}
+		if len(r.RCS) == n {
+			rcs = r.RCS
+		}
+		return x, y, z, dop, rcs, nil
+	case *formats.PointCloud:
+		pts, err := cloudPoints(r)
+		if err != nil {
+			return nil, nil, nil, nil, nil, fmt.Errorf("fusion: radar cloud: %w", err)
+		}
+		dop, _ = floatField(r, "doppler", "radial_velocity", "velocity", "vr")
+		rcs, _ = floatField(r, "rcs", "amplitude")
+		return pts.X, pts.Y, pts.Z, dop, rcs, nil
+	}
+	return nil, nil, nil, nil, nil, fmt.Errorf("fusion: radar payload %T", p)
+}
+
+// floatField reads the first float32 field among names of a packed cloud.
+func floatField(pc *formats.PointCloud, names ...string) ([]float32, bool) {
+	for _, name := range names {
+		fd, ok := pc.Field(name)
+		if !ok || fd.Type != formats.PointFloat32 || fd.Offset < 0 {
+			continue
+		}
+		n := pc.Len()
+		if n <= 0 || pc.PointStep <= 0 || fd.Offset+4 > pc.PointStep || n > len(pc.Data)/pc.PointStep {
+			return nil, false
+		}
+		out := make([]float32, n)
+		for i := range n {
+			off := i*pc.PointStep + fd.Offset
+			u := uint32(pc.Data[off]) | uint32(pc.Data[off+1])<<8 | uint32(pc.Data[off+2])<<16 | uint32(pc.Data[off+3])<<24
+			if pc.BigEndian {
+				u = uint32(pc.Data[off+3]) | uint32(pc.Data[off+2])<<8 | uint32(pc.Data[off+1])<<16 | uint32(pc.Data[off])<<24
+			}
+			out[i] = math.Float32frombits(u)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// addCamera adds a camera image with its calibration at its own stamp.
+func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+	switch msg.Payload.(type) {
+	case *formats.CompressedImage, *formats.Image:
+	default:
+		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not an image", msg.Payload)
+		return
+	}
+	info, ok := rn.infos[msg.FrameID]
+	if !ok {
+		st.Degraded, st.Note = true, "no CameraInfo for "+msg.FrameID
+	}
+	M, _ := motion(ext, msg.Stamp)
+	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M})
+}
+
+// project maps the frame's LiDAR points into a camera (nuScenes
+// map_pointcloud_to_image: base at the LiDAR time → world → base at the
+// camera time → camera, folded into Camera.BaseCamera).
+func (rn *runner) project(f *Frame, c *Camera) {
+	if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
+		return
+	}
+	model, ok := rn.models[c.Name]
+	if !ok {
+		var err error
+		in := camera.Intrinsics{Fx: c.Info.K[0], Fy: c.Info.K[4], Cx: c.Info.K[2], Cy: c.Info.K[5], Width: c.Info.Width, Height: c.Info.Height}
+		model, err = camera.New(c.Info.DistortionModel, in, c.Info.D)
+		if err != nil {
+			model = nil
+		}
+		rn.models[c.Name] = model
+	}
+	if model == nil {
+		return
+	}
+	in := model.Intrinsics()
+	a := AffineOf(c.BaseCamera.Inverse())
+	P := &f.Lidar.Points
+	for i := range P.X {
+		p := a.Apply(r3.Vec{X: float64(P.X[i]), Y: float64(P.Y[i]), Z: float64(P.Z[i])})
+		if p.Z <= 0.1 {
+			continue
+		}
+		u, v, ok := model.Project(p)
+		if !ok || !in.InImage(u, v) {
+			continue
+		}
+		c.Projected = append(c.Projected, Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
+	}
+}
+
+// takeIMU moves the IMU messages stamped in (previous frame, this frame]
+// into the frame and adds the IMU's status (one status for all IMU topics,
+// named after the first).
+func (rn *runner) takeIMU(f *Frame) {
+	sort.SliceStable(rn.imu, func(i, j int) bool { return rn.imu[i].Stamp < rn.imu[j].Stamp })
+	k := 0
+	for k < len(rn.imu) && rn.imu[k].Stamp <= f.Stamp {
+		if rn.imu[k].Stamp > rn.prevS {
+			f.IMU = append(f.IMU, rn.imu[k])
+		}
+		k++
+	}
+	rn.imu = append(rn.imu[:0], rn.imu[k:]...)
+	if len(rn.imuTopic) > 0 {
+		st := SensorStatus{Modality: formats.IMUModality}
+		for t := range rn.imuTopic {
+			if st.Topic == "" || t < st.Topic {
+				st.Topic = t
+			}
+		}
+		st.Name = rn.cal.Sensors[st.Topic].Name
+		if len(f.IMU) > 0 {
+			last := f.IMU[len(f.IMU)-1]
+			st.Name, st.Stamp, st.Offset = last.FrameID, last.Stamp, last.Stamp-f.Stamp
+			st.ClockCorrected = rn.clockCorrected(last.FrameID)
+		} else {
+			st.Missing, st.Note = true, "no IMU message since the previous frame"
+		}
+		f.Sensors = append(f.Sensors, st)
+	}
+}
+
+// cloudPoints is PointCloud.Points guarded for empty clouds, which
+// formats (as of this writing) can slice past short data for.
+func cloudPoints(pc *formats.PointCloud) (*formats.Points, error) {
+	if pc.Len() == 0 {
+		return &formats.Points{}, nil
+	}
+	return pc.Points()
+}
