@@ -1,0 +1,133 @@
+package cvat
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image/jpeg"
+
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+)
+
+// ManifestName is the resume manifest's file name in a CVAT folder.
+const ManifestName = "rigsync_manifest.jsonl"
+
+// Options configure a Writer.
+type Options struct {
+	// Force, Resume and Sync are outdir's options.
+	Force, Resume, Sync bool
+}
+
+// Writer is a fusion.Sink writing the CVAT layout. It is not safe for
+// concurrent use.
+type Writer struct {
+	dir     *outdir.Dir
+	resume  bool
+	names   *outdir.Names
+	written int
+	skipped int
+}
+
+var _ fusion.Sink = (*Writer)(nil)
+
+// New opens root for writing.
+func New(root string, opts Options) (*Writer, error) {
+	d, err := outdir.Open(root, outdir.Options{Force: opts.Force, Resume: opts.Resume, Sync: opts.Sync, Manifest: ManifestName})
+	if err != nil {
+		return nil, fmt.Errorf("cvat: %w", err)
+	}
+	return &Writer{dir: d, resume: opts.Resume, names: outdir.NewNames()}, nil
+}
+
+// Stats returns how many frames were written and how many skipped (Resume).
+func (w *Writer) Stats() (written, skipped int) { return w.written, w.skipped }
+
+// Write writes one frame.
+func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if f == nil {
+		return errors.New("cvat: nil frame")
+	}
+	if f.Index < 0 {
+		return fmt.Errorf("cvat: frame index %d is negative", f.Index)
+	}
+	stems := make([]string, len(f.Cameras))
+	seen := map[string]bool{}
+	for i, c := range f.Cameras {
+		if seen[c.Name] {
+			return fmt.Errorf("cvat: frame %d: camera %q appears twice", f.Index, c.Name)
+		}
+		seen[c.Name] = true
+		stems[i] = w.names.Get(c.Name)
+	}
+	if w.dir.Done(f.Index) {
+		if !w.resume {
+			return fmt.Errorf("cvat: frame %d written twice", f.Index)
+		}
+		w.skipped++
+		return nil
+	}
+	name := fmt.Sprintf("%06d", f.Index)
+	pcd, err := frames.XYZIPCD(f.Lidar)
+	if err != nil {
+		return fmt.Errorf("cvat: frame %d: %w", f.Index, err)
+	}
+	// Images first: the point cloud is what CVAT lists, so it comes last.
+	for i, c := range f.Cameras {
+		data, ext, err := image(c.Image)
+		if err != nil {
+			return fmt.Errorf("cvat: frame %d: camera %q: %w", f.Index, c.Name, err)
+		}
+		if data == nil {
+			continue
+		}
+		if err := w.dir.WriteFile("related_images/"+name+"_pcd/"+stems[i]+ext, data); err != nil {
+			return fmt.Errorf("cvat: frame %d: %w", f.Index, err)
+		}
+	}
+	if err := w.dir.WriteFile("pointcloud/"+name+".pcd", pcd); err != nil {
+		return fmt.Errorf("cvat: frame %d: %w", f.Index, err)
+	}
+	line, _ := json.Marshal(struct {
+		Index   int   `json:"index"`
+		StampNs int64 `json:"stamp_ns"`
+	}{f.Index, f.Stamp})
+	if err := w.dir.Commit(f.Index, line); err != nil {
+		return fmt.Errorf("cvat: frame %d: %w", f.Index, err)
+	}
+	w.written++
+	return nil
+}
+
+// Close closes the manifest.
+func (w *Writer) Close() error {
+	if err := w.dir.Close(); err != nil {
+		return fmt.Errorf("cvat: %w", err)
+	}
+	return nil
+}
+
+func image(p formats.Payload) ([]byte, string, error) {
+	switch im := p.(type) {
+	case *formats.CompressedImage:
+		return im.Data, frames.CompressedExt(im.Format), nil
+	case *formats.Image:
+		img, err := frames.ToImage(im)
+		if err != nil {
+			return nil, "", nil
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+			return nil, "", fmt.Errorf("jpeg: %w", err)
+		}
+		return buf.Bytes(), ".jpg", nil
+	}
+	return nil, "", nil
+}
