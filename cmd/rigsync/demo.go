@@ -22,11 +22,12 @@ func newDemoCommand(g *globalOptions) *cobra.Command {
 	var o demoOptions
 	c := &cobra.Command{
 		Use:   "demo",
-		Short: "Generate a synthetic drive log and run rigsync on it (no files needed)",
+		Short: "Run the whole main job on a synthetic drive log (no files needed)",
 		Long: `demo is the zero-setup tour: it simulates a drive with the built-in rig
 (fixtures: cameras, LiDAR, radars, IMU, odometry, GNSS, /tf_static, all with
 known ground truth), writes drive.mcap and drive.truth.json into a folder
-(a new temporary one unless -o is given), and runs "rigsync info" on the log.
+(a new temporary one unless -o is given), runs "rigsync info" on the log,
+and fuses it into the frames and nuScenes layouts (frames/, nuscenes/).
 
 The folder is kept, so you can go on with the printed commands.`,
 		Example: `  rigsync demo
@@ -65,12 +66,31 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o demoOptions) error {
 	if !g.JSON {
 		fmt.Fprintf(g.stdout, "demo: simulated %s of the %q rig into %s\n\n", o.Duration, o.Preset, dir)
 	}
+	if g.JSON {
+		// One JSON document: the fused summaries (info --json on the log
+		// is one command away).
+		return runDemoFuse(cmd, g, logPath, dir)
+	}
 	if err := runInfo(cmd, g, infoOptions{MaxScan: -1}, logPath); err != nil {
 		return err
 	}
-	if !g.JSON {
-		fmt.Fprintf(g.stdout, "\nNext:\n  rigsync cat %s --limit 3\n  rigsync sync %s --plot %s\n  less %s   # the ground truth\n",
-			logPath, logPath, filepath.Join(dir, "sync"), truthPath)
+	fmt.Fprintln(g.stdout)
+	if err := runDemoFuse(cmd, g, logPath, dir); err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stdout, "\nNext:\n  ls %s   # one folder per frame: lidar.pcd, radar.pcd, <camera>.jpg, frame.json\n  rigsync cat %s --limit 3\n  rigsync sync %s --plot %s\n  less %s   # the ground truth\n",
+		filepath.Join(dir, "frames"), logPath, logPath, filepath.Join(dir, "sync"), truthPath)
+	return nil
+}
+
+// runDemoFuse fuses the demo log into the frames and nuScenes layouts.
+func runDemoFuse(cmd *cobra.Command, g *globalOptions, logPath, dir string) error {
+	for _, format := range []string{"frames", "nuscenes"} {
+		o := fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
+			Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
+		if err := runFuse(cmd.Context(), g, o, logPath); err != nil {
+			return err
+		}
 	}
 	return nil
 }

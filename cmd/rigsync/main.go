@@ -80,6 +80,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newDemoCommand(g),
 		newFixturesCommand(g),
 		newSyncCommand(g),
+		newFuseCommand(g),
 		newCalibCommand(g),
 		newCalibRigCommand(g), // also top level: "rigsync rig init LOG.mcap"
 	)
