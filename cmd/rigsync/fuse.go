@@ -296,4 +296,15 @@ func printFuse(g *globalOptions, s *fuseSummary) {
 		fmt.Fprintf(g.stdout, "  %-24s %6.1f%%\n", n, 100*s.Completeness[n])
 	}
 	fmt.Fprintf(g.stdout, "deskew: %v   ego: %v\n", s.Deskew, s.EgoSource)
+	if len(s.CalibSource) > 0 {
+		keys := make([]string, 0, len(s.CalibSource))
+		for k := range s.CalibSource {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		fmt.Fprintln(g.stdout, "calibration (from the log):")
+		for _, k := range keys {
+			fmt.Fprintf(g.stdout, "  %-24s %s\n", k, s.CalibSource[k])
+		}
+	}
 }
