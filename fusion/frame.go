@@ -71,8 +71,15 @@ type Camera struct {
 	Image formats.Payload
 	// Info is the camera calibration (intrinsics, distortion).
 	Info formats.CameraInfo
-	// BaseCamera is T_<FrameID>_<camera optical frame> at Stamp.
+	// BaseCamera maps camera coordinates at the camera's Stamp into FrameID
+	// at the frame's Stamp: the static extrinsic with the ego motion between
+	// the two times folded in (what projecting this frame's cloud into this
+	// image needs).
 	BaseCamera se3.Transform
+	// Extrinsic is the static calibration T_<FrameID>_<camera optical
+	// frame>, without ego motion (what calibration tables such as nuScenes'
+	// calibrated_sensor hold). A zero value means "same as BaseCamera".
+	Extrinsic se3.Transform
 	// Projected are the LiDAR points visible in this camera, with ego
 	// motion compensated between the LiDAR time and the camera's Stamp.
 	Projected []Projection

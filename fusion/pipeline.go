@@ -681,7 +681,7 @@ func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Tr
 		st.Degraded, st.Note = true, "no CameraInfo for "+msg.FrameID
 	}
 	M, _ := motion(ext, msg.Stamp)
-	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M})
+	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M, Extrinsic: ext})
 }
 
 // project maps the frame's LiDAR points into a camera (nuScenes

@@ -20,6 +20,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -153,12 +154,18 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 			return fmt.Errorf("kitti: frame %d: camera %q appears twice", f.Index, c.Name)
 		}
 		seen[c.Name] = true
-		if err := checkTransform(c.BaseCamera); err != nil {
+		// KITTI's calib is static: use the camera's static extrinsic (the
+		// motion-compensated BaseCamera only when it is unset).
+		ext := c.Extrinsic
+		if ext.Rot == (quat.Number{}) {
+			ext = c.BaseCamera
+		}
+		if err := checkTransform(ext); err != nil {
 			return fmt.Errorf("kitti: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}
 		idx[i] = w.camera(c.Name)
 		st := w.cams[idx[i]]
-		st.seen, st.info, st.ext = true, c.Info, c.BaseCamera
+		st.seen, st.info, st.ext = true, c.Info, ext
 	}
 	if w.dir.Done(f.Index) {
 		if !w.opts.Resume {

@@ -19,7 +19,9 @@
 // The Frame's shared frame (Frame.FrameID) is taken as the ego frame. Sensor
 // extrinsics T_ego_sensor for LiDARs and radars come from Options (the Frame
 // holds their data already in the ego frame, so the writer transforms back);
-// camera extrinsics come from Camera.BaseCamera.
+// camera extrinsics come from Camera.Extrinsic (the static calibration;
+// Camera.BaseCamera when it is unset), and the motion to the camera's time
+// from the ego pose interpolated at the camera's stamp.
 //
 // Every sample_data gets its own ego_pose record (same token) at that
 // sensor's own stamp: the LiDAR's is the frame's ego pose (the cloud is
