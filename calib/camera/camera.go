@@ -112,3 +112,18 @@ func New(model string, in Intrinsics, params []float64) (Model, error) {
 	}
 	return nil, fmt.Errorf("%w: unsupported camera model %q", ErrParams, model)
 }
+
+// quotientProject is the projection (u, v) = (fx·x/den + cx, fy·y/den + cy)
+// shared by the double sphere and EUCM models, with its Jacobian with
+// respect to p given dden = ∂den/∂p.
+func quotientProject(in Intrinsics, p r3.Vec, den float64, dden [3]float64) (u, v float64, J [2][3]float64) {
+	id := 1 / den
+	fx, fy := in.Fx, in.Fy
+	for i := 0; i < 3; i++ {
+		J[0][i] = -fx * p.X * dden[i] * id * id
+		J[1][i] = -fy * p.Y * dden[i] * id * id
+	}
+	J[0][0] += fx * id
+	J[1][1] += fy * id
+	return fx*p.X*id + in.Cx, fy*p.Y*id + in.Cy, J
+}

@@ -78,15 +78,8 @@ func (c *DoubleSphere) ProjectJac(p r3.Vec) (u, v float64, J [2][3]float64, ok b
 	for i := range dden {
 		dden[i] = a*dd2[i] + (1-a)*dk[i]
 	}
-	id := 1 / den
-	fx, fy := c.in.Fx, c.in.Fy
-	for i := 0; i < 3; i++ {
-		J[0][i] = -fx * p.X * dden[i] * id * id
-		J[1][i] = -fy * p.Y * dden[i] * id * id
-	}
-	J[0][0] += fx * id
-	J[1][1] += fy * id
-	return fx*p.X*id + c.in.Cx, fy*p.Y*id + c.in.Cy, J, p.Z > -c.w2*d1
+	u, v, J = quotientProject(c.in, p, den, dden)
+	return u, v, J, p.Z > -c.w2*d1
 }
 
 // ProjectPoints implements Model.

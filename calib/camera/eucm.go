@@ -63,15 +63,8 @@ func (c *EUCM) ProjectJac(p r3.Vec) (u, v float64, J [2][3]float64, ok bool) {
 		return math.NaN(), math.NaN(), J, false
 	}
 	dden := [3]float64{a * c.beta * p.X / d, a * c.beta * p.Y / d, a*p.Z/d + 1 - a}
-	id := 1 / den
-	fx, fy := c.in.Fx, c.in.Fy
-	for i := 0; i < 3; i++ {
-		J[0][i] = -fx * p.X * dden[i] * id * id
-		J[1][i] = -fy * p.Y * dden[i] * id * id
-	}
-	J[0][0] += fx * id
-	J[1][1] += fy * id
-	return fx*p.X*id + c.in.Cx, fy*p.Y*id + c.in.Cy, J, p.Z > -c.w*d
+	u, v, J = quotientProject(c.in, p, den, dden)
+	return u, v, J, p.Z > -c.w*d
 }
 
 // ProjectPoints implements Model.
