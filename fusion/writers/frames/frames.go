@@ -195,7 +195,7 @@ func (w *Writer) render(f *fusion.Frame, stems []string) ([]file, *frameDoc, err
 		if err != nil {
 			return nil, nil, fmt.Errorf("camera %q: %w", c.Name, err)
 		}
-		img, ext, note, err := imageBytes(c.Image, w.opts.JPEGQuality)
+		img, ext, note, err := ImageBytes(c.Image, w.opts.JPEGQuality)
 		if err != nil {
 			return nil, nil, fmt.Errorf("camera %q: %w", c.Name, err)
 		}

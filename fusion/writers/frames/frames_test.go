@@ -509,7 +509,7 @@ func TestRawImageNotes(t *testing.T) {
 		{&formats.Image{Width: 1 << 20, Height: 1 << 20, Encoding: "mono8", Step: 1 << 20}, "invalid"},
 	}
 	for _, c := range cases {
-		b, _, note, err := imageBytes(c.im, 90)
+		b, _, note, err := ImageBytes(c.im, 90)
 		if err != nil || b != nil || !strings.Contains(note, c.note) {
 			t.Errorf("%s: bytes %d, note %q, err %v; want note …%s…", c.im.Encoding, len(b), note, err, c.note)
 		}

@@ -14,10 +14,11 @@ import (
 // maxPixels bounds a raw image (the check before any allocation).
 const maxPixels = 1 << 28
 
-// imageBytes returns the file content and extension of a camera image: a
-// compressed image as is, a raw one encoded to JPEG. An image that cannot be
-// written (unknown raw encoding, no image) gives nil bytes and a note.
-func imageBytes(p formats.Payload, quality int) (data []byte, ext, note string, err error) {
+// ImageBytes returns the file content and extension of a camera image: a
+// compressed image as is, a raw one encoded to JPEG at quality. An image
+// that cannot be written (unknown raw encoding, no image) gives nil bytes
+// and a note saying why.
+func ImageBytes(p formats.Payload, quality int) (data []byte, ext, note string, err error) {
 	switch im := p.(type) {
 	case *formats.CompressedImage:
 		return im.Data, CompressedExt(im.Format), "", nil

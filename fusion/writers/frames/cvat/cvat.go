@@ -1,14 +1,11 @@
 package cvat
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/jpeg"
 
-	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
@@ -81,7 +78,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	}
 	// Images first: the point cloud is what CVAT lists, so it comes last.
 	for i, c := range f.Cameras {
-		data, ext, err := image(c.Image)
+		data, ext, _, err := frames.ImageBytes(c.Image, 95)
 		if err != nil {
 			return fmt.Errorf("cvat: frame %d: camera %q: %w", f.Index, c.Name, err)
 		}
@@ -112,22 +109,4 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("cvat: %w", err)
 	}
 	return nil
-}
-
-func image(p formats.Payload) ([]byte, string, error) {
-	switch im := p.(type) {
-	case *formats.CompressedImage:
-		return im.Data, frames.CompressedExt(im.Format), nil
-	case *formats.Image:
-		img, err := frames.ToImage(im)
-		if err != nil {
-			return nil, "", nil
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-			return nil, "", fmt.Errorf("jpeg: %w", err)
-		}
-		return buf.Bytes(), ".jpg", nil
-	}
-	return nil, "", nil
 }

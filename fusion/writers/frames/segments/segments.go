@@ -1,12 +1,10 @@
 package segments
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/jpeg"
 	"math"
 	"sort"
 
@@ -209,7 +207,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		if err != nil {
 			return fmt.Errorf("segments: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}
-		data, ext, err := image(c.Image)
+		data, ext, _, err := frames.ImageBytes(c.Image, 95)
 		if err != nil {
 			return fmt.Errorf("segments: frame %d: camera %q: %w", f.Index, c.Name, err)
 		}
@@ -298,24 +296,4 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("segments: close: %w", err)
 	}
 	return nil
-}
-
-// image returns a camera image file; a raw image that cannot be converted
-// is left out.
-func image(p formats.Payload) ([]byte, string, error) {
-	switch im := p.(type) {
-	case *formats.CompressedImage:
-		return im.Data, frames.CompressedExt(im.Format), nil
-	case *formats.Image:
-		img, err := frames.ToImage(im)
-		if err != nil {
-			return nil, "", nil
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-			return nil, "", fmt.Errorf("jpeg: %w", err)
-		}
-		return buf.Bytes(), ".jpg", nil
-	}
-	return nil, "", nil
 }

@@ -1,12 +1,10 @@
 package xtreme1
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image/jpeg"
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
@@ -155,7 +153,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
 	}
 	for i := range f.Cameras {
-		data, ext, err := image(f.Cameras[i].Image)
+		data, ext, _, err := frames.ImageBytes(f.Cameras[i].Image, 95)
 		if err != nil {
 			return fmt.Errorf("xtreme1: frame %d: camera %q: %w", f.Index, f.Cameras[i].Name, err)
 		}
@@ -203,24 +201,4 @@ func (w *Writer) Close() error {
 		return fmt.Errorf("xtreme1: %w", err)
 	}
 	return nil
-}
-
-// image returns a camera image file; a raw image that cannot be converted
-// is left out.
-func image(p formats.Payload) ([]byte, string, error) {
-	switch im := p.(type) {
-	case *formats.CompressedImage:
-		return im.Data, frames.CompressedExt(im.Format), nil
-	case *formats.Image:
-		img, err := frames.ToImage(im)
-		if err != nil {
-			return nil, "", nil
-		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
-			return nil, "", fmt.Errorf("jpeg: %w", err)
-		}
-		return buf.Bytes(), ".jpg", nil
-	}
-	return nil, "", nil
 }
