@@ -3,6 +3,8 @@ package fusion
 import (
 	"context"
 
+	"gonum.org/v1/gonum/num/quat"
+
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 )
@@ -83,6 +85,15 @@ type Camera struct {
 	// Projected are the LiDAR points visible in this camera, with ego
 	// motion compensated between the LiDAR time and the camera's Stamp.
 	Projected []Projection
+}
+
+// StaticExtrinsic is the camera's static calibration T_<FrameID>_<camera
+// optical frame>: Extrinsic, or BaseCamera when Extrinsic is unset.
+func (c *Camera) StaticExtrinsic() se3.Transform {
+	if c.Extrinsic.Rot == (quat.Number{}) {
+		return c.BaseCamera
+	}
+	return c.Extrinsic
 }
 
 // Projection is one LiDAR point seen in a camera image.

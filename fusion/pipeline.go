@@ -752,8 +752,9 @@ func (rn *runner) takeIMU(f *Frame) {
 	}
 }
 
-// cloudPoints is PointCloud.Points guarded for empty clouds, which
-// formats (as of this writing) can slice past short data for.
+// cloudPoints is PointCloud.Points, except that a cloud with no points is
+// empty whatever its fields (Points reports ErrNoXYZ for a field-less
+// empty cloud, which sensors do publish when they see nothing).
 func cloudPoints(pc *formats.PointCloud) (*formats.Points, error) {
 	if pc.Len() == 0 {
 		return &formats.Points{}, nil

@@ -20,7 +20,6 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
-	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -156,10 +155,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		seen[c.Name] = true
 		// KITTI's calib is static: use the camera's static extrinsic (the
 		// motion-compensated BaseCamera only when it is unset).
-		ext := c.Extrinsic
-		if ext.Rot == (quat.Number{}) {
-			ext = c.BaseCamera
-		}
+		ext := c.StaticExtrinsic()
 		if err := checkTransform(ext); err != nil {
 			return fmt.Errorf("kitti: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}

@@ -18,7 +18,6 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/rigsync/rigsync/calib/se3"
@@ -303,11 +302,7 @@ func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transfor
 	intr := [][3]float64{{K[0], K[1], K[2]}, {K[3], K[4], K[5]}, {K[6], K[7], K[8]}}
 	// calibrated_sensor holds the static extrinsic; the ego motion to the
 	// camera's time is in the ego pose interpolated at its stamp.
-	ext := c.Extrinsic
-	if ext.Rot == (quat.Number{}) {
-		ext = c.BaseCamera
-	}
-	cs := w.calibrated(ch, "camera", ext, intr)
+	cs := w.calibrated(ch, "camera", c.StaticExtrinsic(), intr)
 	stamp := c.Stamp
 	if stamp == 0 {
 		stamp = f.Stamp
