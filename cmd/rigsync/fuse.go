@@ -185,7 +185,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, path string) 
 	cs.prog.Finish()
 	closeErr := sink.Close()
 	if closeOut != nil {
-		closeErr = errors.Join(closeErr, closeOut())
+		closeErr = errors.Join(closeErr, closeOut(runErr == nil && closeErr == nil))
 	}
 	if err := errors.Join(runErr, closeErr); err != nil {
 		return err
@@ -205,7 +205,10 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, path string) 
 	return nil
 }
 
-func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func() error, error) {
+// openFuseSink opens the writer of o.Format. For a single-file output it
+// also returns a finish function that moves the temporary file into place
+// when the run succeeded (ok) and removes it otherwise.
+func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
 	// The reference LiDAR's extrinsic, for formats that store clouds in the
 	// sensor frame.
 	var lidar *se3.Transform
@@ -274,9 +277,10 @@ func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func() e
 			os.Remove(tmp)
 			return nil, nil, err
 		}
-		return w, func() error {
-			if err := f.Close(); err != nil {
-				return err
+		return w, func(ok bool) error {
+			err := f.Close()
+			if !ok || err != nil {
+				return errors.Join(err, os.Remove(tmp))
 			}
 			return os.Rename(tmp, o.Out)
 		}, nil

@@ -258,3 +258,21 @@ func treeDigest(t *testing.T, root string) map[string]string {
 	}
 	return out
 }
+
+// A failed single-file run leaves neither the output nor its
+// temporary file behind.
+func TestFuseMCAPFailedRunLeavesNothing(t *testing.T) {
+	log := fuseFixture(t)
+	out := filepath.Join(t.TempDir(), "fused.mcap")
+	// The pipeline fails once the output is open: no such reference LiDAR.
+	g := &globalOptions{Quiet: true, stdout: os.Stdout, stderr: os.Stderr}
+	o := fuseOptions{Format: "mcap", Out: out, Frame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto", Reference: "/no/such/lidar"}
+	if err := runFuse(context.Background(), g, o, log); err == nil {
+		t.Fatal("a run with a missing reference LiDAR succeeded")
+	}
+	for _, p := range []string{out, out + ".tmp"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s left behind after a failed run (stat: %v)", p, err)
+		}
+	}
+}
