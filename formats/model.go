@@ -81,6 +81,21 @@ type CompressedImage struct {
 	Data []byte
 }
 
+// CompressedVideo is one access unit of a compressed video stream, as
+// foxglove.CompressedVideo carries it: H.264 or H.265 in Annex B form (NAL
+// units each prefixed by a 00 00 00 01 start code), one frame per message.
+type CompressedVideo struct {
+	// Format is the codec: "h264" or "h265" (foxglove's names).
+	Format string
+	// Data is the Annex B access unit (may alias the message buffer). A
+	// keyframe carries its parameter sets (SPS/PPS, and VPS for H.265)
+	// in-band so that decoding can start there.
+	Data []byte
+	// Keyframe is true when the access unit is an IDR/IRAP picture that a
+	// decoder can start from.
+	Keyframe bool
+}
+
 // Image is an uncompressed camera image.
 type Image struct {
 	Width, Height int
@@ -294,6 +309,7 @@ type Generic struct {
 }
 
 func (*CompressedImage) isPayload() {}
+func (*CompressedVideo) isPayload() {}
 func (*Image) isPayload()           {}
 func (*PointCloud) isPayload()      {}
 func (*RadarScan) isPayload()       {}

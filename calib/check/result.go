@@ -1,0 +1,117 @@
+package check
+
+// Verdict is the outcome of one sensor-pair check.
+type Verdict string
+
+// Verdicts, from best to worst. Skipped means the pair could not be scored
+// (not enough data); Note says why.
+const (
+	OK            Verdict = "ok"
+	Suspicious    Verdict = "suspicious"
+	Miscalibrated Verdict = "miscalibrated"
+	Skipped       Verdict = "skipped"
+)
+
+// Kinds of pair check.
+const (
+	KindLidarCamera = "lidar-camera" // edge alignment (Levinson & Thrun)
+	KindCameraTime  = "camera-time"  // the same score against shifted camera times
+	KindLidarLidar  = "lidar-lidar"  // ICP in the overlap
+	KindRadarLidar  = "radar-lidar"  // radar detections to LiDAR surfaces
+	KindHandEye     = "hand-eye"     // IMU/odometry motion vs LiDAR motion
+)
+
+// Window is the score of a pair over one time window of the log.
+type Window struct {
+	// Start and End bound the window in ns on the reference clock (Clock).
+	Start int64 `json:"start_ns"`
+	End   int64 `json:"end_ns"`
+	// Frames is how many frames (or sweeps) were scored in the window.
+	Frames int `json:"frames"`
+	// Score is the pair's score over the window (same meaning as
+	// PairResult.Score).
+	Score float64 `json:"score"`
+	// Verdict is the verdict the window alone would give.
+	Verdict Verdict `json:"verdict"`
+}
+
+// Uncertainty is a 1-sigma bound on the estimated correction.
+type Uncertainty struct {
+	RotationDeg  float64 `json:"rotation_deg"`
+	TranslationM float64 `json:"translation_m"`
+	// TimeNs is set for time-offset checks.
+	TimeNs int64 `json:"time_ns,omitempty"`
+}
+
+// SearchPoint is one evaluated candidate of a perturbation search, for the
+// plot of the score over the search.
+type SearchPoint struct {
+	// RotationDeg is the candidate's [roll, pitch, yaw] perturbation in the
+	// sensor frame in degrees; TranslationM its [x, y, z] in m.
+	RotationDeg  [3]float64 `json:"rotation_deg"`
+	TranslationM [3]float64 `json:"translation_m"`
+	// TimeNs is the candidate's time shift (time-offset search).
+	TimeNs int64   `json:"time_ns,omitempty"`
+	Score  float64 `json:"score"`
+}
+
+// PairResult is the check of one sensor pair.
+//
+// Convention: Sensor is the sensor whose extrinsic is checked, Reference the
+// one it is checked against (a LiDAR, or the base frame for hand-eye).
+// Correction is T_sensor_sensorfixed, a row-major 4×4 matrix in the checked
+// sensor's own frame, applied on the right:
+//
+//	T_base_sensor(fixed) = T_base_sensor(current) · Correction
+//
+// so a pure rotation correction leaves the sensor's position unchanged.
+type PairResult struct {
+	Kind      string `json:"kind"`
+	Sensor    string `json:"sensor"`
+	Reference string `json:"reference"`
+	// Score is the pair's score with the current calibration. Its meaning
+	// depends on Kind and is named by ScoreName (e.g. "edge_alignment" is
+	// higher-is-better and normalised so that 1 is the best nearby
+	// calibration; "icp_rmse_m" is lower-is-better).
+	Score     float64 `json:"score"`
+	ScoreName string  `json:"score_name"`
+	// BestScore is the score with the correction applied.
+	BestScore float64 `json:"best_score"`
+	Verdict   Verdict `json:"verdict"`
+	// Correction, see the type's comment. Identity when none is suggested.
+	Correction             [16]float64 `json:"correction"`
+	CorrectionRotationDeg  float64     `json:"correction_rotation_deg"`
+	CorrectionTranslationM float64     `json:"correction_translation_m"`
+	// TimeOffsetNs is the estimated camera time correction (camera-time):
+	// add it to the camera's stamps.
+	TimeOffsetNs int64       `json:"time_offset_ns,omitempty"`
+	Uncertainty  Uncertainty `json:"uncertainty"`
+	// Windows are the time windows used, each with its own score.
+	Windows []Window `json:"windows"`
+	// ChangedAt is when the calibration changed mid-log (ns, reference
+	// clock), when a change was found; ChangeUncertaintyNs bounds it.
+	ChangedAt           *int64 `json:"changed_at_ns,omitempty"`
+	ChangeUncertaintyNs int64  `json:"change_uncertainty_ns,omitempty"`
+	// Search holds the evaluated candidates of the perturbation search
+	// (may be thinned for size).
+	Search []SearchPoint `json:"search,omitempty"`
+	// Note explains the verdict in words.
+	Note string `json:"note,omitempty"`
+}
+
+// Report is the result of checking one log.
+type Report struct {
+	// Log is the checked log's path; Rig the rig file used ("" when the
+	// calibration came from the log itself).
+	Log string `json:"log"`
+	Rig string `json:"rig,omitempty"`
+	// Clock names the reference clock of every time in the report.
+	Clock string `json:"clock"`
+	// Start and End bound the log in ns on Clock.
+	Start int64 `json:"start_ns"`
+	End   int64 `json:"end_ns"`
+	// Pairs, in a stable order (kind, then sensor name).
+	Pairs []PairResult `json:"pairs"`
+	// Verdict is the worst verdict of all pairs (skipped pairs ignored).
+	Verdict Verdict `json:"verdict"`
+}
