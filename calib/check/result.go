@@ -1,5 +1,7 @@
 package check
 
+import "image"
+
 // Verdict is the outcome of one sensor-pair check.
 type Verdict string
 
@@ -114,4 +116,17 @@ type Report struct {
 	Pairs []PairResult `json:"pairs"`
 	// Verdict is the worst verdict of all pairs (skipped pairs ignored).
 	Verdict Verdict `json:"verdict"`
+	// Overlays are pictures for people (not part of the JSON report).
+	Overlays []Overlay `json:"-"`
+}
+
+// Overlay is a camera image with LiDAR points drawn on it, coloured by
+// depth, with the current calibration (Before) and with the suggested
+// correction applied (After; nil when no correction is suggested).
+type Overlay struct {
+	// Sensor is the camera, Reference the LiDAR; Stamp the image's time
+	// in ns on the report's clock.
+	Sensor, Reference string
+	Stamp             int64
+	Before, After     image.Image
 }
