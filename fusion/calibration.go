@@ -11,6 +11,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/sync/clock"
 )
 
 // Calibration is what a log says about its rig: every sensor's extrinsic
@@ -27,8 +28,12 @@ type Calibration struct {
 	Infos map[string]formats.CameraInfo
 	// Sensors maps a data topic to its sensor.
 	Sensors map[string]TopicSensor
+	// Clocks maps a sensor frame id to its clock model (from a rig file;
+	// a log carries none).
+	Clocks map[string]clock.Model
 	// Source says where each calibration item came from, e.g.
-	// "cam_front": "extrinsic /tf_static; intrinsics /cam_front/camera_info".
+	// "cam_front": "extrinsic /tf_static; intrinsics /cam_front/camera_info"
+	// or "extrinsic rig.yaml; intrinsics rig.yaml".
 	Source map[string]string
 }
 
@@ -38,13 +43,29 @@ type TopicSensor struct {
 	Modality formats.Modality
 }
 
+// ReadCalibrations reads the calibration of several logs of one drive
+// (ReadCalibration of each) and merges them: the first log that has an
+// item gives it.
+func ReadCalibrations(ctx context.Context, rs []*mcapio.Reader, base string) (*Calibration, error) {
+	out := newCalibration(base)
+	for i := len(rs) - 1; i >= 0; i-- {
+		c, err := ReadCalibration(ctx, rs[i], base)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = out.Override(c); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 // ReadCalibration reads the calibration of the log behind r: /tf_static,
 // the first CameraInfo of every camera and the first message of every
 // sensor topic. It reads only those topics and stops as soon as it has
 // them all.
 func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calibration, error) {
-	c := &Calibration{Base: base, Extrinsics: map[string]se3.Transform{base: se3.Identity()},
-		Infos: map[string]formats.CameraInfo{}, Sensors: map[string]TopicSensor{}, Source: map[string]string{}}
+	c := newCalibration(base)
 	var topics []string
 	want := map[string]bool{} // topics still wanted (first message only)
 	var tfStatic []string

@@ -6,4 +6,31 @@
 // ego motion, places each camera at its own exposure time and projects the
 // LiDAR points into it, and records what each sensor contributed. Frames go
 // to a Sink; the writers live in fusion/writers.
+//
+// Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
+// one drive, merged in log-time order (MergeReaders, a streaming k-way
+// merge; a topic in several logs is one stream), with Names naming them in
+// errors. The same merge serves any caller that wants one message stream
+// from several files.
+//
+// Calibration. ReadCalibration (ReadCalibrations for several logs) reads
+// /tf_static and the camera infos; CalibrationFromRig converts a rig.yaml
+// (calib/rig) and Calibration.Override lays it over the log's, item by
+// item. Calibration.Source records where each item came from.
+//
+// Clocks. Pipeline.Clocks and Pipeline.Repairs correct sensor stamps;
+// EstimateClocks is the first pass that estimates them from the log
+// (sync/clock, as "rigsync sync" does).
+//
+// Ego motion and deskew. The ego pose comes from odometry, GNSS (ENU plane
+// at Pipeline.GNSSOrigin or the first fix; position minus the antenna lever
+// arm, heading from the fitted course held by the gyro), /tf, or nothing.
+// Within a sweep the rotation comes from the IMU gyro when there is one
+// (its bias estimated against the ego track), the translation from the ego
+// track; Cloud.Deskew names what was used.
+//
+// Quality. Sensors are flagged degraded for a near-empty sweep, a radar
+// scan with no detections, or a black, saturated or flat image
+// (CheckImage, run on every Pipeline.ImageCheckEvery-th image and on every
+// suspiciously small one).
 package fusion

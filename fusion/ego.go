@@ -11,7 +11,7 @@ import (
 // answers pose queries by interpolation, or by constant-velocity
 // extrapolation from the two nearest samples outside the covered span.
 type egoTrack struct {
-	source string // "odometry", "tf" or "none"
+	source string // "odometry", "gnss", "tf" or "none"
 	t      []int64
 	pose   []se3.Transform
 }

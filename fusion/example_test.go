@@ -43,7 +43,7 @@ func ExamplePipeline() {
 		fmt.Println(err)
 	}
 	// Output:
-	// frame 0: 14664 LiDAR points from [lidar_top], deskew tf, ego tf, 1 camera(s), 1 IMU messages
-	// frame 1: 14664 LiDAR points from [lidar_top], deskew tf, ego tf, 1 camera(s), 20 IMU messages
+	// frame 0: 14664 LiDAR points from [lidar_top], deskew imu, ego tf, 1 camera(s), 1 IMU messages
+	// frame 1: 14664 LiDAR points from [lidar_top], deskew imu, ego tf, 1 camera(s), 20 IMU messages
 	// frame 2: 14672 LiDAR points from [lidar_top], deskew constant-velocity, ego tf, 1 camera(s), 20 IMU messages
 }

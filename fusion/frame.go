@@ -116,6 +116,9 @@ type SensorStatus struct {
 	Missing, Stale, ClockCorrected, Degraded bool
 	// Note explains a flag in words.
 	Note string
+	// Calibration says where the sensor's calibration came from, e.g.
+	// "extrinsic rig.yaml; intrinsics /cam_front/camera_info" (Calibration.Source).
+	Calibration string
 }
 
 // Sink receives fused frames in order. Close flushes indexes and manifests

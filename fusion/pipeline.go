@@ -15,6 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -42,8 +43,14 @@ const (
 // a Frame in BaseFrame at the sweep's stamp. Memory is bounded by
 // MaxPending sets and the ego poses they need.
 type Pipeline struct {
-	// Reader is the log.
+	// Reader is the log (when Readers is empty).
 	Reader *mcapio.Reader
+	// Readers are several logs of one drive (split recordings, one log per
+	// sensor group), merged in log-time order; channels with the same
+	// topic in different logs are one stream. Names optionally names them
+	// in errors (one per reader).
+	Readers []*mcapio.Reader
+	Names   []string
 	// BaseFrame is the shared frame ("base_link" when empty).
 	BaseFrame string
 	// Reference is the reference LiDAR topic (when empty, the LiDAR
@@ -53,15 +60,36 @@ type Pipeline struct {
 	// (DefaultTolerance when 0).
 	Tolerance time.Duration
 	// Clocks maps a sensor name (frame id) to its clock model; its stamps
-	// are corrected with Model.Correct before anything else. /tf stamps are
-	// taken as they are (on the reference clock).
+	// are corrected with Model.Correct before anything else. They override
+	// Calibration.Clocks (a rig file's). /tf stamps are taken as they are
+	// (on the reference clock). EstimateClocks estimates them.
 	Clocks map[string]clock.Model
-	// Ego picks the ego-motion source: "" or "auto" (odometry, else /tf,
-	// else none), "odometry", "tf" or "none".
-	Ego string
+	// Repairs maps a sensor name to a unit/wrap repair of its stamps,
+	// applied (in log order) before its clock model.
+	Repairs map[string]clock.Repair
+	// Ego picks the ego-motion source: "" or "auto" (odometry, else GNSS,
+	// else /tf, else none), "odometry", "gnss", "tf" or "none". With
+	// "gnss" the world frame is the ENU plane (x east, y north, z up) at
+	// GNSSOrigin, or at the first fix when GNSSOrigin is nil.
+	Ego        string
+	GNSSOrigin *Geodetic
 	// NoDeskew turns per-point motion compensation off (each cloud is
 	// placed with the ego pose of its stamp); for comparisons.
 	NoDeskew bool
+	// Register: without an ego source, estimate the motion between
+	// reference sweeps by registering them and deskew with it (the
+	// KISS-ICP-style constant-velocity model, see sweepMotion; Cloud.Deskew
+	// "constant-velocity"). Off by default: it costs an ICP per sweep and
+	// is far less accurate than a pose source.
+	Register bool
+	// NoIMU keeps the IMU out of deskewing (rotation within a sweep then
+	// comes from the ego poses alone); for comparisons.
+	NoIMU bool
+	// ImageCheckEvery: every ImageCheckEvery-th image of a camera is
+	// decoded and checked for black, saturated or flat (DefaultImageCheckEvery
+	// when 0, never when negative); so is every suspiciously small JPEG/PNG
+	// and every raw image (cheap), so a lens cap is caught at once.
+	ImageCheckEvery int
 	// NoProject skips projecting LiDAR points into cameras.
 	NoProject bool
 	// Calibration overrides the calibration read from the log.
@@ -69,11 +97,17 @@ type Pipeline struct {
 	// MaxPending bounds the sets waiting for ego poses (DefaultMaxPending
 	// when 0).
 	MaxPending int
+	// Workers is how many goroutines project LiDAR points into the
+	// cameras, several frames at a time, while the log is read and fused;
+	// frames still reach the sink one at a time in order, from one
+	// goroutine (not the caller's when Workers > 1). 0 or 1: everything
+	// runs on the caller's goroutine. The frames are the same either way.
+	Workers int
 }
 
 // sensor is one grouped topic.
 type sensor struct {
-	id    uint16 // channel id
+	id    uint32 // log index << 16 | channel id
 	topic string
 	name  string
 	mod   formats.Modality
@@ -86,40 +120,59 @@ type pendingSet struct {
 }
 
 type runner struct {
-	p        *Pipeline
-	cal      *Calibration
-	base     string
-	sensors  []sensor
-	index    map[string]int // topic → index in sensors
-	ego      egoTrack
-	egoTopic map[string]bool
-	imuTopic map[string]bool
-	imu      []formats.Message
-	infos    map[string]formats.CameraInfo
-	models   map[string]camera.Model
-	pending  []pendingSet
-	prevS    int64
-	frames   int
-	sink     Sink
-	ctx      context.Context
-	err      error
+	p         *Pipeline
+	cal       *Calibration
+	base      string
+	sensors   []sensor
+	index     map[string]int // topic → index in sensors
+	ego       egoTrack
+	gnss      gnssTrack
+	gyro      gyroTrack
+	sweep     sweepMotion
+	clocks    map[string]clock.Model
+	repairers map[string]*clock.Repairer
+	imageSeen map[string]int
+	bias      biasEstimate
+	egoTopic  map[string]bool
+	imuTopic  map[string]bool
+	imu       []formats.Message
+	infos     map[string]formats.CameraInfo
+	models    map[string]camera.Model
+	pending   []pendingSet
+	prevS     int64
+	frames    int
+	sink      Sink
+	q         *ordered.Queue // Workers > 1: projection and sink writes
+	ctx       context.Context
+	err       error
 }
 
 // Run fuses the whole log and writes every frame to sink in order. It does
 // not close sink.
-func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
-	if p.Reader == nil {
-		return errors.New("fusion: Pipeline.Reader is nil")
+func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
+	inputs := p.inputs()
+	if len(inputs) == 0 {
+		return errors.New("fusion: Pipeline.Reader is nil and Pipeline.Readers is empty")
 	}
 	rn := &runner{p: p, base: p.BaseFrame, sink: sink, ctx: ctx, index: map[string]int{},
 		egoTopic: map[string]bool{}, imuTopic: map[string]bool{}, infos: map[string]formats.CameraInfo{},
 		models: map[string]camera.Model{}, prevS: math.MinInt64}
+	if p.Workers > 1 {
+		rn.q = ordered.New(p.Workers, 2*p.Workers)
+		defer func() {
+			// Every queued frame is written (or dropped after an error)
+			// before Run returns.
+			if qerr := rn.q.Close(); err == nil {
+				err = qerr
+			}
+		}()
+	}
 	if rn.base == "" {
 		rn.base = "base_link"
 	}
 	rn.cal = p.Calibration
 	if rn.cal == nil {
-		c, err := ReadCalibration(ctx, p.Reader, rn.base)
+		c, err := ReadCalibrations(ctx, inputs, rn.base)
 		if err != nil {
 			return err
 		}
@@ -127,6 +180,13 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
 	}
 	for k, v := range rn.cal.Infos {
 		rn.infos[k] = v
+	}
+	rn.clocks, rn.repairers, rn.imageSeen = map[string]clock.Model{}, map[string]*clock.Repairer{}, map[string]int{}
+	for k, v := range rn.cal.Clocks {
+		rn.clocks[k] = v
+	}
+	for k, v := range p.Clocks {
+		rn.clocks[k] = v
 	}
 	if err := rn.plan(); err != nil {
 		return err
@@ -152,9 +212,9 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
 			return fmt.Errorf("fusion: %w", err)
 		}
 	}
-	it, err := p.Reader.Messages(mcapio.Options{})
+	it, err := MergeReaders(inputs, p.Names, mcapio.Options{})
 	if err != nil {
-		return fmt.Errorf("fusion: %w", err)
+		return err
 	}
 	var ds decode.Decoders
 	for {
@@ -166,7 +226,7 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("fusion: reading: %w", err)
+			return fmt.Errorf("fusion: reading: %w", err) // names the log
 		}
 		topic := m.Channel.Topic
 		si, grouped := rn.index[topic]
@@ -190,6 +250,7 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
 		case rn.egoTopic[topic]:
 			rn.addEgo(&msg)
 		case rn.imuTopic[topic]:
+			rn.addIMU(&msg)
 			rn.imu = append(rn.imu, msg)
 			if len(rn.imu) > maxBuffered {
 				// No frame for a long time: keep the newest half.
@@ -207,6 +268,7 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) error {
 			return err
 		}
 	}
+	rn.gnss.flush(rn.ego.insert)
 	if pol != nil {
 		pol.Flush()
 	}
@@ -224,33 +286,42 @@ func (rn *runner) isInfo(ch *mcapio.Channel) bool {
 // and the IMU topics.
 func (rn *runner) plan() error {
 	var lidars, others []sensor
-	var odom, tf []string
-	for _, ch := range rn.p.Reader.Channels() {
-		schema := ""
-		if ch.Schema != nil {
-			schema = ch.Schema.Name
-		}
-		mod := formats.ModalityOfType(schema)
-		ts, known := rn.cal.Sensors[ch.Topic]
-		if known {
-			mod = ts.Modality
-		}
-		s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: ch.ID}
-		if s.name == "" {
-			s.name = ch.Topic
-		}
-		switch mod {
-		case formats.Lidar:
-			lidars = append(lidars, s)
-		case formats.Camera, formats.Radar:
-			others = append(others, s)
-		case formats.IMUModality:
-			rn.imuTopic[ch.Topic] = true
-		case formats.OdometryModality:
-			odom = append(odom, ch.Topic)
-		case formats.TF:
-			if !strings.Contains(ch.Topic, "tf_static") {
-				tf = append(tf, ch.Topic)
+	var odom, tf, gnss []string
+	seen := map[string]bool{}
+	for li, r := range rn.p.inputs() {
+		for _, ch := range r.Channels() {
+			if seen[ch.Topic] {
+				continue // the same stream in another log
+			}
+			seen[ch.Topic] = true
+			schema := ""
+			if ch.Schema != nil {
+				schema = ch.Schema.Name
+			}
+			mod := formats.ModalityOfType(schema)
+			ts, known := rn.cal.Sensors[ch.Topic]
+			if known {
+				mod = ts.Modality
+			}
+			s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: uint32(li)<<16 | uint32(ch.ID)}
+			if s.name == "" {
+				s.name = ch.Topic
+			}
+			switch mod {
+			case formats.Lidar:
+				lidars = append(lidars, s)
+			case formats.Camera, formats.Radar:
+				others = append(others, s)
+			case formats.IMUModality:
+				rn.imuTopic[ch.Topic] = true
+			case formats.OdometryModality:
+				odom = append(odom, ch.Topic)
+			case formats.GNSSModality:
+				gnss = append(gnss, ch.Topic)
+			case formats.TF:
+				if !strings.Contains(ch.Topic, "tf_static") {
+					tf = append(tf, ch.Topic)
+				}
 			}
 		}
 	}
@@ -281,6 +352,8 @@ func (rn *runner) plan() error {
 		switch {
 		case len(odom) > 0:
 			mode = "odometry"
+		case len(gnss) > 0:
+			mode = "gnss"
 		case len(tf) > 0:
 			mode = "tf"
 		default:
@@ -294,6 +367,15 @@ func (rn *runner) plan() error {
 			return errors.New("fusion: ego source odometry: no odometry topic in the log")
 		}
 		rn.egoTopic[odom[0]] = true
+	case "gnss":
+		if len(gnss) == 0 {
+			return errors.New("fusion: ego source gnss: no GNSS (NavSatFix) topic in the log")
+		}
+		rn.egoTopic[gnss[0]] = true
+		rn.gnss.origin = rn.p.GNSSOrigin
+		if len(rn.imuTopic) > 0 && !rn.p.NoIMU {
+			rn.gnss.gyroYaw = rn.gyro.yawAt
+		}
 	case "tf":
 		if len(tf) == 0 {
 			return errors.New("fusion: ego source tf: no /tf topic in the log")
@@ -303,24 +385,34 @@ func (rn *runner) plan() error {
 		}
 	case "none":
 	default:
-		return fmt.Errorf("fusion: unknown ego source %q (want auto, odometry, tf or none)", mode)
+		return fmt.Errorf("fusion: unknown ego source %q (want auto, odometry, gnss, tf or none)", mode)
 	}
 	return nil
 }
 
-// correct applies the sensor's clock model to a message's stamp.
+// correct applies the sensor's stamp repair and clock model to a
+// message's stamp.
 func (rn *runner) correct(m *formats.Message) {
 	if m.StampClock == formats.ClockLog {
 		return
 	}
-	if cm, ok := rn.p.Clocks[m.FrameID]; ok {
+	if r, ok := rn.p.Repairs[m.FrameID]; ok {
+		fix := rn.repairers[m.FrameID]
+		if fix == nil {
+			fix = clock.NewRepairer(r)
+			rn.repairers[m.FrameID] = fix
+		}
+		m.Stamp = fix.Fix(m.Stamp)
+	}
+	if cm, ok := rn.clocks[m.FrameID]; ok {
 		m.Stamp = cm.Correct(m.Stamp)
 	}
 }
 
 func (rn *runner) clockCorrected(name string) bool {
-	_, ok := rn.p.Clocks[name]
-	return ok
+	_, ok := rn.clocks[name]
+	_, rep := rn.p.Repairs[name]
+	return ok || rep
 }
 
 // addEgo inserts the base pose of an odometry or /tf message.
@@ -340,6 +432,9 @@ func (rn *runner) addEgo(m *formats.Message) {
 				rn.ego.insert(x.Stamp, transformOf(x))
 			}
 		}
+		rn.boundEgo()
+	case *formats.GNSS:
+		rn.gnss.add(m.Stamp, p, rn.cal.Extrinsics[m.FrameID].Trans, rn.ego.insert)
 		rn.boundEgo()
 	}
 }
@@ -383,8 +478,8 @@ func (rn *runner) drain(final bool) error {
 		}
 		rn.pending = rn.pending[1:]
 		f := rn.fuse(ps.members)
-		if err := rn.sink.Write(rn.ctx, f); err != nil {
-			return fmt.Errorf("fusion: frame %d: %w", f.Index, err)
+		if err := rn.emit(f); err != nil {
+			return err
 		}
 		if len(rn.pending) > 0 {
 			rn.ego.prune(rn.pending[0].members[0].Stamp - int64(time.Second))
@@ -437,6 +532,7 @@ func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
 			f.Sensors = append(f.Sensors, st)
 			continue
 		}
+		st.Calibration = rn.cal.Source[msg.FrameID]
 		switch s.mod {
 		case formats.Lidar:
 			rn.addLidar(f, msg, ext, motion, &st)
@@ -446,11 +542,6 @@ func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
 			rn.addCamera(f, s, msg, ext, motion, &st)
 		}
 		f.Sensors = append(f.Sensors, st)
-	}
-	if f.Lidar != nil && !rn.p.NoProject {
-		for i := range f.Cameras {
-			rn.project(f, &f.Cameras[i])
-		}
 	}
 	rn.takeIMU(f)
 	rn.prevS = S
@@ -502,7 +593,61 @@ func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 	}
 	dt := msg.Stamp - f.Stamp
 	method := "none"
-	if pts.TimeOffset == nil || rn.p.NoDeskew || f.EgoSource == "none" {
+	var gyro *gyroTable // the IMU's rotation over the sweep
+	if pts.TimeOffset != nil && !rn.p.NoDeskew && !rn.p.NoIMU && n > 0 {
+		lo, hi := pts.TimeOffset[0], pts.TimeOffset[0]
+		for _, d := range pts.TimeOffset {
+			lo, hi = min(lo, d), max(hi, d)
+		}
+		gyro, _ = rn.gyro.rotations(f.Stamp, msg.Stamp+lo, msg.Stamp+hi)
+		if gyro != nil && f.EgoSource != "none" {
+			gyro.bias = rn.gyroBias(f.Stamp, msg.Stamp+hi)
+		}
+	}
+	// deskew places every point with the motion at its own time
+	// (quantised to deskewStep); false when a pose was extrapolated.
+	deskew := func(at func(t int64) (se3.Transform, bool)) bool {
+		all := true
+		var a Affine
+		last := int64(math.MinInt64)
+		for i := range n {
+			t := msg.Stamp + pts.TimeOffset[i]
+			P.TimeOffset[o+i] = t - f.Stamp
+			if q := floorDiv(t, deskewStep); q != last {
+				last = q
+				M, interp := at(q*deskewStep + deskewStep/2)
+				all = all && interp
+				a = AffineOf(M)
+			}
+			p := a.Apply(r3.Vec{X: float64(pts.X[i]), Y: float64(pts.Y[i]), Z: float64(pts.Z[i])})
+			P.X[o+i], P.Y[o+i], P.Z[o+i] = float32(p.X), float32(p.Y), float32(p.Z)
+		}
+		return all
+	}
+	if f.EgoSource == "none" && pts.TimeOffset != nil && !rn.p.NoDeskew && rn.p.Register && n > 0 {
+		// No ego source: the constant-velocity model of the registered
+		// reference sweeps (see sweepMotion).
+		m := &rn.sweep
+		var imu *gyroTrack
+		if gyro != nil {
+			imu = &rn.gyro
+		}
+		at := func(t int64) (se3.Transform, bool) { return m.motion(imu, gyro, f.Stamp, t).Mul(ext), true }
+		deskew(at)
+		if msg.FrameID == rn.sensors[0].name {
+			cur := voxelDown(P.X[o:], P.Y[o:], P.Z[o:], ext.Trans, regVoxel)
+			if m.register(cur, f.Stamp, imu) {
+				deskew(at) // again, with this sweep's own motion
+				m.setLast(voxelDown(P.X[o:], P.Y[o:], P.Z[o:], ext.Trans, regVoxel))
+			}
+		}
+		switch {
+		case m.have:
+			method = "constant-velocity"
+		case gyro != nil:
+			method = "imu-rotation"
+		}
+	} else if pts.TimeOffset == nil || rn.p.NoDeskew || f.EgoSource == "none" && gyro == nil {
 		M, interp := motion(ext, msg.Stamp)
 		a := AffineOf(M)
 		TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
@@ -517,21 +662,18 @@ func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 		}
 	} else {
 		method = f.EgoSource
-		var a Affine
-		last := int64(math.MinInt64)
-		for i := range n {
-			t := msg.Stamp + pts.TimeOffset[i]
-			P.TimeOffset[o+i] = t - f.Stamp
-			if q := floorDiv(t, deskewStep); q != last {
-				last = q
-				M, interp := motion(ext, q*deskewStep+deskewStep/2)
-				if !interp {
-					method = "constant-velocity"
-				}
-				a = AffineOf(M)
-			}
-			p := a.Apply(r3.Vec{X: float64(pts.X[i]), Y: float64(pts.Y[i]), Z: float64(pts.Z[i])})
-			P.X[o+i], P.Y[o+i], P.Z[o+i] = float32(p.X), float32(p.Y), float32(p.Z)
+		switch {
+		case gyro != nil && f.EgoSource == "none":
+			method = "imu-rotation"
+		case gyro != nil:
+			method = "imu"
+		}
+		at := func(t int64) (se3.Transform, bool) { return motion(ext, t) }
+		if gyro != nil {
+			at = func(t int64) (se3.Transform, bool) { return rn.imuMotion(f, gyro, ext, t) }
+		}
+		if !deskew(at) {
+			method = "constant-velocity"
 		}
 	}
 	if c.Deskew == "none" || method == "constant-velocity" {
@@ -680,43 +822,74 @@ func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Tr
 	if !ok {
 		st.Degraded, st.Note = true, "no CameraInfo for "+msg.FrameID
 	}
+	if note := rn.imageVerdict(msg.FrameID, msg.Payload); note != "" {
+		st.Degraded = st.Degraded || !strings.HasPrefix(note, "image not checked")
+		st.Note = strings.TrimPrefix(st.Note+"; "+note, "; ")
+	}
 	M, _ := motion(ext, msg.Stamp)
 	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M, Extrinsic: ext})
 }
 
-// project maps the frame's LiDAR points into a camera (nuScenes
-// map_pointcloud_to_image: base at the LiDAR time → world → base at the
-// camera time → camera, folded into Camera.BaseCamera).
-func (rn *runner) project(f *Frame, c *Camera) {
-	if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
-		return
-	}
-	model, ok := rn.models[c.Name]
-	if !ok {
-		var err error
-		in := camera.Intrinsics{Fx: c.Info.K[0], Fy: c.Info.K[4], Cx: c.Info.K[2], Cy: c.Info.K[5], Width: c.Info.Width, Height: c.Info.Height}
-		model, err = camera.New(c.Info.DistortionModel, in, c.Info.D)
-		if err != nil {
-			model = nil
+// emit projects the frame's LiDAR points into its cameras and writes the
+// frame to the sink: inline, or with Workers > 1 on the worker pool
+// (projections in parallel, sink writes in frame order).
+func (rn *runner) emit(f *Frame) error {
+	project := rn.projector(f)
+	write := func() error {
+		if err := rn.sink.Write(rn.ctx, f); err != nil {
+			return fmt.Errorf("fusion: frame %d: %w", f.Index, err)
 		}
-		rn.models[c.Name] = model
+		return nil
 	}
-	if model == nil {
-		return
+	if rn.q == nil {
+		project()
+		return write()
 	}
-	in := model.Intrinsics()
-	a := AffineOf(c.BaseCamera.Inverse())
-	P := &f.Lidar.Points
-	for i := range P.X {
-		p := a.Apply(r3.Vec{X: float64(P.X[i]), Y: float64(P.Y[i]), Z: float64(P.Z[i])})
-		if p.Z <= 0.1 {
+	return rn.q.Submit(rn.ctx, func() (func() error, error) {
+		project()
+		return write, nil
+	})
+}
+
+// projector returns the work of mapping the frame's LiDAR points into each
+// camera (nuScenes map_pointcloud_to_image: base at the LiDAR time → world
+// → base at the camera time → camera, folded into Camera.BaseCamera). It
+// resolves the camera models now, in frame order; the work it returns
+// touches nothing but the frame.
+func (rn *runner) projector(f *Frame) func() {
+	if f.Lidar == nil || rn.p.NoProject {
+		return func() {}
+	}
+	type job struct {
+		c     *Camera
+		model camera.Model
+	}
+	var jobs []job
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
 			continue
 		}
-		u, v, ok := model.Project(p)
-		if !ok || !in.InImage(u, v) {
-			continue
+		model, ok := rn.models[c.Name]
+		if !ok {
+			var err error
+			in := camera.Intrinsics{Fx: c.Info.K[0], Fy: c.Info.K[4], Cx: c.Info.K[2], Cy: c.Info.K[5], Width: c.Info.Width, Height: c.Info.Height}
+			model, err = camera.New(c.Info.DistortionModel, in, c.Info.D)
+			if err != nil {
+				model = nil
+			}
+			rn.models[c.Name] = model
 		}
-		c.Projected = append(c.Projected, Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
+		if model != nil {
+			jobs = append(jobs, job{c, model})
+		}
+	}
+	return func() {
+		P := &f.Lidar.Points
+		for _, j := range jobs {
+			a := AffineOf(j.c.BaseCamera.Inverse())
+			j.c.Projected = ProjectCloud(j.c.Projected, &a, j.model, 0.1, P.X, P.Y, P.Z)
+		}
 	}
 }
 

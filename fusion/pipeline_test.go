@@ -183,8 +183,9 @@ func TestFusedCloudOnTruth(t *testing.T) {
 		if f.Lidar == nil || len(f.Lidar.Sources) != 1 || f.Lidar.Sources[0] != "lidar_top" {
 			t.Fatalf("frame %d: no lidar_top cloud", k)
 		}
-		// The last sweep runs past the end of /tf: extrapolated.
-		if wantDeskew := map[bool]string{true: "constant-velocity", false: "tf"}[k == len(frames)-1]; f.Lidar.Deskew != wantDeskew {
+		// The last sweep runs past the end of /tf: extrapolated. The
+		// rotation within the sweep comes from the IMU.
+		if wantDeskew := map[bool]string{true: "constant-velocity", false: "imu"}[k == len(frames)-1]; f.Lidar.Deskew != wantDeskew {
 			t.Errorf("frame %d: deskew %q, want %q", k, f.Lidar.Deskew, wantDeskew)
 		}
 		// The ego pose is the truth's at the stamp.
@@ -590,10 +591,14 @@ func TestFramesEgoIMUFlags(t *testing.T) {
 	if missing < 2 {
 		t.Errorf("only %d frames without camera during a 300 ms dropout", missing)
 	}
-	// No ego source: identity pose, "none", no deskew.
-	for _, f := range run(t, lf, Pipeline{Ego: "none", NoProject: true}) {
-		if f.EgoSource != "none" || f.Ego.Trans != (r3.Vec{}) || f.Ego.Rot.Real != 1 || f.Lidar.Deskew != "none" {
-			t.Fatalf("frame %d with Ego none: source %q pose %v deskew %q", f.Index, f.EgoSource, f.Ego, f.Lidar.Deskew)
+	// No ego source (sweep registration is opt-in): identity pose, "none",
+	// no deskew (rotation only, from the IMU, when there is one).
+	for _, noIMU := range []bool{false, true} {
+		want := map[bool]string{false: "imu-rotation", true: "none"}[noIMU]
+		for _, f := range run(t, lf, Pipeline{Ego: "none", NoProject: true, NoIMU: noIMU}) {
+			if f.EgoSource != "none" || f.Ego.Trans != (r3.Vec{}) || f.Ego.Rot.Real != 1 || f.Lidar.Deskew != want {
+				t.Fatalf("frame %d with Ego none (NoIMU %v): source %q pose %v deskew %q, want %q", f.Index, noIMU, f.EgoSource, f.Ego, f.Lidar.Deskew, want)
+			}
 		}
 	}
 }
@@ -700,7 +705,7 @@ func TestOdometryEgo(t *testing.T) {
 	cfg.Rig.Radars = nil
 	cfg.Rig.Odometry = &fixtures.OdomSpec{Name: "wheel_odom", RateHz: 50, SpeedScale: 1.01, LatencyMS: 5}
 	lf := generate(t, cfg)
-	frames := run(t, lf, Pipeline{NoProject: true})
+	frames := run(t, lf, Pipeline{NoProject: true, NoIMU: true})
 	for k, f := range frames {
 		if f.EgoSource != "odometry" {
 			t.Fatalf("frame %d: ego source %q, want odometry (auto prefers it to /tf)", k, f.EgoSource)
@@ -777,7 +782,7 @@ func TestPipelineErrors(t *testing.T) {
 	}{
 		{"unknown reference", Pipeline{Reference: "/nope"}, `fusion: reference LiDAR topic "/nope" not in the log`},
 		{"no odometry", Pipeline{Ego: "odometry"}, "fusion: ego source odometry: no odometry topic in the log"},
-		{"bad ego", Pipeline{Ego: "gps"}, `fusion: unknown ego source "gps" (want auto, odometry, tf or none)`},
+		{"bad ego", Pipeline{Ego: "gps"}, `fusion: unknown ego source "gps" (want auto, odometry, gnss, tf or none)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")

@@ -88,7 +88,7 @@ func runDemoFuse(cmd *cobra.Command, g *globalOptions, logPath, dir string) erro
 	for _, format := range []string{"frames", "nuscenes"} {
 		o := fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
 			Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
-		if err := runFuse(cmd.Context(), g, o, logPath); err != nil {
+		if err := runFuse(cmd.Context(), g, o, []string{logPath}); err != nil {
 			return err
 		}
 	}

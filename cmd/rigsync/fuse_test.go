@@ -267,7 +267,7 @@ func TestFuseMCAPFailedRunLeavesNothing(t *testing.T) {
 	// The pipeline fails once the output is open: no such reference LiDAR.
 	g := &globalOptions{Quiet: true, stdout: os.Stdout, stderr: os.Stderr}
 	o := fuseOptions{Format: "mcap", Out: out, Frame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto", Reference: "/no/such/lidar"}
-	if err := runFuse(context.Background(), g, o, log); err == nil {
+	if err := runFuse(context.Background(), g, o, []string{log}); err == nil {
 		t.Fatal("a run with a missing reference LiDAR succeeded")
 	}
 	for _, p := range []string{out, out + ".tmp"} {

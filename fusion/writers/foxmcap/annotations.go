@@ -45,6 +45,9 @@ const imageAnnotationsSchema = `{
 // reaches its far end (blue); nearer points go towards red.
 const MaxDepthColor = 50.0
 
+// annotationsSchemaName is the schema of the projected-points channels.
+const annotationsSchemaName = "foxglove.ImageAnnotations"
+
 func (w *Writer) annotationChannel(topic string) (uint16, error) {
 	key := topic + "\x00foxglove.ImageAnnotations"
 	if id, ok := w.channels[key]; ok {
@@ -69,17 +72,12 @@ func (w *Writer) annotationChannel(topic string) (uint16, error) {
 	return id, nil
 }
 
-// writeProjections writes a camera's projected LiDAR points as one POINTS
-// annotation, coloured by depth. Projection pixels use the OpenCV convention
+// appendProjections appends a camera's projected LiDAR points as one POINTS
+// annotation (JSON), coloured by depth. Projection pixels use the OpenCV convention
 // (integer coordinates at pixel centres); foxglove's origin is the top-left
 // corner of the top-left pixel, hence the half-pixel shift. Points with a
 // non-finite coordinate are skipped (JSON has no NaN).
-func (w *Writer) writeProjections(topic string, c *fusion.Camera) error {
-	id, err := w.annotationChannel(topic)
-	if err != nil {
-		return err
-	}
-	b := w.buf[:0]
+func appendProjections(b []byte, c *fusion.Camera) []byte {
 	b = append(b, `{"timestamp":`...)
 	b = appendStamp(b, c.Stamp)
 	b = append(b, `,"circles":[],"texts":[],"points":[{"timestamp":`...)
@@ -123,13 +121,7 @@ func (w *Writer) writeProjections(topic string, c *fusion.Camera) error {
 		b = append(b, `,"a":1}`...)
 	}
 	b = append(b, "]}]}"...)
-	w.buf = b
-	t := uint64(max(c.Stamp, 0))
-	w.seq[id]++
-	if err := w.mw.WriteMessage(&mcap.Message{ChannelID: id, Sequence: w.seq[id], LogTime: t, PublishTime: t, Data: b}); err != nil {
-		return fmt.Errorf("foxmcap: %s: %w", topic, err)
-	}
-	return nil
+	return b
 }
 
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

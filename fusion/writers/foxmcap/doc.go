@@ -23,4 +23,12 @@
 //
 // formats/foxglove has no protobuf ImageAnnotations, so the annotations are
 // the one JSON channel (schema encoding jsonschema, message encoding json).
+//
+// Every frame's messages start with its /tf message, in a fixed order, and
+// channels are added on first use, so the file depends only on the frames:
+// the Writer implements sinkpool.Staged (messages encoded in parallel,
+// written in order) and Options.Resume finishes the partial file of a
+// killed run (an MCAP cannot be appended to, so its complete frames are
+// copied into a new file, read back with the mcap lexer up to the first
+// damaged chunk) into exactly the file an uninterrupted run writes.
 package foxmcap

@@ -17,6 +17,8 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/ordered"
+	"github.com/rigsync/rigsync/fusion/sinkpool"
 )
 
 // Topic names of the shared channels.
@@ -39,6 +41,12 @@ type Options struct {
 	Compression string
 	// ChunkSize is the MCAP chunk size in bytes (default 4 MiB).
 	ChunkSize int64
+	// Resume is the partial MCAP of a killed run of the same frames (its
+	// chunks up to the first damaged one are read; see Recover). Its
+	// complete frames are copied message by message instead of being
+	// encoded again, so the finished file is byte for byte the one an
+	// uninterrupted run writes.
+	Resume io.ReadSeeker
 }
 
 // Writer is a fusion.Sink writing a Foxglove MCAP. It is not safe for
@@ -51,11 +59,18 @@ type Writer struct {
 	schemas  map[string]uint16
 	channels map[string]uint16
 	seq      map[uint16]uint32
-	buf      []byte
 	closed   bool
+	resume   *recovered
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ sinkpool.Staged = (*Writer)(nil)
+
+// rawMsg is one encoded message and where it goes.
+type rawMsg struct {
+	topic, schema string
+	t             uint64
+	data          []byte
+}
 
 // New starts an MCAP on w.
 func New(w io.Writer, opts Options) (*Writer, error) {
@@ -83,8 +98,16 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 	if err := mw.WriteHeader(&mcap.Header{Library: "rigsync foxmcap"}); err != nil {
 		return nil, fmt.Errorf("foxmcap: header: %w", err)
 	}
-	return &Writer{opts: opts, bw: bw, mw: mw, schemas: map[string]uint16{}, channels: map[string]uint16{},
-		seq: map[uint16]uint32{}}, nil
+	fw := &Writer{opts: opts, bw: bw, mw: mw, schemas: map[string]uint16{}, channels: map[string]uint16{},
+		seq: map[uint16]uint32{}}
+	if opts.Resume != nil {
+		rec, err := recoverFrames(opts.Resume)
+		if err != nil {
+			return nil, err
+		}
+		fw.resume = rec
+	}
+	return fw, nil
 }
 
 // channel returns the id of topic's channel, writing schema and channel on
@@ -118,37 +141,77 @@ func (w *Writer) channel(topic, schema string) (uint16, error) {
 	return id, nil
 }
 
-func (w *Writer) put(topic, schema string, stamp int64, frameID string, p formats.Payload) error {
-	id, err := w.channel(topic, schema)
+// marshal encodes one protobuf message (it only reads w.opts).
+func marshal(msgs []rawMsg, topic, schema string, stamp int64, frameID string, p formats.Payload) ([]rawMsg, error) {
+	data, err := foxglove.AppendMarshal(nil, schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
+	if err != nil {
+		return nil, fmt.Errorf("foxmcap: %s: %w", topic, err)
+	}
+	return append(msgs, rawMsg{topic: topic, schema: schema, t: uint64(max(stamp, 0)), data: data}), nil
+}
+
+// emit writes one encoded message, adding its schema and channel on first
+// use.
+func (w *Writer) emit(m rawMsg) error {
+	var id uint16
+	var err error
+	if m.schema == annotationsSchemaName {
+		id, err = w.annotationChannel(m.topic)
+	} else {
+		id, err = w.channel(m.topic, m.schema)
+	}
 	if err != nil {
 		return err
 	}
-	w.buf, err = foxglove.AppendMarshal(w.buf[:0], schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
-	if err != nil {
-		return fmt.Errorf("foxmcap: %s: %w", topic, err)
-	}
-	t := uint64(0)
-	if stamp > 0 {
-		t = uint64(stamp)
-	}
 	w.seq[id]++
-	if err := w.mw.WriteMessage(&mcap.Message{ChannelID: id, Sequence: w.seq[id], LogTime: t, PublishTime: t, Data: w.buf}); err != nil {
-		return fmt.Errorf("foxmcap: %s: %w", topic, err)
+	if err := w.mw.WriteMessage(&mcap.Message{ChannelID: id, Sequence: w.seq[id], LogTime: m.t, PublishTime: m.t, Data: m.data}); err != nil {
+		return fmt.Errorf("foxmcap: %s: %w", m.topic, err)
 	}
 	return nil
 }
 
 // Write adds one frame's transforms, clouds, images and calibrations.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	return sinkpool.Write(ctx, w, f)
+}
+
+// Stage implements sinkpool.Staged: the task encodes the frame's messages
+// (in parallel), the commit writes them (in order; channels are added on
+// first use, so ids and sequence numbers do not depend on the workers). A
+// frame the resumed partial file has complete is copied from it instead.
+func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
 	if w.closed {
-		return errors.New("foxmcap: write after close")
+		return nil, errors.New("foxmcap: write after close")
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if f == nil {
-		return errors.New("foxmcap: nil frame")
+		return nil, errors.New("foxmcap: nil frame")
 	}
+	if w.resume != nil && f.Index < w.resume.frames {
+		return func() (func() error, error) {
+			return func() error { return w.resume.copyFrame(f, w.emit) }, nil
+		}, nil
+	}
+	return func() (func() error, error) {
+		msgs, err := w.encode(f)
+		if err != nil {
+			return nil, err
+		}
+		return func() error {
+			for _, m := range msgs {
+				if err := w.emit(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		}, nil
+	}, nil
+}
+
+// encode marshals every message of a frame, in the order they are written.
+func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 	base := f.FrameID
 	if base == "" {
 		base = "base_link"
@@ -170,25 +233,26 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		c := &f.Cameras[i]
 		tfs.Transforms = append(tfs.Transforms, tf(c.Stamp, base, c.Name, c.BaseCamera))
 	}
-	if err := w.put(TopicTF, "foxglove.FrameTransforms", f.Stamp, "", tfs); err != nil {
-		return err
+	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", tfs)
+	if err != nil {
+		return nil, err
 	}
 	if f.Lidar != nil {
 		pc, err := lidarCloud(f.Lidar)
 		if err != nil {
-			return fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
+			return nil, fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
 		}
-		if err := w.put(TopicLidar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
-			return err
+		if msgs, err = marshal(msgs, TopicLidar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
+			return nil, err
 		}
 	}
 	if f.Radar != nil {
 		pc, err := radarCloud(f.Radar)
 		if err != nil {
-			return fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
+			return nil, fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
 		}
-		if err := w.put(TopicRadar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
-			return err
+		if msgs, err = marshal(msgs, TopicRadar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
+			return nil, err
 		}
 	}
 	for i := range f.Cameras {
@@ -203,30 +267,29 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 			case containsFold(format, "png"):
 				format = "png"
 			}
-			if err := w.put(ns+"/image", "foxglove.CompressedImage", c.Stamp, c.Name,
+			if msgs, err = marshal(msgs, ns+"/image", "foxglove.CompressedImage", c.Stamp, c.Name,
 				&formats.CompressedImage{Format: format, Data: img.Data}); err != nil {
-				return err
+				return nil, err
 			}
 		case *formats.Image:
-			if err := w.put(ns+"/image", "foxglove.RawImage", c.Stamp, c.Name, img); err != nil {
-				return err
+			if msgs, err = marshal(msgs, ns+"/image", "foxglove.RawImage", c.Stamp, c.Name, img); err != nil {
+				return nil, err
 			}
 		default:
-			return fmt.Errorf("foxmcap: frame %d camera %s: unsupported image payload %T", f.Index, c.Name, c.Image)
+			return nil, fmt.Errorf("foxmcap: frame %d camera %s: unsupported image payload %T", f.Index, c.Name, c.Image)
 		}
 		info := c.Info
 		info.DistortionModel = foxgloveModel(info.DistortionModel)
 		info.BinningX, info.BinningY = 0, 0
-		if err := w.put(ns+"/camera_info", "foxglove.CameraCalibration", c.Stamp, c.Name, &info); err != nil {
-			return err
+		if msgs, err = marshal(msgs, ns+"/camera_info", "foxglove.CameraCalibration", c.Stamp, c.Name, &info); err != nil {
+			return nil, err
 		}
 		if f.Lidar != nil {
-			if err := w.writeProjections(ns+"/lidar", c); err != nil {
-				return err
-			}
+			msgs = append(msgs, rawMsg{topic: ns + "/lidar", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
+				data: appendProjections(nil, c)})
 		}
 	}
-	return nil
+	return msgs, nil
 }
 
 // Close writes the MCAP summary and footer and flushes.

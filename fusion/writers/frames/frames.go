@@ -15,6 +15,8 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/ordered"
+	"github.com/rigsync/rigsync/fusion/sinkpool"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
 )
 
@@ -34,16 +36,18 @@ type Options struct {
 }
 
 // Writer is a fusion.Sink that writes the frames layout. It is not safe
-// for concurrent use.
+// for concurrent use; wrap it with sinkpool.New to encode and write frames
+// in parallel (the output is the same).
 type Writer struct {
 	dir     *outdir.Dir
 	opts    Options
 	names   *outdir.Names
 	written int
 	skipped int
+	staged  map[int]bool // frame indices staged by this run
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ sinkpool.Staged = (*Writer)(nil)
 
 // New opens root for writing (see outdir.Open for Force and Resume).
 func New(root string, opts Options) (*Writer, error) {
@@ -57,7 +61,7 @@ func New(root string, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("frames: %w", err)
 	}
-	return &Writer{dir: d, opts: opts, names: outdir.NewNames("lidar", "radar", "frame", "manifest")}, nil
+	return &Writer{dir: d, opts: opts, names: outdir.NewNames("lidar", "radar", "frame", "manifest"), staged: map[int]bool{}}, nil
 }
 
 // Stats returns how many frames this Writer wrote and how many it skipped
@@ -70,59 +74,75 @@ func DirName(index int) string { return fmt.Sprintf("%06d", index) }
 // Write writes one frame. A frame whose index the manifest already lists
 // (Resume) is skipped.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	return sinkpool.Write(ctx, w, f)
+}
+
+// Stage implements sinkpool.Staged: it names the frame's camera files and
+// skips a frame a resumed run already has (in order); the task renders the
+// frame into a temporary folder (in parallel); the commit renames the
+// folder into place and appends the manifest line (in order).
+func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if f == nil {
-		return errors.New("frames: nil frame")
+		return nil, errors.New("frames: nil frame")
 	}
 	if f.Index < 0 {
-		return fmt.Errorf("frames: frame index %d is negative", f.Index)
+		return nil, fmt.Errorf("frames: frame index %d is negative", f.Index)
 	}
 	stems := make([]string, len(f.Cameras))
 	seen := make(map[string]bool, len(f.Cameras))
 	for i, c := range f.Cameras {
 		if seen[c.Name] {
-			return fmt.Errorf("frames: frame %d: camera %q appears twice", f.Index, c.Name)
+			return nil, fmt.Errorf("frames: frame %d: camera %q appears twice", f.Index, c.Name)
 		}
 		seen[c.Name] = true
 		stems[i] = w.names.Get(c.Name)
 	}
+	if w.staged[f.Index] {
+		return nil, fmt.Errorf("frames: frame %d written twice", f.Index)
+	}
+	w.staged[f.Index] = true
 	if w.dir.Done(f.Index) {
 		if !w.opts.Resume {
-			return fmt.Errorf("frames: frame %d written twice", f.Index)
+			return nil, fmt.Errorf("frames: frame %d written twice", f.Index)
 		}
 		w.skipped++
-		return nil
-	}
-	files, doc, err := w.render(f, stems)
-	if err != nil {
-		return fmt.Errorf("frames: frame %d: %w", f.Index, err)
+		return nil, nil
 	}
 	name := DirName(f.Index)
 	tmp := w.dir.TempName(name)
-	if err := os.Mkdir(tmp, 0o755); err != nil {
-		return fmt.Errorf("frames: frame %d: %w", f.Index, err)
-	}
-	for _, fl := range files {
-		if err := w.writeFile(filepath.Join(tmp, fl.name), fl.write); err != nil {
-			os.RemoveAll(tmp)
-			return fmt.Errorf("frames: frame %d: %s: %w", f.Index, fl.name, err)
+	return func() (func() error, error) {
+		files, doc, err := w.render(f, stems)
+		if err != nil {
+			return nil, fmt.Errorf("frames: frame %d: %w", f.Index, err)
 		}
-	}
-	if err := w.dir.Rename(tmp, name); err != nil {
-		os.RemoveAll(tmp)
-		return fmt.Errorf("frames: frame %d: %w", f.Index, err)
-	}
-	line, err := json.Marshal(manifestLine(f, name, doc))
-	if err != nil {
-		return fmt.Errorf("frames: frame %d: manifest: %w", f.Index, err)
-	}
-	if err := w.dir.Commit(f.Index, line); err != nil {
-		return fmt.Errorf("frames: frame %d: %w", f.Index, err)
-	}
-	w.written++
-	return nil
+		line, err := json.Marshal(manifestLine(f, name, doc))
+		if err != nil {
+			return nil, fmt.Errorf("frames: frame %d: manifest: %w", f.Index, err)
+		}
+		if err := os.Mkdir(tmp, 0o755); err != nil {
+			return nil, fmt.Errorf("frames: frame %d: %w", f.Index, err)
+		}
+		for _, fl := range files {
+			if err := w.writeFile(filepath.Join(tmp, fl.name), fl.write); err != nil {
+				os.RemoveAll(tmp)
+				return nil, fmt.Errorf("frames: frame %d: %s: %w", f.Index, fl.name, err)
+			}
+		}
+		return func() error {
+			if err := w.dir.Rename(tmp, name); err != nil {
+				os.RemoveAll(tmp)
+				return fmt.Errorf("frames: frame %d: %w", f.Index, err)
+			}
+			if err := w.dir.Commit(f.Index, line); err != nil {
+				return fmt.Errorf("frames: frame %d: %w", f.Index, err)
+			}
+			w.written++
+			return nil
+		}, nil
+	}, nil
 }
 
 // Close closes the manifest.

@@ -10,6 +10,7 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/ordered"
+	"github.com/rigsync/rigsync/fusion/sinkpool"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -46,7 +49,8 @@ type camState struct {
 }
 
 // Writer is a fusion.Sink writing the KITTI layout. It is not safe for
-// concurrent use.
+// concurrent use; wrap it with sinkpool.New to encode and write frames in
+// parallel (the output is the same).
 type Writer struct {
 	dir     *outdir.Dir
 	opts    Options
@@ -57,14 +61,15 @@ type Writer struct {
 	frameID string
 	written int
 	skipped int
+	staged  map[int]bool // frame indices staged by this run
 	closed  bool
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ sinkpool.Staged = (*Writer)(nil)
 
 // New opens root for writing.
 func New(root string, opts Options) (*Writer, error) {
-	w := &Writer{opts: opts, lidar: se3.Identity(), imu: se3.Identity(), byName: map[string]int{}}
+	w := &Writer{opts: opts, lidar: se3.Identity(), imu: se3.Identity(), byName: map[string]int{}, staged: map[int]bool{}}
 	for _, p := range []struct {
 		name string
 		t    *se3.Transform
@@ -133,14 +138,22 @@ type manifestDoc struct {
 
 // Write writes one frame.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	return sinkpool.Write(ctx, w, f)
+}
+
+// Stage implements sinkpool.Staged: the camera table and the frame's calib
+// file are made in frame order (a frame that a resumed run already has is
+// skipped); the task encodes the velodyne file and images into temporary
+// files; the commit renames them into place and appends the manifest line.
+func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if f == nil {
-		return errors.New("kitti: nil frame")
+		return nil, errors.New("kitti: nil frame")
 	}
 	if f.Index < 0 {
-		return fmt.Errorf("kitti: frame index %d is negative", f.Index)
+		return nil, fmt.Errorf("kitti: frame index %d is negative", f.Index)
 	}
 	if w.frameID == "" {
 		w.frameID = f.FrameID
@@ -150,73 +163,97 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	for i := range f.Cameras {
 		c := &f.Cameras[i]
 		if seen[c.Name] {
-			return fmt.Errorf("kitti: frame %d: camera %q appears twice", f.Index, c.Name)
+			return nil, fmt.Errorf("kitti: frame %d: camera %q appears twice", f.Index, c.Name)
 		}
 		seen[c.Name] = true
 		// KITTI's calib is static: use the camera's static extrinsic (the
 		// motion-compensated BaseCamera only when it is unset).
 		ext := c.StaticExtrinsic()
 		if err := checkTransform(ext); err != nil {
-			return fmt.Errorf("kitti: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
+			return nil, fmt.Errorf("kitti: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}
 		idx[i] = w.camera(c.Name)
 		st := w.cams[idx[i]]
 		st.seen, st.info, st.ext = true, c.Info, ext
 	}
+	if w.staged[f.Index] {
+		return nil, fmt.Errorf("kitti: frame %d written twice", f.Index)
+	}
+	w.staged[f.Index] = true
 	if w.dir.Done(f.Index) {
 		if !w.opts.Resume {
-			return fmt.Errorf("kitti: frame %d written twice", f.Index)
+			return nil, fmt.Errorf("kitti: frame %d written twice", f.Index)
 		}
 		w.skipped++
-		return nil
+		return nil, nil
 	}
-	name := fmt.Sprintf("%06d", f.Index)
-	m := manifestDoc{Index: f.Index, StampNs: f.Stamp, Clock: f.Clock, Images: map[string]int64{}}
-	bin, err := w.velodyne(f.Lidar)
-	if err != nil {
-		return fmt.Errorf("kitti: frame %d: %w", f.Index, err)
-	}
-	m.Points = len(bin) / 16
 	calib, err := w.calib()
 	if err != nil {
-		return fmt.Errorf("kitti: frame %d: calib: %w", f.Index, err)
+		return nil, fmt.Errorf("kitti: frame %d: calib: %w", f.Index, err)
 	}
-	type out struct {
-		rel  string
-		data []byte
-	}
-	outs := []out{{"velodyne/" + name + ".bin", bin}}
-	for i := range f.Cameras {
-		c := &f.Cameras[i]
-		data, ext, note, err := imageFile(c.Image)
+	return func() (func() error, error) {
+		name := fmt.Sprintf("%06d", f.Index)
+		m := manifestDoc{Index: f.Index, StampNs: f.Stamp, Clock: f.Clock, Images: map[string]int64{}}
+		bin, err := w.velodyne(f.Lidar)
 		if err != nil {
-			return fmt.Errorf("kitti: frame %d: camera %q: %w", f.Index, c.Name, err)
+			return nil, fmt.Errorf("kitti: frame %d: %w", f.Index, err)
 		}
-		if note != "" {
-			m.Notes = append(m.Notes, c.Name+": "+note)
+		m.Points = len(bin) / 16
+		type out struct {
+			rel  string
+			data []byte
 		}
-		if data == nil {
-			continue
+		outs := []out{{"velodyne/" + name + ".bin", bin}}
+		for i := range f.Cameras {
+			c := &f.Cameras[i]
+			data, ext, note, err := imageFile(c.Image)
+			if err != nil {
+				return nil, fmt.Errorf("kitti: frame %d: camera %q: %w", f.Index, c.Name, err)
+			}
+			if note != "" {
+				m.Notes = append(m.Notes, c.Name+": "+note)
+			}
+			if data == nil {
+				continue
+			}
+			dir := ImageDir(idx[i])
+			outs = append(outs, out{dir + "/" + name + ext, data})
+			m.Images[dir] = c.Stamp
 		}
-		dir := ImageDir(idx[i])
-		outs = append(outs, out{dir + "/" + name + ext, data})
-		m.Images[dir] = c.Stamp
-	}
-	outs = append(outs, out{"calib/" + name + ".txt", calib})
-	for _, o := range outs {
-		if err := w.dir.WriteFile(o.rel, o.data); err != nil {
-			return fmt.Errorf("kitti: frame %d: %w", f.Index, err)
+		outs = append(outs, out{"calib/" + name + ".txt", calib})
+		line, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("kitti: frame %d: manifest: %w", f.Index, err)
 		}
-	}
-	line, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("kitti: frame %d: manifest: %w", f.Index, err)
-	}
-	if err := w.dir.Commit(f.Index, line); err != nil {
-		return fmt.Errorf("kitti: frame %d: %w", f.Index, err)
-	}
-	w.written++
-	return nil
+		tmps := make([]string, 0, len(outs))
+		drop := func() {
+			for _, t := range tmps {
+				os.Remove(t)
+			}
+		}
+		for _, o := range outs {
+			data := o.data
+			tmp, err := w.dir.WriteTemp(o.rel, func(wr io.Writer) error { _, err := wr.Write(data); return err })
+			if err != nil {
+				drop()
+				return nil, fmt.Errorf("kitti: frame %d: %w", f.Index, err)
+			}
+			tmps = append(tmps, tmp)
+		}
+		return func() error {
+			for i, o := range outs {
+				if err := w.dir.Rename(tmps[i], o.rel); err != nil {
+					drop()
+					return fmt.Errorf("kitti: frame %d: %w", f.Index, err)
+				}
+			}
+			if err := w.dir.Commit(f.Index, line); err != nil {
+				return fmt.Errorf("kitti: frame %d: %w", f.Index, err)
+			}
+			w.written++
+			return nil
+		}, nil
+	}, nil
 }
 
 // velodyne encodes the cloud in the LiDAR frame: float32 x y z intensity.

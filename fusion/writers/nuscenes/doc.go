@@ -30,5 +30,12 @@
 // Frame carries one ego pose only.
 //
 // Files are written under a temporary name and renamed; tables are written
-// by Close. A non-empty output directory is refused unless Options.Force.
+// by Close. A non-empty output directory is refused unless Options.Force or
+// Options.Resume. Once every file of a frame is in place the frame is
+// appended to rigsync_manifest.jsonl; a resumed run (same frames) rebuilds
+// every record in memory, writes only the frames the manifest does not
+// list, and writes the tables at Close, so its output equals an
+// uninterrupted run's. The Writer implements sinkpool.Staged: records are
+// made in frame order, files encoded (JPEG undistortion included) in
+// parallel.
 package nuscenes

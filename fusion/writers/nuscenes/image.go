@@ -32,46 +32,75 @@ func hasDistortion(info *formats.CameraInfo) bool {
 	return false
 }
 
-// jpeg returns the camera image as nuScenes stores it: a JPEG, undistorted
-// to a pinhole with the calibration's K when the model has distortion. An
-// undistorted JPEG is copied as is.
-func (w *Writer) jpeg(ch string, c *fusion.Camera) (data []byte, width, height int, err error) {
+// jpeg returns the size of the camera image as nuScenes stores it and the
+// work of encoding it: a JPEG, undistorted to a pinhole with the
+// calibration's K when the model has distortion. An undistorted JPEG is
+// copied as is. Only headers are read here (and the camera's undistortion
+// maps built on its first image); the decoding and encoding happen in
+// encode, which touches nothing the Writer changes.
+func (w *Writer) jpeg(ch string, c *fusion.Camera) (width, height int, encode func() ([]byte, error), err error) {
 	distorted := hasDistortion(&c.Info)
-	var img image.Image
+	quality := w.opts.JPEGQuality
+	var decode func() (image.Image, error)
 	switch p := c.Image.(type) {
 	case *formats.CompressedImage:
 		if !distorted && isJPEG(p) {
 			cfg, err := jpeg.DecodeConfig(bytes.NewReader(p.Data))
 			if err != nil {
-				return nil, 0, 0, fmt.Errorf("jpeg header: %w", err)
+				return 0, 0, nil, fmt.Errorf("jpeg header: %w", err)
 			}
-			return p.Data, cfg.Width, cfg.Height, nil
+			return cfg.Width, cfg.Height, func() ([]byte, error) { return p.Data, nil }, nil
 		}
-		img, _, err = image.Decode(bytes.NewReader(p.Data))
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(p.Data))
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("decoding %q image: %w", p.Format, err)
+			return 0, 0, nil, fmt.Errorf("decoding %q image: %w", p.Format, err)
+		}
+		width, height = cfg.Width, cfg.Height
+		decode = func() (image.Image, error) {
+			img, _, err := image.Decode(bytes.NewReader(p.Data))
+			if err != nil {
+				return nil, fmt.Errorf("decoding %q image: %w", p.Format, err)
+			}
+			return img, nil
 		}
 	case *formats.Image:
-		img, err = rawImage(p)
+		img, err := rawImage(p)
 		if err != nil {
-			return nil, 0, 0, err
+			return 0, 0, nil, err
 		}
+		b := img.Bounds()
+		width, height = b.Dx(), b.Dy()
+		decode = func() (image.Image, error) { return img, nil }
 	case nil:
-		return nil, 0, 0, errors.New("no image")
+		return 0, 0, nil, errors.New("no image")
 	default:
-		return nil, 0, 0, fmt.Errorf("unsupported image payload %T", c.Image)
+		return 0, 0, nil, fmt.Errorf("unsupported image payload %T", c.Image)
 	}
+	var u *undistorter
 	if distorted {
-		if img, err = w.undistortImage(ch, c, img); err != nil {
-			return nil, 0, 0, err
+		if u, err = w.undistorter(ch, c, width, height); err != nil {
+			return 0, 0, nil, err
 		}
 	}
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: w.opts.JPEGQuality}); err != nil {
-		return nil, 0, 0, fmt.Errorf("jpeg encode: %w", err)
-	}
-	b := img.Bounds()
-	return buf.Bytes(), b.Dx(), b.Dy(), nil
+	return width, height, func() ([]byte, error) {
+		img, err := decode()
+		if err != nil {
+			return nil, err
+		}
+		if b := img.Bounds(); b.Dx() != width || b.Dy() != height {
+			return nil, fmt.Errorf("image is %dx%d, its header says %dx%d", b.Dx(), b.Dy(), width, height)
+		}
+		if u != nil {
+			if img, err = u.apply(img); err != nil {
+				return nil, err
+			}
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+			return nil, fmt.Errorf("jpeg encode: %w", err)
+		}
+		return buf.Bytes(), nil
+	}, nil
 }
 
 func isJPEG(p *formats.CompressedImage) bool {
@@ -114,11 +143,9 @@ func rawImage(p *formats.Image) (image.Image, error) {
 	return out, nil
 }
 
-// undistortImage remaps img through the camera's (cached) undistortion maps,
-// channel by channel.
-func (w *Writer) undistortImage(ch string, c *fusion.Camera, img image.Image) (image.Image, error) {
-	b := img.Bounds()
-	iw, ih := b.Dx(), b.Dy()
+// undistorter returns the camera's undistortion maps for iw×ih images,
+// building them on first use.
+func (w *Writer) undistorter(ch string, c *fusion.Camera, iw, ih int) (*undistorter, error) {
 	u := w.undistort[ch]
 	if u == nil || u.w != iw || u.h != ih {
 		K := c.Info.K
@@ -138,6 +165,14 @@ func (w *Writer) undistortImage(ch string, c *fusion.Camera, img image.Image) (i
 		u = &undistorter{w: iw, h: ih, mapX: mx, mapY: my}
 		w.undistort[ch] = u
 	}
+	return u, nil
+}
+
+// apply remaps img (of the maps' size) through the undistortion maps,
+// channel by channel. It only reads u.
+func (u *undistorter) apply(img image.Image) (image.Image, error) {
+	b := img.Bounds()
+	iw, ih := u.w, u.h
 	if g, ok := img.(*image.Gray); ok && g.Stride == iw {
 		pix, err := camera.Remap(g.Pix, iw, ih, u.mapX, u.mapY)
 		if err != nil {
@@ -145,26 +180,62 @@ func (w *Writer) undistortImage(ch string, c *fusion.Camera, img image.Image) (i
 		}
 		return &image.Gray{Pix: pix, Stride: iw, Rect: image.Rect(0, 0, iw, ih)}, nil
 	}
-	planes := [3][]byte{make([]byte, iw*ih), make([]byte, iw*ih), make([]byte, iw*ih)}
+	// The colour of every pixel as img.At(x, y).RGBA() gives it, without
+	// the interface call and allocation per pixel for the usual types.
+	at := func(x, y int) (r, g, bb uint32) { r, g, bb, _ = img.At(x, y).RGBA(); return }
+	switch m := img.(type) {
+	case *image.YCbCr:
+		at = func(x, y int) (r, g, bb uint32) { r, g, bb, _ = m.YCbCrAt(x, y).RGBA(); return }
+	case *image.RGBA:
+		at = func(x, y int) (r, g, bb uint32) { r, g, bb, _ = m.RGBAAt(x, y).RGBA(); return }
+	case *image.NRGBA:
+		at = func(x, y int) (r, g, bb uint32) { r, g, bb, _ = m.NRGBAAt(x, y).RGBA(); return }
+	}
+	src := make([]byte, 4*iw*ih)
 	for y := 0; y < ih; y++ {
 		for x := 0; x < iw; x++ {
-			r, g, bb, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
-			i := y*iw + x
-			planes[0][i], planes[1][i], planes[2][i] = uint8(r>>8), uint8(g>>8), uint8(bb>>8)
+			r, g, bb := at(b.Min.X+x, b.Min.Y+y)
+			i := 4 * (y*iw + x)
+			src[i], src[i+1], src[i+2] = uint8(r>>8), uint8(g>>8), uint8(bb>>8)
 		}
 	}
 	out := image.NewRGBA(image.Rect(0, 0, iw, ih))
-	for c := 0; c < 3; c++ {
-		pix, err := camera.Remap(planes[c], iw, ih, u.mapX, u.mapY)
-		if err != nil {
-			return nil, fmt.Errorf("remap: %w", err)
-		}
-		for i, v := range pix {
-			out.Pix[4*i+c] = v
-		}
-	}
-	for i := 3; i < len(out.Pix); i += 4 {
-		out.Pix[i] = 255
+	if err := remapRGB(out.Pix, src, iw, ih, u.mapX, u.mapY); err != nil {
+		return nil, err
 	}
 	return out, nil
+}
+
+// remapRGB is camera.Remap on the R, G and B bytes of 4-byte pixels at
+// once (the interpolation weights are computed once per pixel), with the
+// same arithmetic, so the same result; alpha is set to 255.
+func remapRGB(dst, src []byte, w, h int, mapX, mapY []float32) error {
+	if len(src) != 4*w*h || len(dst) != 4*w*h || len(mapX) != len(mapY) || len(mapX) != w*h {
+		return fmt.Errorf("remap: sizes: image %d bytes for %dx%d, maps %d/%d", len(src), w, h, len(mapX), len(mapY))
+	}
+	for i := range mapX {
+		dst[4*i+3] = 255
+		u, v := float64(mapX[i]), float64(mapY[i])
+		if u < 0 || v < 0 || u > float64(w-1) || v > float64(h-1) {
+			continue
+		}
+		x0, y0 := int(u), int(v)
+		x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
+		fx, fy := u-float64(x0), v-float64(y0)
+		w00, w10, w01, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+		a, b, c, d := src[4*(y0*w+x0):], src[4*(y0*w+x1):], src[4*(y1*w+x0):], src[4*(y1*w+x1):]
+		for k := range 3 {
+			p := w00*float64(a[k]) + w10*float64(b[k]) + w01*float64(c[k]) + w11*float64(d[k])
+			dst[4*i+k] = roundByte(p)
+		}
+	}
+	return nil
+}
+
+// roundByte is byte(math.Round(p)) for p in [0, 255.5), without the call.
+func roundByte(p float64) byte {
+	if p < 0.5 {
+		return 0
+	}
+	return byte(p + 0.5)
 }

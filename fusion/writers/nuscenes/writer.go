@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -23,6 +24,9 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/ordered"
+	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
 )
 
 // LidarChannel is the channel of the merged LiDAR cloud.
@@ -55,15 +59,26 @@ type Options struct {
 	JPEGQuality int
 	// Force allows writing into a non-empty directory.
 	Force bool
+	// Resume continues a killed run into the same directory: the frames
+	// ManifestName lists are not written again (the resumed run must see
+	// the same frames; the tables are rebuilt from all of them at Close).
+	Resume bool
 	// EgoFrame is the frame nuScenes' ego frame stands for (default
 	// "base_link"); frames whose FrameID differs are refused.
 	EgoFrame string
 }
 
+// ManifestName is the run manifest in the output root: one JSON line per
+// frame whose files are all in place, what Resume reads. The devkit
+// ignores it.
+const ManifestName = "rigsync_manifest.jsonl"
+
 // Writer is a fusion.Sink writing the nuScenes layout. It is not safe for
-// concurrent use.
+// concurrent use; wrap it with sinkpool.New to encode and write frames in
+// parallel (the output is the same).
 type Writer struct {
 	dir  string
+	out  *outdir.Dir
 	opts Options
 
 	logToken, sceneToken string
@@ -82,13 +97,28 @@ type Writer struct {
 	egoNs      []int64         // per ego pose: its sensor stamp in ns
 	frameEgo   []stampedEgo    // the frames' ego poses, in write order
 	names      map[string]bool // file names written
+	files      []fileJob       // the staged frame's files
 	closed     bool
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+// fileJob is one file of a frame: its path relative to the root and how
+// to encode it (in the frame's parallel task).
+type fileJob struct {
+	rel    string
+	encode func() ([]byte, error)
+}
+
+// manifestDoc is one line of ManifestName.
+type manifestDoc struct {
+	Index   int      `json:"index"`
+	StampNs int64    `json:"stamp_ns"`
+	Files   []string `json:"files"`
+}
+
+var _ sinkpool.Staged = (*Writer)(nil)
 
 // New prepares dir (creating it) for a nuScenes export. It refuses a
-// non-empty dir unless opts.Force.
+// non-empty dir unless opts.Force or opts.Resume (see outdir.Open).
 func New(dir string, opts Options) (*Writer, error) {
 	if opts.Version == "" {
 		opts.Version = "v1.0-rigsync"
@@ -117,18 +147,12 @@ func New(dir string, opts Options) (*Writer, error) {
 	if sanitize(opts.LogName) != opts.LogName || sanitize(opts.Version) != opts.Version {
 		return nil, fmt.Errorf("nuscenes: log name %q / version %q must be plain file names", opts.LogName, opts.Version)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("nuscenes: %w", err)
-	}
-	ents, err := os.ReadDir(dir)
+	out, err := outdir.Open(dir, outdir.Options{Force: opts.Force, Resume: opts.Resume, Manifest: ManifestName})
 	if err != nil {
 		return nil, fmt.Errorf("nuscenes: %w", err)
 	}
-	if len(ents) > 0 && !opts.Force {
-		return nil, fmt.Errorf("nuscenes: output directory %s is not empty (use Force to write into it)", dir)
-	}
 	w := &Writer{
-		dir: dir, opts: opts,
+		dir: dir, out: out, opts: opts,
 		sensorByCh: map[string]int{}, lastCalib: map[string]int{}, lastSD: map[string]int{},
 		undistort: map[string]*undistorter{}, names: map[string]bool{},
 	}
@@ -152,18 +176,29 @@ func Token(kind string, parts ...string) string {
 // Write adds one frame: its LiDAR cloud, radar detections and camera images,
 // each as a sample_data with an ego_pose; keyframes also get a sample.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+	return sinkpool.Write(ctx, w, f)
+}
+
+// Stage implements sinkpool.Staged: the records of every table (tokens,
+// keyframe choice, links, calibrations, file names) are made in frame
+// order, also for a frame a resumed run already has; the task encodes the
+// frame's files (LiDAR .pcd.bin, radar PCDs, JPEGs, undistorted when the
+// camera has distortion) into temporary files; the commit renames them
+// into place and appends the frame to the manifest.
+func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
 	if w.closed {
-		return errors.New("nuscenes: write after close")
+		return nil, errors.New("nuscenes: write after close")
 	}
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
 	if f == nil {
-		return errors.New("nuscenes: nil frame")
+		return nil, errors.New("nuscenes: nil frame")
 	}
 	if f.FrameID != "" && f.FrameID != w.opts.EgoFrame {
-		return fmt.Errorf("nuscenes: frame %d: points are in %q, not the ego frame %q", f.Index, f.FrameID, w.opts.EgoFrame)
+		return nil, fmt.Errorf("nuscenes: frame %d: points are in %q, not the ego frame %q", f.Index, f.FrameID, w.opts.EgoFrame)
 	}
+	w.files = w.files[:0]
 	us := f.Stamp / 1000
 	key := !w.haveKey || float64(f.Stamp-w.lastKey) >= 1e9/w.opts.KeyframeHz-0.5e6 // 0.5 ms slack for jitter
 	sampleToken := ""
@@ -184,21 +219,83 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	w.frameEgo = append(w.frameEgo, stampedEgo{f.Stamp, ego})
 	if f.Lidar != nil {
 		if err := w.writeLidar(f, ego, key, sampleToken); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if f.Radar != nil {
 		if err := w.writeRadar(f, ego, key, sampleToken); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for i := range f.Cameras {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if err := w.writeCamera(f, &f.Cameras[i], ego, key, sampleToken); err != nil {
-			return err
+			return nil, err
 		}
+	}
+	doc := manifestDoc{Index: f.Index, StampNs: f.Stamp, Files: []string{}}
+	for _, fj := range w.files {
+		doc.Files = append(doc.Files, fj.rel)
+	}
+	line, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("nuscenes: frame %d: manifest: %w", f.Index, err)
+	}
+	if w.out.Done(f.Index) {
+		if !w.opts.Resume {
+			return nil, fmt.Errorf("nuscenes: frame %d written twice", f.Index)
+		}
+		return nil, w.checkResumed(f.Index, line)
+	}
+	files := append([]fileJob(nil), w.files...)
+	return func() (func() error, error) {
+		tmps := make([]string, 0, len(files))
+		fail := func(err error) (func() error, error) {
+			for _, t := range tmps {
+				os.Remove(t)
+			}
+			return nil, fmt.Errorf("nuscenes: frame %d: %w", f.Index, err)
+		}
+		for _, fj := range files {
+			data, err := fj.encode()
+			if err != nil {
+				return fail(err)
+			}
+			tmp, err := w.out.WriteTemp(filepath.FromSlash(fj.rel), func(wr io.Writer) error {
+				_, err := wr.Write(data)
+				return err
+			})
+			if err != nil {
+				return fail(err)
+			}
+			tmps = append(tmps, tmp)
+		}
+		return func() error {
+			for i, fj := range files {
+				if err := w.out.Rename(tmps[i], filepath.FromSlash(fj.rel)); err != nil {
+					_, err = fail(err)
+					return err
+				}
+			}
+			if err := w.out.Commit(f.Index, line); err != nil {
+				return fmt.Errorf("nuscenes: frame %d: %w", f.Index, err)
+			}
+			return nil
+		}, nil
+	}, nil
+}
+
+// checkResumed compares a frame's manifest line with the one an earlier
+// run wrote for it: a resumed run must see the same frames.
+func (w *Writer) checkResumed(index int, line []byte) error {
+	for _, l := range w.out.Lines() {
+		var m manifestDoc
+		if json.Unmarshal(l, &m) != nil || m.Index != index {
+			continue
+		}
+		if !bytes.Equal(l, line) {
+			return fmt.Errorf("nuscenes: frame %d differs from the run being resumed (%s, earlier %s): resume with the same input and options", index, line, l)
+		}
+		return nil
 	}
 	return nil
 }
@@ -210,10 +307,14 @@ func (w *Writer) writeLidar(f *fusion.Frame, ego se3.Transform, key bool, sample
 		return fmt.Errorf("nuscenes: frame %d: LiDAR columns differ in length (x %d, y %d, z %d, intensity %d, ring %d)",
 			f.Index, n, len(p.Y), len(p.Z), len(p.Intensity), len(p.Ring))
 	}
-	buf := make([]byte, 20*n)
-	transformLidar(buf, p, w.opts.BaseLidar.Inverse())
+	inv := w.opts.BaseLidar.Inverse()
+	enc := func() ([]byte, error) {
+		buf := make([]byte, 20*n)
+		transformLidar(buf, p, inv)
+		return buf, nil
+	}
 	cs := w.calibrated(LidarChannel, "lidar", w.opts.BaseLidar, nil)
-	return w.addSampleData(LidarChannel, "pcd", ".pcd.bin", buf, f.Stamp, ego, cs, key, sampleToken, 0, 0)
+	return w.addSampleData(LidarChannel, "pcd", ".pcd.bin", enc, f.Stamp, ego, cs, key, sampleToken, 0, 0)
 }
 
 func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sampleToken string) error {
@@ -285,7 +386,9 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 			}
 		}
 		cs := w.calibrated(ch, "radar", T, nil)
-		if err := w.addSampleData(ch, "pcd", ".pcd", AppendRadarPCD(nil, per[s]), stamp, ego, cs, key, sampleToken, 0, 0); err != nil {
+		pts := per[s]
+		enc := func() ([]byte, error) { return AppendRadarPCD(nil, pts), nil }
+		if err := w.addSampleData(ch, "pcd", ".pcd", enc, stamp, ego, cs, key, sampleToken, 0, 0); err != nil {
 			return err
 		}
 	}
@@ -294,9 +397,16 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 
 func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transform, key bool, sampleToken string) error {
 	ch := w.channel(c.Name)
-	data, width, height, err := w.jpeg(ch, c)
+	width, height, enc, err := w.jpeg(ch, c)
 	if err != nil {
 		return fmt.Errorf("nuscenes: frame %d camera %s: %w", f.Index, c.Name, err)
+	}
+	encode := func() ([]byte, error) {
+		b, err := enc()
+		if err != nil {
+			return nil, fmt.Errorf("camera %s: %w", c.Name, err)
+		}
+		return b, nil
 	}
 	K := c.Info.K
 	intr := [][3]float64{{K[0], K[1], K[2]}, {K[3], K[4], K[5]}, {K[6], K[7], K[8]}}
@@ -307,7 +417,7 @@ func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transfor
 	if stamp == 0 {
 		stamp = f.Stamp
 	}
-	return w.addSampleData(ch, "jpg", ".jpg", data, stamp, ego, cs, key, sampleToken, width, height)
+	return w.addSampleData(ch, "jpg", ".jpg", encode, stamp, ego, cs, key, sampleToken, width, height)
 }
 
 // calibrated returns the calibrated_sensor token of a channel, adding the
@@ -362,7 +472,7 @@ func sameCalib(a, b calibratedSensorRec) bool {
 	return true
 }
 
-func (w *Writer) addSampleData(ch, format, ext string, data []byte, stampNs int64, ego se3.Transform,
+func (w *Writer) addSampleData(ch, format, ext string, encode func() ([]byte, error), stampNs int64, ego se3.Transform,
 	cs string, key bool, sampleToken string, width, height int) error {
 	us := stampNs / 1000
 	folder := "sweeps"
@@ -375,9 +485,7 @@ func (w *Writer) addSampleData(ch, format, ext string, data []byte, stampNs int6
 		name = fmt.Sprintf("%s-%d%s", base, k, ext)
 	}
 	rel := folder + "/" + ch + "/" + name
-	if err := writeFileAtomic(filepath.Join(w.dir, filepath.FromSlash(rel)), data); err != nil {
-		return err
-	}
+	w.files = append(w.files, fileJob{rel: rel, encode: encode})
 	w.names[name] = true
 	tok := Token("sample_data", ch, rel)
 	q := ego.QuatWXYZ()
@@ -420,11 +528,16 @@ func sanitize(s string) string {
 
 // Close resolves the sweeps' sample tokens and writes the 13 tables, the
 // map mask and nothing else; it is safe to call twice.
-func (w *Writer) Close() error {
+func (w *Writer) Close() (err error) {
 	if w.closed {
 		return nil
 	}
 	w.closed = true
+	defer func() {
+		if cerr := w.out.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("nuscenes: %w", cerr)
+		}
+	}()
 	// A sweep belongs to the next keyframe's sample (the last one after
 	// the final keyframe).
 	for i := range w.sampleData {
@@ -447,7 +560,7 @@ func (w *Writer) Close() error {
 	if err := pngEncode(&png); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(w.dir, filepath.FromSlash(mapFile)), png.Bytes()); err != nil {
+	if err := w.writeFile(mapFile, png.Bytes()); err != nil {
 		return err
 	}
 	var scenes []sceneRec
@@ -473,7 +586,7 @@ func (w *Writer) Close() error {
 		if err != nil {
 			return fmt.Errorf("nuscenes: table %s: %w", name, err)
 		}
-		if err := writeFileAtomic(filepath.Join(w.dir, w.opts.Version, name+".json"), append(b, '\n')); err != nil {
+		if err := w.writeFile(w.opts.Version+"/"+name+".json", append(b, '\n')); err != nil {
 			return err
 		}
 	}
@@ -497,28 +610,12 @@ func pngEncode(buf *bytes.Buffer) error {
 	return nil
 }
 
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory and a rename, so a reader never sees a partial file.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeFile writes data to rel (slash-separated, relative to the root)
+// through a temporary file and a rename, so a reader never sees a partial
+// file.
+func (w *Writer) writeFile(rel string, data []byte) error {
+	if err := w.out.WriteFile(filepath.FromSlash(rel), data); err != nil {
 		return fmt.Errorf("nuscenes: %w", err)
-	}
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
-	if err != nil {
-		return fmt.Errorf("nuscenes: %w", err)
-	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("nuscenes: writing %s: %w", path, err)
 	}
 	return nil
 }

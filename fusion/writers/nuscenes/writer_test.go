@@ -20,6 +20,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
 )
 
 const t0 = int64(1_700_000_000_000_000_000)
@@ -265,7 +266,7 @@ func TestTokensResolve(t *testing.T) {
 	}
 	// No temporary files are left behind.
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if strings.HasPrefix(d.Name(), ".tmp-") {
+		if strings.HasPrefix(d.Name(), ".tmp-") || strings.HasPrefix(d.Name(), outdir.TempPrefix) {
 			t.Errorf("temporary file left: %s", p)
 		}
 		return nil

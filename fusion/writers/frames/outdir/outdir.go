@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // TempPrefix starts the name of every file or folder that is being written;
@@ -41,10 +42,13 @@ type Options struct {
 	Manifest string
 }
 
-// Dir is an output folder being written. It is not safe for concurrent use.
+// Dir is an output folder being written. Its methods are safe for
+// concurrent use (a parallel writer writes temporary files from several
+// goroutines and commits frames from one).
 type Dir struct {
 	root     string
 	opts     Options
+	mu       sync.Mutex // guards the fields below
 	manifest *os.File
 	done     map[int]bool
 	lines    [][]byte
@@ -164,16 +168,26 @@ func removeTemps(root string) error {
 func (d *Dir) Root() string { return d.root }
 
 // Done reports whether frame index is complete per the manifest.
-func (d *Dir) Done(index int) bool { return d.done[index] }
+func (d *Dir) Done(index int) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.done[index]
+}
 
 // Lines returns the manifest lines (without newline) in file order,
 // including those of an earlier run being resumed.
-func (d *Dir) Lines() [][]byte { return d.lines }
+func (d *Dir) Lines() [][]byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.lines[:len(d.lines):len(d.lines)]
+}
 
 // Commit appends line (one JSON object with an "index" field, no newline)
 // to the manifest, marking frame index complete. Call it only after every
 // file of the frame is in place.
 func (d *Dir) Commit(index int, line []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.manifest == nil {
 		return errors.New("outdir: commit after close")
 	}
@@ -195,12 +209,16 @@ func (d *Dir) Commit(index int, line []byte) error {
 	return nil
 }
 
-// TempName returns a fresh temporary path next to rel (relative to the
-// root); rename it into place with Rename.
+// TempName returns a fresh temporary path for rel (relative to the root);
+// rename it into place with Rename. Temporary paths are in the root
+// folder (the same file system as every destination), where Open with
+// Resume or Force finds the leftovers of a killed run.
 func (d *Dir) TempName(rel string) string {
+	d.mu.Lock()
 	d.seq++
-	dir, base := filepath.Split(rel)
-	return filepath.Join(d.root, dir, fmt.Sprintf("%s%d-%s", TempPrefix, d.seq, base))
+	seq := d.seq
+	d.mu.Unlock()
+	return filepath.Join(d.root, fmt.Sprintf("%s%d-%s", TempPrefix, seq, filepath.Base(rel)))
 }
 
 // Rename moves a temporary path into place at rel, replacing a file (or,
@@ -230,13 +248,29 @@ func (d *Dir) WriteFile(rel string, data []byte) error {
 // WriteFunc is WriteFile with the content streamed by fn into a buffered
 // writer.
 func (d *Dir) WriteFunc(rel string, fn func(w io.Writer) error) error {
+	tmp, err := d.WriteTemp(rel, fn)
+	if err != nil {
+		return err
+	}
+	if err := d.Rename(tmp, rel); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// WriteTemp writes the content fn streams into a temporary file for rel
+// (creating rel's parent folders) and returns its path, for a Rename into
+// place later (the two halves of WriteFunc, for writers that encode in
+// parallel and commit in order). On error nothing is left behind.
+func (d *Dir) WriteTemp(rel string, fn func(w io.Writer) error) (string, error) {
 	if err := os.MkdirAll(filepath.Join(d.root, filepath.Dir(rel)), 0o755); err != nil {
-		return fmt.Errorf("outdir: create folder of %s: %w", rel, err)
+		return "", fmt.Errorf("outdir: create folder of %s: %w", rel, err)
 	}
 	tmp := d.TempName(rel)
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if err != nil {
-		return fmt.Errorf("outdir: create %s: %w", rel, err)
+		return "", fmt.Errorf("outdir: create %s: %w", rel, err)
 	}
 	bw := bufio.NewWriterSize(f, 1<<16)
 	err = fn(bw)
@@ -251,13 +285,15 @@ func (d *Dir) WriteFunc(rel string, fn func(w io.Writer) error) error {
 	}
 	if err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("outdir: write %s: %w", rel, err)
+		return "", fmt.Errorf("outdir: write %s: %w", rel, err)
 	}
-	return d.Rename(tmp, rel)
+	return tmp, nil
 }
 
 // Close closes the manifest. It does not remove anything.
 func (d *Dir) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if d.manifest == nil {
 		return nil
 	}

@@ -1,0 +1,210 @@
+package fusion
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"math"
+	"strings"
+
+	"github.com/rigsync/rigsync/formats"
+)
+
+// Image verdicts of CheckImage.
+const (
+	ImageOK        = ""
+	ImageBlack     = "black"
+	ImageSaturated = "saturated"
+	ImageFlat      = "flat" // one colour: lens cap, frozen or blank frame
+)
+
+// ImageCheck is what CheckImage found.
+type ImageCheck struct {
+	// Verdict is ImageOK, ImageBlack, ImageSaturated or ImageFlat.
+	Verdict string
+	// Mean and Std of the sampled luminances (0–255); Dark and Bright the
+	// fractions of samples at most 16 and at least 240.
+	Mean, Std, Dark, Bright float64
+	// Samples is the number of pixels sampled.
+	Samples int
+}
+
+// imageGrid is the side of the sampled pixel grid.
+const imageGrid = 48
+
+// Verdict thresholds.
+const (
+	darkLevel, brightLevel = 16, 240
+	badFraction            = 0.98
+	flatStd                = 1.5
+)
+
+// CheckImage decodes an image (JPEG or PNG CompressedImage, or a raw
+// mono8/rgb8/bgr8/rgba8/bgra8 Image) and samples the luminance of a
+// 48×48 grid of pixels: black when nearly all are dark, saturated when
+// nearly all are bright, flat when they are all the same.
+func CheckImage(p formats.Payload) (ImageCheck, error) {
+	var lum func(x, y int) float64
+	var w, h int
+	switch im := p.(type) {
+	case *formats.CompressedImage:
+		img, err := decodeCompressed(im)
+		if err != nil {
+			return ImageCheck{}, err
+		}
+		b := img.Bounds()
+		w, h = b.Dx(), b.Dy()
+		switch m := img.(type) {
+		case *image.YCbCr:
+			lum = func(x, y int) float64 { return float64(m.Y[m.YOffset(b.Min.X+x, b.Min.Y+y)]) }
+		case *image.Gray:
+			lum = func(x, y int) float64 { return float64(m.GrayAt(b.Min.X+x, b.Min.Y+y).Y) }
+		default:
+			lum = func(x, y int) float64 {
+				r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+				return (0.299*float64(r) + 0.587*float64(g) + 0.114*float64(bl)) / 257
+			}
+		}
+	case *formats.Image:
+		w, h = im.Width, im.Height
+		ch := 0
+		switch strings.ToLower(im.Encoding) {
+		case "mono8", "8uc1":
+			ch = 1
+		case "rgb8", "bgr8", "8uc3":
+			ch = 3
+		case "rgba8", "bgra8", "8uc4":
+			ch = 4
+		default:
+			return ImageCheck{}, fmt.Errorf("fusion: image check: encoding %q not supported", im.Encoding)
+		}
+		step := im.Step
+		if step <= 0 {
+			step = w * ch
+		}
+		if w <= 0 || h <= 0 || step < w*ch || len(im.Data) < (h-1)*step+w*ch {
+			return ImageCheck{}, fmt.Errorf("fusion: image check: %d×%d %s with step %d needs more than %d bytes", w, h, im.Encoding, step, len(im.Data))
+		}
+		lum = func(x, y int) float64 {
+			o := y*step + x*ch
+			if ch == 1 {
+				return float64(im.Data[o])
+			}
+			// The order of R and B barely matters for a luminance check.
+			return 0.299*float64(im.Data[o]) + 0.587*float64(im.Data[o+1]) + 0.114*float64(im.Data[o+2])
+		}
+	default:
+		return ImageCheck{}, fmt.Errorf("fusion: image check: payload %T is not an image", p)
+	}
+	if w <= 0 || h <= 0 {
+		return ImageCheck{}, fmt.Errorf("fusion: image check: empty image")
+	}
+	var c ImageCheck
+	var sum, sum2 float64
+	nx, ny := min(imageGrid, w), min(imageGrid, h)
+	for j := range ny {
+		y := (2*j + 1) * h / (2 * ny)
+		for i := range nx {
+			x := (2*i + 1) * w / (2 * nx)
+			v := lum(x, y)
+			sum += v
+			sum2 += v * v
+			if v <= darkLevel {
+				c.Dark++
+			}
+			if v >= brightLevel {
+				c.Bright++
+			}
+			c.Samples++
+		}
+	}
+	n := float64(c.Samples)
+	c.Mean = sum / n
+	c.Std = math.Sqrt(math.Max(0, sum2/n-c.Mean*c.Mean))
+	c.Dark /= n
+	c.Bright /= n
+	switch {
+	case c.Dark >= badFraction:
+		c.Verdict = ImageBlack
+	case c.Bright >= badFraction:
+		c.Verdict = ImageSaturated
+	case c.Std < flatStd:
+		c.Verdict = ImageFlat
+	}
+	return c, nil
+}
+
+func decodeCompressed(im *formats.CompressedImage) (image.Image, error) {
+	f := strings.ToLower(im.Format)
+	// Refuse absurd dimensions before decoding allocates for them.
+	if cfg, _, err := image.DecodeConfig(bytes.NewReader(im.Data)); err == nil && int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+		return nil, fmt.Errorf("fusion: image check: %d×%d image is larger than %d pixels", cfg.Width, cfg.Height, maxImagePixels)
+	}
+	var img image.Image
+	var err error
+	switch {
+	case strings.Contains(f, "png"):
+		img, err = png.Decode(bytes.NewReader(im.Data))
+	case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"), f == "":
+		img, err = jpeg.Decode(bytes.NewReader(im.Data))
+	default:
+		return nil, fmt.Errorf("fusion: image check: format %q not supported", im.Format)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fusion: image check: %w", err)
+	}
+	return img, nil
+}
+
+// maxImagePixels bounds the images CheckImage decodes (a corrupt header
+// must not make it allocate gigabytes).
+const maxImagePixels = 32 << 20
+
+// suspectBytesPerPixel: a JPEG or PNG smaller than this per pixel is
+// checked whatever the period (dark, bright and flat images compress to
+// almost nothing, a textured scene to several times more).
+const suspectBytesPerPixel = 0.05
+
+// DefaultImageCheckEvery is how often a camera's image is decoded and
+// checked when it does not look suspicious.
+const DefaultImageCheckEvery = 10
+
+// imageVerdict checks a camera's image when it is due (every
+// ImageCheckEvery-th image of the camera, or a suspiciously small
+// compressed image, or any raw image: sampling raw pixels is cheap) and
+// returns a note for a degraded one ("" when fine or not checked).
+func (rn *runner) imageVerdict(name string, p formats.Payload) string {
+	every := rn.p.ImageCheckEvery
+	if every == 0 {
+		every = DefaultImageCheckEvery
+	}
+	if every < 0 {
+		return ""
+	}
+	k := rn.imageSeen[name]
+	rn.imageSeen[name] = k + 1
+	due := k%every == 0
+	switch im := p.(type) {
+	case *formats.Image:
+		due = true
+	case *formats.CompressedImage:
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(im.Data)); err == nil && cfg.Width > 0 && cfg.Height > 0 {
+			due = due || float64(len(im.Data)) < suspectBytesPerPixel*float64(cfg.Width)*float64(cfg.Height)
+		} else {
+			due = true // undecodable header: say so
+		}
+	}
+	if !due {
+		return ""
+	}
+	c, err := CheckImage(p)
+	if err != nil {
+		return "image not checked: " + err.Error()
+	}
+	if c.Verdict == ImageOK {
+		return ""
+	}
+	return fmt.Sprintf("%s image (mean luminance %.0f, %.0f%% dark, %.0f%% bright)", c.Verdict, c.Mean, 100*c.Dark, 100*c.Bright)
+}

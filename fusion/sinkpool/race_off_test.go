@@ -1,0 +1,5 @@
+//go:build !race
+
+package sinkpool_test
+
+const raceEnabled = false

@@ -1,0 +1,198 @@
+package fusion
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/foxglove/mcap/go/mcap"
+
+	"github.com/rigsync/rigsync/formats/mcapio"
+)
+
+// splitLog writes the messages of log into len(names) logs, message i of
+// topic T going to file part(T); channels and schemas are written where
+// they are used, with ids renumbered per file (so the same topic has
+// different channel ids in different files).
+func splitLog(tb testing.TB, log []byte, n int, part func(topic string) int) [][]byte {
+	tb.Helper()
+	r, err := mcapio.NewReader(bytes.NewReader(log), int64(len(log)), "drive.mcap")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bufs := make([]bytes.Buffer, n)
+	ws := make([]*mcap.Writer, n)
+	for i := range ws {
+		if ws[i], err = mcap.NewWriter(&bufs[i], &mcap.WriterOptions{Chunked: true, ChunkSize: 1 << 20, Compression: mcap.CompressionLZ4}); err != nil {
+			tb.Fatal(err)
+		}
+		if err := ws[i].WriteHeader(&mcap.Header{Profile: "ros2"}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	chID := make([]map[string]uint16, n)
+	for i := range chID {
+		chID[i] = map[string]uint16{}
+	}
+	it, err := r.Messages(mcapio.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			tb.Fatal(err)
+		}
+		k := part(m.Channel.Topic)
+		id, ok := chID[k][m.Channel.Topic]
+		if !ok {
+			id = uint16(len(chID[k]) + 1)
+			chID[k][m.Channel.Topic] = id
+			sid := uint16(0)
+			if s := m.Channel.Schema; s != nil {
+				sid = id
+				if err := ws[k].WriteSchema(&mcap.Schema{ID: sid, Name: s.Name, Encoding: s.Encoding, Data: s.Data}); err != nil {
+					tb.Fatal(err)
+				}
+			}
+			ch := *m.Channel.Channel
+			ch.ID, ch.SchemaID = id, sid
+			if err := ws[k].WriteChannel(&ch); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		mm := m.Message
+		mm.ChannelID = id
+		if err := ws[k].WriteMessage(&mm); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	out := make([][]byte, n)
+	for i := range ws {
+		if err := ws[i].Close(); err != nil {
+			tb.Fatal(err)
+		}
+		out[i] = bufs[i].Bytes()
+	}
+	return out
+}
+
+func readers(tb testing.TB, logs [][]byte) []*mcapio.Reader {
+	tb.Helper()
+	var rs []*mcapio.Reader
+	for i, b := range logs {
+		r, err := mcapio.NewReader(bytes.NewReader(b), int64(len(b)), []string{"a.mcap", "b.mcap", "c.mcap"}[i])
+		if err != nil {
+			tb.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	return rs
+}
+
+// TestSeveralLogs: a log split in three (camera and camera info; LiDAR
+// and /tf_static; the rest), with channel ids renumbered per file, fuses
+// to the same frames as the whole log: same stamps, sensors, points,
+// cameras and projections.
+func TestSeveralLogs(t *testing.T) {
+	lf := base1s(t)
+	parts := splitLog(t, lf.log, 3, func(topic string) int {
+		switch {
+		case strings.HasPrefix(topic, "/cam_front"):
+			return 0
+		case strings.HasPrefix(topic, "/lidar_top"), topic == "/tf_static":
+			return 1
+		}
+		return 2
+	})
+	whole := run(t, lf, Pipeline{})
+	var c collect
+	p := Pipeline{Readers: readers(t, parts), Names: []string{"a.mcap", "b.mcap", "c.mcap"}}
+	if err := p.Run(context.Background(), &c); err != nil {
+		t.Fatal(err)
+	}
+	split := c.frames
+	if len(split) != len(whole) || len(whole) == 0 {
+		t.Fatalf("%d frames from the split logs, %d from the whole", len(split), len(whole))
+	}
+	for k := range whole {
+		a, b := whole[k], split[k]
+		if a.Stamp != b.Stamp || a.EgoSource != b.EgoSource || len(a.Sensors) != len(b.Sensors) || len(a.Cameras) != len(b.Cameras) ||
+			a.Lidar.Points.Len() != b.Lidar.Points.Len() || len(a.IMU) != len(b.IMU) {
+			t.Fatalf("frame %d differs: stamp %d/%d ego %s/%s sensors %d/%d cameras %d/%d points %d/%d imu %d/%d", k, a.Stamp, b.Stamp,
+				a.EgoSource, b.EgoSource, len(a.Sensors), len(b.Sensors), len(a.Cameras), len(b.Cameras), a.Lidar.Points.Len(), b.Lidar.Points.Len(), len(a.IMU), len(b.IMU))
+		}
+		for i := range a.Sensors {
+			if a.Sensors[i] != b.Sensors[i] {
+				t.Errorf("frame %d sensor %d: %+v vs %+v", k, i, a.Sensors[i], b.Sensors[i])
+			}
+		}
+		for i := range a.Lidar.Points.X {
+			if a.Lidar.Points.X[i] != b.Lidar.Points.X[i] || a.Lidar.Points.Z[i] != b.Lidar.Points.Z[i] {
+				t.Fatalf("frame %d point %d differs", k, i)
+			}
+		}
+		for i := range a.Cameras {
+			if len(a.Cameras[i].Projected) != len(b.Cameras[i].Projected) || a.Cameras[i].Stamp != b.Cameras[i].Stamp {
+				t.Errorf("frame %d camera %d: %d vs %d projections", k, i, len(a.Cameras[i].Projected), len(b.Cameras[i].Projected))
+			}
+		}
+	}
+}
+
+// TestMergedOrder: the merge yields every message of every log once, in
+// non-decreasing log time, and names the log it came from.
+func TestMergedOrder(t *testing.T) {
+	lf := base1s(t)
+	parts := splitLog(t, lf.log, 2, func(topic string) int {
+		if strings.HasPrefix(topic, "/imu") {
+			return 0
+		}
+		return 1
+	})
+	m, err := MergeReaders(readers(t, parts), []string{"imu.mcap", "rest.mcap"}, mcapio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var last uint64
+	n, fromIMU := 0, 0
+	for {
+		msg, err := m.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if msg.LogTime < last {
+			t.Fatalf("message %d at log time %d after %d", n, msg.LogTime, last)
+		}
+		last = msg.LogTime
+		if want := map[bool]string{true: "imu.mcap", false: "rest.mcap"}[strings.HasPrefix(msg.Channel.Topic, "/imu")]; m.Log() != want {
+			t.Fatalf("%s from %s", msg.Channel.Topic, m.Log())
+		}
+		if m.Log() == "imu.mcap" {
+			fromIMU++
+		}
+		n++
+	}
+	if want := 0; fromIMU == want {
+		t.Fatal("no IMU message")
+	}
+	total := 0
+	for _, s := range lf.truth.Sensors {
+		total += s.Messages
+	}
+	if n < total {
+		t.Errorf("%d messages merged, the truth's sensors wrote %d (plus /tf_static and camera infos)", n, total)
+	}
+	if msg, err := m.Next(); msg != nil || !errors.Is(err, io.EOF) {
+		t.Errorf("after the end: %v, %v", msg, err)
+	}
+}
