@@ -1,6 +1,7 @@
 package foxglove
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"math"
@@ -229,19 +230,41 @@ func TestDecodeRuntimeEncoded(t *testing.T) {
 		t.Errorf("CompressedImage = %+v %q %d", img, d.FrameID, d.Stamp)
 	}
 
-	// A schema without a typed path decodes generically, keeping the stamp.
+	// CompressedVideo: keyframes are found from the NAL unit types (the
+	// schema has no keyframe field).
+	for _, tc := range []struct {
+		format   string
+		data     []byte
+		keyframe bool
+	}{
+		{"h264", []byte{0, 0, 0, 1, 0x67, 1, 0, 0, 0, 1, 0x68, 2, 0, 0, 0, 1, 0x65, 3}, true},
+		{"h264", []byte{0, 0, 0, 1, 0x41, 3}, false},
+		{"h265", []byte{0, 0, 1, 19 << 1, 1, 3}, true},
+		{"h265", []byte{0, 0, 1, 1 << 1, 1, 3}, false},
+		{"vp9", []byte{0, 0, 1, 0x65}, false},
+	} {
+		b := dynBytes(t, "foxglove.CompressedVideo", map[string]any{
+			"timestamp": stampMsg(4, 0), "frame_id": "cam", "data": tc.data, "format": tc.format})
+		d, err := newDecoder(t, "foxglove.CompressedVideo").Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cv, ok := d.Payload.(*formats.CompressedVideo)
+		if !ok || !d.HasStamp || d.Stamp != 4e9 || d.FrameID != "cam" || cv.Format != tc.format ||
+			!bytes.Equal(cv.Data, tc.data) || cv.Keyframe != tc.keyframe {
+			t.Fatalf("CompressedVideo %s %x = %#v %+v", tc.format, tc.data, d, d.Payload)
+		}
+	}
+
+	// The generic view keeps the schema's field order.
 	vidBytes := dynBytes(t, "foxglove.CompressedVideo", map[string]any{
 		"timestamp": stampMsg(4, 0), "frame_id": "cam", "data": []byte{0, 0, 0, 1, 0x67}, "format": "h264"})
 	dec := newDecoder(t, "foxglove.CompressedVideo")
-	d, err = dec.Decode(vidBytes)
+	v, err := dec.Value(vidBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, ok := d.Payload.(*formats.Generic)
-	if !ok || !d.HasStamp || d.Stamp != 4e9 || d.FrameID != "cam" {
-		t.Fatalf("CompressedVideo = %#v", d)
-	}
-	r := g.Value.(*formats.Record)
+	r := v.(*formats.Record)
 	if !reflect.DeepEqual(r.Names, []string{"timestamp", "frame_id", "data", "format"}) {
 		t.Errorf("Value field order %v", r.Names)
 	}
@@ -299,9 +322,14 @@ var roundTrips = []struct {
 		formats.Decoded{Payload: &formats.PointCloud{Width: 4, Height: 1, PointStep: 4, RowStep: 16,
 			Fields: []formats.PointField{{Name: "x", Type: formats.PointUint32, Count: 1}}, Data: make([]byte, 16)}}},
 	{"foxglove.CompressedVideo", formats.Decoded{HasStamp: true, Stamp: 3, FrameID: "cam",
+		Payload: &formats.CompressedVideo{Format: "h264", Data: []byte{0, 0, 0, 1, 0x65, 0x88}, Keyframe: true}}, formats.Decoded{}},
+	// A generic record is written as is and read back typed.
+	{"foxglove.CompressedVideo", formats.Decoded{HasStamp: true, Stamp: 3, FrameID: "cam",
 		Payload: &formats.Generic{Value: &formats.Record{Type: "foxglove.CompressedVideo",
 			Names:  []string{"timestamp", "frame_id", "data", "format"},
-			Values: []any{stampRecord(3), "cam", []byte{0, 0, 0, 1, 0x65}, "h265"}}}}, formats.Decoded{}},
+			Values: []any{stampRecord(3), "cam", []byte{0, 0, 0, 1, 40, 1}, "h265"}}}},
+		formats.Decoded{HasStamp: true, Stamp: 3, FrameID: "cam",
+			Payload: &formats.CompressedVideo{Format: "h265", Data: []byte{0, 0, 0, 1, 40, 1}, Keyframe: true}}},
 }
 
 func TestRoundTrip(t *testing.T) {

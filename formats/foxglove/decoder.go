@@ -34,9 +34,10 @@ type decoder struct {
 // schemaEncoding is "jsonschema" or empty; the JSON Schema text is only
 // checked to be JSON (fields are read by name from each document).
 //
-// The decoder has typed paths for foxglove.CompressedImage, RawImage,
-// PointCloud, FrameTransform, FrameTransforms, CameraCalibration,
-// LocationFix and PoseInFrame; any other schema decodes to
+// The decoder has typed paths for foxglove.CompressedImage,
+// CompressedVideo (Keyframe found from the NAL unit types, see package
+// annexb), RawImage, PointCloud, FrameTransform, FrameTransforms,
+// CameraCalibration, LocationFix and PoseInFrame; any other schema decodes to
 // *formats.Generic (with the stamp and frame id taken from top-level
 // timestamp and frame_id fields when present).
 //

@@ -13,14 +13,15 @@ import (
 // name from Names), matching the FileDescriptorSet that Schema returns.
 //
 // The payload must fit the schema: *formats.CompressedImage for
-// foxglove.CompressedImage, *formats.Image for RawImage,
+// foxglove.CompressedImage, *formats.CompressedVideo for CompressedVideo
+// (Keyframe is not written: the schema has none, readers find keyframes
+// in the data), *formats.Image for RawImage,
 // *formats.PointCloud for PointCloud, *formats.Transforms with one
 // transform for FrameTransform (its Stamp is the message timestamp) or any
 // number for FrameTransforms, *formats.CameraInfo for CameraCalibration,
 // *formats.GNSS for LocationFix and *formats.PoseStamped for PoseInFrame.
 // For any of the schemas a *formats.Generic holding a *formats.Record with
-// the schema's field names (as Value returns) is encoded as is; that is how
-// foxglove.CompressedVideo is written.
+// the schema's field names (as Value returns) is encoded as is.
 //
 // d.Stamp (when d.HasStamp) and d.FrameID fill timestamp and frame_id.
 // Fields the schema cannot carry are rejected rather than dropped:
@@ -122,6 +123,14 @@ func ToRecord(name string, d formats.Decoded) (*formats.Record, error) {
 		header("frame_id")
 		r.Add("data", img.Data)
 		r.Add("format", img.Format)
+	case kindCompressedVideo:
+		cv, ok := d.Payload.(*formats.CompressedVideo)
+		if !ok {
+			return bad()
+		}
+		header("frame_id")
+		r.Add("data", cv.Data)
+		r.Add("format", cv.Format)
 	case kindRawImage:
 		img, ok := d.Payload.(*formats.Image)
 		if !ok {

@@ -80,11 +80,13 @@ func TestProtobufjsVectors(t *testing.T) {
 			continue
 		}
 		if v.Name == "foxglove.CompressedVideo" {
-			r := d.Payload.(*formats.Generic).Value.(*formats.Record)
-			data, _ := r.Get("data")
-			format, _ := r.Get("format")
-			if fmt.Sprintf("%v %v %d %s", data, format, d.Stamp, d.FrameID) != "[0 0 0 1 103] h264 3000000004 cam" {
-				t.Errorf("%s: %v %v %d %q", v.Name, data, format, d.Stamp, d.FrameID)
+			cv, ok := d.Payload.(*formats.CompressedVideo)
+			if !ok {
+				t.Fatalf("%s: payload %T", v.Name, d.Payload)
+			}
+			// The vector holds a lone SPS: not a keyframe.
+			if got := fmt.Sprintf("%v %v %v %d %s", cv.Data, cv.Format, cv.Keyframe, d.Stamp, d.FrameID); got != "[0 0 0 1 103] h264 false 3000000004 cam" {
+				t.Errorf("%s: %s", v.Name, got)
 			}
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/annexb"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -305,6 +306,7 @@ const (
 	kindCameraCalibration
 	kindLocationFix
 	kindPoseInFrame
+	kindCompressedVideo
 )
 
 func kindOf(schemaName string) kind {
@@ -325,6 +327,8 @@ func kindOf(schemaName string) kind {
 		return kindLocationFix
 	case "foxglove.PoseInFrame":
 		return kindPoseInFrame
+	case "foxglove.CompressedVideo":
+		return kindCompressedVideo
 	}
 	return kindGeneric
 }
@@ -348,6 +352,8 @@ func typed(k kind, v view) (formats.Decoded, error) {
 	switch k {
 	case kindCompressedImage:
 		d.Payload, err = compressedImage(v)
+	case kindCompressedVideo:
+		d.Payload, err = compressedVideo(v)
 	case kindRawImage:
 		d.Payload, err = rawImage(v)
 	case kindPointCloud:
@@ -392,6 +398,23 @@ func compressedImage(v view) (*formats.CompressedImage, error) {
 		return nil, err
 	}
 	return &img, nil
+}
+
+// compressedVideo reads a foxglove.CompressedVideo. The schema has no
+// keyframe field: Keyframe is true when the Annex B access unit holds an
+// IDR (h264) or IRAP (h265) slice. Data of any other format is passed
+// through with Keyframe false.
+func compressedVideo(v view) (*formats.CompressedVideo, error) {
+	var cv formats.CompressedVideo
+	var err error
+	if cv.Format, err = v.str("format"); err != nil {
+		return nil, err
+	}
+	if cv.Data, err = v.bytes("data"); err != nil {
+		return nil, err
+	}
+	cv.Keyframe = annexb.Inspect(cv.Format, cv.Data).Keyframe
+	return &cv, nil
 }
 
 func rawImage(v view) (*formats.Image, error) {

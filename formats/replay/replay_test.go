@@ -1,0 +1,203 @@
+package replay_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/replay"
+)
+
+// fakeClock jumps to the time asked for; it records every sleep.
+type fakeClock struct {
+	now    int64
+	sleeps []int64
+	// lag is added to each wake-up (a slow host).
+	lag int64
+}
+
+func (c *fakeClock) Now() int64 { return c.now }
+
+func (c *fakeClock) SleepUntil(ctx context.Context, t int64) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.sleeps = append(c.sleeps, t)
+	if t > c.now {
+		c.now = t + c.lag
+	}
+	return nil
+}
+
+// fixtureLog writes a short minimal-preset drive log.
+func fixtureLog(t *testing.T) string {
+	t.Helper()
+	cfg, err := fixtures.Preset("minimal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Duration = 1500 * time.Millisecond
+	cfg.Rig.SetCameraSize(160, 96)
+	cfg.Faults = append(cfg.Faults, fixtures.Fault{Kind: fixtures.ClockOffset, Sensor: "cam_front", Offset: 25 * time.Millisecond})
+	path := filepath.Join(t.TempDir(), "drive.mcap")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := fixtures.Generate(context.Background(), cfg, f, io.Discard, nil); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// original returns the log's decodable messages as recorded.
+func original(t *testing.T, path string) []formats.Message {
+	r, err := mcapio.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	it, err := r.Messages(mcapio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds decode.Decoders
+	var out []formats.Message
+	for {
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			return out
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		mm := m.Message
+		mm.Data = append([]byte(nil), m.Data...)
+		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &mm)
+		if err == nil {
+			out = append(out, msg)
+		}
+	}
+}
+
+func TestPacing(t *testing.T) {
+	path := fixtureLog(t)
+	orig := original(t, path)
+	if len(orig) < 100 {
+		t.Fatalf("fixture has %d messages", len(orig))
+	}
+	L0 := orig[0].LogTime
+	const H0 = int64(1_900_000_000) * 1e9 // the host clock is far from the log's 2024 start
+	for _, speed := range []float64{1, 2.5} {
+		clk := &fakeClock{now: H0 - 12345}
+		p, err := replay.Open(path, replay.Options{Speed: speed, Clock: clk, HostStart: H0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		shift := func(x int64) int64 {
+			if speed == 1 {
+				return x - L0 + H0
+			}
+			return H0 + int64(float64(x-L0)/speed+0.5)
+		}
+		for i, o := range orig {
+			m, err := p.Next(context.Background())
+			if err != nil {
+				t.Fatalf("speed %g: message %d: %v", speed, i, err)
+			}
+			due := shift(o.LogTime)
+			if clk.now != due || m.LogTime != due {
+				t.Fatalf("speed %g: message %d (%s) handed out at %d, log time %d; due at %d", speed, i, o.Topic, clk.now, m.LogTime, due)
+			}
+			if m.Topic != o.Topic || m.Stamp != shift(o.Stamp) || m.StampClock != o.StampClock {
+				t.Fatalf("speed %g: message %d: %s stamp %d (%s), want %s %d (%s)", speed, i, m.Topic, m.Stamp, m.StampClock, o.Topic, shift(o.Stamp), o.StampClock)
+			}
+			// At real time the shift is one constant for every topic: the
+			// inter-sensor offsets of the log are kept to the ns.
+			if mp := p.Mapping(); mp.Unshift(m.Stamp) < o.Stamp-1 || mp.Unshift(m.Stamp) > o.Stamp+1 {
+				t.Fatalf("speed %g: message %d: Unshift(%d) = %d, want %d", speed, i, m.Stamp, mp.Unshift(m.Stamp), o.Stamp)
+			}
+			if speed == 1 && m.Stamp-o.Stamp != H0-L0 {
+				t.Fatalf("message %d: stamp moved by %d, want %d", i, m.Stamp-o.Stamp, H0-L0)
+			}
+		}
+		if _, err := p.Next(context.Background()); !errors.Is(err, io.EOF) {
+			t.Fatalf("after the last message: %v, want io.EOF", err)
+		}
+		if got := p.Mapping(); got.LogStart != L0 || got.HostStart != H0 || got.Speed != speed {
+			t.Errorf("mapping %+v", got)
+		}
+		if s := p.Stats(); s.Messages != len(orig) || s.MaxBehind != 0 {
+			t.Errorf("stats %+v, want %d messages, none behind", s, len(orig))
+		}
+		// The replayer slept for every message, in order, never backwards.
+		for i := 1; i < len(clk.sleeps); i++ {
+			if clk.sleeps[i] < clk.sleeps[i-1] {
+				t.Fatalf("sleep %d goes back in time", i)
+			}
+		}
+		p.Close()
+	}
+}
+
+func TestBehindAndCancel(t *testing.T) {
+	path := fixtureLog(t)
+	clk := &fakeClock{now: 1e18, lag: int64(3 * time.Millisecond)}
+	p, err := replay.Open(path, replay.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	for range 20 {
+		if _, err := p.Next(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s := p.Stats(); s.MaxBehind != int64(3*time.Millisecond) {
+		t.Errorf("MaxBehind = %d, want 3 ms", s.MaxBehind)
+	}
+	if p.Mapping().HostStart != 1e18 {
+		t.Errorf("HostStart %d, want the clock's now at the first Next", p.Mapping().HostStart)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := p.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	if _, err := replay.Open(filepath.Join(t.TempDir(), "missing.mcap"), replay.Options{}); err == nil {
+		t.Error("missing file: no error")
+	}
+	path := fixtureLog(t)
+	if _, err := replay.Open(path, replay.Options{Speed: -1}); err == nil {
+		t.Error("speed −1 accepted")
+	}
+}
+
+// TestSystemClock checks the real clock waits (a short, loose check).
+func TestSystemClock(t *testing.T) {
+	var c replay.SystemClock
+	start := c.Now()
+	if err := c.SleepUntil(context.Background(), start+int64(5*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Now() < start+int64(5*time.Millisecond) {
+		t.Error("woke up early")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := c.SleepUntil(ctx, start+int64(time.Hour)); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled sleep: %v", err)
+	}
+}

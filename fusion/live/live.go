@@ -1,0 +1,623 @@
+// Package live fuses streams as they arrive: live camera frames (RTSP) and
+// the messages of a log replayed at real time (formats/replay), all
+// stamped on the host clock. A Fuser groups them with a watermark
+// (sync/watermark: one set per reference-stream message, every other
+// stream's nearest message within Tolerance, emitted with at most
+// MaxLatency delay, late or silent streams marked missing) and turns each
+// set into a fusion.Frame for any fusion.Sink (fusion/writers/frames).
+//
+// What a live frame holds, and what it does not (compare package fusion,
+// which fuses a whole log offline):
+//
+//   - cameras: the image as pushed (JPEG for MJPEG cameras; an H.264/H.265
+//     access unit cannot be written as an image, so a camera pushed
+//     undecoded is marked missing with a note), the intrinsics and
+//     T_base_camera of the calibration, at the camera's own stamp;
+//   - LiDAR: every cloud transformed into the base frame with its static
+//     extrinsic, point times relative to the frame stamp; NOT deskewed and
+//     not ego-motion compensated between sensor times (there is no ego
+//     source live): Cloud.Deskew is "none" and Frame.EgoSource "none";
+//   - radar: detections in the base frame; RawRadialVelocity as measured,
+//     RadialVelocity NaN (ego motion cannot be removed without ego);
+//   - LiDAR points projected into each camera with the static extrinsics
+//     (no motion compensation between the LiDAR and camera times);
+//   - IMU: the messages stamped in (previous frame, this frame] that have
+//     arrived when the frame is emitted (IMU messages do not hold the
+//     watermark);
+//   - per sensor: stamp, offset from the frame time, missing, and a note
+//     for a provisional camera stamp (receive time: no RTCP sender report
+//     yet).
+//
+// Times are int64 ns since the UNIX epoch on the host clock; Frame.Clock
+// is "host". Transforms are T_base_sensor from fusion.Calibration.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/camera"
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/sync/match"
+	"github.com/rigsync/rigsync/sync/watermark"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// Clock is the Frame.Clock of live frames.
+const Clock = "host"
+
+// Defaults of a Config.
+const (
+	DefaultTolerance  = 50 * time.Millisecond
+	DefaultMaxLatency = 300 * time.Millisecond
+	// maxIMU bounds the buffered IMU messages.
+	maxIMU = 4096
+)
+
+// Stream is one grouped input.
+type Stream struct {
+	// Name is the sensor's frame id: the key of its extrinsic (and
+	// intrinsics) in Config.Calibration.
+	Name string
+	// Topic is the stream's topic (for reports and frame files).
+	Topic string
+	// Modality is Camera, Lidar or Radar.
+	Modality formats.Modality
+	// Lateness is the largest expected arrival − stamp (0: unknown), see
+	// watermark.Stream.
+	Lateness time.Duration
+}
+
+// Config configures a Fuser.
+type Config struct {
+	Streams []Stream
+	// Reference is the index of the stream that makes frames (e.g. the
+	// LiDAR, or the first camera).
+	Reference int
+	// Calibration gives every sensor's T_base_sensor and camera infos.
+	Calibration *fusion.Calibration
+	// Tolerance is the largest |stamp − frame stamp| of a member
+	// (DefaultTolerance when 0).
+	Tolerance time.Duration
+	// MaxLatency bounds emit time − frame stamp (DefaultMaxLatency when
+	// 0); it must exceed Tolerance.
+	MaxLatency time.Duration
+	// NoProject skips projecting LiDAR points into cameras.
+	NoProject bool
+}
+
+// Input is one message of a stream.
+type Input struct {
+	// Msg is the message; Msg.Stamp must be on the host clock.
+	Msg formats.Message
+	// Provisional marks a stamp that is only the receive time.
+	Provisional bool
+}
+
+// StreamStats describe one stream so far.
+type StreamStats struct {
+	Name  string `json:"name"`
+	Topic string `json:"topic"`
+	// Received messages, Used in frames, Missing frames.
+	Received int `json:"received"`
+	Used     int `json:"used"`
+	Missing  int `json:"missing_in_frames"`
+	// Dropped counts messages in no frame by reason (late, superseded,
+	// outside_window, ...).
+	Dropped map[string]int `json:"dropped"`
+	// FPS is the receive rate over the last 2 s of host time (0 with
+	// fewer than two messages in it).
+	FPS float64 `json:"fps"`
+	// Delay is the last arrival − stamp (transport and encode delay), ns.
+	Delay int64 `json:"delay_ns"`
+	// Provisional counts messages with a receive-time stamp.
+	Provisional int `json:"provisional"`
+}
+
+// Latency summarises emit time − frame stamp over the emitted frames.
+type Latency struct {
+	P50 int64 `json:"p50_ns"`
+	P99 int64 `json:"p99_ns"`
+	Max int64 `json:"max_ns"`
+}
+
+type entry struct {
+	in      Input
+	arrival int64
+}
+
+type streamState struct {
+	StreamStats
+	arrivals []int64 // last 2 s of arrival times
+}
+
+// Fuser groups live streams and writes fused frames to a sink. It is not
+// safe for concurrent use: one goroutine pushes and advances.
+type Fuser struct {
+	cfg     Config
+	base    string
+	sink    fusion.Sink
+	g       *watermark.Grouper[*entry]
+	streams []streamState
+	imu     []formats.Message
+	// imuName and imuTopic name the IMU (the first seen) for its status.
+	imuName, imuTopic string
+	models            map[string]camera.Model
+	frames            int
+	prevS             int64
+	lats              []int64
+	ctx               context.Context
+	err               error
+}
+
+// New returns a Fuser writing to sink (which the caller closes).
+func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
+	if cfg.Calibration == nil {
+		return nil, errors.New("live: Config.Calibration is nil")
+	}
+	if sink == nil {
+		return nil, errors.New("live: sink is nil")
+	}
+	if cfg.Tolerance <= 0 {
+		cfg.Tolerance = DefaultTolerance
+	}
+	if cfg.MaxLatency <= 0 {
+		cfg.MaxLatency = DefaultMaxLatency
+	}
+	if cfg.MaxLatency <= cfg.Tolerance {
+		return nil, fmt.Errorf("live: max latency %v must exceed the tolerance %v", cfg.MaxLatency, cfg.Tolerance)
+	}
+	f := &Fuser{cfg: cfg, base: cfg.Calibration.Base, sink: sink, models: map[string]camera.Model{}, prevS: math.MinInt64}
+	if f.base == "" {
+		f.base = "base_link"
+	}
+	ws := make([]watermark.Stream, len(cfg.Streams))
+	for i, s := range cfg.Streams {
+		switch s.Modality {
+		case formats.Camera, formats.Lidar, formats.Radar:
+		default:
+			return nil, fmt.Errorf("live: stream %d (%s): modality %v cannot be grouped (want camera, lidar or radar)", i, s.Topic, s.Modality)
+		}
+		ws[i] = watermark.Stream{Name: s.Topic, Window: match.Tolerance(cfg.Tolerance), Lateness: s.Lateness}
+		f.streams = append(f.streams, streamState{StreamStats: StreamStats{Name: s.Name, Topic: s.Topic, Dropped: map[string]int{}}})
+	}
+	g, err := watermark.New(watermark.Config{Streams: ws, Reference: cfg.Reference, MaxLatency: cfg.MaxLatency},
+		watermark.Handler[*entry]{Set: f.onSet, Drop: func(i int, m match.Member[*entry], r watermark.Reason) {
+			f.streams[i].Dropped[r.String()]++
+		}})
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	f.g = g
+	return f, nil
+}
+
+// Push adds a message of stream i that arrived at host time now, and
+// writes the frames that become complete. The error is the sink's.
+func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
+	if i < 0 || i >= len(f.streams) {
+		return fmt.Errorf("live: stream %d out of range [0, %d)", i, len(f.streams))
+	}
+	st := &f.streams[i]
+	st.Received++
+	st.Delay = now - in.Msg.Stamp
+	if in.Provisional {
+		st.Provisional++
+	}
+	st.arrivals = append(st.arrivals, now)
+	f.ctx = ctx
+	if err := f.g.Push(now, i, in.Msg.Stamp, &entry{in: in, arrival: now}); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	return f.takeErr()
+}
+
+// AddIMU buffers an IMU message (stamp on the host clock) for the IMU
+// windows of the frames.
+func (f *Fuser) AddIMU(m formats.Message) {
+	if f.imuTopic == "" {
+		f.imuName, f.imuTopic = m.FrameID, m.Topic
+	}
+	f.imu = append(f.imu, m)
+	if len(f.imu) > maxIMU {
+		f.imu = append(f.imu[:0], f.imu[len(f.imu)/2:]...)
+	}
+}
+
+// Advance moves host time to now and writes the frames the watermark
+// releases (call it on a ticker).
+func (f *Fuser) Advance(ctx context.Context, now int64) error {
+	f.ctx = ctx
+	f.g.Advance(now)
+	return f.takeErr()
+}
+
+// Flush ends the input: every pending frame is written with what it has.
+func (f *Fuser) Flush(ctx context.Context, now int64) error {
+	f.ctx = ctx
+	f.g.Flush(now)
+	return f.takeErr()
+}
+
+func (f *Fuser) takeErr() error {
+	err := f.err
+	f.err = nil
+	return err
+}
+
+// Frames returns the number of frames written.
+func (f *Fuser) Frames() int { return f.frames }
+
+// Stats returns per-stream statistics at host time now.
+func (f *Fuser) Stats(now int64) []StreamStats {
+	out := make([]StreamStats, len(f.streams))
+	for i := range f.streams {
+		st := &f.streams[i]
+		k := 0
+		for k < len(st.arrivals) && st.arrivals[k] < now-2e9 {
+			k++
+		}
+		st.arrivals = append(st.arrivals[:0], st.arrivals[k:]...)
+		st.FPS = 0
+		if n := len(st.arrivals); n >= 2 && st.arrivals[n-1] > st.arrivals[0] {
+			st.FPS = float64(n-1) / (float64(st.arrivals[n-1]-st.arrivals[0]) / 1e9)
+		}
+		out[i] = st.StreamStats
+		out[i].Dropped = make(map[string]int, len(st.Dropped))
+		for r, n := range st.Dropped {
+			out[i].Dropped[r] = n
+		}
+	}
+	return out
+}
+
+// Latency returns the emit-time − frame-stamp percentiles so far.
+func (f *Fuser) Latency() Latency {
+	if len(f.lats) == 0 {
+		return Latency{}
+	}
+	s := slices.Clone(f.lats)
+	slices.Sort(s)
+	return Latency{P50: s[len(s)/2], P99: s[min(len(s)-1, len(s)*99/100)], Max: s[len(s)-1]}
+}
+
+// Held returns the messages waiting for the watermark.
+func (f *Fuser) Held() int { return f.g.Held() }
+
+func (f *Fuser) onSet(s *watermark.Set[*entry]) {
+	if f.err != nil {
+		return
+	}
+	fr := f.fuse(s)
+	if len(f.lats) < 1<<16 {
+		f.lats = append(f.lats, s.Emitted-s.Stamp)
+	} else {
+		f.lats[f.frames%(1<<16)] = s.Emitted - s.Stamp
+	}
+	ctx := f.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if err := f.sink.Write(ctx, fr); err != nil {
+		f.err = fmt.Errorf("live: frame %d: %w", fr.Index, err)
+	}
+}
+
+// fuse builds one frame from a set.
+func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
+	S := s.Stamp
+	fr := &fusion.Frame{Index: f.frames, Stamp: S, Clock: Clock, FrameID: f.base, Ego: se3.Identity(), EgoSource: "none"}
+	f.frames++
+	cal := f.cfg.Calibration
+	for i, m := range s.Members {
+		sp := f.cfg.Streams[i]
+		st := fusion.SensorStatus{Name: sp.Name, Topic: sp.Topic, Modality: sp.Modality}
+		if !m.Present {
+			f.streams[i].Missing++
+			st.Missing, st.Note = true, fmt.Sprintf("no message within ±%v arrived within the %v latency bound", f.cfg.Tolerance, f.cfg.MaxLatency)
+			fr.Sensors = append(fr.Sensors, st)
+			continue
+		}
+		f.streams[i].Used++
+		e := m.Value
+		msg := &e.in.Msg
+		st.Stamp, st.Offset = msg.Stamp, msg.Stamp-S
+		if msg.FrameID != "" {
+			st.Name = msg.FrameID
+		}
+		if i != f.cfg.Reference && msg.Stamp <= f.prevS {
+			st.Stale, st.Note = true, "stamped before the previous frame"
+		}
+		ext, ok := cal.Extrinsics[st.Name]
+		if !ok {
+			st.Missing, st.Note = true, "no extrinsic for frame "+st.Name
+			fr.Sensors = append(fr.Sensors, st)
+			continue
+		}
+		switch sp.Modality {
+		case formats.Lidar:
+			addLidar(fr, msg, st.Name, ext, &st)
+		case formats.Radar:
+			addRadar(fr, msg, st.Name, ext, &st)
+		case formats.Camera:
+			f.addCamera(fr, sp, msg, st.Name, ext, &st)
+		}
+		if e.in.Provisional {
+			st.Degraded = true
+			st.Note = join(st.Note, "provisional stamp: receive time, no RTCP sender report yet")
+		}
+		fr.Sensors = append(fr.Sensors, st)
+	}
+	if fr.Lidar != nil && !f.cfg.NoProject {
+		for i := range fr.Cameras {
+			f.project(fr, &fr.Cameras[i])
+		}
+	}
+	f.takeIMU(fr)
+	f.prevS = S
+	return fr
+}
+
+func join(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+	pc, ok := msg.Payload.(*formats.PointCloud)
+	if !ok {
+		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
+		return
+	}
+	var pts *formats.Points
+	if pc.Len() == 0 {
+		pts = &formats.Points{}
+	} else {
+		var err error
+		if pts, err = pc.Points(); err != nil {
+			st.Missing, st.Note = true, err.Error()
+			return
+		}
+	}
+	if fr.Lidar == nil {
+		fr.Lidar = &fusion.Cloud{Deskew: "none"}
+	}
+	c := fr.Lidar
+	if len(c.Sources) >= math.MaxUint8 {
+		st.Missing, st.Note = true, "too many LiDARs"
+		return
+	}
+	src := uint8(len(c.Sources))
+	c.Sources = append(c.Sources, name)
+	n := pts.Len()
+	if n < 100 {
+		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
+	}
+	o := c.Points.Len()
+	P := &c.Points
+	P.X = append(P.X, make([]float32, n)...)
+	P.Y = append(P.Y, make([]float32, n)...)
+	P.Z = append(P.Z, make([]float32, n)...)
+	P.TimeOffset = append(P.TimeOffset, make([]int64, n)...)
+	if pts.Intensity != nil || P.Intensity != nil {
+		P.Intensity = append(P.Intensity, make([]float32, o+n-len(P.Intensity))...)
+		copy(P.Intensity[o:], pts.Intensity)
+	}
+	if pts.Ring != nil || P.Ring != nil {
+		P.Ring = append(P.Ring, make([]uint16, o+n-len(P.Ring))...)
+		copy(P.Ring[o:], pts.Ring)
+	}
+	a := fusion.AffineOf(ext)
+	fusion.TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
+	dt := msg.Stamp - fr.Stamp
+	for i := range n {
+		c.Source = append(c.Source, src)
+		P.TimeOffset[o+i] = dt
+		if pts.TimeOffset != nil {
+			P.TimeOffset[o+i] += pts.TimeOffset[i]
+		}
+	}
+}
+
+func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+	x, y, z, dop, rcs, err := radarColumns(msg.Payload)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return
+	}
+	if len(x) == 0 {
+		st.Degraded, st.Note = true, "radar scan with no detections"
+	}
+	if fr.Radar == nil {
+		fr.Radar = &fusion.RadarCloud{}
+	}
+	rc := fr.Radar
+	if len(rc.Sources) >= math.MaxUint8 {
+		st.Missing, st.Note = true, "too many radars"
+		return
+	}
+	src := uint8(len(rc.Sources))
+	rc.Sources = append(rc.Sources, name)
+	nan := float32(math.NaN())
+	for i := range x {
+		p := ext.Apply(r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])})
+		rc.X = append(rc.X, float32(p.X))
+		rc.Y = append(rc.Y, float32(p.Y))
+		rc.Z = append(rc.Z, float32(p.Z))
+		raw, r := nan, nan
+		if dop != nil {
+			raw = dop[i]
+		}
+		if rcs != nil {
+			r = rcs[i]
+		}
+		rc.RawRadialVelocity = append(rc.RawRadialVelocity, raw)
+		rc.RadialVelocity = append(rc.RadialVelocity, nan)
+		rc.RCS = append(rc.RCS, r)
+		rc.Source = append(rc.Source, src)
+	}
+	st.Note = join(st.Note, "Doppler not ego-compensated (no ego motion live)")
+}
+
+// radarColumns returns a radar message's detections in Cartesian sensor
+// coordinates with Doppler and RCS (nil when absent).
+func radarColumns(p formats.Payload) (x, y, z, dop, rcs []float32, err error) {
+	switch r := p.(type) {
+	case *formats.RadarScan:
+		n := r.Len()
+		switch {
+		case len(r.X) == n && len(r.Y) == n && len(r.Z) == n:
+			x, y, z = r.X, r.Y, r.Z
+		case len(r.Range) == n && len(r.Azimuth) == n:
+			x, y, z = make([]float32, n), make([]float32, n), make([]float32, n)
+			for i := range n {
+				el := 0.0
+				if len(r.Elevation) == n {
+					el = float64(r.Elevation[i])
+				}
+				rg, az := float64(r.Range[i]), float64(r.Azimuth[i])
+				x[i] = float32(rg * math.Cos(el) * math.Cos(az))
+				y[i] = float32(rg * math.Cos(el) * math.Sin(az))
+				z[i] = float32(rg * math.Sin(el))
+			}
+		default:
+			return nil, nil, nil, nil, nil, fmt.Errorf("radar scan of %d detections without position columns", n)
+		}
+		if len(r.Doppler) == n {
+			dop = r.Doppler
+		}
+		if len(r.RCS) == n {
+			rcs = r.RCS
+		}
+		return x, y, z, dop, rcs, nil
+	case *formats.PointCloud:
+		if r.Len() == 0 {
+			return nil, nil, nil, nil, nil, nil
+		}
+		pts, err := r.Points()
+		if err != nil {
+			return nil, nil, nil, nil, nil, fmt.Errorf("radar cloud: %w", err)
+		}
+		dop = floatField(r, "doppler", "radial_velocity", "velocity", "vr")
+		rcs = floatField(r, "rcs", "amplitude")
+		return pts.X, pts.Y, pts.Z, dop, rcs, nil
+	}
+	return nil, nil, nil, nil, nil, fmt.Errorf("radar payload %T", p)
+}
+
+// floatField reads the first float32 field among names of a packed cloud.
+func floatField(pc *formats.PointCloud, names ...string) []float32 {
+	for _, name := range names {
+		fd, ok := pc.Field(name)
+		if !ok || fd.Type != formats.PointFloat32 || fd.Offset < 0 {
+			continue
+		}
+		n := pc.Len()
+		if n <= 0 || pc.PointStep <= 0 || fd.Offset+4 > pc.PointStep || n > len(pc.Data)/pc.PointStep {
+			return nil
+		}
+		out := make([]float32, n)
+		for i := range n {
+			b := pc.Data[i*pc.PointStep+fd.Offset:]
+			u := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+			if pc.BigEndian {
+				u = uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24
+			}
+			out[i] = math.Float32frombits(u)
+		}
+		return out
+	}
+	return nil
+}
+
+func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+	img := msg.Payload
+	switch p := img.(type) {
+	case *formats.CompressedImage, *formats.Image:
+	case *formats.CompressedVideo:
+		st.Missing, st.Note = true, p.Format+" access unit: frames need images; decode the video before pushing it (rigsync live uses ffmpeg)"
+		return
+	default:
+		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not an image", msg.Payload)
+		return
+	}
+	info, ok := f.cfg.Calibration.Infos[name]
+	if !ok {
+		st.Degraded, st.Note = true, "no intrinsics for "+name
+	}
+	topic := sp.Topic
+	if msg.Topic != "" {
+		topic = msg.Topic
+	}
+	fr.Cameras = append(fr.Cameras, fusion.Camera{Name: name, Topic: topic, Stamp: msg.Stamp, Image: img, Info: info,
+		BaseCamera: ext, Extrinsic: ext})
+}
+
+// project maps the frame's LiDAR points into a camera with the static
+// extrinsic (no motion compensation).
+func (f *Fuser) project(fr *fusion.Frame, c *fusion.Camera) {
+	if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
+		return
+	}
+	model, ok := f.models[c.Name]
+	if !ok {
+		in := camera.Intrinsics{Fx: c.Info.K[0], Fy: c.Info.K[4], Cx: c.Info.K[2], Cy: c.Info.K[5], Width: c.Info.Width, Height: c.Info.Height}
+		m, err := camera.New(c.Info.DistortionModel, in, c.Info.D)
+		if err != nil {
+			m = nil
+		}
+		f.models[c.Name] = m
+		model = m
+	}
+	if model == nil {
+		return
+	}
+	in := model.Intrinsics()
+	a := fusion.AffineOf(c.BaseCamera.Inverse())
+	P := &fr.Lidar.Points
+	for i := range P.X {
+		p := a.Apply(r3.Vec{X: float64(P.X[i]), Y: float64(P.Y[i]), Z: float64(P.Z[i])})
+		if p.Z <= 0.1 {
+			continue
+		}
+		u, v, ok := model.Project(p)
+		if !ok || !in.InImage(u, v) {
+			continue
+		}
+		c.Projected = append(c.Projected, fusion.Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
+	}
+}
+
+// takeIMU moves the buffered IMU messages stamped in (previous frame,
+// this frame] into the frame.
+func (f *Fuser) takeIMU(fr *fusion.Frame) {
+	if f.imuTopic == "" {
+		return // no IMU stream
+	}
+	sort.SliceStable(f.imu, func(i, j int) bool { return f.imu[i].Stamp < f.imu[j].Stamp })
+	k := 0
+	for k < len(f.imu) && f.imu[k].Stamp <= fr.Stamp {
+		if f.imu[k].Stamp > f.prevS {
+			fr.IMU = append(fr.IMU, f.imu[k])
+		}
+		k++
+	}
+	f.imu = append(f.imu[:0], f.imu[k:]...)
+	st := fusion.SensorStatus{Modality: formats.IMUModality, Name: f.imuName, Topic: f.imuTopic}
+	if n := len(fr.IMU); n > 0 {
+		last := fr.IMU[n-1]
+		st.Name, st.Topic, st.Stamp, st.Offset = last.FrameID, last.Topic, last.Stamp, last.Stamp-fr.Stamp
+	} else {
+		st.Missing, st.Note = true, "no IMU message since the previous frame had arrived"
+	}
+	fr.Sensors = append(fr.Sensors, st)
+}
