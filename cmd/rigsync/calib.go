@@ -45,6 +45,9 @@ Subcommands:
   project   where 3-D points appear in a camera (u, v, depth, valid per point)
   solve     estimate an extrinsic: kabsch, pnp, handeye or icp
   rig       rig.yaml: init from a log, print the commented example
+  check     does a log agree with the calibration? verdict per sensor pair,
+            corrections, an offline HTML report, --fix (exit 3 suspicious,
+            4 miscalibrated)
 
 Exit codes: 0 ok, 1 error (unreadable or inconsistent input), 2 usage error.`,
 		Example: `  rigsync calib show camchain.yaml
@@ -55,6 +58,7 @@ Exit codes: 0 ok, 1 error (unreadable or inconsistent input), 2 usage error.`,
 	}
 	c.AddCommand(newCalibShowCommand(g), newCalibConvertCommand(g), newCalibProjectCommand(g),
 		newCalibSolveCommand(g), newCalibRigCommand(g))
+	c.AddCommand(newCalibCheckCommand(g))
 	return c
 }
 

@@ -7,6 +7,7 @@
 //	1  an error (bad input, I/O failure)
 //	2  usage error (bad flags or arguments)
 //	3  the command ran but found problems it was asked to gate on
+//	4  calib check: a sensor pair is miscalibrated
 package main
 
 import (
@@ -27,6 +28,9 @@ const (
 	exitError    = 1
 	exitUsage    = 2
 	exitProblems = 3
+	// exitMiscalibrated: "calib check" found a miscalibrated pair (3 there
+	// means suspicious, none miscalibrated).
+	exitMiscalibrated = 4
 )
 
 // globalOptions are the flags every command shares.
@@ -83,6 +87,8 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newFuseCommand(g),
 		newCalibCommand(g),
 		newCalibRigCommand(g), // also top level: "rigsync rig init LOG.mcap"
+		newRecordCommand(g),
+		newLiveCommand(g),
 	)
 	return root
 }
@@ -98,11 +104,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stderr, "rigsync:", err)
 	var ue usageError
 	var pe problemsError
+	var ce calibrationError
 	switch {
 	case errors.As(err, &ue):
 		return exitUsage
 	case errors.As(err, &pe):
 		return exitProblems
+	case errors.As(err, &ce):
+		return exitMiscalibrated
 	}
 	return exitError
 }

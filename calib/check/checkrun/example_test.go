@@ -1,0 +1,55 @@
+package checkrun_test
+
+import (
+	"fmt"
+
+	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/calib/check/checkrun"
+	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/calib/se3"
+)
+
+// Apply a check report to a rig: the LiDAR–LiDAR check found lidar_rear
+// 5 cm too far forward along its own x axis (it is mounted turned 180°), so
+// the correction moves it 5 cm along its x, i.e. 5 cm backwards in
+// base_link. The suspicious radar pair is below the chosen level and left
+// alone; the input rig is not modified.
+func ExampleFix() {
+	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{
+		{Name: "lidar_rear", Modality: "lidar"},
+		{Name: "radar_front", Modality: "radar"},
+	}}
+	rear, _ := se3.FromRPY(0, 0, 3.14159265358979, r3.Vec{X: -0.65, Z: 1.85})
+	rg.Sensors[0].SetT(rear)
+	rg.Sensors[1].SetT(se3.Transform{Rot: se3.Identity().Rot, Trans: r3.Vec{X: 3.7, Z: 0.5}})
+
+	C, _ := se3.FromRPY(0, 0, 0, r3.Vec{X: 0.05}) // in lidar_rear's frame
+	Cr, _ := se3.FromRPY(0, 0, 0.004, r3.Vec{})
+	m := func(T se3.Transform) (out [16]float64) {
+		a := T.Matrix4()
+		for r := range 4 {
+			for c := range 4 {
+				out[4*r+c] = a[r][c]
+			}
+		}
+		return out
+	}
+	rep := &check.Report{Pairs: []check.PairResult{
+		{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: m(C)},
+		{Kind: check.KindRadarLidar, Sensor: "radar_front", Reference: "lidar_top", Verdict: check.Suspicious, Correction: m(Cr)},
+	}}
+	fixed, err := checkrun.Fix(rg, rep, check.Miscalibrated)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for i := range fixed.Sensors {
+		s := &fixed.Sensors[i]
+		fmt.Printf("%s: %.3f (was %.3f)\n", s.Name, s.Extrinsic.Translation, rg.Sensors[i].Extrinsic.Translation)
+	}
+	// Output:
+	// lidar_rear: [-0.700 0.000 1.850] (was [-0.650 0.000 1.850])
+	// radar_front: [3.700 0.000 0.500] (was [3.700 0.000 0.500])
+}

@@ -1,0 +1,318 @@
+package checkrun
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/spatial/r3"
+
+	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/calib/kdtree"
+	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+// radarLidarThresholds are the verdict thresholds of the radar–LiDAR check.
+// Radar observes x, y and yaw only; its range (≈ 8 cm) and azimuth (≈ 0.3°)
+// noise bound what can be resolved (calib.md §5.6–5.7).
+var radarLidarThresholds = thresholds{okRotDeg: 0.5, okTransM: 0.15, badRotDeg: 1, badTransM: 0.25, sigmas: 3}
+
+// Radar–LiDAR parameters.
+const (
+	// radarBandLo and radarBandHi bound the LiDAR points (base z, m) that
+	// stand for surfaces radar sees: above the ground, below roofs.
+	radarBandLo, radarBandHi = 0.3, 3.0
+	// radarGate is the largest horizontal detection–surface distance (m)
+	// counted; radarKeep the radius of LiDAR points kept per detection for
+	// the correction search.
+	radarGate = 3.0
+	radarKeep = 2.0
+	// radarHuber is the robust loss's scale (m).
+	radarHuber = 0.25
+	// radarMaxSpeed is the largest ego-compensated Doppler speed (m/s) of
+	// a detection used: faster ones are on moving objects, which moved
+	// between the radar's and the LiDAR's sample times.
+	radarMaxSpeed = 1.0
+	// radarMinDetections is how many detections near a LiDAR surface a
+	// radar needs for a verdict (fewer: skipped, as the correction is
+	// then mostly noise).
+	radarMinDetections = 50
+)
+
+// radarDet is one radar detection with the LiDAR surface near it.
+type radarDet struct {
+	frame int
+	stamp int64
+	p     r3.Vec   // detection in the radar frame
+	near  []r3.Vec // LiDAR points (base, z = 0) within radarKeep
+}
+
+// radarLidar checks each radar's extrinsic by the horizontal distance of
+// its detections to the nearest LiDAR surface of the same frame (LiDAR
+// points in a height band, projected onto the ground plane), and searches
+// x, y and yaw in the radar frame for the correction that minimises it.
+type radarLidar struct {
+	e     *env
+	dets  map[string][]radarDet
+	names []string
+	ref   string
+}
+
+func newRadarLidar(e *env) *radarLidar { return &radarLidar{e: e, dets: map[string][]radarDet{}} }
+
+func (c *radarLidar) Add(f *fusion.Frame) error {
+	if f.Radar == nil || f.Lidar == nil || !c.e.selected(f.Index) {
+		return nil
+	}
+	if c.ref == "" {
+		c.ref = referenceLidar(f)
+	}
+	P := &f.Lidar.Points
+	var band []r3.Vec
+	for i := range P.X {
+		z := float64(P.Z[i])
+		if z >= radarBandLo && z <= radarBandHi {
+			band = append(band, r3.Vec{X: float64(P.X[i]), Y: float64(P.Y[i])})
+		}
+	}
+	if len(band) < 100 {
+		return nil
+	}
+	band = voxelMeans(band, 0.05)
+	tree := kdtree.New(band)
+	R := f.Radar
+	var nb []kdtree.Neighbor
+	for i := range R.X {
+		si := int(R.Source[i])
+		if si >= len(R.Sources) {
+			continue
+		}
+		name := R.Sources[si]
+		if _, ok := c.dets[name]; !ok {
+			c.dets[name] = nil
+			c.names = append(c.names, name)
+		}
+		X, ok := c.e.cal.Extrinsics[name]
+		if !ok {
+			continue
+		}
+		if i < len(R.RadialVelocity) && math.Abs(float64(R.RadialVelocity[i])) > radarMaxSpeed {
+			continue // a moving object: the LiDAR saw it elsewhere
+		}
+		pb := r3.Vec{X: float64(R.X[i]), Y: float64(R.Y[i]), Z: float64(R.Z[i])}
+		if math.IsNaN(pb.X) || math.IsNaN(pb.Y) || math.IsNaN(pb.Z) {
+			continue
+		}
+		nb = tree.KNearest(nb, r3.Vec{X: pb.X, Y: pb.Y}, 64, radarKeep*radarKeep)
+		if len(nb) == 0 {
+			continue
+		}
+		d := radarDet{frame: f.Index, stamp: f.Stamp, p: X.Inverse().Apply(pb), near: make([]r3.Vec, len(nb))}
+		for k, n := range nb {
+			d.near[k] = band[n.Index]
+		}
+		c.dets[name] = append(c.dets[name], d)
+	}
+	return nil
+}
+
+// distance is the horizontal distance of detection d placed with extrinsic
+// T to its nearest kept LiDAR point (radarGate when none is nearer), and
+// the unit direction from that point to the detection.
+func (d *radarDet) distance(T se3.Transform) (float64, r3.Vec) {
+	q := T.Apply(d.p)
+	q.Z = 0
+	best, dir := radarGate*radarGate, r3.Vec{}
+	for _, n := range d.near {
+		v := r3.Sub(q, n)
+		if d2 := v.X*v.X + v.Y*v.Y; d2 < best {
+			best, dir = d2, v
+		}
+	}
+	dist := math.Sqrt(best)
+	if dist > 0 && dist < radarGate {
+		dir = r3.Scale(1/dist, dir)
+	}
+	return dist, dir
+}
+
+// radarCorrection is C = (x, y, yaw) in the radar frame.
+func radarCorrection(x [3]float64) se3.Transform {
+	return se3.Exp([6]float64{x[0], x[1], 0, 0, 0, x[2]})
+}
+
+// medianDistance is the median horizontal detection–surface distance with
+// the correction x applied.
+func medianDistance(ds []radarDet, X se3.Transform, x [3]float64) float64 {
+	T := X.Mul(radarCorrection(x))
+	v := make([]float64, len(ds))
+	for i := range ds {
+		v[i], _ = ds[i].distance(T)
+	}
+	return median(v)
+}
+
+// solveRadar finds the correction (x, y, yaw) minimising the Huber loss of
+// the detection–surface distances by iteratively reweighted Gauss–Newton
+// (nearest points re-found each iteration; Jacobians by central
+// differences), and its 1-σ (x, y, yaw).
+func solveRadar(ds []radarDet, X se3.Transform) (x, sigma [3]float64, err error) {
+	const h = 1e-4
+	for it := 0; it < 30; it++ {
+		var JtJ [3][3]float64
+		var Jtr [3]float64
+		sumSq, n := 0.0, 0
+		for i := range ds {
+			r0, _ := ds[i].distance(X.Mul(radarCorrection(x)))
+			if r0 >= radarGate {
+				continue
+			}
+			var J [3]float64
+			for k := 0; k < 3; k++ {
+				xp, xm := x, x
+				xp[k] += h
+				xm[k] -= h
+				rp, _ := ds[i].distance(X.Mul(radarCorrection(xp)))
+				rm, _ := ds[i].distance(X.Mul(radarCorrection(xm)))
+				J[k] = (rp - rm) / (2 * h)
+			}
+			w := 1.0
+			if r0 > radarHuber {
+				w = radarHuber / r0
+			}
+			for a := 0; a < 3; a++ {
+				for b := 0; b < 3; b++ {
+					JtJ[a][b] += w * J[a] * J[b]
+				}
+				Jtr[a] += w * J[a] * r0
+			}
+			sumSq += w * r0 * r0
+			n++
+		}
+		if n < 10 {
+			return x, sigma, fmt.Errorf("%d detections near a LiDAR surface (need 10)", n)
+		}
+		A := mat.NewDense(3, 3, nil)
+		for a := 0; a < 3; a++ {
+			for b := 0; b < 3; b++ {
+				v := JtJ[a][b]
+				if a == b {
+					v *= 1 + 1e-6
+				}
+				A.Set(a, b, v)
+			}
+		}
+		var inv mat.Dense
+		if err := inv.Inverse(A); err != nil {
+			return x, sigma, fmt.Errorf("radar correction is not observable: %v", err)
+		}
+		var step [3]float64
+		for a := 0; a < 3; a++ {
+			for b := 0; b < 3; b++ {
+				step[a] -= inv.At(a, b) * Jtr[b]
+			}
+		}
+		for a := 0; a < 3; a++ {
+			x[a] += step[a]
+		}
+		s2 := sumSq / float64(max(n-3, 1))
+		for a := 0; a < 3; a++ {
+			sigma[a] = math.Sqrt(math.Abs(inv.At(a, a)) * s2)
+		}
+		if math.Hypot(step[0], step[1]) < 1e-5 && math.Abs(step[2]) < 1e-6 {
+			break
+		}
+	}
+	return x, sigma, nil
+}
+
+// estimateRadar solves one set of detections into an estimate.
+func estimateRadar(ds []radarDet, X se3.Transform, stamp int64) (estimate, [3]float64, error) {
+	x, sigma, err := solveRadar(ds, X)
+	if err != nil {
+		return estimate{}, sigma, err
+	}
+	e := estimate{stamp: stamp, xi: twist(radarCorrection(x)), score: medianDistance(ds, X, [3]float64{}), best: medianDistance(ds, X, x)}
+	return e, sigma, nil
+}
+
+func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
+	var out []check.PairResult
+	th := radarLidarThresholds
+	for _, name := range c.names {
+		ds := c.dets[name]
+		X := c.e.cal.Extrinsics[name]
+		pr := check.PairResult{Kind: check.KindRadarLidar, Sensor: name, Reference: c.ref, ScoreName: "radar_surface_distance_m",
+			Verdict: check.Skipped, Correction: matrix(se3.Identity())}
+		if len(ds) < radarMinDetections {
+			pr.Note = fmt.Sprintf("%d detections near a LiDAR surface (need %d)", len(ds), radarMinDetections)
+			out = append(out, pr)
+			continue
+		}
+		all, sigma, err := estimateRadar(ds, X, 0)
+		if err != nil {
+			pr.Note = err.Error()
+			out = append(out, pr)
+			continue
+		}
+		// Windows: one estimate per window; each window's own verdict.
+		var wins []estimate
+		for i := 0; i < len(ds); {
+			k := (ds[i].stamp - c.e.start) / c.e.window
+			j := i
+			for j < len(ds) && (ds[j].stamp-c.e.start)/c.e.window == k {
+				j++
+			}
+			w := check.Window{Start: c.e.start + k*c.e.window, End: c.e.start + (k+1)*c.e.window, Score: math.NaN(), Verdict: check.Skipped}
+			frames := map[int]bool{}
+			for _, d := range ds[i:j] {
+				frames[d.frame] = true
+			}
+			w.Frames = len(frames)
+			if e, s, err := estimateRadar(ds[i:j], X, ds[(i+j)/2].stamp); err == nil {
+				wins = append(wins, e)
+				w.Score = e.score
+				rot, tr := math.Abs(e.xi[5])*180/math.Pi, math.Hypot(e.xi[0], e.xi[1])
+				w.Verdict = th.verdict(rot, tr, s[2]*180/math.Pi, math.Hypot(s[0], s[1]))
+			}
+			pr.Windows = append(pr.Windows, w)
+			i = j
+		}
+		pr.Windows = slices.DeleteFunc(pr.Windows, func(w check.Window) bool { return math.IsNaN(w.Score) })
+		use, useSigma := all, sigma
+		// The solver's σ assumes independent residuals; detections of one
+		// object are not, so it is inflated.
+		const inflate = 3
+		floor := [6]float64{sigma[0] * inflate, sigma[1] * inflate, 0, 0, 0, sigma[2] * inflate}
+		if k := change(wins, th, floor); k > 0 {
+			at := (wins[k-1].stamp + wins[k].stamp) / 2
+			pr.ChangedAt = &at
+			pr.ChangeUncertaintyNs = c.e.window
+			var after []radarDet
+			for _, d := range ds {
+				if d.stamp >= at {
+					after = append(after, d)
+				}
+			}
+			if e, s, err := estimateRadar(after, X, 0); err == nil {
+				use, useSigma = e, s
+			}
+			pr.Note = "calibration changed mid-log; the correction given is for after the change"
+		}
+		pr.Score, pr.BestScore = all.score, use.best
+		C := se3.Exp(use.xi)
+		pr.Correction = matrix(C)
+		pr.CorrectionRotationDeg = math.Abs(use.xi[5]) * 180 / math.Pi
+		pr.CorrectionTranslationM = math.Hypot(use.xi[0], use.xi[1])
+		pr.Uncertainty = check.Uncertainty{RotationDeg: useSigma[2] * inflate * 180 / math.Pi, TranslationM: math.Hypot(useSigma[0], useSigma[1]) * inflate}
+		pr.Verdict = th.verdict(pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.Uncertainty.RotationDeg, pr.Uncertainty.TranslationM)
+		if pr.ChangedAt != nil && pr.Verdict == check.OK {
+			pr.Verdict = check.Suspicious
+		}
+		pr.Note = joinNote(pr.Note, fmt.Sprintf("%d detections; radar observes x, y and yaw only", len(ds)))
+		out = append(out, pr)
+	}
+	return out, nil, nil
+}

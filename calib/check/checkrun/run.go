@@ -1,0 +1,273 @@
+package checkrun
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+// Defaults of Options.
+const (
+	DefaultWindow    = 2 * time.Second
+	DefaultMaxFrames = 40
+)
+
+// Kinds are the pair kinds Run knows, for Options.Kinds.
+var Kinds = []string{check.KindLidarCamera, check.KindCameraTime, check.KindLidarLidar, check.KindRadarLidar, check.KindHandEye}
+
+// Options configure Run.
+type Options struct {
+	// Logs are the MCAP logs of one drive to check (several logs, e.g.
+	// split recordings, are merged in log-time order).
+	Logs []string
+	// Rig is the calibration to check; nil checks the log's own /tf_static
+	// and camera infos.
+	Rig *rig.Rig
+	// RigPath names the rig file in the report.
+	RigPath string
+	// BaseFrame is the shared frame ("" = the rig's base frame, else
+	// base_link).
+	BaseFrame string
+	// Ego is the ego-motion source of the fusion (fusion.Pipeline.Ego:
+	// "" or "auto", "odometry", "tf" or "none").
+	Ego string
+	// Window is the length of the over-time windows (DefaultWindow when 0).
+	Window time.Duration
+	// MaxFrames is how many frames each pair scores for its estimate,
+	// spread evenly through the log (DefaultMaxFrames when 0).
+	MaxFrames int
+	// Kinds restricts the checks to these pair kinds (check.Kind*); nil
+	// runs every kind that applies.
+	Kinds []string
+	// Progress, when set, is called with the frames done and the frames
+	// expected.
+	Progress func(done, total int64)
+}
+
+func (o *Options) wants(kind string) bool { return len(o.Kinds) == 0 || slices.Contains(o.Kinds, kind) }
+
+// checker scores one or more sensor pairs from the frames of a log.
+type checker interface {
+	// Add looks at one fused frame (it must not keep the frame).
+	Add(f *fusion.Frame) error
+	// Results are the pair results once every frame has been added.
+	Results() ([]check.PairResult, []check.Overlay, error)
+}
+
+// env is what checkers know about the run.
+type env struct {
+	base   string
+	window int64 // ns
+	stride int   // score every stride-th frame
+	start  int64 // first frame stamp (set by the first frame)
+	cal    *fusion.Calibration
+	opts   *Options
+	// maxFrames is Options.MaxFrames with its default.
+	maxFrames int
+}
+
+// selected reports whether frame i is one of the scored frames.
+func (e *env) selected(i int) bool { return i%e.stride == e.stride/2 }
+
+// Run checks the calibration of the sensors in the log(s): it fuses the
+// logs once (several logs of one drive are merged in log-time order) with
+// the calibration under test and scores every sensor pair it can (see the
+// package comment). A pair that cannot be scored is reported as skipped
+// with the reason. The report's Verdict is the worst verdict of the scored
+// pairs.
+func Run(ctx context.Context, o Options) (*check.Report, error) {
+	if len(o.Logs) == 0 {
+		return nil, errors.New("checkrun: no log given")
+	}
+	for _, k := range o.Kinds {
+		if !slices.Contains(Kinds, k) {
+			return nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
+		}
+	}
+	var rs []*mcapio.Reader
+	defer func() {
+		for _, r := range rs {
+			r.Close()
+		}
+	}()
+	for _, path := range o.Logs {
+		r, err := mcapio.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("checkrun: %w", err)
+		}
+		rs = append(rs, r)
+	}
+	return run(ctx, rs, o)
+}
+
+// run is Run on open readers.
+func run(ctx context.Context, rs []*mcapio.Reader, o Options) (*check.Report, error) {
+	name := strings.Join(o.Logs, ", ")
+	base := o.BaseFrame
+	if base == "" && o.Rig != nil {
+		base = o.Rig.BaseFrame
+	}
+	if base == "" {
+		base = "base_link"
+	}
+	cal, err := fusion.ReadCalibrations(ctx, rs, base)
+	if err != nil {
+		return nil, fmt.Errorf("checkrun: %s: %w", name, err)
+	}
+	if o.Rig != nil {
+		rc, err := fusion.CalibrationFromRig(o.Rig, base)
+		if err != nil {
+			return nil, fmt.Errorf("checkrun: rig %s: %w", o.RigPath, err)
+		}
+		if cal, err = cal.Override(rc); err != nil {
+			return nil, fmt.Errorf("checkrun: rig %s: %w", o.RigPath, err)
+		}
+	}
+	p := &fusion.Pipeline{Readers: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks}
+	w := o.Window
+	if w <= 0 {
+		w = DefaultWindow
+	}
+	maxFrames := o.MaxFrames
+	if maxFrames <= 0 {
+		maxFrames = DefaultMaxFrames
+	}
+	total := expectedFrames(rs, cal)
+	e := &env{base: base, window: int64(w), stride: 1, cal: cal, opts: &o, maxFrames: maxFrames}
+	if total > int64(maxFrames) {
+		e.stride = int(total / int64(maxFrames))
+	}
+	checkers := newCheckers(e)
+	s := &sink{env: e, checkers: checkers, total: total, progress: o.Progress, first: true}
+	if err := p.Run(ctx, s); err != nil {
+		return nil, fmt.Errorf("checkrun: %s: %w", name, err)
+	}
+	if s.frames == 0 {
+		return nil, fmt.Errorf("checkrun: %s: no frame could be fused (no reference LiDAR sweeps?)", name)
+	}
+	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end}
+	for _, c := range s.checkers {
+		prs, ovs, err := c.Results()
+		if err != nil {
+			return nil, fmt.Errorf("checkrun: %s: %w", name, err)
+		}
+		rep.Pairs = append(rep.Pairs, prs...)
+		rep.Overlays = append(rep.Overlays, ovs...)
+	}
+	finish(rep)
+	if o.Progress != nil {
+		o.Progress(int64(s.frames), int64(s.frames))
+	}
+	return rep, nil
+}
+
+// finish sorts the pairs (kind, sensor, reference) and sets the verdict.
+func finish(rep *check.Report) {
+	slices.SortStableFunc(rep.Pairs, func(a, b check.PairResult) int {
+		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Sensor, b.Sensor); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Reference, b.Reference)
+	})
+	rep.Verdict = Worst(rep.Pairs)
+}
+
+// Worst is the worst verdict of the pairs, skipped pairs ignored (OK when
+// there is none).
+func Worst(pairs []check.PairResult) check.Verdict {
+	v := check.OK
+	for _, p := range pairs {
+		if rank(p.Verdict) > rank(v) {
+			v = p.Verdict
+		}
+	}
+	return v
+}
+
+// rank orders verdicts from best to worst; skipped counts as ok.
+func rank(v check.Verdict) int {
+	switch v {
+	case check.Suspicious:
+		return 1
+	case check.Miscalibrated:
+		return 2
+	}
+	return 0
+}
+
+// expectedFrames is the number of reference LiDAR sweeps in the logs
+// (from the summaries' statistics), or 0 when unknown.
+func expectedFrames(rs []*mcapio.Reader, cal *fusion.Calibration) int64 {
+	// The pipeline's reference is the LiDAR channel with the lowest id
+	// (of the first log that has one).
+	for _, r := range rs {
+		st := r.Statistics()
+		var best *mcapio.Channel
+		for _, ch := range r.Channels() {
+			if ts, ok := cal.Sensors[ch.Topic]; ok && ts.Modality == formats.Lidar {
+				if best == nil || ch.ID < best.ID {
+					c := ch
+					best = &c
+				}
+			}
+		}
+		if best == nil {
+			continue
+		}
+		if st == nil {
+			return 0
+		}
+		return int64(st.ChannelMessageCounts[best.ID])
+	}
+	return 0
+}
+
+// sink hands frames to the checkers.
+type sink struct {
+	env      *env
+	checkers []checker
+	frames   int
+	total    int64
+	progress func(done, total int64)
+	first    bool
+	start    int64
+	end      int64
+	clock    string
+}
+
+func (s *sink) Write(_ context.Context, f *fusion.Frame) error {
+	if s.first {
+		s.first = false
+		s.start, s.clock = f.Stamp, f.Clock
+		s.env.start = f.Stamp
+	}
+	s.end = f.Stamp
+	s.frames++
+	for _, c := range s.checkers {
+		if err := c.Add(f); err != nil {
+			return err
+		}
+	}
+	if s.progress != nil {
+		t := s.total
+		if int64(s.frames) > t {
+			t = int64(s.frames)
+		}
+		s.progress(int64(s.frames), t)
+	}
+	return nil
+}
+
+func (s *sink) Close() error { return nil }

@@ -1,0 +1,59 @@
+package edge_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/check/edge"
+	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/fusion"
+)
+
+type sink struct{ c *edge.Checker }
+
+func (s sink) Write(_ context.Context, f *fusion.Frame) error { return s.c.Add(f) }
+func (sink) Close() error                                     { return nil }
+
+// Check the front camera of a synthetic log whose /tf_static turns it by
+// 0.5° about its optical y axis (a yaw error of a forward camera): fuse
+// the log, feed every frame to the checker, read the verdicts.
+func ExampleNewCameraChecker() {
+	cfg, err := fixtures.Preset("minimal")
+	if err != nil {
+		panic(err)
+	}
+	cfg.Duration, cfg.Rig.TF = 4*time.Second, true // /tf gives the ego motion
+	bad, err := fixtures.ParseFault(fixtures.Miscalibrate, "cam_front=0,0.5,0,0,0,0")
+	if err != nil {
+		panic(err)
+	}
+	cfg.Faults = append(cfg.Faults, bad)
+	var log, truth bytes.Buffer
+	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
+		panic(err)
+	}
+	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	if err != nil {
+		panic(err)
+	}
+	c := edge.NewCameraChecker("cam_front", "lidar_top", edge.Options{})
+	p := fusion.Pipeline{Reader: r, NoProject: true}
+	if err := p.Run(context.Background(), sink{c}); err != nil {
+		panic(err)
+	}
+	res, overlays, err := c.Results()
+	if err != nil {
+		panic(err)
+	}
+	for _, pr := range res {
+		fmt.Printf("%s %s→%s: %s\n", pr.Kind, pr.Sensor, pr.Reference, pr.Verdict)
+	}
+	fmt.Println(len(overlays), "overlay, with a corrected view:", overlays[0].After != nil)
+	// Output:
+	// lidar-camera cam_front→lidar_top: miscalibrated
+	// camera-time cam_front→lidar_top: ok
+	// 1 overlay, with a corrected view: true
+}

@@ -1,0 +1,379 @@
+package edge
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/calib/se3"
+)
+
+// subsets is the number of interleaved frame subsets whose separate optima
+// give the uncertainty.
+const subsets = 4
+
+// maxSearchPoints thins PairResult.Search.
+const maxSearchPoints = 400
+
+// Results runs the searches over the kept frames and returns the
+// lidar-camera result and the camera-time result (in that order) with the
+// overlays. A pair with too little data is returned Skipped with a note
+// rather than as an error.
+func (c *Checker) Results() ([]check.PairResult, []check.Overlay, error) {
+	ext := check.PairResult{Kind: check.KindLidarCamera, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
+		Correction: identity4()}
+	tim := check.PairResult{Kind: check.KindCameraTime, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
+		Correction: identity4()}
+	if len(c.frames) < 3 {
+		note := fmt.Sprintf("only %d usable frames%s", len(c.frames), c.skipNote())
+		ext.Verdict, ext.Note = check.Skipped, note
+		tim.Verdict, tim.Note = check.Skipped, note
+		return []check.PairResult{ext, tim}, nil, nil
+	}
+	frames := c.frames
+	var best se3.Transform
+	var Fc float64
+	ch := c.changePoint()
+	if ch != nil {
+		// A step in the probe gains counts as a change of calibration
+		// only if the frames after it do call for a correction.
+		var after []*frame
+		for _, fr := range frames {
+			if fr.stamp >= ch.at+ch.sigma {
+				after = append(after, fr)
+			}
+		}
+		if len(after) >= 3 {
+			best, Fc = c.extrinsic(after, &ext)
+			if ext.Verdict == check.OK {
+				ch = nil
+			}
+		} else {
+			ch = nil
+		}
+	}
+	if ch == nil {
+		ext = check.PairResult{Kind: check.KindLidarCamera, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
+			Correction: identity4()}
+		best, Fc = c.extrinsic(frames, &ext)
+	}
+	ext.Windows = c.windows()
+	if ch != nil {
+		at := ch.at
+		ext.ChangedAt, ext.ChangeUncertaintyNs = &at, ch.sigma
+		ext.Note += "; " + ch.note + "; the correction is estimated from the frames after it"
+		var after []*frame
+		for _, fr := range frames {
+			if fr.stamp >= ch.at+ch.sigma {
+				after = append(after, fr)
+			}
+		}
+		frames = after
+	}
+	ext.Note += fmt.Sprintf("; F_c %.2f (fraction of neighbours scoring worse than the current calibration)", Fc)
+	ext.Note += c.skipNote()
+	// The time is checked with the suggested correction (none when ok).
+	C := se3.Identity()
+	if ext.Verdict != check.OK {
+		C = best
+	}
+	c.timeCheck(frames, C, &tim)
+	var ovs []check.Overlay
+	if !c.opt.NoOverlays {
+		var after *se3.Transform
+		if ext.Verdict != check.OK {
+			after = &best
+		}
+		if ov, ok := c.overlay(frames, after); ok {
+			ovs = append(ovs, ov)
+		}
+	}
+	return []check.PairResult{ext, tim}, ovs, nil
+}
+
+func (c *Checker) skipNote() string {
+	if len(c.skipped) == 0 && c.firstErr == nil {
+		return ""
+	}
+	var parts []string
+	for r, n := range c.skipped {
+		parts = append(parts, fmt.Sprintf("%s: %d", r, n))
+	}
+	sort.Strings(parts)
+	s := "; frames skipped (" + strings.Join(parts, ", ") + ")"
+	if c.firstErr != nil {
+		s += "; first error: " + c.firstErr.Error()
+	}
+	return s
+}
+
+func identity4() [16]float64 { return [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1} }
+
+func matrix16(T se3.Transform) [16]float64 {
+	m := T.Matrix4()
+	var out [16]float64
+	for i := range 4 {
+		for j := range 4 {
+			out[4*i+j] = m[i][j]
+		}
+	}
+	return out
+}
+
+// extrinsic runs the perturbation search and fills the lidar-camera
+// result; it returns the best correction and F_c.
+func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform, float64) {
+	o := &c.opt
+	nA, nP := 0, 0
+	for _, fr := range frames {
+		nA += fr.across
+		nP += len(fr.wt)
+	}
+	vertical := nA >= o.MinHorizontalEdges
+	s := newSearcher(c, frames, true)
+	s.free[0] = vertical
+	j0 := s.eval(params{})
+	x, _ := s.coarse(o.RotationRangeDeg)
+	x, jb := s.refine(x, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
+	if s.free[6] {
+		// The other hypothesis: a clock error first (time search at the
+		// current rotation), then the joint refinement; the better wins.
+		var tf []*frame
+		for _, fr := range frames {
+			if fr.twist {
+				tf = append(tf, fr)
+			}
+		}
+		rng := int64(o.TimeRange)
+		d, _ := c.timeSearch(tf, se3.Identity(), -rng, rng, 5_000_000, nil)
+		xt, jt := s.refine(params{6: float64(d) / 1e6}, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
+		if jt > jb {
+			x, jb = xt, jt
+		}
+	}
+	Fc := s.neighbours(o.RotationRangeDeg/4, o.TranslationRangeM/4)
+	// Uncertainty: the spread of the optima of interleaved frame subsets.
+	var xs []params
+	for k := range subsets {
+		var sub []*frame
+		for i := k; i < len(frames); i += subsets {
+			sub = append(sub, frames[i])
+		}
+		if len(sub) == 0 {
+			continue
+		}
+		ss := newSearcher(c, sub, false)
+		ss.free[0] = vertical
+		xk, _ := ss.refine(x, o.RotationRangeDeg/10, o.TranslationRangeM/10, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
+		xs = append(xs, xk)
+	}
+	var vr, vt float64
+	if len(xs) > 1 {
+		for d := range 6 {
+			m := 0.0
+			for _, xk := range xs {
+				m += xk[d]
+			}
+			m /= float64(len(xs))
+			v := 0.0
+			for _, xk := range xs {
+				v += (xk[d] - m) * (xk[d] - m)
+			}
+			v /= float64(len(xs) - 1)
+			if d < 3 {
+				vr += v
+			} else {
+				vt += v
+			}
+		}
+	}
+	sigR := max(0.01, math.Sqrt(vr/float64(max(1, len(xs)))))
+	sigT := max(0.002, math.Sqrt(vt/float64(max(1, len(xs)))))
+	if !o.SearchTranslation {
+		sigT = 0 // not estimated
+	}
+	best := x.transform()
+	rot := best.Angle() * 180 / math.Pi
+	tr := math.Sqrt(x[3]*x[3] + x[4]*x[4] + x[5]*x[5])
+	r.Score, r.BestScore = j0/jb, 1
+	r.Uncertainty = check.Uncertainty{RotationDeg: sigR, TranslationM: sigT}
+	switch {
+	case rot >= o.MiscalibratedDeg && rot > 3*sigR || o.SearchTranslation && tr >= o.MiscalibratedM && tr > 3*sigT:
+		r.Verdict = check.Miscalibrated
+	case rot >= o.SuspiciousDeg && rot > 2*sigR || o.SearchTranslation && tr >= o.SuspiciousM && tr > 2*sigT:
+		r.Verdict = check.Suspicious
+	default:
+		r.Verdict = check.OK
+	}
+	r.Note = fmt.Sprintf("%d frames, %d depth-edge points (%d horizontal); best correction roll %.3f° pitch %.3f° yaw %.3f° (about the optical x, y, z axes): %.3f° ± %.3f°",
+		len(frames), nP, nA, x[0], x[1], x[2], rot, sigR)
+	if o.SearchTranslation {
+		r.Note += fmt.Sprintf(", translation (%.3f, %.3f, %.3f) m: %.3f ± %.3f m", x[3], x[4], x[5], tr, sigT)
+	} else {
+		r.Note += "; translation not searched (weakly observed by edge alignment)"
+	}
+	if s.free[6] {
+		r.Note += fmt.Sprintf("; searched jointly with the camera time (best shift %.1f ms, see camera-time)", x[6])
+	}
+	if !vertical {
+		r.Note += fmt.Sprintf("; the vertical image direction (optical roll) not searched: %d horizontal depth-edge points, fewer than %d", nA, o.MinHorizontalEdges)
+	}
+	if !o.SearchImageRotation {
+		r.Note += "; rotation about the optical axis not searched"
+	}
+	if r.Verdict == check.Miscalibrated && (math.Abs(x[0]) >= 3*o.RotationRangeDeg-0.01 || math.Abs(x[1]) >= 3*o.RotationRangeDeg-0.01 || math.Abs(x[2]) >= 3*o.RotationRangeDeg-0.01) {
+		r.Verdict = check.Suspicious
+		r.Note += fmt.Sprintf("; the best rotation is at the edge of the ±%g° search, not a clear optimum", 3*o.RotationRangeDeg)
+	}
+	if r.Verdict != check.OK {
+		r.Correction = matrix16(best)
+		r.CorrectionRotationDeg, r.CorrectionTranslationM = rot, tr
+	}
+	r.Search = thin(s.points, maxSearchPoints)
+	return best, Fc
+}
+
+// thin keeps at most n points, evenly spaced, always keeping the best.
+func thin(p []check.SearchPoint, n int) []check.SearchPoint {
+	if len(p) <= n {
+		return p
+	}
+	bi := 0
+	for i := range p {
+		if p[i].Score > p[bi].Score {
+			bi = i
+		}
+	}
+	out := make([]check.SearchPoint, 0, n+1)
+	for k := range n {
+		i := k * len(p) / n
+		out = append(out, p[i])
+	}
+	return append(out, p[bi])
+}
+
+// timeCheck fills the camera-time result: the time shift of the camera
+// maximising J with correction C.
+func (c *Checker) timeCheck(frames []*frame, C se3.Transform, r *check.PairResult) {
+	var tf []*frame
+	for _, fr := range frames {
+		if fr.twist {
+			tf = append(tf, fr)
+		}
+	}
+	if len(tf) < 3 {
+		r.Verdict, r.Note = check.Skipped, "no ego motion in the frames (needs odometry or /tf)"
+		return
+	}
+	o := &c.opt
+	rng := int64(o.TimeRange)
+	step := int64(5_000_000)
+	var pts []check.SearchPoint
+	d, jb := c.timeSearch(tf, C, -rng, rng, step, &pts)
+	j0 := c.score(tf, C, 0)
+	var ds []float64
+	for k := range subsets {
+		var sub []*frame
+		for i := k; i < len(tf); i += subsets {
+			sub = append(sub, tf[i])
+		}
+		if len(sub) == 0 {
+			continue
+		}
+		dk, _ := c.timeSearch(sub, C, d-2*step, d+2*step, step, nil)
+		ds = append(ds, float64(dk))
+	}
+	sig := 0.0
+	if len(ds) > 1 {
+		m := 0.0
+		for _, v := range ds {
+			m += v
+		}
+		m /= float64(len(ds))
+		for _, v := range ds {
+			sig += (v - m) * (v - m)
+		}
+		sig = math.Sqrt(sig / float64(len(ds)-1) / float64(len(ds)))
+	}
+	sig = max(sig, 500_000)
+	ad := math.Abs(float64(d))
+	r.Score, r.BestScore = j0/jb, 1
+	r.Uncertainty = check.Uncertainty{TimeNs: int64(sig)}
+	switch {
+	case ad >= float64(o.MiscalibratedTime) && ad > 3*sig:
+		r.Verdict = check.Miscalibrated
+	case ad >= float64(o.SuspiciousTime) && ad > 2*sig:
+		r.Verdict = check.Suspicious
+	default:
+		r.Verdict = check.OK
+	}
+	r.Note = fmt.Sprintf("%d frames with ego motion; best camera time shift %.1f ± %.1f ms", len(tf), float64(d)/1e6, sig/1e6)
+	if ad >= float64(rng-step/2) && r.Verdict == check.Miscalibrated {
+		// Not a peak but the edge of the search: moving objects or a
+		// scene without structure, as likely as a clock error.
+		r.Verdict = check.Suspicious
+		r.Note += fmt.Sprintf("; the best shift is at the edge of the ±%v search, not a clear optimum", o.TimeRange)
+	}
+	if r.Verdict != check.OK {
+		r.TimeOffsetNs = d
+	}
+	r.Search = thin(pts, maxSearchPoints)
+}
+
+// windows scores the current calibration per time window from the
+// per-frame summaries: Score = ΣJ(current) / max(ΣJ(current), ΣJ(probe))
+// over the ±0.5° probes, so 1 means no probe beats the current
+// calibration. The window verdict is indicative (a window holds few
+// frames, and in-image vertical shifts are weakly observed): ok at a
+// score of at least 0.8, suspicious from 0.6, else miscalibrated.
+func (c *Checker) windows() []check.Window {
+	if len(c.sums) == 0 {
+		return nil
+	}
+	W := int64(c.opt.Window)
+	start := c.sums[0].stamp
+	var out []check.Window
+	var cur *check.Window
+	var j0 float64
+	var jn [6]float64
+	flush := func() {
+		if cur == nil {
+			return
+		}
+		best := j0
+		for _, v := range jn {
+			best = max(best, v)
+		}
+		cur.Score = 0
+		if best > 0 {
+			cur.Score = j0 / best
+		}
+		switch {
+		case cur.Score >= 0.8:
+			cur.Verdict = check.OK
+		case cur.Score >= 0.6:
+			cur.Verdict = check.Suspicious
+		default:
+			cur.Verdict = check.Miscalibrated
+		}
+		out = append(out, *cur)
+	}
+	for _, s := range c.sums {
+		k := (s.stamp - start) / W
+		ws := start + k*W
+		if cur == nil || cur.Start != ws {
+			flush()
+			cur = &check.Window{Start: ws, End: ws + W}
+			j0, jn = 0, [6]float64{}
+		}
+		cur.Frames++
+		j0 += s.j0
+		for i := range jn {
+			jn[i] += s.jn[i]
+		}
+	}
+	flush()
+	return out
+}
