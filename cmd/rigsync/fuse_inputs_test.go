@@ -87,6 +87,10 @@ func TestFuseRig(t *testing.T) {
 		b, _ = os.ReadFile(matches[0])
 	}
 	var fj struct {
+		Sensors []struct {
+			Name        string `json:"name"`
+			Calibration string `json:"calibration"`
+		} `json:"sensors"`
 		Cameras []struct {
 			Name      string `json:"name"`
 			Extrinsic struct {
@@ -99,6 +103,18 @@ func TestFuseRig(t *testing.T) {
 	}
 	if len(fj.Cameras) != 1 {
 		t.Fatalf("frame.json: %d cameras", len(fj.Cameras))
+	}
+	found := false
+	for _, s := range fj.Sensors {
+		if s.Name == "cam_front" {
+			found = true
+			if s.Calibration != sum.CalibSource["cam_front"] {
+				t.Errorf("frame.json cam_front calibration %q, summary %q", s.Calibration, sum.CalibSource["cam_front"])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("frame.json has no cam_front sensor entry")
 	}
 	pub := tr.Sensor("cam_front").Published.Translation
 	got := fj.Cameras[0].Extrinsic.Translation

@@ -114,6 +114,8 @@ type sensorDoc struct {
 	ClockCorrected bool   `json:"clock_corrected"`
 	Degraded       bool   `json:"degraded"`
 	Note           string `json:"note,omitempty"`
+	// Calibration says where the sensor's calibration came from.
+	Calibration string `json:"calibration,omitempty"`
 }
 
 type summaryDoc struct {
@@ -136,6 +138,7 @@ func newFrameDoc(f *fusion.Frame) *frameDoc {
 			Name: s.Name, Topic: s.Topic, Modality: s.Modality.String(),
 			StampNs: s.Stamp, OffsetNs: s.Offset,
 			Missing: s.Missing, Stale: s.Stale, ClockCorrected: s.ClockCorrected, Degraded: s.Degraded, Note: s.Note,
+			Calibration: s.Calibration,
 		})
 		d.Summary.Sensors++
 		if s.Missing {
