@@ -91,7 +91,7 @@ func FuzzRadarColumns(f *testing.F) {
 				{Name: "doppler", Offset: dopOff, Type: formats.PointFloat32, Count: 1},
 				{Name: "rcs", Offset: rcsOff, Type: formats.PointFloat32, Count: 1},
 			}}
-		x, y, z, dop, rcs, err := radarColumns(pc)
+		x, y, z, dop, rcs, err := RadarColumns(pc)
 		if err != nil {
 			return
 		}

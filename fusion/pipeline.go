@@ -555,7 +555,7 @@ func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
 		return
 	}
-	pts, err := cloudPoints(pc)
+	pts, err := CloudPoints(pc)
 	if err != nil {
 		st.Missing, st.Note = true, err.Error()
 		return
@@ -564,33 +564,16 @@ func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 		f.Lidar = &Cloud{Deskew: "none"}
 	}
 	c := f.Lidar
-	if len(c.Sources) >= math.MaxUint8 {
-		st.Missing, st.Note = true, "too many LiDARs"
+	o, err := c.Grow(msg.FrameID, pts)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
 		return
 	}
-	src := uint8(len(c.Sources))
-	c.Sources = append(c.Sources, msg.FrameID)
 	n := pts.Len()
 	if n < 100 {
 		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
 	}
-	o := c.Points.Len()
 	P := &c.Points
-	P.X = append(P.X, make([]float32, n)...)
-	P.Y = append(P.Y, make([]float32, n)...)
-	P.Z = append(P.Z, make([]float32, n)...)
-	P.TimeOffset = append(P.TimeOffset, make([]int64, n)...)
-	if pts.Intensity != nil || P.Intensity != nil {
-		P.Intensity = append(P.Intensity, make([]float32, o+n-len(P.Intensity))...)
-		copy(P.Intensity[o:], pts.Intensity)
-	}
-	if pts.Ring != nil || P.Ring != nil {
-		P.Ring = append(P.Ring, make([]uint16, o+n-len(P.Ring))...)
-		copy(P.Ring[o:], pts.Ring)
-	}
-	for range n {
-		c.Source = append(c.Source, src)
-	}
 	dt := msg.Stamp - f.Stamp
 	method := "none"
 	var gyro *gyroTable // the IMU's rotation over the sweep
@@ -692,7 +675,7 @@ func floorDiv(a, b int64) int64 {
 // addRadar places radar detections in the frame and removes the ego motion
 // from their Doppler speeds.
 func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
-	x, y, z, dop, rcs, err := radarColumns(msg.Payload)
+	x, y, z, dop, rcs, err := RadarColumns(msg.Payload)
 	if err != nil {
 		st.Missing, st.Note = true, err.Error()
 		return
@@ -743,71 +726,6 @@ func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 		rc.RCS = append(rc.RCS, r)
 		rc.Source = append(rc.Source, src)
 	}
-}
-
-// radarColumns returns a radar message's detections in Cartesian sensor
-// coordinates with Doppler and RCS (nil when absent).
-func radarColumns(p formats.Payload) (x, y, z, dop, rcs []float32, err error) {
-	switch r := p.(type) {
-	case *formats.RadarScan:
-		n := r.Len()
-		if len(r.X) == n && len(r.Y) == n && len(r.Z) == n && n > 0 {
-			x, y, z = r.X, r.Y, r.Z
-		} else if len(r.Range) == n && len(r.Azimuth) == n {
-			x, y, z = make([]float32, n), make([]float32, n), make([]float32, n)
-			for i := range n {
-				el := 0.0
-				if len(r.Elevation) == n {
-					el = float64(r.Elevation[i])
-				}
-				rg, az := float64(r.Range[i]), float64(r.Azimuth[i])
-				x[i] = float32(rg * math.Cos(el) * math.Cos(az))
-				y[i] = float32(rg * math.Cos(el) * math.Sin(az))
-				z[i] = float32(rg * math.Sin(el))
-			}
-		}
-		if len(r.Doppler) == n {
-			dop = r.Doppler
-		}
-		if len(r.RCS) == n {
-			rcs = r.RCS
-		}
-		return x, y, z, dop, rcs, nil
-	case *formats.PointCloud:
-		pts, err := cloudPoints(r)
-		if err != nil {
-			return nil, nil, nil, nil, nil, fmt.Errorf("fusion: radar cloud: %w", err)
-		}
-		dop, _ = floatField(r, "doppler", "radial_velocity", "velocity", "vr")
-		rcs, _ = floatField(r, "rcs", "amplitude")
-		return pts.X, pts.Y, pts.Z, dop, rcs, nil
-	}
-	return nil, nil, nil, nil, nil, fmt.Errorf("fusion: radar payload %T", p)
-}
-
-// floatField reads the first float32 field among names of a packed cloud.
-func floatField(pc *formats.PointCloud, names ...string) ([]float32, bool) {
-	for _, name := range names {
-		fd, ok := pc.Field(name)
-		if !ok || fd.Type != formats.PointFloat32 || fd.Offset < 0 {
-			continue
-		}
-		n := pc.Len()
-		if n <= 0 || pc.PointStep <= 0 || fd.Offset+4 > pc.PointStep || n > len(pc.Data)/pc.PointStep {
-			return nil, false
-		}
-		out := make([]float32, n)
-		for i := range n {
-			off := i*pc.PointStep + fd.Offset
-			u := uint32(pc.Data[off]) | uint32(pc.Data[off+1])<<8 | uint32(pc.Data[off+2])<<16 | uint32(pc.Data[off+3])<<24
-			if pc.BigEndian {
-				u = uint32(pc.Data[off+3]) | uint32(pc.Data[off+2])<<8 | uint32(pc.Data[off+1])<<16 | uint32(pc.Data[off])<<24
-			}
-			out[i] = math.Float32frombits(u)
-		}
-		return out, true
-	}
-	return nil, false
 }
 
 // addCamera adds a camera image with its calibration at its own stamp.
@@ -923,14 +841,4 @@ func (rn *runner) takeIMU(f *Frame) {
 		}
 		f.Sensors = append(f.Sensors, st)
 	}
-}
-
-// cloudPoints is PointCloud.Points, except that a cloud with no points is
-// empty whatever its fields (Points reports ErrNoXYZ for a field-less
-// empty cloud, which sensors do publish when they see nothing).
-func cloudPoints(pc *formats.PointCloud) (*formats.Points, error) {
-	if pc.Len() == 0 {
-		return &formats.Points{}, nil
-	}
-	return pc.Points()
 }

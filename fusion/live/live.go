@@ -378,49 +378,29 @@ func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
 		return
 	}
-	var pts *formats.Points
-	if pc.Len() == 0 {
-		pts = &formats.Points{}
-	} else {
-		var err error
-		if pts, err = pc.Points(); err != nil {
-			st.Missing, st.Note = true, err.Error()
-			return
-		}
+	pts, err := fusion.CloudPoints(pc)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return
 	}
 	if fr.Lidar == nil {
 		fr.Lidar = &fusion.Cloud{Deskew: "none"}
 	}
 	c := fr.Lidar
-	if len(c.Sources) >= math.MaxUint8 {
-		st.Missing, st.Note = true, "too many LiDARs"
+	o, err := c.Grow(name, pts)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
 		return
 	}
-	src := uint8(len(c.Sources))
-	c.Sources = append(c.Sources, name)
 	n := pts.Len()
 	if n < 100 {
 		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
 	}
-	o := c.Points.Len()
 	P := &c.Points
-	P.X = append(P.X, make([]float32, n)...)
-	P.Y = append(P.Y, make([]float32, n)...)
-	P.Z = append(P.Z, make([]float32, n)...)
-	P.TimeOffset = append(P.TimeOffset, make([]int64, n)...)
-	if pts.Intensity != nil || P.Intensity != nil {
-		P.Intensity = append(P.Intensity, make([]float32, o+n-len(P.Intensity))...)
-		copy(P.Intensity[o:], pts.Intensity)
-	}
-	if pts.Ring != nil || P.Ring != nil {
-		P.Ring = append(P.Ring, make([]uint16, o+n-len(P.Ring))...)
-		copy(P.Ring[o:], pts.Ring)
-	}
 	a := fusion.AffineOf(ext)
 	fusion.TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
 	dt := msg.Stamp - fr.Stamp
 	for i := range n {
-		c.Source = append(c.Source, src)
 		P.TimeOffset[o+i] = dt
 		if pts.TimeOffset != nil {
 			P.TimeOffset[o+i] += pts.TimeOffset[i]
@@ -429,7 +409,7 @@ func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 }
 
 func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
-	x, y, z, dop, rcs, err := radarColumns(msg.Payload)
+	x, y, z, dop, rcs, err := fusion.RadarColumns(msg.Payload)
 	if err != nil {
 		st.Missing, st.Note = true, err.Error()
 		return
@@ -466,77 +446,6 @@ func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 		rc.Source = append(rc.Source, src)
 	}
 	st.Note = join(st.Note, "Doppler not ego-compensated (no ego motion live)")
-}
-
-// radarColumns returns a radar message's detections in Cartesian sensor
-// coordinates with Doppler and RCS (nil when absent).
-func radarColumns(p formats.Payload) (x, y, z, dop, rcs []float32, err error) {
-	switch r := p.(type) {
-	case *formats.RadarScan:
-		n := r.Len()
-		switch {
-		case len(r.X) == n && len(r.Y) == n && len(r.Z) == n:
-			x, y, z = r.X, r.Y, r.Z
-		case len(r.Range) == n && len(r.Azimuth) == n:
-			x, y, z = make([]float32, n), make([]float32, n), make([]float32, n)
-			for i := range n {
-				el := 0.0
-				if len(r.Elevation) == n {
-					el = float64(r.Elevation[i])
-				}
-				rg, az := float64(r.Range[i]), float64(r.Azimuth[i])
-				x[i] = float32(rg * math.Cos(el) * math.Cos(az))
-				y[i] = float32(rg * math.Cos(el) * math.Sin(az))
-				z[i] = float32(rg * math.Sin(el))
-			}
-		default:
-			return nil, nil, nil, nil, nil, fmt.Errorf("radar scan of %d detections without position columns", n)
-		}
-		if len(r.Doppler) == n {
-			dop = r.Doppler
-		}
-		if len(r.RCS) == n {
-			rcs = r.RCS
-		}
-		return x, y, z, dop, rcs, nil
-	case *formats.PointCloud:
-		if r.Len() == 0 {
-			return nil, nil, nil, nil, nil, nil
-		}
-		pts, err := r.Points()
-		if err != nil {
-			return nil, nil, nil, nil, nil, fmt.Errorf("radar cloud: %w", err)
-		}
-		dop = floatField(r, "doppler", "radial_velocity", "velocity", "vr")
-		rcs = floatField(r, "rcs", "amplitude")
-		return pts.X, pts.Y, pts.Z, dop, rcs, nil
-	}
-	return nil, nil, nil, nil, nil, fmt.Errorf("radar payload %T", p)
-}
-
-// floatField reads the first float32 field among names of a packed cloud.
-func floatField(pc *formats.PointCloud, names ...string) []float32 {
-	for _, name := range names {
-		fd, ok := pc.Field(name)
-		if !ok || fd.Type != formats.PointFloat32 || fd.Offset < 0 {
-			continue
-		}
-		n := pc.Len()
-		if n <= 0 || pc.PointStep <= 0 || fd.Offset+4 > pc.PointStep || n > len(pc.Data)/pc.PointStep {
-			return nil
-		}
-		out := make([]float32, n)
-		for i := range n {
-			b := pc.Data[i*pc.PointStep+fd.Offset:]
-			u := uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
-			if pc.BigEndian {
-				u = uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24
-			}
-			out[i] = math.Float32frombits(u)
-		}
-		return out
-	}
-	return nil
 }
 
 func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
