@@ -549,9 +549,9 @@ func printFuse(g *globalOptions, s *fuseSummary) {
 	for _, n := range names {
 		fmt.Fprintf(g.stdout, "  %-24s %6.1f%%\n", n, 100*s.Completeness[n])
 	}
-	fmt.Fprintf(g.stdout, "deskew: %v   ego: %v\n", s.Deskew, s.EgoSource)
+	fmt.Fprintf(g.stdout, "deskew (frames): %s\nego pose (frames): %s\n", countList(s.Deskew), countList(s.EgoSource))
 	if len(s.Degraded) > 0 {
-		fmt.Fprintf(g.stdout, "degraded (frames): %v\n", s.Degraded)
+		fmt.Fprintf(g.stdout, "degraded (frames): %s\n", countList(s.Degraded))
 	}
 	if len(s.Clocks) > 0 {
 		fmt.Fprintln(g.stdout, "clocks:")
@@ -584,4 +584,26 @@ func printFuse(g *globalOptions, s *fuseSummary) {
 			fmt.Fprintf(g.stdout, "  %-24s %s\n", k, s.CalibSource[k])
 		}
 	}
+}
+
+// countList prints a name → count map as "a 3, b 1", most frequent first.
+func countList(m map[string]int) string {
+	names := make([]string, 0, len(m))
+	for n := range m {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool {
+		if m[names[i]] != m[names[j]] {
+			return m[names[i]] > m[names[j]]
+		}
+		return names[i] < names[j]
+	})
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %d", n, m[n])
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
 }
