@@ -50,7 +50,7 @@ and camera infos; never anything else) and scores every sensor pair it can:
                 with a search over perturbed extrinsics (rotation within
                 about ±1°) for the best correction
   camera-time   the same score against shifted camera times: a camera clock
-                offset
+                offset (needs turns; skipped on a nearly straight drive)
   lidar-lidar   ICP in the overlap of two LiDARs: residual and correction
   radar-lidar   distance of radar detections to LiDAR surfaces
   hand-eye      IMU/odometry motion against LiDAR motion
@@ -58,8 +58,9 @@ and camera infos; never anything else) and scores every sensor pair it can:
 Several logs of one drive (split recordings) are merged in log-time order.
 LiDAR sweeps are deskewed with the ego motion (--ego, as in fuse). A log of
 a moving vehicle without odometry, GNSS or /tf cannot be deskewed: the
-camera-time and hand-eye checks are skipped, and the others then compare
-sensors that saw the scene from places up to a sweep's drive apart.
+lidar-camera, camera-time, lidar-lidar and hand-eye checks are skipped with
+that reason (they would compare sensors that saw the scene from places up
+to a sweep's drive apart).
 
 Each pair gets a verdict: ok, suspicious (a correction about the size of its
 uncertainty, or a borderline score), miscalibrated (a clear correction), or

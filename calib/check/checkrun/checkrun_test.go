@@ -291,6 +291,32 @@ func TestTrueCalibrationOK(t *testing.T) {
 	}
 }
 
+// TestNoEgoMotionSkipped: without an ego-motion source (Options.Ego
+// "none", as in a log without odometry, /tf or GNSS) the sweeps are not motion-compensated and the two LiDARs, fired at
+// different times, are shifted by the motion (about 0.5 m at 10 m/s on
+// the true calibration): the LiDAR–LiDAR pair is skipped with that
+// reason, not reported miscalibrated.
+func TestNoEgoMotionSkipped(t *testing.T) {
+	path, _ := genLog(t, 1, 3*time.Second)
+	rep := runCheck(t, Options{Logs: []string{path}, Ego: "none", MaxFrames: 20, Kinds: []string{check.KindLidarLidar, check.KindHandEye}})
+	n := 0
+	for _, p := range rep.Pairs {
+		t.Logf("%s %s: %s; %s", p.Kind, p.Sensor, p.Verdict, p.Note)
+		if p.Verdict != check.Skipped {
+			t.Errorf("%s %s: %s, want skipped", p.Kind, p.Sensor, p.Verdict)
+		}
+		if p.Kind == check.KindLidarLidar {
+			n++
+			if !strings.Contains(p.Note, "no ego motion source") || p.Correction != matrix(se3.Identity()) || p.ChangedAt != nil {
+				t.Errorf("lidar-lidar %s: note %q, correction %v, changed at %v", p.Sensor, p.Note, p.Correction, p.ChangedAt)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d lidar-lidar pairs, want 1", n)
+	}
+}
+
 // TestRunErrors: bad input gives a clear error naming the file or the
 // bad option.
 func TestRunErrors(t *testing.T) {

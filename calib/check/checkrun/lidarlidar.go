@@ -40,8 +40,9 @@ type lidarLidar struct {
 	prevEgo   se3.Transform
 	prevStamp int64
 	havePrev  bool
-	// noEgo counts the frames scored without an ego-motion source.
-	noEgo int
+	// noEgo counts, per checked LiDAR, the frames scored without an
+	// ego-motion source.
+	noEgo map[string]int
 	// sigma sums the ICP 1-σ (m, rad) of each sensor's estimates.
 	sigma map[string][2]float64
 	names []string // checked LiDARs in order of appearance
@@ -49,7 +50,7 @@ type lidarLidar struct {
 }
 
 func newLidarLidar(e *env) *lidarLidar {
-	return &lidarLidar{e: e, est: map[string][]estimate{}, raw: map[string][]rawICP{}, sigma: map[string][2]float64{}, skip: map[string]string{}}
+	return &lidarLidar{e: e, est: map[string][]estimate{}, raw: map[string][]rawICP{}, sigma: map[string][2]float64{}, skip: map[string]string{}, noEgo: map[string]int{}}
 }
 
 // rawICP is one frame's ICP correction in the base frame and its motion
@@ -145,7 +146,7 @@ func (c *lidarLidar) Add(f *fusion.Frame) error {
 			continue
 		}
 		if f.EgoSource == "none" {
-			c.noEgo++
+			c.noEgo[name]++
 		}
 		C := inSensorFrame(T, X)
 		gate := icpGates[len(icpGates)-1]
@@ -235,8 +236,21 @@ func (c *lidarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 		if len(es) == 0 && c.skip[name] != "" {
 			pr.Note = c.skip[name]
 		}
-		if c.noEgo > 0 {
-			pr.Note = joinNote(pr.Note, "no ego-motion source (odometry or /tf): the clouds are not motion-compensated, so only data recorded standing still check reliably")
+		switch {
+		case c.noEgo[name] > 0 && c.noEgo[name] >= len(es):
+			// Every estimate came from clouds that were not motion
+			// compensated: the two LiDARs' sweeps are fired at
+			// different times, so a moving vehicle shifts one against
+			// the other by up to v·Δt (0.5 m at 10 m/s) and ICP's
+			// correction measures the motion, not the calibration.
+			note := "no ego motion source (odometry or /tf): sweeps not motion-compensated, so the LiDARs are not compared"
+			if pr.Verdict != check.Skipped {
+				note += fmt.Sprintf("; the uncompensated ICP correction was %.3f° / %.3f m", pr.CorrectionRotationDeg, pr.CorrectionTranslationM)
+			}
+			pr.Verdict, pr.Note, pr.Correction = check.Skipped, note, matrix(se3.Identity())
+			pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.ChangedAt, pr.ChangeUncertaintyNs = 0, 0, nil, 0
+		case c.noEgo[name] > 0:
+			pr.Note = joinNote(pr.Note, fmt.Sprintf("%d of %d frames had no ego-motion source (odometry or /tf): their clouds are not motion-compensated", c.noEgo[name], len(es)))
 		}
 		if haveScale && len(es) > 0 {
 			pr.Note = joinNote(pr.Note, fmt.Sprintf("corrected for the ego source's distance scale %.4f (hand-eye)", 1+eps))

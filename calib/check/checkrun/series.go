@@ -79,6 +79,33 @@ func median(v []float64) float64 {
 	return (s[m-1] + s[m]) / 2
 }
 
+// effectiveN is the effective sample size of a series (time order) with
+// lag-1 autocorrelation ρ: n·(1−ρ)/(1+ρ), ρ clamped to [0, 0.9], at least
+// 1.
+func effectiveN(v []float64) float64 {
+	n := float64(len(v))
+	if len(v) < 3 {
+		return n
+	}
+	m := 0.0
+	for _, x := range v {
+		m += x
+	}
+	m /= n
+	var num, den float64
+	for i, x := range v {
+		den += (x - m) * (x - m)
+		if i > 0 {
+			num += (x - m) * (v[i-1] - m)
+		}
+	}
+	rho := 0.0
+	if den > 0 {
+		rho = min(max(num/den, 0), 0.9)
+	}
+	return max(1, n*(1-rho)/(1+rho))
+}
+
 // summarize aggregates es by per-component medians; floor is a lower bound
 // on each component's σ (the solver's own uncertainty, or the scatter
 // cannot be estimated from one estimate).
@@ -98,8 +125,11 @@ func summarize(es []estimate, floor [6]float64) summary {
 		for i, v := range col {
 			dev[i] = math.Abs(v - m)
 		}
-		// 1.4826·MAD is σ for Gaussian data; the median's σ is ≈1.25σ/√n.
-		sd := 1.4826 * median(dev) * 1.25 / math.Sqrt(float64(len(es)))
+		// 1.4826·MAD is σ for Gaussian data; the median's σ is ≈1.25σ/√n
+		// for independent estimates. Successive frames see much the same
+		// scene, so their errors are correlated (a bias that drifts with
+		// the scene): n is replaced by the effective sample size.
+		sd := 1.4826 * median(dev) * 1.25 / math.Sqrt(effectiveN(col))
 		if len(es) < 3 {
 			sd = math.Inf(1)
 		}
@@ -249,6 +279,9 @@ func result(kind, sensor, ref, scoreName string, es []estimate, start, window in
 func joinNote(a, b string) string {
 	if a == "" {
 		return b
+	}
+	if b == "" {
+		return a
 	}
 	return a + "; " + b
 }

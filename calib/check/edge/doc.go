@@ -8,10 +8,17 @@
 //
 // is evaluated for the current calibration (C = I) and for perturbed ones
 // (a coarse rotation grid of ±1°, then a pattern search with shrinking
-// steps), which gives a verdict, the suggested correction and its
-// uncertainty (the spread of the optima of interleaved frame subsets). The
-// same score against shifted camera times (the ego motion between the
-// frames folded into the camera pose) checks the camera clock, and
+// steps bounded to ±1.5°), which gives a verdict, the suggested correction
+// and its uncertainty (the spread of the optima of interleaved frame
+// subsets, each searched over the whole range like the full set). An
+// optimum on the bound is a trend of the score (a facade's periodic
+// stripes, a scene-wide slope), not an estimate: the optimum nearest the
+// current calibration is reported instead, and one that still lies on
+// the bound is at most suspicious. The same score against shifted camera
+// times (the ego motion between the frames folded into the camera pose)
+// checks the camera clock when the vehicle turns enough for a clock error
+// to show as a rotation (see minTimeRotDeg; on a straight drive it is a
+// forward translation, weakly observed, and is not searched), and
 // per-frame scores of ±0.5° probes find and date a calibration that
 // changed mid-log (a knocked camera).
 //
@@ -34,6 +41,10 @@
 // are [roll, pitch, yaw] in degrees about the optical x, y, z axes with
 // R = Rz·Ry·Rx. Times are int64 ns on the fused frames' reference clock;
 // a camera-time TimeOffsetNs is to be added to the camera's stamps.
+//
+// Without an ego-motion source (odometry or /tf) the sweeps are not
+// motion-compensated and the camera is not moved to the sweep's time, so
+// both results are skipped with that reason.
 //
 // Memory is bounded: at most Options.MaxFrames frames (the transform of the
 // image at full resolution as bytes, the discontinuity points and a

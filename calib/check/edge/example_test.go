@@ -10,6 +10,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 type sink struct{ c *edge.Checker }
@@ -25,7 +26,7 @@ func ExampleNewCameraChecker() {
 	if err != nil {
 		panic(err)
 	}
-	cfg.Duration, cfg.Rig.TF = 4*time.Second, true // /tf gives the ego motion
+	cfg.Duration, cfg.Rig.TF = 6*time.Second, true // /tf gives the ego motion; 6 s include turns (the camera time needs them)
 	bad, err := fixtures.ParseFault(fixtures.Miscalibrate, "cam_front=0,0.5,0,0,0,0")
 	if err != nil {
 		panic(err)
@@ -39,7 +40,16 @@ func ExampleNewCameraChecker() {
 	if err != nil {
 		panic(err)
 	}
-	c := edge.NewCameraChecker("cam_front", "lidar_top", edge.Options{})
+	// Ranges are measured from the LiDAR's position on the rig (the
+	// translation of T_base_lidar, here from the log's /tf_static as
+	// recorded in the fixture's truth).
+	tr, err := fixtures.LoadTruth(&truth)
+	if err != nil {
+		panic(err)
+	}
+	t := tr.Sensor("lidar_top").Published.Translation
+	opt := edge.Options{LidarOrigin: r3.Vec{X: t[0], Y: t[1], Z: t[2]}}
+	c := edge.NewCameraChecker("cam_front", "lidar_top", opt)
 	p := fusion.Pipeline{Reader: r, NoProject: true}
 	if err := p.Run(context.Background(), sink{c}); err != nil {
 		panic(err)

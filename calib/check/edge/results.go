@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/se3"
@@ -32,7 +33,25 @@ func (c *Checker) Results() ([]check.PairResult, []check.Overlay, error) {
 		tim.Verdict, tim.Note = check.Skipped, note
 		return []check.PairResult{ext, tim}, nil, nil
 	}
+	if c.ego == 0 {
+		// Without ego motion the sweep is not motion-compensated (1 m
+		// of travel in a sweep at 10 m/s) and the camera, exposed at
+		// another time than the sweep's stamp, is not moved to it: the
+		// alignment measures the motion, not the calibration.
+		note := "no ego motion source (odometry or /tf): sweeps not motion-compensated, so the LiDAR–camera alignment is not checked" + c.skipNote()
+		ext.Verdict, ext.Note = check.Skipped, note
+		tim.Verdict, tim.Note = check.Skipped, note
+		var ovs []check.Overlay
+		if !c.opt.NoOverlays {
+			if ov, ok := c.overlay(c.frames, nil); ok {
+				ovs = append(ovs, ov)
+			}
+		}
+		return []check.PairResult{ext, tim}, ovs, nil
+	}
 	frames := c.frames
+	turn := meanTurnRate(frames) * 180 / math.Pi
+	c.turning = turn*c.opt.MiscalibratedTime.Seconds() >= minTimeRotDeg
 	var best se3.Transform
 	var Fc float64
 	ch := c.changePoint()
@@ -122,6 +141,64 @@ func matrix16(T se3.Transform) [16]float64 {
 	return out
 }
 
+// searchBoundDeg bounds the refinement of the rotation to this multiple of
+// Options.RotationRangeDeg (the coarse grid's half-width): the pattern
+// search may step half a grid cell past the grid, no further, so an
+// optimum far outside the searched range (a neighbouring peak of a
+// periodic texture) is never reported as the correction.
+const searchBoundDeg = 1.5
+
+// search is the perturbation search on frames (s evaluates on them): the
+// coarse grid, then the pattern search from its best; with ego motion
+// also the clock-error hypothesis (a time search at the current rotation,
+// then the joint refinement), the better of the two winning. It returns
+// the best candidate and its score, and whether the overall best lay on
+// the search bound (then x is the optimum nearest the identity).
+func (c *Checker) search(s *searcher, frames []*frame) (x params, jb float64, trend bool) {
+	o := &c.opt
+	lim := searchBoundDeg * o.RotationRangeDeg
+	x, _ = s.coarse(o.RotationRangeDeg)
+	x, jb = s.refine(x, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, lim, o.TranslationRangeM)
+	if s.free[6] {
+		var tf []*frame
+		for _, fr := range frames {
+			if fr.twist {
+				tf = append(tf, fr)
+			}
+		}
+		rng := int64(o.TimeRange)
+		d, _ := c.timeSearch(tf, se3.Identity(), -rng, rng, 5_000_000, nil)
+		xt, jt := s.refine(params{6: float64(d) / 1e6}, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, lim, o.TranslationRangeM)
+		if jt > jb {
+			x, jb = xt, jt
+		}
+	}
+	if atBound(x, lim) || s.free[6] && timeAtBound(x, o.TimeRange) {
+		// The best lies on the bound: not an optimum but a trend of the
+		// score (a periodic texture, a scene-wide slope). The estimate
+		// is then the optimum nearest the current calibration (a pattern
+		// search from the identity with small steps); if that too
+		// climbs to the bound, the result says so.
+		x, jb = s.refine(params{}, o.RotationRangeDeg/10, o.TranslationRangeM/10, 0.005, lim, o.TranslationRangeM)
+		trend = true
+	}
+	return x, jb, trend
+}
+
+// atBound reports whether a rotation of x lies on the search bound lim
+// (degrees).
+func atBound(x params, lim float64) bool {
+	return math.Abs(x[0]) >= lim-0.01 || math.Abs(x[1]) >= lim-0.01 || math.Abs(x[2]) >= lim-0.01
+}
+
+// timeAtBound reports whether the time shift of x (ms) lies within half a
+// grid step (2.5 ms) of the bound ±rng: on a straight drive a time shift
+// is a forward translation, whose score may rise steadily with the shift
+// and drag the rotation along in the joint search.
+func timeAtBound(x params, rng time.Duration) bool {
+	return math.Abs(x[6]) >= float64(rng)/1e6-2.5
+}
+
 // extrinsic runs the perturbation search and fills the lidar-camera
 // result; it returns the best correction and F_c.
 func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform, float64) {
@@ -132,29 +209,17 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		nP += len(fr.wt)
 	}
 	vertical := nA >= o.MinHorizontalEdges
+	lim := searchBoundDeg * o.RotationRangeDeg
 	s := newSearcher(c, frames, true)
 	s.free[0] = vertical
 	j0 := s.eval(params{})
-	x, _ := s.coarse(o.RotationRangeDeg)
-	x, jb := s.refine(x, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
-	if s.free[6] {
-		// The other hypothesis: a clock error first (time search at the
-		// current rotation), then the joint refinement; the better wins.
-		var tf []*frame
-		for _, fr := range frames {
-			if fr.twist {
-				tf = append(tf, fr)
-			}
-		}
-		rng := int64(o.TimeRange)
-		d, _ := c.timeSearch(tf, se3.Identity(), -rng, rng, 5_000_000, nil)
-		xt, jt := s.refine(params{6: float64(d) / 1e6}, o.RotationRangeDeg/4, o.TranslationRangeM/4, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
-		if jt > jb {
-			x, jb = xt, jt
-		}
-	}
+	x, jb, trend := c.search(s, frames)
 	Fc := s.neighbours(o.RotationRangeDeg/4, o.TranslationRangeM/4)
-	// Uncertainty: the spread of the optima of interleaved frame subsets.
+	// Uncertainty: the spread of the optima of interleaved frame subsets,
+	// each searched over the whole range like the full set (a subset
+	// searched only near x would find the local optimum next to x and
+	// understate σ whenever the score has several peaks, e.g. a facade's
+	// periodic stripes).
 	var xs []params
 	for k := range subsets {
 		var sub []*frame
@@ -166,7 +231,7 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		}
 		ss := newSearcher(c, sub, false)
 		ss.free[0] = vertical
-		xk, _ := ss.refine(x, o.RotationRangeDeg/10, o.TranslationRangeM/10, 0.005, 3*o.RotationRangeDeg, o.TranslationRangeM)
+		xk, _, _ := c.search(ss, sub)
 		xs = append(xs, xk)
 	}
 	var vr, vt float64
@@ -223,9 +288,12 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 	if !o.SearchImageRotation {
 		r.Note += "; rotation about the optical axis not searched"
 	}
-	if r.Verdict == check.Miscalibrated && (math.Abs(x[0]) >= 3*o.RotationRangeDeg-0.01 || math.Abs(x[1]) >= 3*o.RotationRangeDeg-0.01 || math.Abs(x[2]) >= 3*o.RotationRangeDeg-0.01) {
+	if trend {
+		r.Note += fmt.Sprintf("; the score rises towards the edge of the ±%g°, ±%v search (a scene-wide trend, a periodic texture or forward motion, not an optimum): the estimate is the optimum nearest the current calibration", lim, o.TimeRange)
+	}
+	if r.Verdict == check.Miscalibrated && atBound(x, lim) {
 		r.Verdict = check.Suspicious
-		r.Note += fmt.Sprintf("; the best rotation is at the edge of the ±%g° search, not a clear optimum", 3*o.RotationRangeDeg)
+		r.Note += fmt.Sprintf("; the best rotation is at the edge of the ±%g° search, not a clear optimum", lim)
 	}
 	if r.Verdict != check.OK {
 		r.Correction = matrix16(best)
@@ -268,10 +336,17 @@ func (c *Checker) timeCheck(frames []*frame, C se3.Transform, r *check.PairResul
 		return
 	}
 	o := &c.opt
+	if !c.turning {
+		turn := meanTurnRate(tf) * 180 / math.Pi
+		r.Verdict = check.Skipped
+		r.Note = fmt.Sprintf("the vehicle hardly turns (mean %.1f°/s over %d frames): a %v clock error would turn the camera by only %.3f°, and the forward motion it also causes is weakly observed, so the camera time is not checked (needs turns of at least %.1f°/s)",
+			turn, len(tf), o.MiscalibratedTime, turn*o.MiscalibratedTime.Seconds(), minTimeRotDeg/o.MiscalibratedTime.Seconds())
+		return
+	}
 	rng := int64(o.TimeRange)
 	step := int64(5_000_000)
 	var pts []check.SearchPoint
-	d, jb := c.timeSearch(tf, C, -rng, rng, step, &pts)
+	d, jb, trend := c.timeEstimate(tf, C, &pts)
 	j0 := c.score(tf, C, 0)
 	var ds []float64
 	for k := range subsets {
@@ -282,7 +357,9 @@ func (c *Checker) timeCheck(frames []*frame, C se3.Transform, r *check.PairResul
 		if len(sub) == 0 {
 			continue
 		}
-		dk, _ := c.timeSearch(sub, C, d-2*step, d+2*step, step, nil)
+		// Each subset is searched over the whole range, not only near
+		// d: a subset peaking elsewhere must widen σ.
+		dk, _, _ := c.timeEstimate(sub, C, nil)
 		ds = append(ds, float64(dk))
 	}
 	sig := 0.0
@@ -310,6 +387,9 @@ func (c *Checker) timeCheck(frames []*frame, C se3.Transform, r *check.PairResul
 		r.Verdict = check.OK
 	}
 	r.Note = fmt.Sprintf("%d frames with ego motion; best camera time shift %.1f ± %.1f ms", len(tf), float64(d)/1e6, sig/1e6)
+	if trend {
+		r.Note += fmt.Sprintf("; the score rises towards the edge of the ±%v search (a trend, e.g. forward motion on a straight drive, not an optimum): the estimate is the optimum nearest zero", o.TimeRange)
+	}
 	if ad >= float64(rng-step/2) && r.Verdict == check.Miscalibrated {
 		// Not a peak but the edge of the search: moving objects or a
 		// scene without structure, as likely as a clock error.
@@ -376,4 +456,35 @@ func (c *Checker) windows() []check.Window {
 	}
 	flush()
 	return out
+}
+
+// timeEstimate is the camera time shift (ns) for correction C: the best
+// of the grid search over ±Options.TimeRange, unless it lies on the edge
+// of the range (a trend, not an optimum), when it is the local optimum
+// nearest zero instead (trend true). Subsets use the same estimator so
+// that their spread is an honest σ.
+func (c *Checker) timeEstimate(frames []*frame, C se3.Transform, pts *[]check.SearchPoint) (d int64, j float64, trend bool) {
+	rng, step := int64(c.opt.TimeRange), int64(5_000_000)
+	d, j = c.timeSearch(frames, C, -rng, rng, step, pts)
+	if d > -rng+step/2 && d < rng-step/2 {
+		return d, j, false
+	}
+	// Climb from zero on the grid to the nearest local maximum, then
+	// refine around it.
+	at := func(t int64) float64 { return c.score(frames, C, t) }
+	cur, cv := int64(0), at(0)
+	dir := step
+	if at(-step) > at(step) {
+		dir = -step
+	}
+	for next := cur + dir; next >= -rng && next <= rng; next += dir {
+		v := at(next)
+		if v <= cv {
+			break
+		}
+		cur, cv = next, v
+	}
+	lo, hi := max(cur-step, -rng), min(cur+step, rng)
+	d, j = c.timeSearch(frames, C, lo, hi, step, pts)
+	return d, j, true
 }

@@ -39,7 +39,7 @@ func newSearcher(c *Checker, frames []*frame, record bool) *searcher {
 			twists++
 		}
 	}
-	s.free[6] = twists >= 3
+	s.free[6] = twists >= 3 && c.turning
 	return s
 }
 
@@ -175,7 +175,9 @@ func (c *Checker) timeSearch(frames []*frame, C se3.Transform, lo, hi, step int6
 			best, bv = d, v
 		}
 	}
-	a, b := best-step, best+step
+	// The ternary search stays within [lo, hi]: a shift beyond the
+	// searched range is never reported.
+	a, b := max(best-step, lo), min(best+step, hi)
 	for b-a > 500_000 {
 		m1, m2 := a+(b-a)/3, b-(b-a)/3
 		v1, v2 := c.score(frames, C, m1), c.score(frames, C, m2)
