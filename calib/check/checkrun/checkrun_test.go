@@ -298,12 +298,18 @@ func TestTrueCalibrationOK(t *testing.T) {
 // reason, not reported miscalibrated.
 func TestNoEgoMotionSkipped(t *testing.T) {
 	path, _ := genLog(t, 1, 3*time.Second)
-	rep := runCheck(t, Options{Logs: []string{path}, Ego: "none", MaxFrames: 20, Kinds: []string{check.KindLidarLidar, check.KindHandEye}})
-	n := 0
+	rep := runCheck(t, Options{Logs: []string{path}, Ego: "none", MaxFrames: 20, Kinds: []string{check.KindLidarLidar, check.KindHandEye, check.KindRadarLidar}})
+	n, nr := 0, 0
 	for _, p := range rep.Pairs {
 		t.Logf("%s %s: %s; %s", p.Kind, p.Sensor, p.Verdict, p.Note)
 		if p.Verdict != check.Skipped {
 			t.Errorf("%s %s: %s, want skipped", p.Kind, p.Sensor, p.Verdict)
+		}
+		if p.Kind == check.KindRadarLidar {
+			nr++
+			if !strings.Contains(p.Note, "no ego motion source") {
+				t.Errorf("radar-lidar %s: note %q", p.Sensor, p.Note)
+			}
 		}
 		if p.Kind == check.KindLidarLidar {
 			n++
@@ -312,8 +318,8 @@ func TestNoEgoMotionSkipped(t *testing.T) {
 			}
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d lidar-lidar pairs, want 1", n)
+	if n != 1 || nr == 0 {
+		t.Errorf("%d lidar-lidar pairs (want 1), %d radar-lidar pairs (want some)", n, nr)
 	}
 }
 

@@ -58,6 +58,11 @@ type radarLidar struct {
 	dets  map[string][]radarDet
 	names []string
 	ref   string
+	// noEgo counts the frames passed over for want of an ego-motion
+	// source: radar and LiDAR fire at different times and the moving
+	// vehicle shifts one against the other, and Doppler cannot tell
+	// moving objects without the ego speed.
+	noEgo int
 }
 
 func newRadarLidar(e *env) *radarLidar { return &radarLidar{e: e, dets: map[string][]radarDet{}} }
@@ -68,6 +73,16 @@ func (c *radarLidar) Add(f *fusion.Frame) error {
 	}
 	if c.ref == "" {
 		c.ref = referenceLidar(f)
+	}
+	if f.EgoSource == "none" {
+		c.noEgo++
+		for _, name := range f.Radar.Sources {
+			if _, ok := c.dets[name]; !ok {
+				c.dets[name] = nil
+				c.names = append(c.names, name)
+			}
+		}
+		return nil
 	}
 	P := &f.Lidar.Points
 	var band []r3.Vec
@@ -248,6 +263,9 @@ func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 			Verdict: check.Skipped, Correction: matrix(se3.Identity())}
 		if len(ds) < radarMinDetections {
 			pr.Note = fmt.Sprintf("%d detections near a LiDAR surface (need %d)", len(ds), radarMinDetections)
+			if c.noEgo > 0 {
+				pr.Note += fmt.Sprintf("; %d frames passed over: no ego motion source (odometry or /tf), so radar and LiDAR are not motion-compensated", c.noEgo)
+			}
 			out = append(out, pr)
 			continue
 		}
