@@ -27,6 +27,7 @@ type recordOptions struct {
 	Compression     string
 	Flush           time.Duration
 	DropProvisional bool
+	HoldForSR       time.Duration
 	StatusEvery     time.Duration
 	Sync            bool
 }
@@ -54,8 +55,11 @@ Times (int64 ns, UNIX epoch):
       NTP), so cameras synced by NTP/PTP line up with each other and the rig
   MCAP log_time = when this host received the frame (clock "log")
   Frames that arrive before the camera's first sender report have no capture
-  time: they are written with the receive time as timestamp and listed as
-  "provisional" events (or left out with --drop-provisional).
+  time yet: they are held (up to --hold-for-sr, default 11 s, which covers
+  servers that send their first report 10 s into the stream; at most 128 MiB
+  per camera) and stamped from the report when it comes. Frames still
+  without one after that are written with the receive time as timestamp and
+  listed as "provisional" events (or left out with --drop-provisional).
 
 The file is written in chunks that are closed at least every --flush, so a
 recording that is killed (even with SIGKILL, or a power cut with --sync)
@@ -99,6 +103,7 @@ no frames.`,
 	f.StringVar(&o.Compression, "compression", "zstd", "chunk compression: zstd, lz4 or none")
 	f.DurationVar(&o.Flush, "flush", time.Second, "close and write the open chunk at least this often (what a crash can lose)")
 	f.BoolVar(&o.DropProvisional, "drop-provisional", false, "leave out frames received before the camera's first sender report")
+	f.DurationVar(&o.HoldForSR, "hold-for-sr", 11*time.Second, "how long to hold a camera's first frames waiting for its first sender report (negative: never)")
 	f.DurationVar(&o.StatusEvery, "status-every", 10*time.Second, "interval of status lines when stderr is not a terminal")
 	f.BoolVar(&o.Sync, "sync", false, "fsync after every chunk (survives a power cut, costs disk flushes)")
 	return c
@@ -167,7 +172,7 @@ func runRecord(ctx context.Context, g *globalOptions, o recordOptions, urls []st
 		}
 	}
 	for i, u := range urls {
-		cfg := rtsp.Config{URL: u, Transport: o.Transport}
+		cfg := rtsp.Config{URL: u, Transport: o.Transport, HoldForSR: o.HoldForSR}
 		if len(o.Names) > 0 {
 			cfg.Name = o.Names[i]
 		}

@@ -195,6 +195,39 @@ func TestRecordMJPEG(t *testing.T) {
 	}
 }
 
+// TestRecordLateFirstSenderReport: a camera whose first sender report
+// comes 1.5 s into the stream (gortsplib v4 servers wait 10 s) still gets
+// every frame stamped with its capture time: record holds the first frames
+// (--hold-for-sr) and restamps them when the report arrives.
+func TestRecordLateFirstSenderReport(t *testing.T) {
+	srv := startMJPEG(t, rtsptest.Config{SRPeriod: 200 * time.Millisecond, FirstSRDelay: 1500 * time.Millisecond}, 128, 64, 600)
+	out := filepath.Join(t.TempDir(), "cams.mcap")
+	if code, _, stderr := runCLI(t, "record", srv.URL(), "-o", out, "--duration", "2500ms", "--name", "front", "-q"); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	rec := readRecording(t, out)
+	for _, e := range rec.events {
+		if e.Kind == "provisional" {
+			t.Errorf("provisional run %+v despite the hold", e)
+		}
+	}
+	truth := map[int]rtsptest.Sent{}
+	for _, s := range srv.Truth() {
+		truth[s.Index] = s
+	}
+	stamped := checkStamps(t, rec, "front", func(m formats.Message) (rtsptest.Sent, bool) {
+		i, err := rtsptest.JPEGIndex(m.Payload.(*formats.CompressedImage).Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, ok := truth[i]
+		return s, ok
+	})
+	if n := len(rec.frames); n < 40 || stamped != n {
+		t.Fatalf("%d frames, %d stamped from sender reports", n, stamped)
+	}
+}
+
 // TestRecordVideo serves H.264 and H.265 streams that Debian's ffmpeg
 // encodes (a keyframe every 10 frames, parameter sets only in the first)
 // and checks the recording: stamps, keyframes marked where the encoder put

@@ -44,6 +44,10 @@ type Config struct {
 	// with capture time (default 500 ms; negative: never hold). See the
 	// package documentation.
 	HoldForSR time.Duration
+	// HoldBytes bounds the bytes held per track while waiting for the
+	// first sender report (default 128 MiB): beyond it the held frames
+	// are released provisional, as when HoldForSR expires.
+	HoldBytes int
 	// Queue is the capacity of Frames() (default 256 frames). Frames the
 	// consumer does not take in time are dropped and counted.
 	Queue int
@@ -164,6 +168,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	if cfg.HoldForSR == 0 {
 		cfg.HoldForSR = 500 * time.Millisecond
+	}
+	if cfg.HoldBytes <= 0 {
+		cfg.HoldBytes = 128 << 20
 	}
 	if cfg.Queue <= 0 {
 		cfg.Queue = 256

@@ -159,11 +159,14 @@ func TestProvisionalThenCorrected(t *testing.T) {
 	cases := []struct {
 		name            string
 		hold, firstSR   time.Duration
+		holdBytes       int
 		wantProvisional bool
 	}{
-		{"held frames restamped", 1500 * time.Millisecond, 500 * time.Millisecond, false},
-		{"hold expires", 100 * time.Millisecond, 700 * time.Millisecond, true},
-		{"no hold", -1, 700 * time.Millisecond, true},
+		{"held frames restamped", 1500 * time.Millisecond, 500 * time.Millisecond, 0, false},
+		{"hold expires", 100 * time.Millisecond, 700 * time.Millisecond, 0, true},
+		{"no hold", -1, 700 * time.Millisecond, 0, true},
+		// A long hold whose byte bound is hit releases the held frames.
+		{"hold bytes exceeded", 5 * time.Second, 700 * time.Millisecond, 1, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,7 +177,7 @@ func TestProvisionalThenCorrected(t *testing.T) {
 				FirstSRDelay: tc.firstSR,
 				Media:        []rtsptest.Media{{Codec: rtsptest.MJPEG, FPS: 30, JPEGs: testJPEGs(t, 4)}},
 			})
-			c, err := Dial(context.Background(), Config{URL: srv.URL(), Transport: "tcp", HoldForSR: tc.hold})
+			c, err := Dial(context.Background(), Config{URL: srv.URL(), Transport: "tcp", HoldForSR: tc.hold, HoldBytes: tc.holdBytes})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -33,7 +33,7 @@
 //
 // Before a track's first sender report a frame has no capture time. Frames
 // are then held for up to Config.HoldForSR (default 500 ms, counted from
-// the first held frame): if a report arrives in time, the held frames are
+// the first held frame; at most Config.HoldBytes per track): if a report arrives in time, the held frames are
 // stamped with it and delivered in order, not provisional. Otherwise they
 // are released with Provisional = true (Stamp = LogTime, StampClock =
 // formats.ClockLog), and from then on that session's frames pass straight

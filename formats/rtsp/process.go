@@ -41,6 +41,7 @@ type trackState struct {
 	holding  bool // still allowed to hold frames for the first SR
 	held     []heldFrame
 	heldFrom int64 // receive time of the first held frame
+	heldSize int   // payload bytes held
 }
 
 // stepThreshold is how far a sender report may disagree with the previous
@@ -182,6 +183,10 @@ func (p *processor) packet(t *trackState, it item) {
 			t.heldFrom = recv
 		}
 		t.held = append(t.held, heldFrame{f, ext})
+		t.heldSize += payloadSize(f.Msg.Payload)
+		if t.heldSize > p.c.cfg.HoldBytes {
+			p.release(t)
+		}
 	default:
 		p.emit(t, f, ext, true)
 	}
@@ -218,7 +223,7 @@ func (p *processor) senderReport(t *trackState, sr SenderReport) {
 	for _, h := range t.held {
 		p.emit(t, h.f, h.ext, false)
 	}
-	t.held = t.held[:0]
+	t.held, t.heldSize = t.held[:0], 0
 	t.holding = false
 }
 
@@ -237,8 +242,19 @@ func (p *processor) release(t *trackState) {
 	for _, h := range t.held {
 		p.emit(t, h.f, h.ext, true)
 	}
-	t.held = t.held[:0]
+	t.held, t.heldSize = t.held[:0], 0
 	t.holding = false
+}
+
+// payloadSize is the byte size of a frame's compressed data.
+func payloadSize(p formats.Payload) int {
+	switch v := p.(type) {
+	case *formats.CompressedImage:
+		return len(v.Data)
+	case *formats.CompressedVideo:
+		return len(v.Data)
+	}
+	return 0
 }
 
 func (p *processor) flushAll() {
