@@ -96,6 +96,10 @@ func TestFuseRig(t *testing.T) {
 			Extrinsic struct {
 				Translation [3]float64 `json:"translation_m"`
 			} `json:"extrinsic"`
+			Static struct {
+				Name        string     `json:"name"`
+				Translation [3]float64 `json:"translation_m"`
+			} `json:"static_extrinsic"`
 		} `json:"cameras"`
 	}
 	if err := json.Unmarshal(b, &fj); err != nil {
@@ -128,6 +132,14 @@ func TestFuseRig(t *testing.T) {
 	}
 	if dTruth > 0.002 || dPub < 0.04 {
 		t.Errorf("frame.json cam_front translation %v: truth %v, /tf_static %v", got, truth.Translation, pub)
+	}
+	// The static extrinsic is the rig's calibration itself, x included.
+	st := fj.Cameras[0].Static
+	for i := range 3 {
+		if math.Abs(st.Translation[i]-truth.Translation[i]) > 1e-6 || st.Name != "T_base_link_cam_front" {
+			t.Errorf("frame.json %s translation %v, want the rig's %v", st.Name, st.Translation, truth.Translation)
+			break
+		}
 	}
 	// Errors name the file.
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

@@ -28,7 +28,11 @@
 // frame.json writes every convention out: transforms are T_parent_child
 // (p_parent = R·p_child + t), quaternions are in w,x,y,z order, matrices
 // row-major, lengths in m, times in ns on the clock the file names, camera
-// axes OpenCV optical (x right, y down, z forward).
+// axes OpenCV optical (x right, y down, z forward). A camera's
+// "extrinsic" maps the camera at its own stamp into FrameID at the frame's
+// stamp, with the ego motion between the two folded in (what this frame's
+// cloud needs to be drawn on the image); "static_extrinsic" is the rig
+// calibration T_<FrameID>_<camera> without ego motion.
 //
 // Output safety is that of package outdir: a non-empty folder is refused
 // unless Force or Resume, a frame folder is written under a temporary name

@@ -18,6 +18,8 @@ var conventions = conventionsDoc{
 	PixelOrigin:     "top-left corner of the top-left pixel",
 }
 
+const extrinsicNote = "extrinsic: camera at its stamp_ns into frame_id at the frame's stamp_ns (ego motion folded in; use with this frame's clouds); static_extrinsic: the calibration without ego motion"
+
 const projRecordDoc = "16-byte little-endian records: float32 u px, float32 v px, float32 depth m (optical axis), int32 index (row in lidar.pcd)"
 
 type conventionsDoc struct {
@@ -99,8 +101,14 @@ type cameraDoc struct {
 	Image      string        `json:"image"`
 	ImageNote  string        `json:"image_note,omitempty"`
 	Intrinsics intrinsicsDoc `json:"intrinsics"`
-	Extrinsic  *transformDoc `json:"extrinsic"`
-	Projection *projDoc      `json:"projection"`
+	// Extrinsic maps the camera at its own stamp into FrameID at the
+	// frame's stamp (ego motion between the two folded in): use it with
+	// this frame's clouds. StaticExtrinsic is the rig calibration
+	// T_<FrameID>_<camera> without ego motion.
+	Extrinsic       *transformDoc `json:"extrinsic"`
+	ExtrinsicNote   string        `json:"extrinsic_note"`
+	StaticExtrinsic *transformDoc `json:"static_extrinsic"`
+	Projection      *projDoc      `json:"projection"`
 }
 
 type sensorDoc struct {
@@ -161,6 +169,10 @@ func newCameraDoc(f *fusion.Frame, c *fusion.Camera, stem string) (*cameraDoc, e
 	if err != nil {
 		return nil, err
 	}
+	static, err := transformJSON(f.FrameID, c.Name, c.StaticExtrinsic())
+	if err != nil {
+		return nil, err
+	}
 	in := c.Info
 	for _, v := range in.D {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
@@ -183,7 +195,7 @@ func newCameraDoc(f *fusion.Frame, c *fusion.Camera, stem string) (*cameraDoc, e
 	return &cameraDoc{
 		Name: c.Name, Topic: c.Topic, StampNs: c.Stamp, OffsetNs: c.Stamp - f.Stamp,
 		Intrinsics: intrinsicsDoc{Width: w, Height: h, DistortionModel: in.DistortionModel, D: D, K: in.K, R: in.R, P: in.P},
-		Extrinsic:  ext,
+		Extrinsic:  ext, ExtrinsicNote: extrinsicNote, StaticExtrinsic: static,
 	}, nil
 }
 
