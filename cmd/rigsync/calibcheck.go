@@ -59,8 +59,8 @@ Several logs of one drive (split recordings) are merged in log-time order.
 LiDAR sweeps are deskewed with the ego motion (--ego, as in fuse). A log of
 a moving vehicle without odometry, GNSS or /tf cannot be deskewed: the
 lidar-camera, camera-time, lidar-lidar, radar-lidar and hand-eye checks are
-skipped with that reason (they would compare sensors that saw the scene from places up
-to a sweep's drive apart).
+skipped with that reason (they would compare sensors that saw the scene
+from places up to a sweep's drive apart).
 
 Each pair gets a verdict: ok, suspicious (a correction about the size of its
 uncertainty, or a borderline score), miscalibrated (a clear correction), or
