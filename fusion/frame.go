@@ -2,6 +2,8 @@ package fusion
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"gonum.org/v1/gonum/num/quat"
 
@@ -126,4 +128,24 @@ type SensorStatus struct {
 type Sink interface {
 	Write(ctx context.Context, f *Frame) error
 	Close() error
+}
+
+// CheckFrame is what every writer checks before writing a frame: that it
+// is not nil, its index is not negative, and no camera name appears twice
+// (camera names become file names).
+func CheckFrame(f *Frame) error {
+	if f == nil {
+		return errors.New("nil frame")
+	}
+	if f.Index < 0 {
+		return fmt.Errorf("frame index %d is negative", f.Index)
+	}
+	for i := range f.Cameras {
+		for j := range i {
+			if f.Cameras[j].Name == f.Cameras[i].Name {
+				return fmt.Errorf("frame %d: camera %q appears twice", f.Index, f.Cameras[i].Name)
+			}
+		}
+	}
+	return nil
 }

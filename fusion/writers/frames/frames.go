@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -85,19 +84,11 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if f == nil {
-		return nil, errors.New("frames: nil frame")
-	}
-	if f.Index < 0 {
-		return nil, fmt.Errorf("frames: frame index %d is negative", f.Index)
+	if err := fusion.CheckFrame(f); err != nil {
+		return nil, fmt.Errorf("frames: %w", err)
 	}
 	stems := make([]string, len(f.Cameras))
-	seen := make(map[string]bool, len(f.Cameras))
 	for i, c := range f.Cameras {
-		if seen[c.Name] {
-			return nil, fmt.Errorf("frames: frame %d: camera %q appears twice", f.Index, c.Name)
-		}
-		seen[c.Name] = true
 		stems[i] = w.names.Get(c.Name)
 	}
 	if w.staged[f.Index] {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image/png"
 	"io"
@@ -149,23 +148,15 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if f == nil {
-		return nil, errors.New("kitti: nil frame")
-	}
-	if f.Index < 0 {
-		return nil, fmt.Errorf("kitti: frame index %d is negative", f.Index)
+	if err := fusion.CheckFrame(f); err != nil {
+		return nil, fmt.Errorf("kitti: %w", err)
 	}
 	if w.frameID == "" {
 		w.frameID = f.FrameID
 	}
 	idx := make([]int, len(f.Cameras))
-	seen := make(map[string]bool, len(f.Cameras))
 	for i := range f.Cameras {
 		c := &f.Cameras[i]
-		if seen[c.Name] {
-			return nil, fmt.Errorf("kitti: frame %d: camera %q appears twice", f.Index, c.Name)
-		}
-		seen[c.Name] = true
 		// KITTI's calib is static: use the camera's static extrinsic (the
 		// motion-compensated BaseCamera only when it is unset).
 		ext := c.StaticExtrinsic()

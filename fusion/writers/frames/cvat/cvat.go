@@ -3,7 +3,6 @@ package cvat
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/rigsync/rigsync/fusion"
@@ -49,19 +48,11 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if f == nil {
-		return errors.New("cvat: nil frame")
-	}
-	if f.Index < 0 {
-		return fmt.Errorf("cvat: frame index %d is negative", f.Index)
+	if err := fusion.CheckFrame(f); err != nil {
+		return fmt.Errorf("cvat: %w", err)
 	}
 	stems := make([]string, len(f.Cameras))
-	seen := map[string]bool{}
 	for i, c := range f.Cameras {
-		if seen[c.Name] {
-			return fmt.Errorf("cvat: frame %d: camera %q appears twice", f.Index, c.Name)
-		}
-		seen[c.Name] = true
 		stems[i] = w.names.Get(c.Name)
 	}
 	if w.dir.Done(f.Index) {

@@ -3,7 +3,6 @@ package segments
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -158,18 +157,10 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if f == nil {
-		return errors.New("segments: nil frame")
+	if err := fusion.CheckFrame(f); err != nil {
+		return fmt.Errorf("segments: %w", err)
 	}
-	if f.Index < 0 {
-		return fmt.Errorf("segments: frame index %d is negative", f.Index)
-	}
-	seen := map[string]bool{}
 	for _, c := range f.Cameras {
-		if seen[c.Name] {
-			return fmt.Errorf("segments: frame %d: camera %q appears twice", f.Index, c.Name)
-		}
-		seen[c.Name] = true
 		if _, ok := w.col[c.Name]; !ok {
 			w.col[c.Name] = len(w.col)
 		}

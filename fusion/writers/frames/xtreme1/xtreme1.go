@@ -3,7 +3,6 @@ package xtreme1
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 
@@ -111,20 +110,12 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if f == nil {
-		return errors.New("xtreme1: nil frame")
-	}
-	if f.Index < 0 {
-		return fmt.Errorf("xtreme1: frame index %d is negative", f.Index)
+	if err := fusion.CheckFrame(f); err != nil {
+		return fmt.Errorf("xtreme1: %w", err)
 	}
 	idx := make([]int, len(f.Cameras))
-	seen := map[string]bool{}
 	for i := range f.Cameras {
 		c := &f.Cameras[i]
-		if seen[c.Name] {
-			return fmt.Errorf("xtreme1: frame %d: camera %q appears twice", f.Index, c.Name)
-		}
-		seen[c.Name] = true
 		cfg, err := Config(c)
 		if err != nil {
 			return fmt.Errorf("xtreme1: frame %d: camera %q: %w", f.Index, c.Name, err)
