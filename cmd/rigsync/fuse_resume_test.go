@@ -11,6 +11,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fusiontest"
 )
 
 // "fuse --resume" of a killed MCAP run (its OUT.tmp is a prefix of the
@@ -77,7 +78,7 @@ func TestFuseNuScenesKilledAndResumed(t *testing.T) {
 	}
 	kill := errors.New("killed")
 	p := &fusion.Pipeline{Reader: r, BaseFrame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto"}
-	if err := p.Run(context.Background(), &killAfter{Sink: w, n: 4, err: kill}); !errors.Is(err, kill) {
+	if err := p.Run(context.Background(), &fusiontest.KillAfter{Sink: w, N: 4, Err: kill}); !errors.Is(err, kill) {
 		t.Fatalf("killed run: %v", err)
 	}
 	r.Close()
@@ -87,7 +88,7 @@ func TestFuseNuScenesKilledAndResumed(t *testing.T) {
 	if code, _, errs := runCLI(t, "fuse", log, "--format", "nuscenes", "-o", part, "--resume", "-q"); code != exitOK {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
-	a, b := treeDigest(t, full), treeDigest(t, part)
+	a, b := fusiontest.TreeDigest(t, full), fusiontest.TreeDigest(t, part)
 	if len(a) < 10 || len(a) != len(b) {
 		t.Fatalf("uninterrupted run has %d files, resumed run %d", len(a), len(b))
 	}

@@ -2,11 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +13,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 )
 
@@ -202,7 +200,7 @@ func TestFuseKilledAndResumed(t *testing.T) {
 	}
 	kill := errors.New("killed")
 	p := &fusion.Pipeline{Reader: r, BaseFrame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto"}
-	if err := p.Run(context.Background(), &killAfter{Sink: w, n: 4, err: kill}); !errors.Is(err, kill) {
+	if err := p.Run(context.Background(), &fusiontest.KillAfter{Sink: w, N: 4, Err: kill}); !errors.Is(err, kill) {
 		t.Fatalf("killed run: %v", err)
 	}
 	r.Close()
@@ -212,7 +210,7 @@ func TestFuseKilledAndResumed(t *testing.T) {
 	if code, _, errs := runCLI(t, "fuse", log, "-o", part, "--resume", "-q"); code != exitOK {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
-	a, b := treeDigest(t, full), treeDigest(t, part)
+	a, b := fusiontest.TreeDigest(t, full), fusiontest.TreeDigest(t, part)
 	if len(a) == 0 || len(a) != len(b) {
 		t.Fatalf("uninterrupted run has %d files, resumed run %d", len(a), len(b))
 	}
@@ -221,42 +219,6 @@ func TestFuseKilledAndResumed(t *testing.T) {
 			t.Errorf("%s differs between the uninterrupted and the resumed run", name)
 		}
 	}
-}
-
-type killAfter struct {
-	fusion.Sink
-	n   int
-	err error
-}
-
-func (k *killAfter) Write(ctx context.Context, f *fusion.Frame) error {
-	if k.n == 0 {
-		return k.err
-	}
-	k.n--
-	return k.Sink.Write(ctx, f)
-}
-
-// treeDigest maps every file below root to the SHA-256 of its content.
-func treeDigest(t *testing.T, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		out[rel] = fmt.Sprintf("%x", sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // A failed single-file run leaves neither the output nor its

@@ -3,10 +3,7 @@ package sinkpool_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -17,6 +14,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
 	"github.com/rigsync/rigsync/fusion/writers/foxmcap"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
@@ -134,7 +132,7 @@ func run(t testing.TB, log []byte, fm format, out string, workers int, resume bo
 	p := &fusion.Pipeline{Reader: r, Workers: workers}
 	if stopAfter > 0 {
 		kill := errors.New("killed")
-		if err := p.Run(context.Background(), &killAfter{Sink: w, n: stopAfter, err: kill}); !errors.Is(err, kill) {
+		if err := p.Run(context.Background(), &fusiontest.KillAfter{Sink: w, N: stopAfter, Err: kill}); !errors.Is(err, kill) {
 			t.Fatalf("killed run: %v", err)
 		}
 		return
@@ -146,42 +144,6 @@ func run(t testing.TB, log []byte, fm format, out string, workers int, resume bo
 	if err := sink.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-type killAfter struct {
-	fusion.Sink
-	n   int
-	err error
-}
-
-func (k *killAfter) Write(ctx context.Context, f *fusion.Frame) error {
-	if k.n == 0 {
-		return k.err
-	}
-	k.n--
-	return k.Sink.Write(ctx, f)
-}
-
-// digest maps every file below root to the SHA-256 of its content.
-func digest(t testing.TB, root string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, path)
-		out[rel] = fmt.Sprintf("%x", sha256.Sum256(b))
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func sameTree(t *testing.T, what string, want, got map[string]string) {
@@ -213,7 +175,7 @@ func TestWorkersSameOutput(t *testing.T) {
 			one, four := filepath.Join(t.TempDir(), "one"), filepath.Join(t.TempDir(), "four")
 			run(t, log, fm, one, 1, false, 0)
 			run(t, log, fm, four, 4, false, 0)
-			sameTree(t, "4 workers vs 1", digest(t, one), digest(t, four))
+			sameTree(t, "4 workers vs 1", fusiontest.TreeDigest(t, one), fusiontest.TreeDigest(t, four))
 		})
 	}
 }
@@ -228,7 +190,7 @@ func TestKilledAndResumed(t *testing.T) {
 			run(t, log, fm, full, 1, false, 0)
 			run(t, log, fm, part, 1, false, 6)
 			run(t, log, fm, part, 3, true, 0)
-			sameTree(t, "resumed vs uninterrupted", digest(t, full), digest(t, part))
+			sameTree(t, "resumed vs uninterrupted", fusiontest.TreeDigest(t, full), fusiontest.TreeDigest(t, part))
 		})
 	}
 }
