@@ -181,6 +181,17 @@ func (T Transform) Matrix4() [4][4]float64 {
 	}
 }
 
+// RowMajor returns Matrix4 flattened in row-major order (the 16 numbers of
+// a JSON or text 4×4 matrix).
+func (T Transform) RowMajor() [16]float64 {
+	m := T.Matrix4()
+	var out [16]float64
+	for r := range 4 {
+		copy(out[4*r:4*r+4], m[r][:])
+	}
+	return out
+}
+
 // OrthoTol is the largest deviation |RᵀR − I| (elementwise) and |det R − 1|
 // that FromMatrix accepts; calibration files print 6–10 digits.
 const OrthoTol = 1e-4

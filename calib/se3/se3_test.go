@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -180,5 +181,20 @@ func TestGimbalLock(t *testing.T) {
 	U, _ := FromRPY(r, p, y, r3.Vec{})
 	if a, _ := Diff(T, U); a > 1e-7 {
 		t.Errorf("gimbal lock round trip off by %g rad", a)
+	}
+}
+
+func TestRowMajor(t *testing.T) {
+	T := Transform{Rot: quat.Number{Real: math.Cos(0.3), Kmag: math.Sin(0.3)}, Trans: r3.Vec{X: 1, Y: 2, Z: 3}}
+	m, flat := T.Matrix4(), T.RowMajor()
+	for r := range 4 {
+		for c := range 4 {
+			if flat[4*r+c] != m[r][c] {
+				t.Fatalf("RowMajor[%d] = %v, Matrix4[%d][%d] = %v", 4*r+c, flat[4*r+c], r, c, m[r][c])
+			}
+		}
+	}
+	if flat[3] != 1 || flat[7] != 2 || flat[11] != 3 || flat[15] != 1 {
+		t.Fatalf("translation column %v", flat)
 	}
 }

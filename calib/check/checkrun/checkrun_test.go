@@ -313,7 +313,7 @@ func TestNoEgoMotionSkipped(t *testing.T) {
 		}
 		if p.Kind == check.KindLidarLidar {
 			n++
-			if !strings.Contains(p.Note, "no ego motion source") || p.Correction != matrix(se3.Identity()) || p.ChangedAt != nil {
+			if !strings.Contains(p.Note, "no ego motion source") || p.Correction != se3.Identity().RowMajor() || p.ChangedAt != nil {
 				t.Errorf("lidar-lidar %s: note %q, correction %v, changed at %v", p.Sensor, p.Note, p.Correction, p.ChangedAt)
 			}
 		}

@@ -300,7 +300,7 @@ func (c *handEye) Results() ([]check.PairResult, []check.Overlay, error) {
 			ref = "ego"
 		}
 		pr := check.PairResult{Kind: check.KindHandEye, Sensor: name, Reference: c.e.base + " (" + ref + ")",
-			ScoreName: "motion_direction_residual_deg", Verdict: check.Skipped, Correction: matrix(se3.Identity())}
+			ScoreName: "motion_direction_residual_deg", Verdict: check.Skipped, Correction: se3.Identity().RowMajor()}
 		fit, err := fitRotation(ps)
 		if err != nil {
 			pr.Note = joinNote(c.skip[name], err.Error())
@@ -326,7 +326,7 @@ func (c *handEye) Results() ([]check.PairResult, []check.Overlay, error) {
 		C := inSensorFrame(G, X)
 		C.Trans = r3.Vec{} // translation is not estimated
 		pr.Score, pr.BestScore = fit.resid, fit.after
-		pr.Correction = matrix(C)
+		pr.Correction = C.RowMajor()
 		pr.CorrectionRotationDeg = C.Angle() * 180 / math.Pi
 		sRot := fit.sigmaRot * 180 / math.Pi
 		pr.Uncertainty = check.Uncertainty{RotationDeg: sRot}

@@ -247,7 +247,7 @@ func (c *lidarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 			if pr.Verdict != check.Skipped {
 				note += fmt.Sprintf("; the uncompensated ICP correction was %.3f° / %.3f m", pr.CorrectionRotationDeg, pr.CorrectionTranslationM)
 			}
-			pr.Verdict, pr.Note, pr.Correction = check.Skipped, note, matrix(se3.Identity())
+			pr.Verdict, pr.Note, pr.Correction = check.Skipped, note, se3.Identity().RowMajor()
 			pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.ChangedAt, pr.ChangeUncertaintyNs = 0, 0, nil, 0
 		case c.noEgo[name] > 0:
 			pr.Note = joinNote(pr.Note, fmt.Sprintf("%d of %d frames had no ego-motion source (odometry or /tf): their clouds are not motion-compensated", c.noEgo[name], len(es)))

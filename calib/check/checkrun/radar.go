@@ -260,7 +260,7 @@ func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 		ds := c.dets[name]
 		X := c.e.cal.Extrinsics[name]
 		pr := check.PairResult{Kind: check.KindRadarLidar, Sensor: name, Reference: c.ref, ScoreName: "radar_surface_distance_m",
-			Verdict: check.Skipped, Correction: matrix(se3.Identity())}
+			Verdict: check.Skipped, Correction: se3.Identity().RowMajor()}
 		if len(ds) < radarMinDetections {
 			pr.Note = fmt.Sprintf("%d detections near a LiDAR surface (need %d)", len(ds), radarMinDetections)
 			if c.noEgo > 0 {
@@ -321,7 +321,7 @@ func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 		}
 		pr.Score, pr.BestScore = all.score, use.best
 		C := se3.Exp(use.xi)
-		pr.Correction = matrix(C)
+		pr.Correction = C.RowMajor()
 		pr.CorrectionRotationDeg = math.Abs(use.xi[5]) * 180 / math.Pi
 		pr.CorrectionTranslationM = math.Hypot(use.xi[0], use.xi[1])
 		pr.Uncertainty = check.Uncertainty{RotationDeg: useSigma[2] * inflate * 180 / math.Pi, TranslationM: math.Hypot(useSigma[0], useSigma[1]) * inflate}

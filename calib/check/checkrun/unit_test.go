@@ -165,10 +165,10 @@ func TestFix(t *testing.T) {
 	C1, _ := se3.FromRPY(0, 0, 0.01, r3.Vec{X: 0.05})
 	C2, _ := se3.FromRPY(0.003, 0, 0, r3.Vec{})
 	rep := &check.Report{Pairs: []check.PairResult{
-		{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: matrix(C1)},
-		{Kind: check.KindLidarCamera, Sensor: "cam_front", Reference: "lidar_top", Verdict: check.Suspicious, Correction: matrix(C2)},
-		{Kind: check.KindCameraTime, Sensor: "cam_front", Reference: "lidar_top", Verdict: check.Miscalibrated, TimeOffsetNs: 250, Correction: matrix(se3.Identity())},
-		{Kind: check.KindRadarLidar, Sensor: "radar_x", Reference: "lidar_top", Verdict: check.Skipped, Correction: matrix(C1)},
+		{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: C1.RowMajor()},
+		{Kind: check.KindLidarCamera, Sensor: "cam_front", Reference: "lidar_top", Verdict: check.Suspicious, Correction: C2.RowMajor()},
+		{Kind: check.KindCameraTime, Sensor: "cam_front", Reference: "lidar_top", Verdict: check.Miscalibrated, TimeOffsetNs: 250, Correction: se3.Identity().RowMajor()},
+		{Kind: check.KindRadarLidar, Sensor: "radar_x", Reference: "lidar_top", Verdict: check.Skipped, Correction: C1.RowMajor()},
 	}}
 	for _, c := range []struct {
 		name      string
@@ -216,8 +216,8 @@ func TestFix(t *testing.T) {
 		rg := testRig(t)
 		G, _ := se3.FromRPY(0, 0.01, 0, r3.Vec{})
 		rep := &check.Report{Pairs: []check.PairResult{
-			{Kind: check.KindHandEye, Sensor: "lidar_top", Reference: "base_link (odometry)", Verdict: check.Miscalibrated, Correction: matrix(G)},
-			{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: matrix(C1)},
+			{Kind: check.KindHandEye, Sensor: "lidar_top", Reference: "base_link (odometry)", Verdict: check.Miscalibrated, Correction: G.RowMajor()},
+			{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: C1.RowMajor()},
 		}}
 		fixed, err := Fix(rg, rep, check.Miscalibrated)
 		if err != nil {
@@ -235,7 +235,7 @@ func TestFix(t *testing.T) {
 		}
 	})
 	t.Run("unknown sensor", func(t *testing.T) {
-		rep := &check.Report{Pairs: []check.PairResult{{Kind: check.KindLidarLidar, Sensor: "nope", Verdict: check.Miscalibrated, Correction: matrix(C1)}}}
+		rep := &check.Report{Pairs: []check.PairResult{{Kind: check.KindLidarLidar, Sensor: "nope", Verdict: check.Miscalibrated, Correction: C1.RowMajor()}}}
 		if _, err := Fix(testRig(t), rep, check.Miscalibrated); err == nil || !strings.Contains(err.Error(), "nope") {
 			t.Errorf("error %v", err)
 		}

@@ -24,9 +24,9 @@ const maxSearchPoints = 400
 // rather than as an error.
 func (c *Checker) Results() ([]check.PairResult, []check.Overlay, error) {
 	ext := check.PairResult{Kind: check.KindLidarCamera, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
-		Correction: identity4()}
+		Correction: se3.Identity().RowMajor()}
 	tim := check.PairResult{Kind: check.KindCameraTime, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
-		Correction: identity4()}
+		Correction: se3.Identity().RowMajor()}
 	if len(c.frames) < 3 {
 		note := fmt.Sprintf("only %d usable frames%s", len(c.frames), c.skipNote())
 		ext.Verdict, ext.Note = check.Skipped, note
@@ -75,7 +75,7 @@ func (c *Checker) Results() ([]check.PairResult, []check.Overlay, error) {
 	}
 	if ch == nil {
 		ext = check.PairResult{Kind: check.KindLidarCamera, Sensor: c.cam, Reference: c.lidar, ScoreName: "edge_alignment",
-			Correction: identity4()}
+			Correction: se3.Identity().RowMajor()}
 		best, Fc = c.extrinsic(frames, &ext)
 	}
 	ext.Windows = c.windows()
@@ -126,19 +126,6 @@ func (c *Checker) skipNote() string {
 		s += "; first error: " + c.firstErr.Error()
 	}
 	return s
-}
-
-func identity4() [16]float64 { return [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1} }
-
-func matrix16(T se3.Transform) [16]float64 {
-	m := T.Matrix4()
-	var out [16]float64
-	for i := range 4 {
-		for j := range 4 {
-			out[4*i+j] = m[i][j]
-		}
-	}
-	return out
 }
 
 // searchBoundDeg bounds the refinement of the rotation to this multiple of
@@ -296,7 +283,7 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		r.Note += fmt.Sprintf("; the best rotation is at the edge of the ±%g° search, not a clear optimum", lim)
 	}
 	if r.Verdict != check.OK {
-		r.Correction = matrix16(best)
+		r.Correction = best.RowMajor()
 		r.CorrectionRotationDeg, r.CorrectionTranslationM = rot, tr
 	}
 	r.Search = thin(s.points, maxSearchPoints)

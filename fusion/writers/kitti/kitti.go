@@ -304,14 +304,8 @@ func intrinsic(in formats.CameraInfo) [3][3]float64 {
 
 // row34 returns the top three rows of T's 4×4 matrix.
 func row34(t se3.Transform) [12]float64 {
-	m := t.Matrix4()
-	var o [12]float64
-	for r := 0; r < 3; r++ {
-		for c := 0; c < 4; c++ {
-			o[4*r+c] = m[r][c]
-		}
-	}
-	return o
+	m := t.RowMajor()
+	return [12]float64(m[:12])
 }
 
 // Calib returns the KITTI calibration lines for the cameras seen so far.
