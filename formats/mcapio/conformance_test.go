@@ -2,6 +2,7 @@ package mcapio
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"io"
 	"os"
@@ -242,7 +243,7 @@ func TestConformanceMessages(t *testing.T) {
 					exp = append(exp, confMsg{topics[ch], ch, uint32(num("sequence")), num("log_time"), num("publish_time"), string(data)})
 				}
 			}
-			slices.SortStableFunc(exp, func(a, b confMsg) int { return cmpInt(a.LogTime, b.LogTime) })
+			slices.SortStableFunc(exp, func(a, b confMsg) int { return cmp.Compare(a.LogTime, b.LogTime) })
 
 			r, err := Open(path)
 			if err != nil {

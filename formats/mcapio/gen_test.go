@@ -2,6 +2,7 @@ package mcapio
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -76,7 +77,7 @@ func genLogSized(tb testing.TB, opts *mcap.WriterOptions, n, lo, hi int) ([]byte
 // must yield).
 func sortedByTime(msgs []genMsg) []genMsg {
 	out := slices.Clone(msgs)
-	slices.SortStableFunc(out, func(a, b genMsg) int { return cmpInt(a.LogTime, b.LogTime) })
+	slices.SortStableFunc(out, func(a, b genMsg) int { return cmp.Compare(a.LogTime, b.LogTime) })
 	return out
 }
 

@@ -1,6 +1,7 @@
 package mcapio
 
 import (
+	"cmp"
 	"container/heap"
 	"encoding/binary"
 	"fmt"
@@ -120,10 +121,10 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 		it.pending = append(it.pending, s)
 	}
 	slices.SortStableFunc(it.pending, func(a, b *segment) int {
-		if c := cmpInt(a.start, b.start); c != 0 {
+		if c := cmp.Compare(a.start, b.start); c != 0 {
 			return c
 		}
-		return cmpInt(a.order, b.order)
+		return cmp.Compare(a.order, b.order)
 	})
 	return it, nil
 }
@@ -324,7 +325,7 @@ func (it *Iterator) load(s *segment) error {
 		return nil
 	}
 	if !sorted {
-		slices.SortStableFunc(c.ents, func(a, b entry) int { return cmpInt(a.t, b.t) })
+		slices.SortStableFunc(c.ents, func(a, b entry) int { return cmp.Compare(a.t, b.t) })
 	}
 	if c.ents[0].t < s.start && c.ents[0].t >= it.start {
 		r.warn(s.offset, "", 0, "segment holds log time %d, before the start %d its index declares", c.ents[0].t, s.start)

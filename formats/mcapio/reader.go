@@ -2,6 +2,7 @@ package mcapio
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -363,7 +364,7 @@ func (r *Reader) readSummary() {
 		}
 		r.segments = append(r.segments, s)
 	}
-	slices.SortStableFunc(r.segments, func(a, b *segment) int { return cmpInt(a.offset, b.offset) })
+	slices.SortStableFunc(r.segments, func(a, b *segment) int { return cmp.Compare(a.offset, b.offset) })
 	for i, s := range r.segments {
 		s.order = i
 	}
@@ -415,16 +416,6 @@ func (r *Reader) untrusted(info *mcap.Info, summaryStart uint64) string {
 		}
 	}
 	return ""
-}
-
-func cmpInt[T int64 | uint64 | int | uint32](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // register adds a schema or channel found in the data section.

@@ -2,6 +2,7 @@ package mcapio
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"runtime"
@@ -121,7 +122,7 @@ func TestTruncated(t *testing.T) {
 						}
 					}
 				}
-				slices.SortFunc(want, func(a, b genMsg) int { return cmpInt(a.Seq, b.Seq) })
+				slices.SortFunc(want, func(a, b genMsg) int { return cmp.Compare(a.Seq, b.Seq) })
 				want = sortedByTime(want)
 				r, got := readAll(t, b[:cut], Options{})
 				if d := diffMsgs(got, want); d != "" {

@@ -2,6 +2,7 @@ package mcapio
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"errors"
 	"io"
@@ -57,7 +58,7 @@ func TestRealLogs(t *testing.T) {
 				}
 				want = append(want, key{m.ChannelID, m.Sequence, m.LogTime, sha256.Sum256(m.Data)})
 			}
-			slices.SortStableFunc(want, func(a, b key) int { return cmpInt(a.logTime, b.logTime) })
+			slices.SortStableFunc(want, func(a, b key) int { return cmp.Compare(a.logTime, b.logTime) })
 
 			r, err := Open(path)
 			if err != nil {

@@ -1,6 +1,7 @@
 package interp
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -84,7 +85,7 @@ func (b *Buffer) Insert(p Pose) error {
 			return fmt.Errorf("%w: %d ns is more than %v before the newest %d ns", ErrOldData, p.Stamp, time.Duration(b.cache), newest)
 		}
 	}
-	i, found := slices.BinarySearchFunc(b.samples, p.Stamp, func(s Pose, t int64) int { return cmp(s.Stamp, t) })
+	i, found := slices.BinarySearchFunc(b.samples, p.Stamp, func(s Pose, t int64) int { return cmp.Compare(s.Stamp, t) })
 	if found {
 		return nil
 	}
@@ -98,16 +99,6 @@ func (b *Buffer) Insert(p Pose) error {
 		b.samples = slices.Delete(b.samples, 0, k)
 	}
 	return nil
-}
-
-func cmp(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // At returns the pose at t: t = 0 means the newest sample; an exact stamp
@@ -134,7 +125,7 @@ func (b *Buffer) At(t int64) (Pose, error) {
 	if t < oldest {
 		return Pose{}, &ExtrapolationError{Time: t, Oldest: oldest, Newest: newest, Err: ErrBackward}
 	}
-	i, found := slices.BinarySearchFunc(b.samples, t, func(s Pose, t int64) int { return cmp(s.Stamp, t) })
+	i, found := slices.BinarySearchFunc(b.samples, t, func(s Pose, t int64) int { return cmp.Compare(s.Stamp, t) })
 	if found {
 		return b.samples[i], nil
 	}

@@ -1,6 +1,7 @@
 package checkrun
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -243,12 +244,12 @@ func change(es []estimate, th thresholds, floor [6]float64) int {
 // of the estimates (of those after a change, when one is found).
 func result(kind, sensor, ref, scoreName string, es []estimate, start, window int64, th thresholds, floor [6]float64) check.PairResult {
 	pr := check.PairResult{Kind: kind, Sensor: sensor, Reference: ref, ScoreName: scoreName, Verdict: check.Skipped,
-		Correction: matrix(se3.Identity())}
+		Correction: se3.Identity().RowMajor()}
 	if len(es) == 0 {
 		pr.Note = "no frame could be scored"
 		return pr
 	}
-	slices.SortStableFunc(es, func(a, b estimate) int { return cmp64(a.stamp, b.stamp) })
+	slices.SortStableFunc(es, func(a, b estimate) int { return cmp.Compare(a.stamp, b.stamp) })
 	all := summarize(es, floor)
 	pr.Score = all.score
 	pr.Windows = windowed(es, start, window, th, floor)
@@ -262,7 +263,7 @@ func result(kind, sensor, ref, scoreName string, es []estimate, start, window in
 		pr.Note = fmt.Sprintf("calibration changed mid-log; before the change the correction was %.3f° / %.3f m; the correction given is for after it", before.rotDeg, before.transM)
 	}
 	pr.BestScore = use.best
-	pr.Correction = matrix(use.transform())
+	pr.Correction = use.transform().RowMajor()
 	pr.CorrectionRotationDeg, pr.CorrectionTranslationM = use.rotDeg, use.transM
 	pr.Uncertainty = check.Uncertainty{RotationDeg: use.sRotDeg, TranslationM: use.sTransM}
 	pr.Verdict = th.verdict(use.rotDeg, use.transM, use.sRotDeg, use.sTransM)
@@ -284,28 +285,6 @@ func joinNote(a, b string) string {
 		return a
 	}
 	return a + "; " + b
-}
-
-func cmp64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// matrix is T as a row-major 4×4.
-func matrix(T se3.Transform) [16]float64 {
-	m := T.Matrix4()
-	var out [16]float64
-	for r := 0; r < 4; r++ {
-		for c := 0; c < 4; c++ {
-			out[4*r+c] = m[r][c]
-		}
-	}
-	return out
 }
 
 // transformOf is the inverse of matrix.
