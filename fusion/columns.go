@@ -43,6 +43,52 @@ func (c *Cloud) Grow(name string, pts *formats.Points) (o int, err error) {
 	return o, nil
 }
 
+// GrowLidar makes room in f.Lidar for the points of one LiDAR message of
+// sensor name (see Cloud.Grow) and returns them as sensor-frame columns
+// with the offset o of the first one in f.Lidar.Points, for the caller to
+// transform. When the payload is not a usable cloud, st is marked missing
+// with the reason and ok is false; a near-empty sweep (< 100 points) marks
+// st degraded.
+func (f *Frame) GrowLidar(name string, p formats.Payload, st *SensorStatus) (pts *formats.Points, o int, ok bool) {
+	pc, isCloud := p.(*formats.PointCloud)
+	if !isCloud {
+		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", p)
+		return nil, 0, false
+	}
+	pts, err := CloudPoints(pc)
+	if err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return nil, 0, false
+	}
+	if f.Lidar == nil {
+		f.Lidar = &Cloud{Deskew: "none"}
+	}
+	if o, err = f.Lidar.Grow(name, pts); err != nil {
+		st.Missing, st.Note = true, err.Error()
+		return nil, 0, false
+	}
+	if n := pts.Len(); n < 100 {
+		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
+	}
+	return pts, o, true
+}
+
+// RadarSource registers radar name in f.Radar (created when nil) and
+// returns its source id for the detections the caller appends; st is marked
+// missing when the frame already holds 255 radars.
+func (f *Frame) RadarSource(name string, st *SensorStatus) (src uint8, ok bool) {
+	if f.Radar == nil {
+		f.Radar = &RadarCloud{}
+	}
+	rc := f.Radar
+	if len(rc.Sources) >= math.MaxUint8 {
+		st.Missing, st.Note = true, "too many radars"
+		return 0, false
+	}
+	rc.Sources = append(rc.Sources, name)
+	return uint8(len(rc.Sources) - 1), true
+}
+
 // CloudPoints converts a packed cloud to columns; an empty cloud gives
 // empty columns rather than an error.
 func CloudPoints(pc *formats.PointCloud) (*formats.Points, error) {

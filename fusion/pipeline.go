@@ -550,29 +550,12 @@ func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
 
 // addLidar transforms (and deskews) one LiDAR message into the frame.
 func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
-	pc, ok := msg.Payload.(*formats.PointCloud)
+	pts, o, ok := f.GrowLidar(msg.FrameID, msg.Payload, st)
 	if !ok {
-		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
 		return
-	}
-	pts, err := CloudPoints(pc)
-	if err != nil {
-		st.Missing, st.Note = true, err.Error()
-		return
-	}
-	if f.Lidar == nil {
-		f.Lidar = &Cloud{Deskew: "none"}
 	}
 	c := f.Lidar
-	o, err := c.Grow(msg.FrameID, pts)
-	if err != nil {
-		st.Missing, st.Note = true, err.Error()
-		return
-	}
 	n := pts.Len()
-	if n < 100 {
-		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
-	}
 	P := &c.Points
 	dt := msg.Stamp - f.Stamp
 	method := "none"
@@ -683,16 +666,11 @@ func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 	if len(x) == 0 {
 		st.Degraded, st.Note = true, "radar scan with no detections"
 	}
-	if f.Radar == nil {
-		f.Radar = &RadarCloud{}
-	}
-	rc := f.Radar
-	if len(rc.Sources) >= math.MaxUint8 {
-		st.Missing, st.Note = true, "too many radars"
+	src, ok := f.RadarSource(msg.FrameID, st)
+	if !ok {
 		return
 	}
-	src := uint8(len(rc.Sources))
-	rc.Sources = append(rc.Sources, msg.FrameID)
+	rc := f.Radar
 	M, _ := motion(ext, msg.Stamp)
 	var vS r3.Vec
 	var Rws se3.Transform

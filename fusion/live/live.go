@@ -373,30 +373,12 @@ func join(a, b string) string {
 }
 
 func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
-	pc, ok := msg.Payload.(*formats.PointCloud)
+	pts, o, ok := fr.GrowLidar(name, msg.Payload, st)
 	if !ok {
-		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not a point cloud", msg.Payload)
-		return
-	}
-	pts, err := fusion.CloudPoints(pc)
-	if err != nil {
-		st.Missing, st.Note = true, err.Error()
-		return
-	}
-	if fr.Lidar == nil {
-		fr.Lidar = &fusion.Cloud{Deskew: "none"}
-	}
-	c := fr.Lidar
-	o, err := c.Grow(name, pts)
-	if err != nil {
-		st.Missing, st.Note = true, err.Error()
 		return
 	}
 	n := pts.Len()
-	if n < 100 {
-		st.Degraded, st.Note = true, fmt.Sprintf("near-empty sweep (%d points)", n)
-	}
-	P := &c.Points
+	P := &fr.Lidar.Points
 	a := fusion.AffineOf(ext)
 	fusion.TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
 	dt := msg.Stamp - fr.Stamp
@@ -417,16 +399,11 @@ func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 	if len(x) == 0 {
 		st.Degraded, st.Note = true, "radar scan with no detections"
 	}
-	if fr.Radar == nil {
-		fr.Radar = &fusion.RadarCloud{}
-	}
-	rc := fr.Radar
-	if len(rc.Sources) >= math.MaxUint8 {
-		st.Missing, st.Note = true, "too many radars"
+	src, ok := fr.RadarSource(name, st)
+	if !ok {
 		return
 	}
-	src := uint8(len(rc.Sources))
-	rc.Sources = append(rc.Sources, name)
+	rc := fr.Radar
 	nan := float32(math.NaN())
 	for i := range x {
 		p := ext.Apply(r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])})
