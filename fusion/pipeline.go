@@ -718,17 +718,18 @@ func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Tr
 	if !ok {
 		st.Degraded, st.Note = true, "no CameraInfo for "+msg.FrameID
 	}
-	if note := rn.imageVerdict(msg.FrameID, msg.Payload); note != "" {
-		st.Degraded = st.Degraded || !strings.HasPrefix(note, "image not checked")
-		st.Note = strings.TrimPrefix(st.Note+"; "+note, "; ")
+	if rn.imageDue(msg.FrameID, msg.Payload) {
+		// st becomes f.Sensors[len(f.Sensors)] once addCamera returns.
+		f.imageChecks = append(f.imageChecks, imageCheck{sensor: len(f.Sensors), p: msg.Payload})
 	}
 	M, _ := motion(ext, msg.Stamp)
 	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M, Extrinsic: ext})
 }
 
-// emit projects the frame's LiDAR points into its cameras and writes the
-// frame to the sink: inline, or with Workers > 1 on the worker pool
-// (projections in parallel, sink writes in frame order).
+// emit projects the frame's LiDAR points into its cameras, checks the
+// camera images that are due, and writes the frame to the sink: inline, or
+// with Workers > 1 on the worker pool (projections and image checks in
+// parallel, sink writes in frame order).
 func (rn *runner) emit(f *Frame) error {
 	project := rn.projector(f)
 	write := func() error {
@@ -739,10 +740,12 @@ func (rn *runner) emit(f *Frame) error {
 	}
 	if rn.q == nil {
 		project()
+		f.runImageChecks()
 		return write()
 	}
 	return rn.q.Submit(rn.ctx, func() (func() error, error) {
 		project()
+		f.runImageChecks()
 		return write, nil
 	})
 }

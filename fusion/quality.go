@@ -171,17 +171,36 @@ const suspectBytesPerPixel = 0.05
 // checked when it does not look suspicious.
 const DefaultImageCheckEvery = 10
 
-// imageVerdict checks a camera's image when it is due (every
-// ImageCheckEvery-th image of the camera, or a suspiciously small
-// compressed image, or any raw image: sampling raw pixels is cheap) and
-// returns a note for a degraded one ("" when fine or not checked).
-func (rn *runner) imageVerdict(name string, p formats.Payload) string {
+// imageCheck is a camera image due for CheckImage: Sensors[sensor] of its
+// frame gets the verdict.
+type imageCheck struct {
+	sensor int
+	p      formats.Payload
+}
+
+// runImageChecks decodes the frame's due images and flags the degraded
+// ones in Sensors (part of the frame's parallel work).
+func (f *Frame) runImageChecks() {
+	for _, c := range f.imageChecks {
+		if note := imageNote(c.p); note != "" {
+			st := &f.Sensors[c.sensor]
+			st.Degraded = st.Degraded || !strings.HasPrefix(note, "image not checked")
+			st.Note = strings.TrimPrefix(st.Note+"; "+note, "; ")
+		}
+	}
+	f.imageChecks = nil
+}
+
+// imageDue tells, in frame order, whether a camera's image is to be
+// checked: every ImageCheckEvery-th image of the camera, a suspiciously
+// small compressed image, or any raw image (sampling raw pixels is cheap).
+func (rn *runner) imageDue(name string, p formats.Payload) bool {
 	every := rn.p.ImageCheckEvery
 	if every == 0 {
 		every = DefaultImageCheckEvery
 	}
 	if every < 0 {
-		return ""
+		return false
 	}
 	k := rn.imageSeen[name]
 	rn.imageSeen[name] = k + 1
@@ -196,9 +215,12 @@ func (rn *runner) imageVerdict(name string, p formats.Payload) string {
 			due = true // undecodable header: say so
 		}
 	}
-	if !due {
-		return ""
-	}
+	return due
+}
+
+// imageNote decodes and checks an image and returns a note for a degraded
+// one ("" when fine).
+func imageNote(p formats.Payload) string {
 	c, err := CheckImage(p)
 	if err != nil {
 		return "image not checked: " + err.Error()

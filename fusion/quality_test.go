@@ -3,6 +3,7 @@ package fusion
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -188,25 +189,31 @@ func TestDegradedFlags(t *testing.T) {
 		}
 		return nil
 	})
-	frames := run(t, &logFixture{log: log, truth: lf.truth}, Pipeline{NoProject: true})
-	found := map[string]int{}
-	for _, f := range frames {
-		for _, s := range f.Sensors {
-			want, isBad := bad[s.Name][s.Stamp]
-			if s.Missing {
-				continue
+	// The images are decoded with the frame's parallel work: inline with
+	// one worker, on the pool with two.
+	for _, workers := range []int{1, 2} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			frames := run(t, &logFixture{log: log, truth: lf.truth}, Pipeline{NoProject: true, Workers: workers})
+			found := map[string]int{}
+			for _, f := range frames {
+				for _, s := range f.Sensors {
+					want, isBad := bad[s.Name][s.Stamp]
+					if s.Missing {
+						continue
+					}
+					if s.Degraded != isBad || isBad && !strings.Contains(s.Note, want) {
+						t.Errorf("frame %d %s (stamp %d): degraded %v note %q, want %v %q", f.Index, s.Name, s.Stamp, s.Degraded, s.Note, isBad, want)
+					}
+					if isBad {
+						found[s.Name]++
+					}
+				}
 			}
-			if s.Degraded != isBad || isBad && !strings.Contains(s.Note, want) {
-				t.Errorf("frame %d %s (stamp %d): degraded %v note %q, want %v %q", f.Index, s.Name, s.Stamp, s.Degraded, s.Note, isBad, want)
+			t.Logf("degraded found: %v", found)
+			if found["cam_front"] < 3 || found["lidar_top"] != 1 || found["radar_front"] < 1 {
+				t.Errorf("degraded sensors in frames: %v; the replaced messages did not make it into frames", found)
 			}
-			if isBad {
-				found[s.Name]++
-			}
-		}
-	}
-	t.Logf("degraded found: %v", found)
-	if found["cam_front"] < 3 || found["lidar_top"] != 1 || found["radar_front"] < 1 {
-		t.Errorf("degraded sensors in frames: %v; the replaced messages did not make it into frames", found)
+		})
 	}
 }
 
