@@ -128,6 +128,15 @@ type SensorStatus struct {
 	Calibration string
 }
 
+// AddNote appends note to the status's Note ("; " between notes).
+func (s *SensorStatus) AddNote(note string) {
+	if s.Note == "" {
+		s.Note = note
+		return
+	}
+	s.Note += "; " + note
+}
+
 // Sink receives fused frames in order. Close flushes indexes and manifests
 // (it does not close an underlying writer it did not open).
 type Sink interface {

@@ -185,7 +185,7 @@ func (f *Frame) runImageChecks() {
 		if note := imageNote(c.p); note != "" {
 			st := &f.Sensors[c.sensor]
 			st.Degraded = st.Degraded || !strings.HasPrefix(note, "image not checked")
-			st.Note = strings.TrimPrefix(st.Note+"; "+note, "; ")
+			st.AddNote(note)
 		}
 	}
 	f.imageChecks = nil

@@ -351,7 +351,7 @@ func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
 		}
 		if e.in.Provisional {
 			st.Degraded = true
-			st.Note = join(st.Note, "provisional stamp: receive time, no RTCP sender report yet")
+			st.AddNote("provisional stamp: receive time, no RTCP sender report yet")
 		}
 		fr.Sensors = append(fr.Sensors, st)
 	}
@@ -363,13 +363,6 @@ func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
 	f.takeIMU(fr)
 	f.prevS = S
 	return fr
-}
-
-func join(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
 
 func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
@@ -422,7 +415,7 @@ func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 		rc.RCS = append(rc.RCS, r)
 		rc.Source = append(rc.Source, src)
 	}
-	st.Note = join(st.Note, "Doppler not ego-compensated (no ego motion live)")
+	st.AddNote("Doppler not ego-compensated (no ego motion live)")
 }
 
 func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
