@@ -218,19 +218,6 @@ func walkRecords(buf []byte, fn func(op mcap.OpCode, off int, body []byte) error
 	return nil
 }
 
-// messageIndexEntries returns how many entries a MessageIndex record body
-// holds, and its channel.
-func messageIndexEntries(body []byte) (uint16, int, bool) {
-	if len(body) < 6 {
-		return 0, 0, false
-	}
-	n := uint64(binary.LittleEndian.Uint32(body[2:]))
-	if n > uint64(len(body)-6) {
-		return 0, 0, false
-	}
-	return binary.LittleEndian.Uint16(body), int(n / 16), true
-}
-
 // parseAttachment parses an Attachment record body and checks its CRC
 // (when non-zero). Data aliases body.
 func parseAttachment(body []byte) (*mcap.Attachment, []byte, error) {
