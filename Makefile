@@ -4,13 +4,16 @@ PKGS := ./...
 FUZZTIME ?= 30s
 BENCHTIME ?= 1x
 
-.PHONY: help build test test-race test-short bench fuzz lint demo clean
+.PHONY: help build install test test-race test-short bench fuzz lint demo clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## build the rigsync binary into ./bin
 	$(GO) build -o bin/rigsync ./cmd/rigsync
+
+install: ## install the rigsync command into $GOBIN (default: $(go env GOPATH)/bin)
+	$(GO) install ./cmd/rigsync
 
 test: lint ## lint, then run every test (tests needing ../shared/data skip without it)
 	$(GO) test -count=1 $(PKGS)
