@@ -45,6 +45,8 @@ type fuseOptions struct {
 	Force      bool
 	Resume     bool
 	Workers    int
+	// KITTICamera is the camera written as image_2 / P2 (--kitti-camera).
+	KITTICamera string
 }
 
 func newFuseCommand(g *globalOptions) *cobra.Command {
@@ -115,7 +117,12 @@ Formats (--format):
             --keyframe-hz, LIDAR_TOP .pcd.bin, radar PCD, undistorted JPEGs
   mcap      Foxglove protobuf: fused PointCloud, images + CameraCalibration,
             FrameTransforms, projected points as ImageAnnotations
-  kitti     velodyne/*.bin (LiDAR frame), image_0N/, calib/*.txt, timestamps
+  kitti     velodyne/*.bin (LiDAR frame), image_N/, calib/*.txt (P0..P3,
+            R0_rect, Tr_velo_to_cam, Tr_imu_to_velo, then P4...),
+            timestamps; image_2/P2 is the reference camera (the one
+            looking most nearly along +x of --frame, or --kitti-camera
+            NAME), the others numbered 3, 0, 1, 4, ... by angle from it;
+            images with distortion are undistorted so that P is exact
 
 A non-empty output folder is refused unless --force; --resume continues a
 killed run (every format) without losing or duplicating frames: frames,
@@ -168,6 +175,7 @@ Exit codes: 0 ok, 1 error, 2 usage error.`,
 	f.BoolVar(&o.Force, "force", false, "write into a non-empty output folder")
 	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (same inputs and options)")
 	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
+	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
 	return c
 }
 
@@ -299,6 +307,9 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	}
 	if o.ImageCheck < 0 {
 		return usageError{fmt.Errorf("fuse: --image-check-every %d: want N ≥ 0 (0: never)", o.ImageCheck)}
+	}
+	if o.KITTICamera != "" && o.Format != "kitti" {
+		return usageError{fmt.Errorf("fuse: --kitti-camera is for --format kitti, not %q", o.Format)}
 	}
 	start := time.Now()
 	var readers []*mcapio.Reader
@@ -464,7 +475,11 @@ func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok 
 		w, err := frames.New(o.Out, frames.Options{Force: o.Force, Resume: o.Resume})
 		return w, nil, err
 	case "kitti":
-		w, err := kitti.New(o.Out, kitti.Options{Force: o.Force, Resume: o.Resume, Lidar: lidar, IMU: imu})
+		w, err := kitti.New(o.Out, kitti.Options{Force: o.Force, Resume: o.Resume, Lidar: lidar, IMU: imu,
+			Reference: o.KITTICamera, Cameras: kittiCameras(cal, topics)})
+		if errors.Is(err, kitti.ErrUnknownCamera) {
+			return nil, nil, usageError{fmt.Errorf("fuse: --kitti-camera: %w", err)}
+		}
 		return w, nil, err
 	case "nuscenes":
 		opts := nuscenes.Options{KeyframeHz: o.KeyframeHz, BaseRadar: radars, Force: o.Force, Resume: o.Resume, EgoFrame: o.Frame}
@@ -536,6 +551,23 @@ func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok 
 		}, nil
 	}
 	return nil, nil, usageError{fmt.Errorf("fuse: --format %q: want frames, nuscenes, mcap or kitti", o.Format)}
+}
+
+// kittiCameras lists the calibration's cameras (those with an extrinsic)
+// for the KITTI writer, in topic order, each name once.
+func kittiCameras(cal *fusion.Calibration, topics []string) []kitti.RigCamera {
+	var out []kitti.RigCamera
+	seen := map[string]bool{}
+	for _, topic := range topics {
+		s := cal.Sensors[topic]
+		T, ok := cal.Extrinsics[s.Name]
+		if s.Modality != formats.Camera || !ok || seen[s.Name] {
+			continue
+		}
+		seen[s.Name] = true
+		out = append(out, kitti.RigCamera{Name: s.Name, Extrinsic: T, Info: cal.Infos[s.Name]})
+	}
+	return out
 }
 
 func printFuse(g *globalOptions, s *fuseSummary) {

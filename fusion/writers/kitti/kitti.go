@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"image"
+	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
@@ -22,6 +25,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/sinkpool"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -34,18 +38,50 @@ type Options struct {
 	Lidar *se3.Transform
 	// IMU is T_<FrameID>_<imu> for Tr_imu_to_velo; nil is the identity.
 	IMU *se3.Transform
-	// Cameras fixes the image_0N order by camera name; others follow in
-	// order of appearance.
-	Cameras []string
+	// Reference names the camera written as image_2 / P2, the camera that
+	// Tr_velo_to_cam maps into. "" chooses the camera whose optical axis is
+	// nearest to FrameID's +x (see the package doc). A name that is not
+	// among the cameras is an error wrapping ErrUnknownCamera.
+	Reference string
+	// Cameras are the rig's cameras known before the first frame (from
+	// the log's calibration), so that the layout is fixed from the start
+	// even when a camera is missing from the first frames. Empty: the
+	// cameras of the first frame that has any fix the layout.
+	Cameras []RigCamera
+	// JPEGQuality is used for JPEG images that must be re-encoded
+	// (undistorted); 0 means 92.
+	JPEGQuality int
 }
+
+// RigCamera is one camera of Options.Cameras.
+type RigCamera struct {
+	// Name is the camera's name (fusion.Camera.Name, its frame id).
+	Name string
+	// Extrinsic is T_<FrameID>_<camera optical frame> (OpenCV axes: x
+	// right, y down, z forward).
+	Extrinsic se3.Transform
+	// Info is the camera calibration; a zero Info is taken from the
+	// first frame that has the camera.
+	Info formats.CameraInfo
+}
+
+// ErrUnknownCamera is wrapped by the error for an Options.Reference that
+// is not one of the cameras.
+var ErrUnknownCamera = errors.New("unknown camera")
 
 // camState is what the writer knows about one camera.
 type camState struct {
 	name string
-	seen bool
+	num  int // KITTI camera number: image_<num>, P<num>
 	info formats.CameraInfo
 	ext  se3.Transform // T_<FrameID>_<camera>
+	// maps undistorts the camera's images (nil: no distortion or not
+	// built yet); built for the first image size, rebuilt on a change.
+	maps *undistort.Maps
 }
+
+// hasIntrinsics reports whether the camera's K (or P) is known.
+func (c *camState) hasIntrinsics() bool { return c.info.K[0] != 0 || c.info.P[0] != 0 }
 
 // Writer is a fusion.Sink writing the KITTI layout. It is not safe for
 // concurrent use; wrap it with sinkpool.New to encode and write frames in
@@ -55,7 +91,7 @@ type Writer struct {
 	opts    Options
 	lidar   se3.Transform // T_base_velo
 	imu     se3.Transform // T_base_imu
-	cams    []*camState
+	cams    []*camState   // layout order: cams[0] is the reference (image_2)
 	byName  map[string]int
 	frameID string
 	written int
@@ -82,11 +118,17 @@ func New(root string, opts Options) (*Writer, error) {
 		}
 		*p.dst = *p.t
 	}
-	for _, c := range opts.Cameras {
-		if _, dup := w.byName[c]; dup {
-			return nil, fmt.Errorf("kitti: camera %q listed twice in Cameras", c)
+	if len(opts.Cameras) > 0 {
+		cs := make([]fusion.Camera, len(opts.Cameras))
+		for i, c := range opts.Cameras {
+			if err := checkTransform(c.Extrinsic); err != nil {
+				return nil, fmt.Errorf("kitti: option Cameras: camera %q extrinsic: %w", c.Name, err)
+			}
+			cs[i] = fusion.Camera{Name: c.Name, Info: c.Info, Extrinsic: c.Extrinsic}
 		}
-		w.camera(c)
+		if err := w.layout(cs); err != nil {
+			return nil, fmt.Errorf("kitti: option Cameras: %w", err)
+		}
 	}
 	d, err := outdir.Open(root, outdir.Options{Force: opts.Force, Resume: opts.Resume, Sync: opts.Sync})
 	if err != nil {
@@ -109,22 +151,109 @@ func checkTransform(t se3.Transform) error {
 	return nil
 }
 
-// camera returns the image_0N index of a camera name, adding it if new.
-func (w *Writer) camera(name string) int {
-	if i, ok := w.byName[name]; ok {
-		return i
+// Number returns the KITTI camera number of the i-th camera in layout
+// order (0 is the reference): 2, 3, 0, 1, 4, 5, 6, ...
+func Number(i int) int {
+	if i < 4 {
+		return [4]int{2, 3, 0, 1}[i]
 	}
+	return i
+}
+
+// AngleFromX is the angle in radians between a camera's optical axis (z
+// of T_<FrameID>_<camera optical frame>) and FrameID's +x axis.
+func AngleFromX(ext se3.Transform) float64 {
+	return axisAngle(ext, r3.Vec{X: 1})
+}
+
+// axisAngle is the angle between the camera's optical axis and dir (a
+// unit vector in FrameID).
+func axisAngle(ext se3.Transform, dir r3.Vec) float64 {
+	z := ext.Rotate(r3.Vec{Z: 1})
+	return math.Acos(max(-1, min(1, r3.Dot(r3.Unit(z), dir))))
+}
+
+// order sorts cameras by the angle between their optical axis and dir,
+// then the more left (larger FrameID y) first, then by name; angles and
+// positions that agree to 1e-6 (rad, m) count as equal so that a
+// symmetric rig's order does not depend on rounding.
+func order(cs []fusion.Camera, dir r3.Vec) {
+	type key struct {
+		angle, y int64
+		name     string
+	}
+	q := func(x float64) int64 { return int64(math.Round(x * 1e6)) }
+	keys := make(map[string]key, len(cs))
+	for _, c := range cs {
+		ext := c.StaticExtrinsic()
+		keys[c.Name] = key{q(axisAngle(ext, dir)), -q(ext.Trans.Y), c.Name}
+	}
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := keys[cs[i].Name], keys[cs[j].Name]
+		if a.angle != b.angle {
+			return a.angle < b.angle
+		}
+		if a.y != b.y {
+			return a.y < b.y
+		}
+		return a.name < b.name
+	})
+}
+
+// layout fixes the camera numbers from the first cameras the writer learns
+// of: the reference (Options.Reference, or the camera nearest to +x)
+// becomes image_2, the others follow by the angle between their optical
+// axis and the reference's: image_3, image_0, image_1, image_4, ...
+func (w *Writer) layout(cams []fusion.Camera) error {
+	cs := append([]fusion.Camera(nil), cams...)
+	names := make([]string, len(cs))
+	for i, c := range cs {
+		names[i] = c.Name
+	}
+	sort.Strings(names)
+	for i := 1; i < len(names); i++ {
+		if names[i] == names[i-1] {
+			return fmt.Errorf("camera %q listed twice", names[i])
+		}
+	}
+	ref := -1
+	if w.opts.Reference != "" {
+		for i, c := range cs {
+			if c.Name == w.opts.Reference {
+				ref = i
+			}
+		}
+		if ref < 0 {
+			return fmt.Errorf("reference camera %q: %w (the cameras are %s)", w.opts.Reference, ErrUnknownCamera, strings.Join(names, ", "))
+		}
+	} else {
+		order(cs, r3.Vec{X: 1})
+		ref = 0
+	}
+	cs[0], cs[ref] = cs[ref], cs[0]
+	refExt := cs[0].StaticExtrinsic()
+	order(cs[1:], r3.Unit(refExt.Rotate(r3.Vec{Z: 1})))
+	for _, c := range cs {
+		w.add(c.Name, c.Info, c.StaticExtrinsic())
+	}
+	return nil
+}
+
+// add appends a camera to the layout with the next camera number.
+func (w *Writer) add(name string, info formats.CameraInfo, ext se3.Transform) *camState {
+	st := &camState{name: name, num: Number(len(w.cams)), info: info, ext: ext}
 	w.byName[name] = len(w.cams)
-	w.cams = append(w.cams, &camState{name: name})
-	return len(w.cams) - 1
+	w.cams = append(w.cams, st)
+	return st
 }
 
 // Stats returns how many frames were written and how many skipped as
 // already complete (Resume).
 func (w *Writer) Stats() (written, skipped int) { return w.written, w.skipped }
 
-// ImageDir is the folder of camera n: image_00, image_01, ...
-func ImageDir(n int) string { return fmt.Sprintf("image_%02d", n) }
+// ImageDir is the folder of KITTI camera number n: image_0, image_1,
+// image_2 (the reference camera), ...
+func ImageDir(n int) string { return "image_" + strconv.Itoa(n) }
 
 type manifestDoc struct {
 	Index   int              `json:"index"`
@@ -154,18 +283,33 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	if w.frameID == "" {
 		w.frameID = f.FrameID
 	}
-	idx := make([]int, len(f.Cameras))
+	exts := make([]se3.Transform, len(f.Cameras))
 	for i := range f.Cameras {
 		c := &f.Cameras[i]
 		// KITTI's calib is static: use the camera's static extrinsic (the
 		// motion-compensated BaseCamera only when it is unset).
-		ext := c.StaticExtrinsic()
-		if err := checkTransform(ext); err != nil {
+		exts[i] = c.StaticExtrinsic()
+		if err := checkTransform(exts[i]); err != nil {
 			return nil, fmt.Errorf("kitti: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}
-		idx[i] = w.camera(c.Name)
-		st := w.cams[idx[i]]
-		st.seen, st.info, st.ext = true, c.Info, ext
+	}
+	if len(w.cams) == 0 && len(f.Cameras) > 0 {
+		if err := w.layout(f.Cameras); err != nil {
+			return nil, fmt.Errorf("kitti: frame %d: %w", f.Index, err)
+		}
+	}
+	sts := make([]*camState, len(f.Cameras))
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		if j, ok := w.byName[c.Name]; ok {
+			sts[i] = w.cams[j]
+		} else {
+			sts[i] = w.add(c.Name, c.Info, exts[i])
+		}
+		if c.Info.K[0] != 0 || c.Info.P[0] != 0 || !sts[i].hasIntrinsics() {
+			sts[i].info = c.Info
+		}
+		sts[i].ext = exts[i]
 	}
 	if w.staged[f.Index] {
 		return nil, fmt.Errorf("kitti: frame %d written twice", f.Index)
@@ -178,13 +322,19 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 		w.skipped++
 		return nil, nil
 	}
-	calib, err := w.calib()
+	calib, calibNotes, err := w.calib()
 	if err != nil {
 		return nil, fmt.Errorf("kitti: frame %d: calib: %w", f.Index, err)
 	}
+	encs := make([]func() ([]byte, string, string, error), len(f.Cameras))
+	for i := range f.Cameras {
+		if encs[i], err = w.image(sts[i], &f.Cameras[i]); err != nil {
+			return nil, fmt.Errorf("kitti: frame %d: camera %q: %w", f.Index, f.Cameras[i].Name, err)
+		}
+	}
 	return func() (func() error, error) {
 		name := fmt.Sprintf("%06d", f.Index)
-		m := manifestDoc{Index: f.Index, StampNs: f.Stamp, Clock: f.Clock, Images: map[string]int64{}}
+		m := manifestDoc{Index: f.Index, StampNs: f.Stamp, Clock: f.Clock, Images: map[string]int64{}, Notes: calibNotes}
 		bin, err := w.velodyne(f.Lidar)
 		if err != nil {
 			return nil, fmt.Errorf("kitti: frame %d: %w", f.Index, err)
@@ -197,7 +347,7 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 		outs := []out{{"velodyne/" + name + ".bin", bin}}
 		for i := range f.Cameras {
 			c := &f.Cameras[i]
-			data, ext, note, err := imageFile(c.Image)
+			data, ext, note, err := encs[i]()
 			if err != nil {
 				return nil, fmt.Errorf("kitti: frame %d: camera %q: %w", f.Index, c.Name, err)
 			}
@@ -207,7 +357,7 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 			if data == nil {
 				continue
 			}
-			dir := ImageDir(idx[i])
+			dir := ImageDir(sts[i].num)
 			outs = append(outs, out{dir + "/" + name + ext, data})
 			m.Images[dir] = c.Stamp
 		}
@@ -308,42 +458,66 @@ func row34(t se3.Transform) [12]float64 {
 	return [12]float64(m[:12])
 }
 
-// Calib returns the KITTI calibration lines for the cameras seen so far.
-func (w *Writer) calib() ([]byte, error) {
+// calib returns the KITTI calibration lines for the cameras known so far
+// (see the package doc), and notes on what they cannot say.
+func (w *Writer) calib() ([]byte, []string, error) {
 	var buf bytes.Buffer
-	var cam0 *camState
-	if len(w.cams) > 0 && w.cams[0].seen {
-		cam0 = w.cams[0]
+	var notes []string
+	var ref *camState
+	if len(w.cams) > 0 {
+		ref = w.cams[0]
+	} else {
+		notes = append(notes, "no camera known yet: P0..P3 and Tr_velo_to_cam are zero")
 	}
-	nP := max(4, len(w.cams))
-	for i := 0; i < nP; i++ {
+	Ps := map[int][12]float64{}
+	last := 3
+	for _, c := range w.cams {
+		last = max(last, c.num)
 		var P [12]float64
-		if i < len(w.cams) && w.cams[i].seen && cam0 != nil {
-			T := w.cams[i].ext.Inverse().Mul(cam0.ext) // T_camN_cam0
-			Rt := row34(T)
-			K := intrinsic(w.cams[i].info)
-			for r := 0; r < 3; r++ {
-				for c := 0; c < 4; c++ {
-					P[4*r+c] = K[r][0]*Rt[c] + K[r][1]*Rt[4+c] + K[r][2]*Rt[8+c]
-				}
+		if !c.hasIntrinsics() {
+			notes = append(notes, fmt.Sprintf("P%d (%s): intrinsics not known yet, zero matrix", c.num, c.name))
+			Ps[c.num] = P
+			continue
+		}
+		Rt := row34(c.ext.Inverse().Mul(ref.ext)) // T_camN_ref
+		K := intrinsic(c.info)
+		for r := 0; r < 3; r++ {
+			for k := 0; k < 4; k++ {
+				P[4*r+k] = K[r][0]*Rt[k] + K[r][1]*Rt[4+k] + K[r][2]*Rt[8+k]
 			}
 		}
-		writeLine(&buf, "P"+strconv.Itoa(i), P[:])
+		Ps[c.num] = P
+	}
+	line := func(n int) {
+		P, ok := Ps[n]
+		if !ok && ref != nil {
+			P = Ps[ref.num] // no camera with this number: repeat P2
+		}
+		writeLine(&buf, "P"+strconv.Itoa(n), P[:])
+	}
+	for n := 0; n < 4; n++ {
+		line(n)
 	}
 	writeLine(&buf, "R0_rect", []float64{1, 0, 0, 0, 1, 0, 0, 0, 1})
 	var tr [12]float64
-	if cam0 != nil {
-		tr = row34(cam0.ext.Inverse().Mul(w.lidar)) // T_cam0_velo
+	if ref != nil {
+		tr = row34(ref.ext.Inverse().Mul(w.lidar)) // T_ref_velo
 	}
 	writeLine(&buf, "Tr_velo_to_cam", tr[:])
 	ti := row34(w.lidar.Inverse().Mul(w.imu)) // T_velo_imu
 	writeLine(&buf, "Tr_imu_to_velo", ti[:])
+	// Cameras beyond four come last, so that readers taking lines by
+	// position (P2 = line 2, R0_rect = line 4, Tr_velo_to_cam = line 5)
+	// still find theirs.
+	for n := 4; n <= last; n++ {
+		line(n)
+	}
 	for _, v := range bytes.Fields(buf.Bytes()) {
 		if bytes.Contains(v, []byte("NaN")) || bytes.Contains(v, []byte("Inf")) {
-			return nil, fmt.Errorf("non-finite calibration value %s", v)
+			return nil, nil, fmt.Errorf("non-finite calibration value %s", v)
 		}
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), notes, nil
 }
 
 // writeLine writes "key: v v v\n" with KITTI's %.12e numbers.
@@ -372,15 +546,98 @@ func imageFile(p formats.Payload) (data []byte, ext, note string, err error) {
 		if err != nil {
 			return nil, "", err.Error(), nil
 		}
-		var buf bytes.Buffer
-		if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
-			return nil, "", "", fmt.Errorf("png: %w", err)
-		}
-		return buf.Bytes(), ".png", "", nil
+		data, err := encodePNG(img)
+		return data, ".png", "", err
 	case nil:
 		return nil, "", "no image", nil
 	}
 	return nil, "", fmt.Sprintf("unsupported image payload %T", p), nil
+}
+
+func encodePNG(img image.Image) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("png: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// image prepares, in frame order, the image file of camera c (state st)
+// and returns the work of making it, which touches nothing the Writer
+// changes. An image without distortion is written as imageFile does. One
+// with distortion is undistorted to the ideal pinhole with the camera's K
+// (what its P line describes): only its header is read here and the
+// camera's undistortion maps built on its first image; the returned
+// function decodes, remaps and encodes it again (JPEG as JPEG, anything
+// else as PNG).
+func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext, note string, err error), error) {
+	if !undistort.HasDistortion(&c.Info) {
+		return func() ([]byte, string, string, error) { return imageFile(c.Image) }, nil
+	}
+	if c.Info.K[0] == 0 {
+		return nil, fmt.Errorf("distortion model %q with coefficients %v but no K: cannot undistort", c.Info.DistortionModel, c.Info.D)
+	}
+	var iw, ih int
+	ext := ".png"
+	var decode func() (image.Image, error)
+	switch p := c.Image.(type) {
+	case *formats.CompressedImage:
+		cfg, name, err := image.DecodeConfig(bytes.NewReader(p.Data))
+		if err != nil {
+			return nil, fmt.Errorf("decoding %q image header (to undistort it): %w", p.Format, err)
+		}
+		iw, ih = cfg.Width, cfg.Height
+		if name == "jpeg" {
+			ext = ".jpg"
+		}
+		decode = func() (image.Image, error) {
+			img, _, err := image.Decode(bytes.NewReader(p.Data))
+			if err != nil {
+				return nil, fmt.Errorf("decoding %q image: %w", p.Format, err)
+			}
+			return img, nil
+		}
+	case *formats.Image:
+		img, err := frames.ToImage(p)
+		if err != nil {
+			note := err.Error()
+			return func() ([]byte, string, string, error) { return nil, "", note, nil }, nil
+		}
+		b := img.Bounds()
+		iw, ih = b.Dx(), b.Dy()
+		decode = func() (image.Image, error) { return img, nil }
+	default:
+		return func() ([]byte, string, string, error) { return imageFile(c.Image) }, nil
+	}
+	if st.maps == nil || st.maps.W != iw || st.maps.H != ih {
+		m, err := undistort.New(&c.Info, iw, ih)
+		if err != nil {
+			return nil, err
+		}
+		st.maps = m
+	}
+	maps, quality := st.maps, w.opts.JPEGQuality
+	if quality <= 0 {
+		quality = 92
+	}
+	return func() ([]byte, string, string, error) {
+		img, err := decode()
+		if err != nil {
+			return nil, "", "", err
+		}
+		if img, err = maps.Apply(img); err != nil {
+			return nil, "", "", err
+		}
+		if ext == ".png" {
+			data, err := encodePNG(img)
+			return data, ext, "", err
+		}
+		var buf bytes.Buffer
+		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+			return nil, "", "", fmt.Errorf("jpeg: %w", err)
+		}
+		return buf.Bytes(), ext, "", nil
+	}, nil
 }
 
 // Timestamp formats ns since the UNIX epoch as KITTI raw does, in UTC:
@@ -391,17 +648,22 @@ func Timestamp(ns int64) string {
 
 type metaCamera struct {
 	Dir             string    `json:"dir"`
+	P               string    `json:"P"`
 	Name            string    `json:"name"`
+	Reference       bool      `json:"reference"`
+	AngleFromXDeg   float64   `json:"angle_from_x_deg"`
 	Width           int       `json:"width"`
 	Height          int       `json:"height"`
 	DistortionModel string    `json:"distortion_model"`
 	D               []float64 `json:"D"`
+	Undistorted     bool      `json:"undistorted"`
 }
 
 type metaDoc struct {
 	Format         string       `json:"format"`
 	VelodyneFrame  string       `json:"velodyne_frame"`
 	IMUFrame       string       `json:"imu_frame"`
+	Reference      string       `json:"reference_camera"`
 	Rectified      bool         `json:"rectified"`
 	Cameras        []metaCamera `json:"cameras"`
 	TimestampClock string       `json:"timestamp_clock"`
@@ -437,10 +699,12 @@ func (w *Writer) Close() error {
 		ts.WriteByte('\n')
 		clock = e.clock
 	}
-	meta := metaDoc{Format: "rigsync.kitti/v1", Rectified: false, TimestampClock: clock, Cameras: []metaCamera{},
+	meta := metaDoc{Format: "rigsync.kitti/v2", Rectified: false, TimestampClock: clock, Cameras: []metaCamera{},
 		Notes: []string{
-			"R0_rect is the identity: images are as recorded, not rectified or undistorted",
-			"P_N = K_N [R|t] of T_camN_cam0; Tr_velo_to_cam = T_cam0_velo; Tr_imu_to_velo = T_velo_imu; camera axes OpenCV (x right, y down, z forward)",
+			"image_2 / P2 is the reference camera, the one Tr_velo_to_cam maps into: Tr_velo_to_cam = T_cam2_velo, R0_rect = identity, P_N = K_N [R|t] of T_camN_cam2, so P_N R0_rect Tr_velo_to_cam X_velo is the pixel of X_velo in image_N",
+			"images of cameras with distortion are undistorted to an ideal pinhole with the camera's K (so P_N is exact for them); the cameras are not stereo-rectified: P_N of another camera contains its rotation relative to camera 2",
+			"camera numbers: 2 = reference, then by the angle between the camera's and the reference's optical axes: 3, 0, 1, 4, 5, ...; P4 and up follow Tr_imu_to_velo; a number without a camera (fewer than four) repeats P2",
+			"camera axes OpenCV (x right, y down, z forward); Tr_imu_to_velo = T_velo_imu",
 			"timestamps.txt: frame reference stamps in UTC, one line per frame in index order",
 		}}
 	meta.VelodyneFrame = "lidar (points mapped from " + w.frameID + " with the inverse of the given LiDAR extrinsic)"
@@ -456,7 +720,12 @@ func (w *Writer) Close() error {
 		if D == nil {
 			D = []float64{}
 		}
-		meta.Cameras = append(meta.Cameras, metaCamera{Dir: ImageDir(i), Name: c.name, Width: c.info.Width, Height: c.info.Height, DistortionModel: c.info.DistortionModel, D: D})
+		if i == 0 {
+			meta.Reference = c.name
+		}
+		meta.Cameras = append(meta.Cameras, metaCamera{Dir: ImageDir(c.num), P: "P" + strconv.Itoa(c.num), Name: c.name, Reference: i == 0,
+			AngleFromXDeg: math.Round(AngleFromX(c.ext)*180/math.Pi*1e6) / 1e6,
+			Width:         c.info.Width, Height: c.info.Height, DistortionModel: c.info.DistortionModel, D: D, Undistorted: undistort.HasDistortion(&c.info)})
 	}
 	js, err := json.MarshalIndent(meta, "", "  ")
 	if err == nil {

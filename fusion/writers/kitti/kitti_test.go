@@ -43,7 +43,7 @@ func testFrame(i int) *fusion.Frame {
 				Info:       formats.CameraInfo{Width: 640, Height: 480, K: [9]float64{500, 0, 320, 0, 500, 240, 0, 0, 1}},
 				BaseCamera: optical(r3.Vec{X: 1, Y: -0.5, Z: 1.5})},
 			{Name: "cam_front", Stamp: stamp + 1_000_000, Image: &formats.CompressedImage{Format: "jpeg", Data: fakeJPEG},
-				Info:       formats.CameraInfo{Width: 1920, Height: 1080, DistortionModel: "plumb_bob", D: []float64{-0.1, 0.02, 0, 0, 0}, K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}},
+				Info:       formats.CameraInfo{Width: 1920, Height: 1080, DistortionModel: "plumb_bob", D: []float64{0, 0, 0, 0, 0}, K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}},
 				BaseCamera: optical(r3.Vec{X: 1, Y: 0, Z: 1.5})},
 		},
 	}
@@ -91,7 +91,7 @@ func parseCalib(t *testing.T, b []byte) map[string][]float64 {
 
 func TestKITTI(t *testing.T) {
 	root := t.TempDir()
-	run(t, root, Options{Lidar: &lidarExt, Cameras: []string{"cam_front"}}, []*fusion.Frame{testFrame(0), testFrame(1)}, true)
+	run(t, root, Options{Lidar: &lidarExt}, []*fusion.Frame{testFrame(0), testFrame(1)}, true)
 
 	// velodyne: base points minus the LiDAR mounting height 2 m.
 	b, err := os.ReadFile(filepath.Join(root, "velodyne", "000001.bin"))
@@ -108,19 +108,19 @@ func TestKITTI(t *testing.T) {
 		}
 	}
 
-	// calib, hand-computed (see the package doc): cam0 = cam_front (Cameras
-	// option), cam1 = cam_right 0.5 m to its right.
+	// calib, hand-computed (see the package doc): both cameras look along
+	// +x; the reference (image_2) is the left one, cam_front; cam_right,
+	// 0.5 m to its right, is camera 3; P0 and P1 repeat P2.
 	cb, _ := os.ReadFile(filepath.Join(root, "calib", "000000.txt"))
-	if !strings.HasPrefix(string(cb), "P0: 1.000000000000e+03 0.000000000000e+00 9.600000000000e+02 0.000000000000e+00\n") &&
-		!strings.HasPrefix(string(cb), "P0: 1.000000000000e+03 0.000000000000e+00 9.600000000000e+02 0.000000000000e+00 ") {
+	if !strings.HasPrefix(string(cb), "P0: 1.000000000000e+03 0.000000000000e+00 9.600000000000e+02 0.000000000000e+00 ") {
 		t.Errorf("calib does not start with KITTI-style P0:\n%s", cb)
 	}
 	cal := parseCalib(t, cb)
 	wantCal := map[string][]float64{
 		"P0":             {1000, 0, 960, 0, 0, 1000, 540, 0, 0, 0, 1, 0},
-		"P1":             {500, 0, 320, -250, 0, 500, 240, 0, 0, 0, 1, 0},
-		"P2":             make([]float64, 12),
-		"P3":             make([]float64, 12),
+		"P1":             {1000, 0, 960, 0, 0, 1000, 540, 0, 0, 0, 1, 0},
+		"P2":             {1000, 0, 960, 0, 0, 1000, 540, 0, 0, 0, 1, 0},
+		"P3":             {500, 0, 320, -250, 0, 500, 240, 0, 0, 0, 1, 0},
 		"R0_rect":        {1, 0, 0, 0, 1, 0, 0, 0, 1},
 		"Tr_velo_to_cam": {0, -1, 0, 0, 0, 0, -1, -0.5, 1, 0, 0, -1},
 		"Tr_imu_to_velo": {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, -2},
@@ -152,19 +152,19 @@ func TestKITTI(t *testing.T) {
 	var uvw [3]float64
 	for r := 0; r < 3; r++ {
 		for k := 0; k < 3; k++ {
-			uvw[r] += cal["P1"][4*r+k] * c0[k]
+			uvw[r] += cal["P3"][4*r+k] * c0[k]
 		}
-		uvw[r] += cal["P1"][4*r+3]
+		uvw[r] += cal["P3"][4*r+3]
 	}
 	if u, v := uvw[0]/uvw[2], uvw[1]/uvw[2]; math.Abs(u-(320-500*1.5/9)) > 1e-9 || math.Abs(v-(240-500*0.5/9)) > 1e-9 {
 		t.Errorf("projected to (%v, %v)", u, v)
 	}
 
-	// Images: the option put cam_front first.
-	if b, _ := os.ReadFile(filepath.Join(root, "image_00", "000000.jpg")); !bytes.Equal(b, fakeJPEG) {
-		t.Errorf("image_00/000000.jpg = %q", b)
+	// Images: an undistorted JPEG is copied as recorded.
+	if b, _ := os.ReadFile(filepath.Join(root, "image_2", "000000.jpg")); !bytes.Equal(b, fakeJPEG) {
+		t.Errorf("image_2/000000.jpg = %q", b)
 	}
-	pf, err := os.Open(filepath.Join(root, "image_01", "000000.png"))
+	pf, err := os.Open(filepath.Join(root, "image_3", "000000.png"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,14 +174,14 @@ func TestKITTI(t *testing.T) {
 		t.Fatal(err)
 	}
 	if r, _, _, _ := img.At(1, 0).RGBA(); img.Bounds().Dx() != 2 || r>>8 != 200 {
-		t.Errorf("image_01 png: %v, pixel 1 = %d", img.Bounds(), r>>8)
+		t.Errorf("image_3 png: %v, pixel 1 = %d", img.Bounds(), r>>8)
 	}
 	ts, _ := os.ReadFile(filepath.Join(root, "timestamps.txt"))
 	if string(ts) != "2011-09-26 01:20:00.123456789\n2011-09-26 01:20:00.223456789\n" {
 		t.Errorf("timestamps.txt = %q", ts)
 	}
 	meta, _ := os.ReadFile(filepath.Join(root, "rigsync_kitti.json"))
-	for _, s := range []string{`"velodyne_frame": "lidar (points mapped from base_link`, `"dir": "image_00"`, `"name": "cam_front"`, `-0.1,`} {
+	for _, s := range []string{`"velodyne_frame": "lidar (points mapped from base_link`, `"dir": "image_2"`, `"name": "cam_front"`, `"reference_camera": "cam_front"`} {
 		if !bytes.Contains(meta, []byte(s)) {
 			t.Errorf("rigsync_kitti.json lacks %q:\n%s", s, meta)
 		}
@@ -196,8 +196,8 @@ func TestKITTINoLidarExtrinsic(t *testing.T) {
 		t.Errorf("z of point 0 = %v, want 2 (base_link kept)", got)
 	}
 	cal := parseCalib(t, mustRead(t, filepath.Join(root, "calib", "000000.txt")))
-	// cam0 is now cam_right (first seen): T_cam0_base.
-	for i, v := range []float64{0, -1, 0, -0.5, 0, 0, -1, 1.5, 1, 0, 0, -1} {
+	// The reference is cam_front although cam_right comes first: T_front_base.
+	for i, v := range []float64{0, -1, 0, 0, 0, 0, -1, 1.5, 1, 0, 0, -1} {
 		if math.Abs(cal["Tr_velo_to_cam"][i]-v) > 1e-12 {
 			t.Errorf("Tr_velo_to_cam[%d] = %v, want %v", i, cal["Tr_velo_to_cam"][i], v)
 		}
@@ -268,7 +268,7 @@ func TestKITTIBadInput(t *testing.T) {
 	if _, err := New(t.TempDir(), Options{Lidar: &nan}); err == nil || !strings.HasPrefix(err.Error(), "kitti: option Lidar") {
 		t.Errorf("NaN lidar extrinsic: %v", err)
 	}
-	if _, err := New(t.TempDir(), Options{Cameras: []string{"a", "a"}}); err == nil {
+	if _, err := New(t.TempDir(), Options{Cameras: []RigCamera{{Name: "a", Extrinsic: se3.Identity()}, {Name: "a", Extrinsic: se3.Identity()}}}); err == nil {
 		t.Error("duplicate camera accepted")
 	}
 	cases := []struct {

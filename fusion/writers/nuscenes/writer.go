@@ -27,6 +27,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
 	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
 
 // LidarChannel is the channel of the merged LiDAR cloud.
@@ -93,7 +94,7 @@ type Writer struct {
 	samples    []sampleRec
 	sampleData []sampleDataRec
 	lastSD     map[string]int // channel -> index into sampleData
-	undistort  map[string]*undistorter
+	undistort  map[string]*undistort.Maps
 	egoNs      []int64         // per ego pose: its sensor stamp in ns
 	frameEgo   []stampedEgo    // the frames' ego poses, in write order
 	names      map[string]bool // file names written
@@ -154,7 +155,7 @@ func New(dir string, opts Options) (*Writer, error) {
 	w := &Writer{
 		dir: dir, out: out, opts: opts,
 		sensorByCh: map[string]int{}, lastCalib: map[string]int{}, lastSD: map[string]int{},
-		undistort: map[string]*undistorter{}, names: map[string]bool{},
+		undistort: map[string]*undistort.Maps{}, names: map[string]bool{},
 	}
 	w.logToken = Token("log", opts.LogName)
 	w.sceneToken = Token("scene", opts.LogName, opts.SceneName)

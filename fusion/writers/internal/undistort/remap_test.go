@@ -1,4 +1,4 @@
-package nuscenes
+package undistort
 
 import (
 	"math"
