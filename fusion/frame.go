@@ -68,6 +68,13 @@ type RadarCloud struct {
 	// Source is each detection's radar index into Sources.
 	Source  []uint8
 	Sources []string
+	// Ego holds, per Sources entry, T_world_<FrameID> at that radar's
+	// message stamp (SensorStatus.Stamp) from the frame's ego source: the
+	// pose the detections were placed with before being moved to the
+	// frame's Stamp (Frame.Ego when there is no ego source). Shorter than
+	// Sources (nil) when the producer does not know it; Frame.Ego then
+	// applies to the missing entries.
+	Ego []se3.Transform
 }
 
 // Camera is one camera's contribution to a frame.

@@ -674,11 +674,16 @@ func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 	M, _ := motion(ext, msg.Stamp)
 	var vS r3.Vec
 	var Rws se3.Transform
+	egoR := f.Ego // T_world_base at the radar's stamp
 	if f.EgoSource != "none" {
 		vS = rn.ego.velocity(ext.Trans, msg.Stamp, int64(10*time.Millisecond))
-		w, _, _ := rn.ego.at(msg.Stamp)
-		Rws = w.Mul(ext)
+		egoR, _, _ = rn.ego.at(msg.Stamp)
+		Rws = egoR.Mul(ext)
 	}
+	for len(rc.Ego) < len(rc.Sources) {
+		rc.Ego = append(rc.Ego, f.Ego)
+	}
+	rc.Ego[src] = egoR
 	for i := range x {
 		ps := r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])}
 		p := M.Apply(ps)

@@ -114,7 +114,9 @@ Formats (--format):
             (stamps, ego pose, calibration with its conventions, flags),
             and manifest.jsonl for the run
   nuscenes  the v1.0 layout: 13 tables, samples/ and sweeps/ at
-            --keyframe-hz, LIDAR_TOP .pcd.bin, radar PCD, undistorted JPEGs
+            --keyframe-hz, LIDAR_TOP .pcd.bin, radar PCD, undistorted JPEGs;
+            each sample_data's ego_pose is the ego pose at that sensor's
+            own stamp (as the frames output's camera extrinsics use)
   mcap      Foxglove protobuf: fused PointCloud, images + CameraCalibration,
             FrameTransforms, projected points as ImageAnnotations
   kitti     velodyne/*.bin (LiDAR frame), image_N/, calib/*.txt (P0..P3,

@@ -21,9 +21,10 @@
 // in FrameID).
 //
 // A .proj.bin sidecar is a headerless array of 16-byte little-endian
-// records: float32 u, float32 v (pixels, origin at the top-left corner of
-// the top-left pixel), float32 depth (m along the optical axis), int32 index
-// (the point's row in lidar.pcd).
+// records: float32 u, float32 v (pixels, OpenCV/ROS convention: (0,0) is
+// the centre of the top-left pixel, u right, v down, so pixel (i,j) spans
+// [i−0.5, i+0.5) × [j−0.5, j+0.5)), float32 depth (m along the optical
+// axis), int32 index (the point's row in lidar.pcd).
 //
 // frame.json writes every convention out: transforms are T_parent_child
 // (p_parent = R·p_child + t), quaternions are in w,x,y,z order, matrices

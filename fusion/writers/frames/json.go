@@ -15,7 +15,7 @@ var conventions = conventionsDoc{
 	Matrices:        "row-major",
 	Units:           "metres, nanoseconds, radians, m/s",
 	CameraAxes:      "OpenCV optical: x right, y down, z forward",
-	PixelOrigin:     "top-left corner of the top-left pixel",
+	PixelOrigin:     "(0,0) is the centre of the top-left pixel (OpenCV, ROS): u right, v down, pixel (i,j) spans [i-0.5,i+0.5) x [j-0.5,j+0.5)",
 }
 
 const extrinsicNote = "extrinsic: camera at its stamp_ns into frame_id at the frame's stamp_ns (ego motion folded in; use with this frame's clouds); static_extrinsic: the calibration without ego motion"

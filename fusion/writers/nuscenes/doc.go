@@ -21,13 +21,19 @@
 // holds their data already in the ego frame, so the writer transforms back);
 // camera extrinsics come from Camera.Extrinsic (the static calibration;
 // Camera.BaseCamera when it is unset), and the motion to the camera's time
-// from the ego pose interpolated at the camera's stamp.
+// from the ego pose at the camera's stamp.
 //
 // Every sample_data gets its own ego_pose record (same token) at that
-// sensor's own stamp: the LiDAR's is the frame's ego pose (the cloud is
-// deskewed to Frame.Stamp); a camera's or radar's is interpolated by Close
-// between the ego poses of the frames around its stamp (slerp), since the
-// Frame carries one ego pose only.
+// sensor's own stamp, from the frame's ego source (odometry, GNSS or /tf),
+// the same pose the frames output and rigsync's projections use: the
+// LiDAR's is Frame.Ego (the cloud is deskewed to Frame.Stamp); a camera's
+// is Frame.Ego · Camera.BaseCamera · Camera.Extrinsic⁻¹, the pose
+// BaseCamera folds in; a radar's is RadarCloud.Ego of that radar, and its
+// detections are written in the radar frame at its own stamp (the frame's
+// motion compensation undone), so the devkit's chain (sensor → ego at the
+// sensor's time → global → ego at the camera's time → camera) lands every
+// point where rigsync's own projection does. Without an ego source every
+// ego_pose is Frame.Ego.
 //
 // Files are written under a temporary name and renamed; tables are written
 // by Close. A non-empty output directory is refused unless Options.Force or

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/rigsync/rigsync/calib/se3"
@@ -95,8 +96,6 @@ type Writer struct {
 	sampleData []sampleDataRec
 	lastSD     map[string]int // channel -> index into sampleData
 	undistort  map[string]*undistort.Maps
-	egoNs      []int64         // per ego pose: its sensor stamp in ns
-	frameEgo   []stampedEgo    // the frames' ego poses, in write order
 	names      map[string]bool // file names written
 	files      []fileJob       // the staged frame's files
 	closed     bool
@@ -217,7 +216,6 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	if ego == (se3.Transform{}) {
 		ego = se3.Identity()
 	}
-	w.frameEgo = append(w.frameEgo, stampedEgo{f.Stamp, ego})
 	if f.Lidar != nil {
 		if err := w.writeLidar(f, ego, key, sampleToken); err != nil {
 			return nil, err
@@ -338,6 +336,28 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 	if len(sources) == 0 {
 		sources = []string{"radar"}
 	}
+	if len(r.Ego) > len(sources) {
+		return fmt.Errorf("nuscenes: frame %d: radar has %d ego poses for %d sources", f.Index, len(r.Ego), len(sources))
+	}
+	// Per radar: its T_ego_radar, its ego pose at its own stamp, and the
+	// map of the frame's detections (in FrameID at f.Stamp) back into the
+	// radar frame at that stamp, where the devkit places them with that
+	// ego pose.
+	calibs := make([]se3.Transform, len(sources))
+	egos := make([]se3.Transform, len(sources))
+	toRadar := make([]se3.Transform, len(sources))
+	for s, name := range sources {
+		T, ok := w.opts.BaseRadar[name]
+		if !ok {
+			T = se3.Identity()
+		}
+		egoR := ego
+		if s < len(r.Ego) && r.Ego[s].Rot != (quat.Number{}) {
+			egoR = r.Ego[s]
+		}
+		calibs[s], egos[s] = T, egoR
+		toRadar[s] = T.Inverse().Mul(egoR.Inverse()).Mul(ego)
+	}
 	per := make([][]RadarPoint, len(sources))
 	for i := 0; i < n; i++ {
 		s := 0
@@ -347,11 +367,7 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 		if s >= len(sources) {
 			return fmt.Errorf("nuscenes: frame %d: radar detection %d has source %d of %d", f.Index, i, s, len(sources))
 		}
-		T, ok := w.opts.BaseRadar[sources[s]]
-		if !ok {
-			T = se3.Identity()
-		}
-		q := T.Inverse().Apply(r3.Vec{X: float64(r.X[i]), Y: float64(r.Y[i]), Z: float64(r.Z[i])})
+		q := toRadar[s].Apply(r3.Vec{X: float64(r.X[i]), Y: float64(r.Y[i]), Z: float64(r.Z[i])})
 		p := RadarPoint{X: float32(q.X), Y: float32(q.Y), Z: float32(q.Z), ID: int16(len(per[s])),
 			IsQualityValid: 1, AmbigState: 3, Pdh0: 1}
 		if r.RCS != nil {
@@ -375,10 +391,6 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 		per[s] = append(per[s], p)
 	}
 	for s, name := range sources {
-		T, ok := w.opts.BaseRadar[name]
-		if !ok {
-			T = se3.Identity()
-		}
 		ch := w.channel(name)
 		stamp := f.Stamp
 		for _, st := range f.Sensors {
@@ -386,10 +398,10 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 				stamp = st.Stamp
 			}
 		}
-		cs := w.calibrated(ch, "radar", T, nil)
+		cs := w.calibrated(ch, "radar", calibs[s], nil)
 		pts := per[s]
 		enc := func() ([]byte, error) { return AppendRadarPCD(nil, pts), nil }
-		if err := w.addSampleData(ch, "pcd", ".pcd", enc, stamp, ego, cs, key, sampleToken, 0, 0); err != nil {
+		if err := w.addSampleData(ch, "pcd", ".pcd", enc, stamp, egos[s], cs, key, sampleToken, 0, 0); err != nil {
 			return err
 		}
 	}
@@ -412,13 +424,32 @@ func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transfor
 	K := c.Info.K
 	intr := [][3]float64{{K[0], K[1], K[2]}, {K[3], K[4], K[5]}, {K[6], K[7], K[8]}}
 	// calibrated_sensor holds the static extrinsic; the ego motion to the
-	// camera's time is in the ego pose interpolated at its stamp.
+	// camera's time is in the camera's own ego pose.
 	cs := w.calibrated(ch, "camera", c.StaticExtrinsic(), intr)
 	stamp := c.Stamp
 	if stamp == 0 {
 		stamp = f.Stamp
 	}
-	return w.addSampleData(ch, "jpg", ".jpg", encode, stamp, ego, cs, key, sampleToken, width, height)
+	return w.addSampleData(ch, "jpg", ".jpg", encode, stamp, cameraEgo(ego, c), cs, key, sampleToken, width, height)
+}
+
+// cameraEgo is T_world_base at the camera's Stamp: the frame's ego pose
+// (at Frame.Stamp) times the camera's motion-folded extrinsic times the
+// inverse of its static one,
+//
+//	T_world_base(t_cam) = T_world_base(S) · BaseCamera · StaticExtrinsic⁻¹,
+//
+// since BaseCamera = T_base(S)_base(t_cam) · StaticExtrinsic. It is the
+// pose the frames output's extrinsic and the frame's projections were made
+// with (the ego source's pose at the camera's stamp), so the devkit's
+// map_pointcloud_to_image chain reproduces rigsync's projection. Without
+// ego motion (BaseCamera equal to the static extrinsic, or unset) it is
+// exactly the frame's ego pose.
+func cameraEgo(ego se3.Transform, c *fusion.Camera) se3.Transform {
+	if c.BaseCamera.Rot == (quat.Number{}) || c.BaseCamera == c.StaticExtrinsic() {
+		return ego
+	}
+	return ego.Mul(c.BaseCamera).Mul(c.StaticExtrinsic().Inverse())
 }
 
 // calibrated returns the calibrated_sensor token of a channel, adding the
@@ -490,7 +521,6 @@ func (w *Writer) addSampleData(ch, format, ext string, encode func() ([]byte, er
 	w.names[name] = true
 	tok := Token("sample_data", ch, rel)
 	q := ego.QuatWXYZ()
-	w.egoNs = append(w.egoNs, stampNs)
 	w.egoPoses = append(w.egoPoses, egoPoseRec{Token: tok, Timestamp: us, Rotation: q,
 		Translation: [3]float64{ego.Trans.X, ego.Trans.Y, ego.Trans.Z}})
 	sd := sampleDataRec{Token: tok, SampleToken: sampleToken, EgoPoseToken: tok, CalibratedSensorToken: cs,
@@ -554,7 +584,6 @@ func (w *Writer) Close() (err error) {
 			sd.SampleToken = w.samples[j].Token
 		}
 	}
-	w.egoAtSensorTimes()
 	mapTok := Token("map", w.opts.LogName)
 	mapFile := "maps/" + mapTok + ".png"
 	var png bytes.Buffer
@@ -642,46 +671,5 @@ func transformLidar(buf []byte, p *formats.Points, T se3.Transform) {
 		}
 		le.PutUint32(d[12:], math.Float32bits(in))
 		le.PutUint32(d[16:], math.Float32bits(ring))
-	}
-}
-
-// stampedEgo is a frame's ego pose at its stamp.
-type stampedEgo struct {
-	stamp int64
-	T     se3.Transform
-}
-
-// egoAtSensorTimes replaces the ego pose of every sample_data whose stamp
-// differs from its frame's (cameras, radars) by the ego pose interpolated
-// between the frames around that stamp, extrapolated by at most one frame
-// interval at either end of the run.
-func (w *Writer) egoAtSensorTimes() {
-	fe := w.frameEgo
-	if len(fe) < 2 {
-		return
-	}
-	for i, ns := range w.egoNs {
-		j := sort.Search(len(fe), func(k int) bool { return fe[k].stamp >= ns })
-		if j < len(fe) && fe[j].stamp == ns {
-			continue
-		}
-		a, b := j-1, j
-		if a < 0 {
-			a, b = 0, 1
-		}
-		if b >= len(fe) {
-			a, b = len(fe)-2, len(fe)-1
-		}
-		span := fe[b].stamp - fe[a].stamp
-		if span <= 0 {
-			continue
-		}
-		s := float64(ns-fe[a].stamp) / float64(span)
-		if s < -1 || s > 2 {
-			continue // too far outside the run: keep the frame's pose
-		}
-		T := se3.Interpolate(fe[a].T, fe[b].T, s)
-		w.egoPoses[i].Rotation = T.QuatWXYZ()
-		w.egoPoses[i].Translation = [3]float64{T.Trans.X, T.Trans.Y, T.Trans.Z}
 	}
 }
