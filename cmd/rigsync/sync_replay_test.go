@@ -407,26 +407,43 @@ func TestSyncUnestimableChannel(t *testing.T) {
 	}
 }
 
-// A log with a single stamped topic (and an unstamped one) gives an empty
-// result with a note, exit 0, in both reports.
+// A log with a single stamped topic (and an unstamped one), or with none,
+// gives an empty result with a note, exit 0, in both reports.
 func TestSyncSingleStampedTopic(t *testing.T) {
-	var msgs []tickMsg
-	for k := range 5 {
-		st := int64(replayT0) + int64(k)*int64(100*time.Millisecond)
-		msgs = append(msgs, tickMsg{topic: "/cam", stamp: st, logTime: uint64(st + 1_000_000), sequence: uint32(k)},
-			tickMsg{topic: "/status", unstamp: true, logTime: uint64(st + 2_000_000)})
-	}
-	path := filepath.Join(t.TempDir(), "single.mcap")
-	writeTicks(t, path, msgs)
-	rep := runSyncJSON(t, path)
-	if len(rep.Sets) != 0 || len(rep.Notes) != 1 || !strings.Contains(rep.Notes[0], "nothing to group") {
-		t.Errorf("sets %v, notes %q; want none and a note", rep.Sets, rep.Notes)
-	}
-	if len(rep.Topics) != 1 || rep.Topics[0].Topic != "/cam" || rep.Topics[0].Messages != 5 || rep.Topics[0].Unmatched["single_topic"] != 5 {
-		t.Errorf("topics %+v, want /cam with its 5 messages", rep.Topics)
-	}
-	code, out, errOut := runCLI(t, "sync", path, "-q")
-	if code != exitOK || !strings.Contains(out, "sets:    0") || !strings.Contains(out, "note: 1 stamped topic(s)") {
-		t.Errorf("exit %d, want 0, empty sets and a note:\n%s%s", code, out, errOut)
+	for _, tc := range []struct {
+		name    string
+		stamped int // stamped topics: 0 or 1
+		note    string
+	}{
+		{"one", 1, `1 stamped topic(s) ["/cam"]`},
+		{"none", 0, `0 stamped topic(s) []`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var msgs []tickMsg
+			for k := range 5 {
+				st := int64(replayT0) + int64(k)*int64(100*time.Millisecond)
+				if tc.stamped == 1 {
+					msgs = append(msgs, tickMsg{topic: "/cam", stamp: st, logTime: uint64(st + 1_000_000), sequence: uint32(k)})
+				}
+				msgs = append(msgs, tickMsg{topic: "/status", unstamp: true, logTime: uint64(st + 2_000_000)})
+			}
+			path := filepath.Join(t.TempDir(), "single.mcap")
+			writeTicks(t, path, msgs)
+			rep := runSyncJSON(t, path)
+			if rep.Sets == nil || len(rep.Sets) != 0 || len(rep.Notes) != 1 || !strings.HasPrefix(rep.Notes[0], tc.note) ||
+				!strings.Contains(rep.Notes[0], "nothing to group") {
+				t.Errorf("sets %v, notes %q; want [] and a note %q…", rep.Sets, rep.Notes, tc.note)
+			}
+			if rep.Topics == nil || len(rep.Topics) != tc.stamped {
+				t.Fatalf("topics %+v, want %d", rep.Topics, tc.stamped)
+			}
+			if tc.stamped == 1 && (rep.Topics[0].Topic != "/cam" || rep.Topics[0].Messages != 5 || rep.Topics[0].Unmatched["single_topic"] != 5) {
+				t.Errorf("topics %+v, want /cam with its 5 messages unmatched as single_topic", rep.Topics)
+			}
+			code, out, errOut := runCLI(t, "sync", path, "-q")
+			if code != exitOK || !strings.Contains(out, "sets:    0") || !strings.Contains(out, "note: "+tc.note) {
+				t.Errorf("exit %d, want 0, empty sets and a note:\n%s%s", code, out, errOut)
+			}
+		})
 	}
 }

@@ -268,6 +268,9 @@ func Run(lg *Log, o Options) (*Report, error) {
 		for i := range rep.Topics {
 			rep.Topics[i].Unmatched["single_topic"] = rep.Topics[i].Messages
 		}
+		if rep.Topics == nil {
+			rep.Topics = []TopicReport{} // "topics": [], not null
+		}
 		rep.Timelines = corrected
 		return rep, nil
 	}
