@@ -62,7 +62,15 @@ delays). --correct chooses what is applied:
          from a constant transport latency, so give --latency when known
   none   repairs only
 --clock NAME=OFFSET[,PPM] gives a known model instead (NAME is a topic or a
-sensor frame id; the sensor clock reads t + OFFSET + PPM·1e-6·t).
+sensor frame id; the sensor clock reads t + OFFSET + PPM·1e-6·t). With a
+given model or --correct none nothing is estimated (report: "estimation":
+"skipped"). A channel whose clock cannot be estimated - fewer than 3
+messages, or log times that are not capture times (a converter that wrote
+everything in a burst, log times in another order than the stamps) - is
+reported as such ("estimation": "impossible" and why; a "clock:" line) and
+grouped on its stamps as recorded, taken in stamp order, without repairs.
+A log with fewer than 2 stamped topics gives no sets (and a note), not an
+error.
 
 Grouping uses the corrected header stamps, never the log time:
   approximate  ROS message_filters ApproximateTime, exactly: minimal-spread
@@ -86,7 +94,7 @@ uncertainty from 4 blocks; it needs rotation that varies.
 
 Every message that ends up in no set is counted with its reason
 (queue_overflow, max_interval, pivot_dropped, superseded, outside_window,
-duplicate, out_of_order, duplicate_stamp, end_of_input).
+duplicate, out_of_order, duplicate_stamp, end_of_input, single_topic).
 
 Durations take Go syntax: 100ns, 15ms, 1.5s.
 
@@ -118,7 +126,7 @@ Exit codes: 0 ok, 1 error reading the log, 2 usage error.`,
 	f.StringVar(&o.Reference, "reference", "", "reference topic (policy reference)")
 	f.DurationVar(&o.Tolerance, "tolerance", 0, "reference policy: largest |Δt − phase| to the reference (0: half its period)")
 	f.StringArrayVar(&o.Phases, "phase", nil, "reference policy: TOPIC=D, expected stamp of TOPIC minus the reference's (repeatable)")
-	f.IntVar(&o.QueueSize, "queue-size", 0, "messages per topic waiting for a set (0: 2× the fastest/slowest rate ratio + 2, at least 10)")
+	f.IntVar(&o.QueueSize, "queue-size", 0, "messages per topic waiting for a set (0: 2× the fastest/slowest rate ratio + 2, at least 10; every message when a clock cannot be estimated)")
 	f.DurationVar(&o.MaxInterval, "max-interval", 0, "approximate: largest span of a set (0: unlimited)")
 	f.Float64Var(&o.AgePenalty, "age-penalty", match.DefaultAgePenalty, "approximate: age penalty")
 	f.StringArrayVar(&o.LowerBounds, "lower-bound", nil, "approximate: TOPIC=D, minimum interval between the topic's stamps (repeatable)")
@@ -257,13 +265,12 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 	var keys [][]byte
 	n := 0
 	topics := ro.Topics
-	if len(topics) == 0 {
+	if len(topics) == 0 { // as Run selects them
 		for _, t := range lg.Stamped() {
 			if !slices.Contains(ro.Attach, t) {
 				topics = append(topics, t)
 			}
 		}
-		ro.Topics = topics
 	}
 	for _, t := range append(slices.Clone(topics), ro.Attach...) {
 		k, _ := json.Marshal(t)
@@ -354,11 +361,33 @@ func printSync(w io.Writer, rep *syncrun.Report) {
 		}
 		slices.Sort(um)
 		c := t.Clock
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\t%.3f\t%s\t%s\t%s\t%.2f ± %.2f\t%s / %s\t%d\t%s\n", t.Topic, orDash(t.Sensor), t.Messages, t.Used,
-			100*t.Completeness, t.RateHz, c.Repair, c.Applied, ms(c.EstimatedOffsetNS), c.EstimatedDriftPPM, c.DriftSigmaPPM,
-			ms(c.DelayP50), ms(c.DelayP95), len(t.Gaps), orDash(strings.Join(um, ", ")))
+		off, drift, delay := "-", "-", "-"
+		if c.Estimation == syncrun.EstimationDone {
+			off, drift = ms(c.EstimatedOffsetNS), fmt.Sprintf("%.2f ± %.2f", c.EstimatedDriftPPM, c.DriftSigmaPPM)
+			delay = ms(c.DelayP50) + " / " + ms(c.DelayP95)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%.1f%%\t%.3f\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", t.Topic, orDash(t.Sensor), t.Messages, t.Used,
+			100*t.Completeness, t.RateHz, c.Repair, c.Applied, off, drift, delay, len(t.Gaps), orDash(strings.Join(um, ", ")))
 	}
 	tw.Flush()
+	for _, n := range rep.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	clockNote := func(topic, use string, c syncrun.ClockReport) {
+		switch c.Estimation {
+		case syncrun.EstimationImpossible:
+			fmt.Fprintf(w, "clock: %s: cannot be estimated: %s; %s on its stamps as recorded (%s applied), in stamp order\n",
+				topic, c.EstimationNote, use, c.Applied)
+		case syncrun.EstimationSkipped:
+			fmt.Fprintf(w, "clock: %s: not estimated (%s)\n", topic, c.EstimationNote)
+		}
+	}
+	for _, t := range rep.Topics {
+		clockNote(t.Topic, "grouped", t.Clock)
+	}
+	for _, a := range rep.Attached {
+		clockNote(a.Topic, "attached", a.Clock)
+	}
 	for _, a := range rep.Attached {
 		fmt.Fprintf(w, "attached: %s: %d messages in %d windows, %d empty, samples per window min/median/max %d/%d/%d\n",
 			a.Topic, a.Messages, a.Windows, a.Empty, a.MinSamples, a.MedianSamples, a.MaxSamples)

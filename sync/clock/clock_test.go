@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -164,5 +165,58 @@ func TestDetectJumps(t *testing.T) {
 	}
 	if a.Segment != [2]int{0, 120} {
 		t.Errorf("segment %v, want [0 120]", a.Segment)
+	}
+}
+
+// Log times that are not capture times are refused with
+// ErrUnrelatedLogTimes (and too few samples with ErrTooFewPoints) by both
+// Analyze and DetectRepairs, instead of a model fitted to nothing or a
+// failure deep inside the estimate; DetectRepairs estimates nothing.
+func TestAnalyzeUnrelatedLogTimes(t *testing.T) {
+	_, good, goodLogs := synth(50, 100_000_000, 0, 0, 5_000_000, 4)
+	t0 := good[0]
+	burst := make([]int64, len(good)) // a converter's burst: one log time
+	reversed := make([]int64, len(good))
+	writeTimes := make([]int64, len(good)) // write time, 10 µs apart
+	for i := range good {
+		burst[i] = t0 + 60e9
+		reversed[i] = t0 + int64(len(good)-i)*100_000_000
+		writeTimes[i] = t0 + 60e9 + int64(i)*10_000
+	}
+	cases := []struct {
+		name         string
+		stamps, logs []int64
+		want         error // nil: a model (Analyze) / repairs (DetectRepairs)
+	}{
+		{"capture times", good, goodLogs, nil},
+		{"burst", good, burst, ErrUnrelatedLogTimes},
+		{"reversed", good, reversed, ErrUnrelatedLogTimes},
+		{"write times", good, writeTimes, ErrUnrelatedLogTimes},
+		{"3 messages in a burst", good[:3], burst[:3], ErrUnrelatedLogTimes},
+		{"3 messages", good[:3], goodLogs[:3], nil},
+		{"2 messages", good[:2], goodLogs[:2], ErrTooFewPoints},
+		{"1 message", good[:1], goodLogs[:1], ErrTooFewPoints},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a, err := Analyze(tc.stamps, tc.logs, 0)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("Analyze: %v, want %v", err, tc.want)
+			}
+			// The true drift is 0: the estimate is within 3 σ of it.
+			if e := a.Estimate; err == nil && (e.Points != len(tc.stamps) || math.Abs(e.Model.DriftPPM) > 3*e.DriftSigmaPPM+0.5) {
+				t.Errorf("Analyze: estimate %+v, true drift 0", e)
+			}
+			r, err := DetectRepairs(tc.stamps, tc.logs, 0)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("DetectRepairs: %v, want %v", err, tc.want)
+			}
+			if r.Estimate != (Estimate{}) {
+				t.Errorf("DetectRepairs estimated %+v", r.Estimate)
+			}
+			if err == nil && (!r.Repair.Identity() || len(r.Jumps) != 0) {
+				t.Errorf("DetectRepairs: spurious repair %v, jumps %v", r.Repair, r.Jumps)
+			}
+		})
 	}
 }

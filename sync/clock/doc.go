@@ -13,7 +13,9 @@
 // DetectScale, DetectWrap and DetectJumps find unit errors (a seconds field
 // that counts milliseconds), counter wrap-around and clock jumps or resets;
 // Analyze runs them all and returns the Repair that fixes the stamps before
-// the model is estimated.
+// the model is estimated; DetectRepairs does the same without estimating.
+// Both refuse log times that do not follow the stamps (ErrUnrelatedLogTimes)
+// rather than fit a model to them.
 //
 // Times are int64 nanoseconds; the package does not depend on formats.
 package clock

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/rigsync/rigsync/sync/match/matchtest"
 )
 
 const sec = int64(time.Second)
@@ -55,72 +57,32 @@ func secs(ts ...float64) []int64 {
 
 // The message_filters ApproximateTime test vectors (ros2/message_filters
 // test/test_approximate_time_policy.cpp and ros/ros_comm's RateBoundAll),
-// transcribed: stamps in seconds, default age penalty 0.1.
+// transcribed in package matchtest, default age penalty 0.1.
 func TestApproximateUpstream(t *testing.T) {
-	pair := func(a, b float64) []int64 { return secs(a, b) }
-	quad := func(a, b, c, d float64) []int64 { return secs(a, b, c, d) }
-	abc := []in{{0, 0}, {1, 1}, {3, 0}, {4, 1}, {6, 0}, {7, 1}}
-	dropped := []in{{0, 0}, {1, 1}, {3, 1}, {4, 0}, {7, 1}, {8, 0}, {10, 0}, {11, 1}, {13, 0}, {14, 1}}
-	cases := []struct {
-		name   string
-		topics int
-		queue  int
-		bounds []time.Duration
-		input  []in
-		want   [][]int64
-	}{
-		{"ExactMatch", 2, 10, nil, []in{{0, 0}, {0, 1}, {3, 0}, {3, 1}, {6, 0}, {6, 1}},
-			[][]int64{pair(0, 0), pair(3, 3), pair(6, 6)}},
-		{"PerfectMatch", 2, 10, nil, abc, [][]int64{pair(0, 1), pair(3, 4)}},
-		{"ImperfectMatch", 2, 10, nil, []in{{0, 0}, {1, 1}, {2, 0}, {3, 0}, {5, 1}, {6, 0}, {7, 1}},
-			[][]int64{pair(0, 1), pair(6, 5)}},
-		{"Acceleration", 2, 10, nil, []in{{0, 0}, {7, 1}, {12, 0}, {15, 1}, {17, 0}, {18, 1}},
-			[][]int64{pair(12, 7), pair(17, 18)}},
-		{"DroppedMessages/queue1", 2, 1, nil, dropped, [][]int64{pair(4, 3), pair(10, 11)}},
-		{"DroppedMessages/queue2", 2, 2, nil, dropped,
-			[][]int64{pair(0, 1), pair(4, 3), pair(8, 7), pair(10, 11)}},
-		{"LongQueue", 2, 5, nil, []in{{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0}, {5, 0}, {6, 0}, {7, 0}, {8, 0},
-			{3, 1}, {9, 0}, {10, 0}, {11, 0}, {12, 0}, {10, 1}, {13, 0}},
-			[][]int64{pair(10, 10)}},
-		{"DoublePublish", 2, 10, nil, []in{{0, 0}, {1, 1}, {3, 1}, {3, 0}},
-			[][]int64{pair(0, 1), pair(3, 3)}},
-		{"FourTopics", 4, 10, nil, []in{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {5, 0}, {5, 3}, {6, 1}, {6, 2},
-			{8, 0}, {9, 1}, {10, 2}, {11, 3}, {10, 0}, {13, 0}, {14, 1}},
-			[][]int64{quad(0, 1, 2, 3), quad(5, 6, 6, 5), quad(10, 9, 10, 11)}},
-		{"EarlyPublish", 4, 10, nil, []in{{0, 0}, {1, 1}, {2, 2}, {3, 3}, {7, 0}},
-			[][]int64{quad(0, 1, 2, 3)}},
-		{"RateBound/A=1.5s", 2, 10, []time.Duration{1500 * time.Millisecond, 0}, abc,
-			[][]int64{pair(0, 1), pair(3, 4)}},
-		{"RateBound/A=2s", 2, 10, []time.Duration{2 * time.Second, 0}, abc,
-			[][]int64{pair(0, 1), pair(3, 4), pair(6, 7)}},
-		{"RateBoundAll/none", 2, 10, nil, abc, [][]int64{pair(0, 1), pair(3, 4)}},
-		{"RateBoundAll/2s", 2, 10, []time.Duration{2 * time.Second, 2 * time.Second}, abc,
-			[][]int64{pair(0, 1), pair(3, 4), pair(6, 7)}},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
+	for _, tc := range matchtest.Approximate() {
+		t.Run(tc.Name, func(t *testing.T) {
 			c := newCollector()
-			a, err := NewApproximate(ApproximateConfig{Topics: tc.topics, QueueSize: tc.queue,
-				AgePenalty: DefaultAgePenalty, LowerBounds: tc.bounds}, c.handler())
+			a, err := NewApproximate(ApproximateConfig{Topics: tc.Topics, QueueSize: tc.QueueSize,
+				AgePenalty: DefaultAgePenalty, LowerBounds: tc.LowerBounds}, c.handler())
 			if err != nil {
 				t.Fatal(err)
 			}
-			for i, m := range tc.input {
-				if err := a.Push(m.topic, int64(m.t*float64(sec)), i); err != nil {
+			for i, m := range tc.Input {
+				if err := a.Push(m.Topic, m.Stamp, i); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if !slices.EqualFunc(c.sets, tc.want, slices.Equal) {
-				t.Errorf("sets = %v, want %v", c.sets, tc.want)
+			if !slices.EqualFunc(c.sets, tc.Want, slices.Equal) {
+				t.Errorf("sets = %v, want %v", c.sets, tc.Want)
 			}
 			// Nothing is lost: every input is in a set, dropped, or flushed.
 			a.Flush()
-			total := len(c.sets) * tc.topics
+			total := len(c.sets) * tc.Topics
 			for _, n := range c.drops {
 				total += n
 			}
-			if total != len(tc.input) {
-				t.Errorf("accounted for %d messages, pushed %d (drops %v)", total, len(tc.input), c.drops)
+			if total != len(tc.Input) {
+				t.Errorf("accounted for %d messages, pushed %d (drops %v)", total, len(tc.Input), c.drops)
 			}
 		})
 	}

@@ -14,6 +14,8 @@ type attacher struct {
 	rep       *Report
 	idx       map[*Stream]int
 	corrected [][]int64
+	order     [][]int32 // by stamp, for streams whose log order is not trusted
+	next      []int32
 	last      []int64
 	seen      []bool
 	att       []*match.Attach[int32]
@@ -34,12 +36,17 @@ func newAttacher(lg *Log, o Options, rep *Report, grouped []string, groupedIdx m
 		if _, dup := groupedIdx[s]; dup || slices.Index(o.Attach, t) != j {
 			return nil, fmt.Errorf("syncrun: topic %q is both grouped and attached, or attached twice", t)
 		}
-		c, cr, err := correct(s, o)
+		c, cr, trusted, err := correct(s, o)
 		if err != nil {
 			return nil, err
 		}
 		a.idx[s] = j
 		a.corrected = append(a.corrected, c)
+		var ord []int32
+		if !trusted {
+			ord = byStamp(c)
+		}
+		a.order = append(a.order, ord)
 		rep.Attached = append(rep.Attached, AttachReport{Topic: t, Messages: len(c), Unmatched: map[string]int{}, Clock: cr})
 		j := j
 		at, err := match.NewAttach(4096, match.AttachHandler[int32]{
@@ -55,6 +62,7 @@ func newAttacher(lg *Log, o Options, rep *Report, grouped []string, groupedIdx m
 	}
 	n := len(o.Attach)
 	a.last, a.seen, a.emitted, a.sizes = make([]int64, n), make([]bool, n), make([]int, n), make([][]int, n)
+	a.next = make([]int32, n)
 	return a, nil
 }
 
@@ -109,6 +117,10 @@ func (a *attacher) window(j int, ms []match.Member[int32]) {
 
 // push adds message idx of attached stream j.
 func (a *attacher) push(j int, idx int32) {
+	if a.order[j] != nil {
+		idx = a.order[j][a.next[j]]
+		a.next[j]++
+	}
 	c := a.corrected[j][idx]
 	if a.seen[j] && c <= a.last[j] {
 		a.rep.Attached[j].Unmatched["out_of_order"]++

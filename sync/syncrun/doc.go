@@ -5,6 +5,14 @@
 // alignment: sets, completeness per sensor, residual spread, unmatched
 // messages and why, clock models, gaps.
 //
+// Logs it did not write are taken as they are: a channel whose clock cannot
+// be estimated (fewer than 3 messages, or log times that are not capture
+// times, e.g. a converter that wrote every message in one burst) is
+// reported with ClockReport.Estimation "impossible" and grouped on its
+// stamps as recorded, in stamp order; a given clock model or CorrectNone
+// estimates nothing ("skipped"); a log with fewer than 2 stamped topics
+// gives an empty Report with a note, not an error.
+//
 // Only the stamps (int64 ns) are kept in memory, 24 bytes per message; the
 // grouping itself runs in bounded memory.
 package syncrun

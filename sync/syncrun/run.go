@@ -1,9 +1,12 @@
 package syncrun
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rigsync/rigsync/sync/clock"
@@ -46,7 +49,10 @@ type Options struct {
 	Phase     map[string]time.Duration
 	// QueueSize for every policy; 0 picks enough for the ratio of the
 	// fastest to the slowest grouped topic's rate (2·ratio + 2, at least
-	// 10), so a fast topic does not overflow while a slow one is awaited.
+	// 10), so a fast topic does not overflow while a slow one is awaited,
+	// or, when a grouped stream's log order is not trusted (see
+	// ClockReport.Estimation), at least the message count of every grouped
+	// stream.
 	QueueSize int
 	// MaxInterval, AgePenalty and LowerBounds (by topic) configure the
 	// approximate policy (see match.ApproximateConfig).
@@ -130,9 +136,22 @@ type ClockReport struct {
 	// Jumps found after the repair; each is undone by shifting the
 	// following stamps by −Step.
 	Jumps []clock.Jump `json:"jumps,omitempty"`
+	// Estimation is EstimationDone ("estimated") when the model was
+	// estimated from the log times, EstimationSkipped ("skipped") when a
+	// model was given or the correction is none (nothing is estimated
+	// then), or EstimationImpossible ("impossible") when the log times
+	// cannot support an estimate: fewer than 3 messages, or log times that
+	// are not capture times (a converter that wrote every message in a
+	// burst, log times in another order than the stamps). EstimationNote
+	// says why. When the log times cannot be used, the stream is grouped
+	// on its stamps as recorded (a given model applied), no unit, wrap or
+	// jump repair is attempted, and its messages are taken in stamp order.
+	Estimation     string `json:"estimation"`
+	EstimationNote string `json:"estimation_note,omitempty"`
 	// Estimated is the one-way estimate (stamp → log time minus minimum
 	// delay): OffsetNS at the first stamp, DriftPPM; DelayP50/P95 the
-	// delays above the envelope.
+	// delays above the envelope. All zero unless Estimation is
+	// "estimated".
 	EstimatedOffsetNS int64   `json:"estimated_offset_ns"`
 	EstimatedDriftPPM float64 `json:"estimated_drift_ppm"`
 	DriftSigmaPPM     float64 `json:"drift_sigma_ppm"`
@@ -171,6 +190,9 @@ type Report struct {
 	Topics    []TopicReport  `json:"topics"`
 	Attached  []AttachReport `json:"attached,omitempty"`
 	XCorr     []XCorrReport  `json:"xcorr,omitempty"`
+	// Notes explain an empty or partial result (e.g. a log with a single
+	// stamped topic: nothing to group).
+	Notes []string `json:"notes,omitempty"`
 
 	// Timelines holds each grouped topic's corrected stamps (Topics
 	// order) and Spreads every set's spread in emission order, for plots.
@@ -200,16 +222,22 @@ func Run(lg *Log, o Options) (*Report, error) {
 			}
 		}
 	}
-	if len(topics) < 2 {
-		return nil, fmt.Errorf("syncrun: %d stamped topic(s) %q: need at least 2", len(topics), topics)
+	if len(topics) < 2 && len(o.Topics) > 0 {
+		return nil, fmt.Errorf("syncrun: %d topic(s) %q to group: need at least 2", len(topics), topics)
 	}
 	if o.Correct == "" {
 		o.Correct = CorrectAuto
+	}
+	if o.Policy == "" {
+		o.Policy = "approximate"
 	}
 	rep := &Report{Policy: o.Policy}
 	streamIdx := map[*Stream]int{}
 	sel := make([]*Stream, len(topics))
 	corrected := make([][]int64, len(topics))
+	// order[i], for a stream whose log order is not trusted, lists its
+	// messages by corrected stamp; nil: log order.
+	order := make([][]int32, len(topics))
 	for i, t := range topics {
 		s := lg.Stream(t)
 		if s == nil || len(s.Stamps) == 0 {
@@ -222,12 +250,29 @@ func Run(lg *Log, o Options) (*Report, error) {
 		sel[i] = s
 		tr := TopicReport{Topic: t, Sensor: s.Sensor, Messages: len(s.Stamps), Unmatched: map[string]int{}}
 		var err error
-		corrected[i], tr.Clock, err = correct(s, o)
+		var trusted bool
+		corrected[i], tr.Clock, trusted, err = correct(s, o)
 		if err != nil {
 			return nil, err
 		}
+		if !trusted {
+			order[i] = byStamp(corrected[i])
+		}
 		tr.RateHz, tr.Gaps = rateAndGaps(corrected[i])
 		rep.Topics = append(rep.Topics, tr)
+	}
+	if len(topics) < 2 {
+		// Auto-selected: the log has fewer than 2 stamped topics. That is
+		// an empty result, not an error.
+		rep.Notes = append(rep.Notes, fmt.Sprintf("%d stamped topic(s) %q in the log: nothing to group (need at least 2)", len(topics), topics))
+		for i := range rep.Topics {
+			rep.Topics[i].Unmatched["single_topic"] = rep.Topics[i].Messages
+		}
+		if rep.Topics == nil {
+			rep.Topics = []TopicReport{} // "topics": [], not null
+		}
+		rep.Timelines = corrected
+		return rep, nil
 	}
 
 	for _, pr := range o.XCorr {
@@ -248,6 +293,14 @@ func Run(lg *Log, o Options) (*Report, error) {
 		o.QueueSize = 10
 		if lo > 0 && hi >= lo {
 			o.QueueSize = int(min(max(10, 2*(hi+lo-1)/lo+2), 100_000))
+		}
+		// A stream in untrusted log order may arrive anywhere (all at the
+		// end of a burst): room for every message of every stream, so the
+		// sets depend on the stamps only, not on where the log put them.
+		if slices.ContainsFunc(order, func(ord []int32) bool { return ord != nil }) {
+			for _, c := range corrected {
+				o.QueueSize = max(o.QueueSize, len(c))
+			}
 		}
 	}
 	rep.QueueSize = o.QueueSize
@@ -350,6 +403,7 @@ func Run(lg *Log, o Options) (*Report, error) {
 	}
 	last := make([]int64, k)
 	seen := make([]bool, k)
+	next := make([]int32, k)
 	for _, ev := range lg.order {
 		i, ok := streamIdx[lg.Streams[ev.stream]]
 		if !ok {
@@ -358,7 +412,15 @@ func Run(lg *Log, o Options) (*Report, error) {
 			}
 			continue
 		}
-		c := corrected[i][ev.idx]
+		idx := ev.idx
+		if order[i] != nil {
+			// Untrusted log order: the stream's n-th message in log order
+			// is replaced by its n-th by stamp (the interleaving with the
+			// other streams stays that of the log).
+			idx = order[i][next[i]]
+			next[i]++
+		}
+		c := corrected[i][idx]
 		if seen[i] && c <= last[i] {
 			// Sets must not cross: a stamp at or before the previous one
 			// of its topic cannot be grouped in order.
@@ -370,7 +432,7 @@ func Run(lg *Log, o Options) (*Report, error) {
 			continue
 		}
 		last[i], seen[i] = c, true
-		if err := p.Push(i, c, ev.idx); err != nil {
+		if err := p.Push(i, c, idx); err != nil {
 			return nil, fmt.Errorf("syncrun: %w", err)
 		}
 	}
@@ -390,10 +452,25 @@ func Run(lg *Log, o Options) (*Report, error) {
 	return rep, nil
 }
 
-// correct repairs and corrects one stream's stamps.
-func correct(s *Stream, o Options) ([]int64, ClockReport, error) {
-	cr := ClockReport{Repair: "none", Applied: string(CorrectNone)}
-	out := make([]int64, len(s.Stamps))
+// Estimation values of ClockReport.
+const (
+	// EstimationDone: the model was estimated from the log times.
+	EstimationDone = "estimated"
+	// EstimationSkipped: nothing was estimated, because a model was given
+	// or the correction is none.
+	EstimationSkipped = "skipped"
+	// EstimationImpossible: the log times cannot support an estimate (too
+	// few messages, or log times that are not capture times).
+	EstimationImpossible = "impossible"
+)
+
+// correct repairs and corrects one stream's stamps. trusted is false when
+// the stream's log times do not follow its stamps (or are too few to
+// tell): its log order then says nothing about its stamps either, and Run
+// takes its messages in stamp order.
+func correct(s *Stream, o Options) (out []int64, cr ClockReport, trusted bool, err error) {
+	cr = ClockReport{Repair: "none", Applied: string(CorrectNone), Estimation: EstimationDone}
+	out = make([]int64, len(s.Stamps))
 	copy(out, s.Stamps)
 	given, hasGiven := o.Clocks[s.Topic]
 	if !hasGiven && s.Sensor != "" {
@@ -403,18 +480,39 @@ func correct(s *Stream, o Options) ([]int64, ClockReport, error) {
 	if !hasLat && s.Sensor != "" {
 		lat = o.Latency[s.Sensor]
 	}
-	if len(s.Stamps) < 3 {
+	skip := ""
+	switch {
+	case hasGiven:
+		skip = "clock model given"
+	case o.Correct == CorrectNone:
+		skip = "correction none"
+	}
+	var a clock.Analysis
+	if skip != "" {
+		cr.Estimation, cr.EstimationNote = EstimationSkipped, skip
+		a, err = clock.DetectRepairs(s.Stamps, s.Logs, 0)
+	} else {
+		a, err = clock.Analyze(s.Stamps, s.Logs, 0)
+	}
+	if err != nil {
+		if !errors.Is(err, clock.ErrTooFewPoints) && !errors.Is(err, clock.ErrUnrelatedLogTimes) {
+			return nil, cr, false, fmt.Errorf("syncrun: %s: %w", s.Topic, err)
+		}
+		// Nothing can be learnt from the log times: the stamps are used as
+		// recorded (a given model still applies).
+		why := strings.TrimPrefix(err.Error(), "clock: ")
+		if skip != "" {
+			cr.EstimationNote = skip + "; unit, wrap and jump repairs not checked: " + why
+		} else {
+			cr.Estimation, cr.EstimationNote = EstimationImpossible, why
+		}
 		if hasGiven {
 			for i := range out {
 				out[i] = given.Correct(out[i])
 			}
 			cr.Applied, cr.AppliedModel = "given", given
 		}
-		return out, cr, nil
-	}
-	a, err := clock.Analyze(s.Stamps, s.Logs, 0)
-	if err != nil {
-		return nil, cr, fmt.Errorf("syncrun: %s: %w", s.Topic, err)
+		return out, cr, false, nil
 	}
 	cr.Repair, cr.Ratio, cr.Wraps, cr.Jumps = a.Repair.String(), a.Ratio, a.Wraps, a.Jumps
 	rp := clock.NewRepairer(a.Repair)
@@ -427,44 +525,59 @@ func correct(s *Stream, o Options) ([]int64, ClockReport, error) {
 		}
 		out[i] = rp.Fix(s.Stamps[i]) - shift
 	}
-	// Re-estimate over the whole repaired, de-jumped stream.
-	est := a.Estimate
-	if len(a.Jumps) > 0 {
-		if e, err := clock.EstimateOneWay(out, s.Logs); err == nil {
-			est = e
-		}
-	}
-	first := out[0]
-	cr.EstimatedOffsetNS = first - est.Model.Correct(first)
-	cr.EstimatedDriftPPM = est.Model.DriftPPM
-	cr.DriftSigmaPPM = est.DriftSigmaPPM
-	cr.DelayP50, cr.DelayP95 = est.DelayP50, est.DelayP95
-	mode := o.Correct
-	if mode == CorrectAuto {
-		mode = CorrectDrift
-		if abs(cr.EstimatedOffsetNS) > int64(time.Second) {
-			mode = CorrectFull
-		} else if math.Abs(est.Model.DriftPPM) <= 3*est.DriftSigmaPPM {
-			mode = CorrectNone // the drift is not significant
-		}
-	}
 	var m clock.Model
 	switch {
 	case hasGiven:
 		m, cr.Applied = given, "given"
-	case mode == CorrectFull:
-		m, cr.Applied = est.Model, string(CorrectFull)
-		m.Offset += int64(lat)
-	case mode == CorrectDrift:
-		m, cr.Applied = clock.Model{DriftPPM: est.Model.DriftPPM, Ref: first}, string(CorrectDrift)
+	case skip != "":
+		return out, cr, true, nil
 	default:
-		return out, cr, nil
+		// Re-estimate over the whole repaired, de-jumped stream.
+		est := a.Estimate
+		if len(a.Jumps) > 0 {
+			if e, err := clock.EstimateOneWay(out, s.Logs); err == nil {
+				est = e
+			}
+		}
+		first := out[0]
+		cr.EstimatedOffsetNS = first - est.Model.Correct(first)
+		cr.EstimatedDriftPPM = est.Model.DriftPPM
+		cr.DriftSigmaPPM = est.DriftSigmaPPM
+		cr.DelayP50, cr.DelayP95 = est.DelayP50, est.DelayP95
+		mode := o.Correct
+		if mode == CorrectAuto {
+			mode = CorrectDrift
+			if abs(cr.EstimatedOffsetNS) > int64(time.Second) {
+				mode = CorrectFull
+			} else if math.Abs(est.Model.DriftPPM) <= 3*est.DriftSigmaPPM {
+				mode = CorrectNone // the drift is not significant
+			}
+		}
+		switch mode {
+		case CorrectFull:
+			m, cr.Applied = est.Model, string(CorrectFull)
+			m.Offset += int64(lat)
+		case CorrectDrift:
+			m, cr.Applied = clock.Model{DriftPPM: est.Model.DriftPPM, Ref: first}, string(CorrectDrift)
+		default:
+			return out, cr, true, nil
+		}
 	}
 	cr.AppliedModel = m
 	for i := range out {
 		out[i] = m.Correct(out[i])
 	}
-	return out, cr, nil
+	return out, cr, true, nil
+}
+
+// byStamp returns the indices of ts sorted by stamp (stable).
+func byStamp(ts []int64) []int32 {
+	idx := make([]int32, len(ts))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(ts[a], ts[b]) })
+	return idx
 }
 
 func abs(x int64) int64 {
@@ -552,7 +665,7 @@ func xcorr(lg *Log, pr [2]string, topics []string, corrected [][]int64, o Option
 			ts = corrected[i]
 		} else {
 			var err error
-			if ts, _, err = correct(s, o); err != nil {
+			if ts, _, _, err = correct(s, o); err != nil {
 				return XCorrReport{}, err
 			}
 		}
