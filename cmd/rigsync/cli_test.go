@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"slices"
@@ -13,7 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/fixtures/shareddata"
+	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
+	"github.com/rigsync/rigsync/fusion"
 )
 
 func TestReadVersion(t *testing.T) {
@@ -288,5 +295,209 @@ func TestJSONEveryCommand(t *testing.T) {
 				tc.check(t, out)
 			}
 		})
+	}
+}
+
+// TestOtherLogFormats: a ROS 1 bag, a rosbag2 .db3 or a rosbag2 folder
+// given to any command that reads a log is an error (exit 1) naming the
+// format, with tiny stand-ins built here and, with the shared data, the
+// real bags.
+func TestOtherLogFormats(t *testing.T) {
+	dir := t.TempDir()
+	bag := calibWriteFile(t, dir, "drive.bag", "#ROSBAG V2.0\nE\x00\x00\x00op=\x03")
+	db3 := calibWriteFile(t, dir, "drive_0.db3", "SQLite format 3\x00"+strings.Repeat("\x00", 84))
+	folder := filepath.Join(dir, "rosbag2_2026_12_07")
+	if err := os.Mkdir(folder, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	calibWriteFile(t, folder, "metadata.yaml", "rosbag2_bagfile_information:\n  version: 5\n  storage_identifier: sqlite3\n")
+	logs := map[string]string{bag: "ROS 1 bag (format 2.0)", db3: "rosbag2 SQLite database (.db3)", folder: "rosbag2 folder (SQLite storage)"}
+	if root, ok := shareddata.Root(); ok {
+		logs[filepath.Join(root, "rosbag", "ros1", "rosbag.js", "example.bag")] = "ROS 1 bag (format 2.0)"
+		logs[filepath.Join(root, "rosbag", "rosbag2", "sqlite3", "talker", "talker.db3")] = "rosbag2 SQLite database (.db3)"
+		logs[filepath.Join(root, "rosbag", "rosbag2", "sqlite3", "talker")] = "rosbag2 folder (SQLite storage)"
+		logs[filepath.Join(root, "rosbag", "rosbag2", "mcap", "talker")] = "rosbag2 folder (MCAP storage)"
+	}
+	commands := [][]string{
+		{"info", "LOG"},
+		{"cat", "LOG"},
+		{"sync", "LOG"},
+		{"fuse", "LOG", "-o", "OUT"},
+		{"calib", "show", "LOG"},
+		{"calib", "check", "LOG"},
+		{"calib", "rig", "init", "LOG"},
+		{"rig", "init", "LOG"},
+	}
+	for log, format := range logs {
+		for _, c := range commands {
+			args := make([]string, len(c))
+			for i, a := range c {
+				switch a {
+				case "LOG":
+					a = log
+				case "OUT":
+					a = filepath.Join(t.TempDir(), "out")
+				}
+				args[i] = a
+			}
+			code, _, errs := runCLI(t, append(args, "-q")...)
+			if code != exitError || !strings.Contains(errs, format) || !strings.Contains(errs, log) {
+				t.Errorf("%q: exit %d, %q; want exit %d naming %s and %q", args, code, errs, exitError, log, format)
+			}
+		}
+	}
+}
+
+// cat --topic with a topic the log does not have is a usage error naming
+// the topics it has (it used to print nothing and exit 0).
+func TestCatUnknownTopic(t *testing.T) {
+	log, _ := genLog(t, "cat")
+	topics := groundTruth(t, log)
+	code, out, errs := runCLI(t, "cat", log, "--topic", "/nope")
+	if code != exitUsage || out != "" || !strings.Contains(errs, `"/nope"`) {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d naming /nope", code, out, errs, exitUsage)
+	}
+	for topic := range topics {
+		if !strings.Contains(errs, topic) {
+			t.Errorf("the error does not list the log's topic %s: %s", topic, errs)
+		}
+	}
+	// A known topic next to an unknown one is refused too.
+	for topic := range topics {
+		if code, _, errs := runCLI(t, "cat", log, "--topic", topic+",/nope"); code != exitUsage || !strings.Contains(errs, "/nope") {
+			t.Errorf("--topic %s,/nope: exit %d, %q", topic, code, errs)
+		}
+		break
+	}
+}
+
+// The fuse progress bar counts frames out of the reference LiDAR's message
+// count: the estimate equals the frames a run writes and the LiDAR
+// messages the fixture truth says were recorded.
+func TestFuseFrameEstimate(t *testing.T) {
+	log, tr := genLog(t, "estimate", "--second-lidar", "--tf")
+	code, out, errs := runCLI(t, "fuse", log, "-o", filepath.Join(t.TempDir(), "out"), "--json")
+	if code != exitOK {
+		t.Fatalf("fuse: exit %d: %s", code, errs)
+	}
+	var sum fuseSummary
+	if err := json.Unmarshal([]byte(out), &sum); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mcapio.Open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cal, err := fusion.ReadCalibrations(context.Background(), []*mcapio.Reader{r}, "base_link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	top, rear := tr.Sensor("lidar_top"), tr.Sensor("lidar_rear")
+	for _, tc := range []struct {
+		name      string
+		readers   []*mcapio.Reader
+		reference string
+		want      int64
+	}{
+		{"default reference", []*mcapio.Reader{r}, "", int64(sum.Frames)},
+		{"default is lidar_top", []*mcapio.Reader{r}, "", int64(top.Messages)},
+		{"--reference lidar_rear", []*mcapio.Reader{r}, rear.Topic, int64(rear.Messages)},
+		{"unknown reference", []*mcapio.Reader{r}, "/nope", -1},
+		{"no readers", nil, "", -1},
+	} {
+		if got := fuseFrameEstimate(tc.readers, cal, tc.reference); got != tc.want {
+			t.Errorf("%s: estimate %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if sum.Frames == 0 || top.Messages == rear.Messages {
+		t.Errorf("fused %d frames; lidar_top %d and lidar_rear %d messages (want different counts to tell them apart)", sum.Frames, top.Messages, rear.Messages)
+	}
+}
+
+// The fixtures progress counts simulated seconds (it was fed nanoseconds).
+func TestSecondsProgress(t *testing.T) {
+	g := &globalOptions{stdout: io.Discard, stderr: io.Discard}
+	for _, tc := range []struct {
+		d          time.Duration
+		done       int64
+		wantN      int64
+		wantMax    int64
+		wantMaxEnd int64
+	}{
+		{10 * time.Second, int64(2500 * time.Millisecond), 2, 10, 10},
+		{10 * time.Second, int64(10 * time.Second), 10, 10, 10},
+		{1500 * time.Millisecond, int64(1200 * time.Millisecond), 1, 2, 2},
+		{500 * time.Millisecond, int64(500 * time.Millisecond), 1, 1, 1},
+	} {
+		p := newSecondsProgress(g, "simulating", tc.d)
+		if p.max != tc.wantMax {
+			t.Errorf("%v: total %d s, want %d", tc.d, p.max, tc.wantMax)
+		}
+		p.SetNS(tc.done, int64(tc.d))
+		if p.n != tc.wantN || p.max != tc.wantMaxEnd {
+			t.Errorf("%v: %d ns done shows %d of %d s, want %d of %d", tc.d, tc.done, p.n, p.max, tc.wantN, tc.wantMaxEnd)
+		}
+	}
+	// The generator's own reports, as fixtures generate feeds them.
+	cfg, err := fixtures.Preset("minimal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Duration = 2 * time.Second
+	p := newSecondsProgress(g, "simulating", cfg.Duration)
+	var seen []int64
+	err = fixtures.Generate(context.Background(), cfg, io.Discard, io.Discard, func(done, total int64) {
+		p.SetNS(done, total)
+		seen = append(seen, p.n)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) == 0 || seen[len(seen)-1] != 2 || p.max != 2 || slices.Max(seen) > 2 {
+		t.Errorf("progress over a 2 s drive went %v of %d", seen, p.max)
+	}
+}
+
+// sync --plot out/x creates out/ (it used to fail after the analysis).
+func TestSyncPlotCreatesFolder(t *testing.T) {
+	log, _ := genLog(t, "plot")
+	prefix := filepath.Join(t.TempDir(), "new", "deeper", "drive")
+	code, _, errs := runCLI(t, "sync", log, "-q", "--plot", prefix)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, name := range []string{prefix + "-timeline.png", prefix + "-residuals.png"} {
+		b, err := os.ReadFile(name)
+		if err != nil || !bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")) {
+			t.Errorf("%s: %d bytes, %v; want a PNG", name, len(b), err)
+		}
+	}
+	if n := dirNames(t, filepath.Dir(prefix)); len(n) != 2 {
+		t.Errorf("plot folder holds %q", n)
+	}
+}
+
+// An interrupted fixtures generate leaves an existing log and truth file
+// as they were (they used to be truncated at the start).
+func TestFixturesGenerateInterruptedKeepsFiles(t *testing.T) {
+	dir := t.TempDir()
+	log := calibWriteFile(t, dir, "drive.mcap", "previous log")
+	truth := calibWriteFile(t, dir, "drive.truth.json", `{"previous": true}`)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, []string{"fixtures", "generate", "--preset", "minimal", "--duration", "2s", "-o", log}, &out, &errb)
+	if code != exitError {
+		t.Fatalf("cancelled generate: exit %d (%s)", code, errb.String())
+	}
+	if b, _ := os.ReadFile(log); string(b) != "previous log" {
+		t.Errorf("log after an interrupted generate: %d bytes %.40q", len(b), b)
+	}
+	if b, _ := os.ReadFile(truth); string(b) != `{"previous": true}` {
+		t.Errorf("truth after an interrupted generate: %.40q", b)
+	}
+	if n := dirNames(t, dir); len(n) != 2 {
+		t.Errorf("folder holds %q after an interrupted generate", n)
 	}
 }
