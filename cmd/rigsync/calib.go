@@ -22,6 +22,8 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 func newCalibCommand(g *globalOptions) *cobra.Command {
@@ -162,6 +164,9 @@ Exit codes: 0 ok, 1 unreadable or unrecognised file, 2 usage error.`,
 
 func runCalibShow(cmd *cobra.Command, g *globalOptions, path string) error {
 	out := calibJSONShow{File: path, Cameras: []calibJSONCamera{}, Transforms: []calibJSONTransform{}}
+	if fe := mcapio.DetectFormat(path); fe != nil {
+		return fe // a ROS bag is a log, but not one rigsync reads yet
+	}
 	if isMCAP(path) {
 		lc, err := rig.ReadLog(cmd.Context(), path)
 		if err != nil {
@@ -291,22 +296,11 @@ func runCalibConvert(g *globalOptions, o calibConvertOptions, in string) error {
 		}
 		c = &calibio.Calibration{Format: c.Format, Cameras: []calibio.Camera{cam}}
 	}
-	var w io.Writer = g.stdout
-	if o.Out != "" {
-		fh, err := os.Create(o.Out)
-		if err != nil {
-			return err
-		}
-		defer fh.Close()
-		w = fh
+	if o.Out == "" {
+		return calibio.Write(g.stdout, c, f)
 	}
-	if err := calibio.Write(w, c, f); err != nil {
-		return err
-	}
-	if fh, ok := w.(*os.File); ok && o.Out != "" {
-		return fh.Close()
-	}
-	return nil
+	// A refused conversion leaves an existing OUT as it was.
+	return atomicfile.Write(o.Out, func(w io.Writer) error { return calibio.Write(w, c, f) })
 }
 
 // ---- project ----
@@ -337,6 +331,8 @@ single-camera calibration file instead of a rig (e.g. a ROS camera_info
 YAML); with several cameras in it, name one with --camera.
 
 Pixels of invalid points are still printed when defined (nan otherwise).
+--json prints {"points": [{"u", "v", "depth", "valid"}, ...]} in input
+order (null where the CSV says nan).
 
 Exit codes: 0 ok (also when points are invalid), 1 unreadable input,
 2 usage error.`,
@@ -470,17 +466,50 @@ func runCalibProject(g *globalOptions, o calibProjectOptions, points string) err
 	w := bufio.NewWriter(g.stdout)
 	defer w.Flush()
 	in := m.Intrinsics()
+	var js []calibJSONPixel
 	for _, r := range rows {
 		p := T.Apply(r3.Vec{X: r[0], Y: r[1], Z: r[2]})
 		u, v, ok := m.Project(p)
 		ok = ok && in.InImage(u, v)
+		if g.JSON {
+			js = append(js, calibJSONPixel{U: jsonNum(u), V: jsonNum(v), Depth: jsonNum(p.Z), Valid: ok})
+			continue
+		}
 		valid := 0
 		if ok {
 			valid = 1
 		}
 		fmt.Fprintf(w, "%s,%s,%s,%d\n", calibNum(u), calibNum(v), calibNum(p.Z), valid)
 	}
+	if g.JSON {
+		if js == nil {
+			js = []calibJSONPixel{}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Points []calibJSONPixel `json:"points"`
+		}{js})
+	}
 	return nil
+}
+
+// calibJSONPixel is one point of "calib project --json": the pixel (null
+// when undefined), the depth along the optical axis, and whether the point
+// is visible.
+type calibJSONPixel struct {
+	U     *float64 `json:"u"`
+	V     *float64 `json:"v"`
+	Depth *float64 `json:"depth"`
+	Valid bool     `json:"valid"`
+}
+
+// jsonNum is x for JSON, nil (null) for NaN and ±Inf.
+func jsonNum(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
 }
 
 func calibNum(x float64) string {

@@ -19,6 +19,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check/checkrun"
 	"github.com/rigsync/rigsync/calib/check/report"
 	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 // calibCheckOptions are the flags of "calib check".
@@ -320,26 +321,7 @@ func checkExit(rep *check.Report) error {
 // writeFileReplacing writes data to path through a temporary file in the
 // same directory renamed into place, so a failed run leaves no half file.
 func writeFileReplacing(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteFile(path, data)
 }
 
 // writeCheckTable prints the verdicts, worst first, then the report's

@@ -42,7 +42,8 @@ NaN and ±Inf are written as the strings "NaN", "+Inf", "-Inf".
 
 --start and --end select log times: nanoseconds (1700000000000000000),
 seconds with a decimal point (964.25), or an offset from the first message
-(+2.5s, +1m). --start is inclusive, --end exclusive.
+(+2.5s, +1m). --start is inclusive, --end exclusive. A --topic the log
+does not have is a usage error (exit 2) that lists the topics it has.
 
 A message that fails to decode is printed with an "error" field instead of
 "message"; the command goes on, and exits 1 at the end if any failed.`,
@@ -107,6 +108,9 @@ func runCat(cmd *cobra.Command, g *globalOptions, o catOptions, path string) err
 		return err
 	}
 	defer r.Close()
+	if err := checkTopics(r, path, o.Topics); err != nil {
+		return err
+	}
 	var base int64
 	if strings.HasPrefix(o.Start, "+") || strings.HasPrefix(o.End, "+") {
 		if base, err = firstLogTime(r); err != nil {
@@ -190,4 +194,23 @@ func firstLogTime(r *mcapio.Reader) (int64, error) {
 		return 0, err
 	}
 	return int64(m.LogTime), nil
+}
+
+// checkTopics is a usage error naming the log's topics when a --topic is
+// not one of them (instead of printing nothing).
+func checkTopics(r *mcapio.Reader, path string, topics []string) error {
+	have := map[string]bool{}
+	var all []string
+	for _, ch := range r.Channels() {
+		if !have[ch.Topic] {
+			have[ch.Topic] = true
+			all = append(all, ch.Topic)
+		}
+	}
+	for _, t := range topics {
+		if !have[t] {
+			return usageError{fmt.Errorf("--topic %q is not in %s; its topics: %s", t, path, strings.Join(all, ", "))}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 type demoOptions struct {
@@ -29,7 +32,10 @@ known ground truth), writes drive.mcap and drive.truth.json into a folder
 (a new temporary one unless -o is given), runs "rigsync info" on the log,
 and fuses it into the frames and nuScenes layouts (frames/, nuscenes/).
 
-The folder is kept, so you can go on with the printed commands.`,
+The folder is kept, so you can go on with the printed commands.
+
+--json prints one object: {"dir", "log", "truth", "fused": [the "fuse
+--json" summary of frames/ and of nuscenes/]}.`,
 		Example: `  rigsync demo
   rigsync demo --preset minimal --duration 2s
   rigsync demo -o ./demo --json`,
@@ -67,9 +73,9 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o demoOptions) error {
 		fmt.Fprintf(g.stdout, "demo: simulated %s of the %q rig into %s\n\n", o.Duration, o.Preset, dir)
 	}
 	if g.JSON {
-		// One JSON document: the fused summaries (info --json on the log
-		// is one command away).
-		return runDemoFuse(cmd, g, logPath, dir)
+		// One JSON document: where the files are and the fused summaries
+		// (info --json on the log is one command away).
+		return runDemoJSON(cmd, g, dir, logPath, truthPath)
 	}
 	if err := runInfo(cmd, g, infoOptions{MaxScan: -1}, logPath); err != nil {
 		return err
@@ -83,12 +89,40 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o demoOptions) error {
 	return nil
 }
 
+// runDemoJSON fuses the demo log like runDemoFuse and prints one JSON
+// object: {"dir", "log", "truth", "fused": [the fuse summary of each
+// layout]}.
+func runDemoJSON(cmd *cobra.Command, g *globalOptions, dir, logPath, truthPath string) error {
+	doc := struct {
+		Dir   string            `json:"dir"`
+		Log   string            `json:"log"`
+		Truth string            `json:"truth"`
+		Fused []json.RawMessage `json:"fused"`
+	}{Dir: dir, Log: logPath, Truth: truthPath}
+	for _, format := range []string{"frames", "nuscenes"} {
+		var buf bytes.Buffer
+		gf := *g
+		gf.stdout = &buf
+		if err := runFuse(cmd.Context(), &gf, demoFuseOptions(dir, format), []string{logPath}); err != nil {
+			return err
+		}
+		doc.Fused = append(doc.Fused, json.RawMessage(bytes.TrimSpace(buf.Bytes())))
+	}
+	enc := json.NewEncoder(g.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+// demoFuseOptions are the fuse options of the demo's format layout.
+func demoFuseOptions(dir, format string) fuseOptions {
+	return fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
+		Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
+}
+
 // runDemoFuse fuses the demo log into the frames and nuScenes layouts.
 func runDemoFuse(cmd *cobra.Command, g *globalOptions, logPath, dir string) error {
 	for _, format := range []string{"frames", "nuscenes"} {
-		o := fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
-			Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
-		if err := runFuse(cmd.Context(), g, o, []string{logPath}); err != nil {
+		if err := runFuse(cmd.Context(), g, demoFuseOptions(dir, format), []string{logPath}); err != nil {
 			return err
 		}
 	}
@@ -96,29 +130,28 @@ func runDemoFuse(cmd *cobra.Command, g *globalOptions, logPath, dir string) erro
 }
 
 // generateFiles runs the fixture generator into logPath and truthPath.
-func generateFiles(cmd *cobra.Command, g *globalOptions, cfg fixtures.Config, logPath, truthPath string) (err error) {
-	lf, err := os.Create(logPath)
+// Both are written under temporary names and moved into place only when
+// the whole drive was generated: an interrupted or failed run leaves
+// existing files as they were.
+func generateFiles(cmd *cobra.Command, g *globalOptions, cfg fixtures.Config, logPath, truthPath string) error {
+	lf, err := atomicfile.Create(logPath)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := lf.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	tf, err := os.Create(truthPath)
+	defer lf.Abort()
+	tf, err := atomicfile.Create(truthPath)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if cerr := tf.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	prog := newProgress(g, "simulating", int64(cfg.Duration))
-	defer prog.Finish()
-	return fixtures.Generate(cmd.Context(), cfg, lf, tf, func(done, total int64) {
-		prog.SetTotal(total)
-		prog.Set(done)
-	})
+	defer tf.Abort()
+	prog := newSecondsProgress(g, "simulating", cfg.Duration)
+	err = fixtures.Generate(cmd.Context(), cfg, lf, tf, prog.SetNS)
+	prog.Finish()
+	if err != nil {
+		return err
+	}
+	if err := lf.Commit(); err != nil {
+		return err
+	}
+	return tf.Commit()
 }

@@ -56,10 +56,7 @@ func newFixturesCommand(g *globalOptions) *cobra.Command {
 		Long: `fixtures simulates a sensor rig driving through a simple world and writes
 what its sensors record as an MCAP log, beside a truth file holding
 everything that is true about it.`,
-		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageError{fmt.Errorf("fixtures: missing subcommand (try: rigsync fixtures generate --help)")}
-		},
+		// A missing or unknown subcommand is a usage error (setupContract).
 	}
 	root.AddCommand(newFixturesGenerateCommand(g))
 	return root

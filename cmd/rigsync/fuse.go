@@ -387,7 +387,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	if sum.Clocks == nil {
 		sum.Clocks = []fusion.ClockEstimate{}
 	}
-	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: newProgress(g, "fusing", -1)}
+	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: newUnitProgress(g, "fusing", "frames", fuseFrameEstimate(readers, cal, o.Reference))}
 	imageCheck := o.ImageCheck
 	if imageCheck == 0 {
 		imageCheck = -1

@@ -96,7 +96,9 @@ ffmpeg they are marked missing in every frame, and the summary says why
 The status line (stderr) shows per stream its rate, delivery delay and, for
 cameras, clock drift; and the latency (write time − frame time) of the frames.
 The run ends after --duration, at the end of --with, or on Ctrl-C; the
-frames written so far are complete either way.
+frames written so far are complete either way. Every argument (URLs and
+camera names, the rig, --with, --lateness, --reference, the output
+folder) is checked before any camera is dialled.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 problems (a stream delivered
 nothing, or no frame was written).`,
@@ -291,6 +293,15 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 				imuTopics[ch.Topic] = true
 			}
 		}
+	}
+
+	// Every argument is checked before a camera is dialled.
+	urls := make([][2]string, len(camArgs))
+	for i, a := range camArgs {
+		urls[i] = [2]string{a.name, a.url}
+	}
+	if err := checkLiveBeforeDial(o, rg, cal, streams, urls); err != nil {
+		return err
 	}
 
 	// The cameras: dial each once (a wrong URL fails here), then stream.

@@ -314,8 +314,9 @@ func TestLiveUsage(t *testing.T) {
 		}
 	}
 	// A camera that cannot be reached is an error naming it, without its
-	// password.
-	code, _, errs := runCLI(t, "live", "--rig", rigPath, "front_camera=rtsp://user:secret@127.0.0.1:1/x", "-o", filepath.Join(dir, "o"))
+	// password (two cameras: one stream alone is refused before dialling).
+	code, _, errs := runCLI(t, "live", "--rig", liveTwoCameraRig(t), "front_camera=rtsp://user:secret@127.0.0.1:1/x",
+		"rear_camera=rtsp://127.0.0.1:1/y", "-o", filepath.Join(dir, "o"))
 	if code != exitError || strings.Contains(errs, "secret") || !strings.Contains(errs, "127.0.0.1:1") {
 		t.Errorf("unreachable camera: exit %d, %q", code, errs)
 	}

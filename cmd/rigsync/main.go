@@ -90,6 +90,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newRecordCommand(g),
 		newLiveCommand(g),
 	)
+	setupContract(root, g)
 	return root
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
 	"github.com/rigsync/rigsync/sync/syncplot"
@@ -331,11 +334,15 @@ func writePlots(g *globalOptions, prefix string, rep *syncrun.Report) error {
 	if prefix == "" {
 		return nil
 	}
-	if err := syncplot.Timeline(rep, prefix+"-timeline.png"); err != nil {
+	// "--plot out/drive" creates out/; each picture appears whole or not at all.
+	if err := os.MkdirAll(filepath.Dir(prefix), 0o755); err != nil {
+		return fmt.Errorf("--plot %s: %w", prefix, err)
+	}
+	if err := atomicfile.WriteVia(prefix+"-timeline.png", func(tmp string) error { return syncplot.Timeline(rep, tmp) }); err != nil {
 		return err
 	}
 	if rep.Sets > 0 {
-		if err := syncplot.Histogram(rep, prefix+"-residuals.png"); err != nil {
+		if err := atomicfile.WriteVia(prefix+"-residuals.png", func(tmp string) error { return syncplot.Histogram(rep, tmp) }); err != nil {
 			return err
 		}
 	}

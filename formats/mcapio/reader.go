@@ -103,8 +103,13 @@ type Reader struct {
 	warned   map[string]bool
 }
 
-// Open opens the MCAP file at path. See [NewReader].
+// Open opens the MCAP file at path. See [NewReader]. A log in another
+// format (a ROS 1 bag, a rosbag2 database or folder) is a [*FormatError]
+// naming the format.
 func Open(path string) (*Reader, error) {
+	if fe := DetectFormat(path); fe != nil {
+		return nil, fe
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mcapio: %w", err)

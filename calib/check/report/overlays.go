@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 // jpegQuality is the quality of overlay images: they are photographs with
@@ -35,7 +36,7 @@ func WriteOverlays(dir string, rep *check.Report) ([]string, error) {
 	var paths []string
 	write := func(name string, data []byte) error {
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(p, data); err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 		paths = append(paths, p)

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/rtsp"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/live"
+)
+
+// checkLiveBeforeDial checks everything about a live run that does not
+// need a camera, before any camera is dialled: each camera's name (given,
+// or from its URL path as the client will name it) is a camera of the rig
+// with an extrinsic, no sensor comes twice, there are at least two
+// streams, every --lateness and --reference names one of them, and the
+// output folder can be used. streams are the --with log's streams; urls
+// the camera arguments as [NAME=]URL pairs.
+func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, streams []live.Stream, urls [][2]string) error {
+	streams = slices.Clone(streams)
+	var camNames []string // the cameras' names (not frames), per camera stream
+	for _, a := range urls {
+		name, err := rtsp.CameraName(a[1], a[0])
+		if err != nil {
+			return usageError{fmt.Errorf("live: %w", err)}
+		}
+		s := rigCamera(rg, name)
+		if s == nil {
+			how := ""
+			if a[0] == "" {
+				how = " (named from its URL path); name it NAME=rtsp://..."
+			}
+			return usageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
+				name, rtsp.Redact(a[1]), o.Rig, how, strings.Join(rigCameraNames(rg), ", "))}
+		}
+		frame := s.Frame
+		if frame == "" {
+			frame = s.Name
+		}
+		if _, ok := cal.Extrinsics[frame]; !ok {
+			return usageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
+		}
+		streams = append(streams, live.Stream{Name: frame, Topic: "/" + name + "/image/compressed", Modality: formats.Camera})
+		camNames = append(camNames, name)
+	}
+	if len(streams) < 2 {
+		return usageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
+	}
+	names := map[string]string{}
+	for _, s := range streams {
+		if t, dup := names[s.Name]; dup {
+			return usageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
+		}
+		names[s.Name] = s.Topic
+	}
+	for _, spec := range o.Lateness {
+		name, val, ok := strings.Cut(spec, "=")
+		d, err := time.ParseDuration(val)
+		if !ok || err != nil || d < 0 {
+			return usageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
+		}
+		if !slices.ContainsFunc(streams, func(s live.Stream) bool { return s.Name == name || s.Topic == name }) {
+			return usageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
+		}
+	}
+	if o.Reference != "" {
+		first := len(streams) - len(camNames)
+		found := false
+		for i, s := range streams {
+			found = found || s.Name == o.Reference || s.Topic == o.Reference || (i >= first && camNames[i-first] == o.Reference)
+		}
+		if !found {
+			return usageError{fmt.Errorf("live: --reference %q is none of the streams %s", o.Reference, streamNames(streams))}
+		}
+	}
+	return checkOutputFolder("live", o.Out, o.Force)
+}
+
+// checkOutputFolder is the check of the frames writer (a folder that is
+// not empty needs --force) made before anything is connected or written.
+func checkOutputFolder(cmd, out string, force bool) error {
+	st, err := os.Stat(out)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("%s: -o %s: %w", cmd, out, err)
+	case !st.IsDir():
+		return usageError{fmt.Errorf("%s: -o %s is a file, want a folder", cmd, out)}
+	}
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		return fmt.Errorf("%s: -o %s: %w", cmd, out, err)
+	}
+	if len(ents) > 0 && !force {
+		return fmt.Errorf("%s: output folder %s is not empty: %d entries (use --force to write into it)", cmd, out, len(ents))
+	}
+	return nil
+}
