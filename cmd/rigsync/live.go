@@ -61,7 +61,10 @@ Streams:
                   its LiDARs, radars and cameras are grouped too, its IMU is
                   attached to the frames. Its times are shifted onto the host
                   clock: host = start + (log time − first log time) / speed,
-                  the same shift for every topic.
+                  the same shift for every topic. A live camera of a sensor
+                  the log also recorded takes its place: the log's images
+                  of that camera are not replayed (the summary lists them
+                  under replay.replaced_by_live).
 
 Grouping: one frame per message of the reference stream (--reference; the
 first LiDAR of --with by default, else the first camera), every other
@@ -144,6 +147,9 @@ type liveReplaySummary struct {
 	Log     string         `json:"log"`
 	Mapping replay.Mapping `json:"mapping"`
 	Stats   replay.Stats   `json:"stats"`
+	// Replaced lists the log's camera topics that were not replayed
+	// because a live camera of the same sensor took their place.
+	Replaced []string `json:"replaced_by_live,omitempty"`
 }
 
 // liveSummary is what live reports at the end (--json prints it).
@@ -300,6 +306,12 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 	for i, a := range camArgs {
 		urls[i] = [2]string{a.name, a.url}
 	}
+	// A live camera of a sensor that the --with log also recorded takes
+	// the log's place: the log's images of it are not replayed.
+	streams, replaced := replaceLoggedCameras(rg, streams, topicStream, urls)
+	for _, t := range replaced {
+		st.println(fmt.Sprintf("live: %s of %s is not replayed: the live camera of that sensor takes its place", t, o.With))
+	}
 	if err := checkLiveBeforeDial(o, rg, cal, streams, urls); err != nil {
 		return err
 	}
@@ -427,7 +439,7 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 		sum.Cameras = append(sum.Cameras, cs)
 	}
 	if rp != nil {
-		sum.Replay = &liveReplaySummary{Log: o.With, Mapping: rp.Mapping(), Stats: rp.Stats()}
+		sum.Replay = &liveReplaySummary{Log: o.With, Mapping: rp.Mapping(), Stats: rp.Stats(), Replaced: replaced}
 	}
 	for _, s := range sum.Streams {
 		if s.Received == 0 {

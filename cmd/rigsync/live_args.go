@@ -82,6 +82,48 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 	return checkOutputFolder("live", o.Out, o.Force)
 }
 
+// replaceLoggedCameras drops from the --with log's streams every camera
+// that one of the live cameras (urls: [NAME=]URL pairs) is the same sensor
+// of, so the live camera replaces the recorded one instead of clashing
+// with it. topicStream (log topic → stream index) is updated in place; the
+// dropped log topics are returned. Cameras whose name is not a rig camera
+// are left for checkLiveBeforeDial to report.
+func replaceLoggedCameras(rg *rig.Rig, streams []live.Stream, topicStream map[string]int, urls [][2]string) ([]live.Stream, []string) {
+	liveFrames := map[string]bool{}
+	for _, a := range urls {
+		name, err := rtsp.CameraName(a[1], a[0])
+		if err != nil {
+			continue
+		}
+		if s := rigCamera(rg, name); s != nil {
+			frame := s.Frame
+			if frame == "" {
+				frame = s.Name
+			}
+			liveFrames[frame] = true
+		}
+	}
+	var kept []live.Stream
+	var replaced []string
+	index := map[int]int{} // old stream index → new
+	for i, s := range streams {
+		if s.Modality == formats.Camera && liveFrames[s.Name] {
+			replaced = append(replaced, s.Topic)
+			continue
+		}
+		index[i] = len(kept)
+		kept = append(kept, s)
+	}
+	for t, i := range topicStream {
+		if j, ok := index[i]; ok {
+			topicStream[t] = j
+		} else {
+			delete(topicStream, t)
+		}
+	}
+	return kept, replaced
+}
+
 // checkOutputFolder is the check of the frames writer (a folder that is
 // not empty needs --force) made before anything is connected or written.
 func checkOutputFolder(cmd, out string, force bool) error {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -447,5 +448,80 @@ func TestLiveTwoCamerasH264(t *testing.T) {
 	// The H.264 camera starts at its first keyframe (up to 0.4 s in).
 	if both < sum.Frames-6 {
 		t.Errorf("only %d of %d frames have both cameras", both, sum.Frames)
+	}
+}
+
+// TestLiveReplacesLoggedCamera: a live camera named after a camera the
+// --with log recorded (the README's example) takes the log's place
+// instead of clashing with it: the log's images of that camera are not
+// replayed, the summary says so, and the frames' images of that camera
+// are the live server's.
+func TestLiveReplacesLoggedCamera(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams for 1 s")
+	}
+	dir := t.TempDir()
+	log := filepath.Join(dir, "drive.mcap")
+	const w, h = 160, 96
+	if code, _, errs := runCLI(t, "fixtures", "generate", "--preset", "minimal", "--duration", "1s", "--camera-size", strconv.Itoa(w)+"x"+strconv.Itoa(h), "-q", "-o", log); code != exitOK {
+		t.Fatalf("fixtures generate: exit %d: %s", code, errs)
+	}
+	rg, err := rig.FromLog(context.Background(), log, "base_link")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rigPath := filepath.Join(dir, "rig.yaml")
+	f, err := os.Create(rigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.Write(f); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	jpegs, err := rtsptest.TestJPEGs(w, h, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := rtsptest.Start(rtsptest.Config{Path: "/stream1", Media: []rtsptest.Media{{Codec: rtsptest.MJPEG, FPS: 30, JPEGs: jpegs}},
+		SRPeriod: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	out := filepath.Join(dir, "live")
+	code, stdout, errs := runCLI(t, "live", "--rig", rigPath, "cam_front="+srv.URL(), "--with", log, "--transport", "tcp",
+		"--max-latency", "400ms", "-o", out, "--json")
+	if code != exitOK {
+		t.Fatalf("live: exit %d\n%s\n%s", code, stdout, errs)
+	}
+	var sum liveSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("--json: %v\n%s", err, stdout)
+	}
+	if sum.Replay == nil || !slices.Equal(sum.Replay.Replaced, []string{"/cam_front/image_raw/compressed"}) {
+		t.Fatalf("replay %+v: want /cam_front/image_raw/compressed replaced by the live camera", sum.Replay)
+	}
+	sent := srv.Truth()
+	live := 0
+	for i := range sum.Frames {
+		b, err := os.ReadFile(filepath.Join(out, frames.DirName(i), "frame.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fd liveFrameDoc
+		if err := json.Unmarshal(b, &fd); err != nil {
+			t.Fatal(err)
+		}
+		ci := slices.IndexFunc(fd.Cameras, func(c liveCameraDoc) bool { return c.Name == "cam_front" })
+		if ci < 0 {
+			continue
+		}
+		live++
+		// The image is one the server sent (not the log's picture).
+		checkLiveImage(t, out, i, fd, fd.Cameras[ci], sent, 300, false)
+	}
+	if sum.Frames == 0 || live < sum.Frames/2 {
+		t.Errorf("%d of %d frames have the live cam_front", live, sum.Frames)
 	}
 }
