@@ -172,8 +172,8 @@ func (g *IntrinsicsGuard) Warnings() []string {
 	for _, f := range frames {
 		c := g.cams[f]
 		for _, l := range c.logInfos {
-			if d := IntrinsicsDiff(c.used, l.info); d != "" {
-				out = append(out, fmt.Sprintf("%s: the log's CameraInfo (%s) disagrees with rig.yaml, whose intrinsics are used: %s", f, l.where, d))
+			if d := IntrinsicsDiff(l.info, c.used); d != "" {
+				out = append(out, fmt.Sprintf("%s: the log's CameraInfo (%s) disagrees with rig.yaml, whose intrinsics are used (log vs rig.yaml): %s", f, l.where, d))
 				break
 			}
 		}
