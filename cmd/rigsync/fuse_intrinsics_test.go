@@ -216,3 +216,32 @@ func TestFuseRigIntrinsicsImageSize(t *testing.T) {
 		t.Errorf("--scale-intrinsics without --rig: exit %d (%s), want %d", code, errs, exitUsage)
 	}
 }
+
+// TestCalibCheckRigIntrinsics: calib check --rig warns in words (and in
+// --json) once about a log CameraInfo that disagrees with the rig;
+// --scale-intrinsics needs --rig.
+func TestCalibCheckRigIntrinsics(t *testing.T) {
+	log, tr := genLog(t, "drive", "--tf")
+	fx := 0.9 * tr.Sensor("cam_front").Camera.Fx
+	rigPath := writeRigInit(t, log, func(rg *rig.Rig) {
+		s, err := rg.Sensor("cam_front")
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Intrinsics.Fx = fx
+	})
+	want := "cam_front: the log's CameraInfo (" + log + " topic /cam_front/camera_info) disagrees with rig.yaml, whose intrinsics are used (log vs rig.yaml): fx 240 vs 216"
+	args := []string{"calib", "check", log, "--rig", rigPath, "--kinds", "lidar-camera", "--max-frames", "5"}
+	_, stdout, errs := runCLI(t, args...)
+	if strings.Count(stdout, "warning: ") != 1 || !strings.Contains(stdout, "warning: "+want+"\n") {
+		t.Errorf("calib check --rig: %s\n%s", errs, stdout)
+	}
+	_, stdout, errs = runCLI(t, append(args, "--json")...)
+	rep := decodeReport(t, stdout)
+	if len(rep.Warnings) != 1 || rep.Warnings[0] != want {
+		t.Errorf("--json warnings %q (%s), want [%q]", rep.Warnings, errs, want)
+	}
+	if code, _, errs := runCLI(t, "calib", "check", log, "--scale-intrinsics"); code != exitUsage || !strings.Contains(errs, "--rig") {
+		t.Errorf("--scale-intrinsics without --rig: exit %d (%s), want %d", code, errs, exitUsage)
+	}
+}
