@@ -126,6 +126,11 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 	if !ok {
 		return nil
 	}
+	switch p.(type) {
+	case *formats.Image, *formats.CompressedImage:
+	default:
+		return nil // not an image (the fusion says so)
+	}
 	w, h, ok := ImageSize(p)
 	if !ok {
 		if !c.unknownSize {

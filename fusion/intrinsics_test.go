@@ -105,7 +105,7 @@ func TestRigIntrinsicsWin(t *testing.T) {
 	}
 	w := p.Warnings()
 	if len(w) != 1 || !strings.HasPrefix(w[0], "cam_front: the log's CameraInfo (drive.mcap topic /cam_front/camera_info) disagrees with rig.yaml") ||
-		!strings.HasSuffix(w[0], "(log vs rig.yaml): fx 240 vs 216, cx 242.75 vs 249.75")  {
+		!strings.HasSuffix(w[0], "(log vs rig.yaml): fx 240 vs 216, cx 242.75 vs 249.75") {
 		t.Errorf("warnings %q, want one naming cam_front's fx and cx", w)
 	}
 
