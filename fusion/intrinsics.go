@@ -20,8 +20,11 @@ import (
 // size, a JPEG/PNG header): an image whose size is not the size the rig
 // calibrated the camera at is an error, unless Scale is set, in which case
 // the rig's intrinsics are scaled to the first image's size (see
-// ScaleCameraInfo) and Warnings says so. Cameras whose intrinsics come
-// from the log are not guarded.
+// ScaleCameraInfo) and Warnings says so. A rig camera without a size
+// (width and height 0) takes the first image's, with a warning; an image
+// whose size cannot be read is not checked, with a warning. Images of
+// another size than the first are an error (the size changed mid-log).
+// Cameras whose intrinsics come from the log are not guarded.
 //
 // A guard is used by one goroutine: the one reading the log.
 type IntrinsicsGuard struct {
@@ -142,6 +145,14 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 	}
 	if w == c.used.Width && h == c.used.Height {
 		c.sized = true
+		return nil
+	}
+	if !c.sized && (c.rig.Width <= 0 || c.rig.Height <= 0) {
+		// The rig does not say what size it calibrated at: nothing to
+		// check or scale against.
+		c.used.Width, c.used.Height, c.sized = w, h, true
+		g.warned = append(g.warned, fmt.Sprintf("%s: rig.yaml gives no image size for the intrinsics; taken to be the %d×%d of the images (%s), unchecked",
+			frame, w, h, where))
 		return nil
 	}
 	if c.sized {

@@ -265,3 +265,84 @@ func TestIntrinsicsDiff(t *testing.T) {
 		}
 	}
 }
+
+// TestIntrinsicsGuard: the guard's decisions image by image, for a rig
+// camera calibrated at 480×300 (and one whose rig gives no size) and a
+// camera whose intrinsics come from the log.
+func TestIntrinsicsGuard(t *testing.T) {
+	raw := func(w, h int) formats.Payload { return &formats.Image{Width: w, Height: h, Encoding: "mono8", Step: w} }
+	rigInfo := formats.CameraInfo{Width: 480, Height: 300, DistortionModel: "plumb_bob", D: []float64{-0.1, 0.01, 0, 0, 0},
+		K: [9]float64{240, 0, 242.75, 0, 240, 147, 0, 0, 1}}
+	cal := func() *Calibration {
+		c := newCalibration("base_link")
+		c.Infos["cam"] = rigInfo
+		c.note("cam", "intrinsics "+RigSource)
+		nosize := rigInfo
+		nosize.Width, nosize.Height = 0, 0
+		c.Infos["nosize"] = nosize
+		c.note("nosize", "intrinsics "+RigSource)
+		c.Infos["logcam"] = rigInfo
+		c.note("logcam", "intrinsics /logcam/camera_info")
+		return c
+	}
+	for _, tc := range []struct {
+		name     string
+		scale    bool
+		frame    string
+		images   []formats.Payload
+		wantErr  string // of the last image ("" none)
+		wantSize [2]int // of the intrinsics in force afterwards
+		wantWarn string // a substring of the one warning ("" none)
+	}{
+		{"rig size", false, "cam", []formats.Payload{raw(480, 300), raw(480, 300)}, "", [2]int{480, 300}, ""},
+		{"other size", false, "cam", []formats.Payload{raw(640, 400)}, "where: a 640×400 image, but rig.yaml calibrated camera cam at 480×300", [2]int{480, 300}, ""},
+		{"scaled", true, "cam", []formats.Payload{raw(640, 400), raw(640, 400)}, "", [2]int{640, 400}, "cam: rig.yaml intrinsics (480×300) scaled to the 640×400 images (where)"},
+		{"scaled, then another size", true, "cam", []formats.Payload{raw(640, 400), raw(320, 200)}, "a 320×200 image, but camera cam's earlier images are 640×400", [2]int{640, 400}, "scaled"},
+		{"size changed", false, "cam", []formats.Payload{raw(480, 300), raw(640, 400)}, "camera cam's earlier images are 480×300 (the image size changed mid-log", [2]int{480, 300}, ""},
+		{"aspect changes", true, "cam", []formats.Payload{raw(640, 300)}, "", [2]int{640, 300}, "the aspect ratio changes (1.600 to 2.133)"},
+		{"unreadable", false, "cam", []formats.Payload{&formats.CompressedImage{Format: "jpeg", Data: []byte("nope")}, &formats.CompressedImage{Format: "jpeg"}}, "", [2]int{480, 300}, "cannot be read"},
+		{"not an image", false, "cam", []formats.Payload{&formats.CompressedVideo{Format: "h264"}}, "", [2]int{480, 300}, ""},
+		{"rig without size", false, "nosize", []formats.Payload{raw(640, 400)}, "", [2]int{640, 400}, "nosize: rig.yaml gives no image size"},
+		{"log intrinsics", false, "logcam", []formats.Payload{raw(640, 400)}, "", [2]int{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewIntrinsicsGuard(cal(), tc.scale)
+			var err error
+			for _, p := range tc.images {
+				if err = g.Image(tc.frame, "where", p); err != nil {
+					break
+				}
+			}
+			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("error %v, want %q", err, tc.wantErr)
+			}
+			in, guarded := g.Info(tc.frame)
+			if guarded != (tc.frame != "logcam") || in.Width != tc.wantSize[0] || in.Height != tc.wantSize[1] {
+				t.Errorf("intrinsics in force %d×%d (guarded %v), want %v", in.Width, in.Height, guarded, tc.wantSize)
+			}
+			w := g.Warnings()
+			if tc.wantWarn == "" && len(w) != 0 || tc.wantWarn != "" && (len(w) != 1 || !strings.Contains(w[0], tc.wantWarn)) {
+				t.Errorf("warnings %q, want one containing %q", w, tc.wantWarn)
+			}
+		})
+	}
+	// A log CameraInfo replaces nothing of a guarded camera; the same one
+	// twice, or one agreeing, adds nothing.
+	g := NewIntrinsicsGuard(cal(), false)
+	other := cloneInfo(rigInfo)
+	other.K[0] = 250
+	for _, ci := range []formats.CameraInfo{rigInfo, other, other} {
+		if !g.CameraInfo("cam", "log topic /cam/camera_info", &ci) {
+			t.Error("cam not guarded")
+		}
+	}
+	if g.CameraInfo("logcam", "log topic /logcam/camera_info", &other) {
+		t.Error("logcam guarded")
+	}
+	if in, _ := g.Info("cam"); in.K != rigInfo.K {
+		t.Errorf("K %v, want the rig's %v", in.K, rigInfo.K)
+	}
+	if w := g.Warnings(); len(w) != 1 || w[0] != "cam: the log's CameraInfo (log topic /cam/camera_info) disagrees with rig.yaml, whose intrinsics are used (log vs rig.yaml): fx 250 vs 240" {
+		t.Errorf("warnings %q", w)
+	}
+}
