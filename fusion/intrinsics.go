@@ -160,7 +160,7 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 			where, w, h, frame, c.used.Width, c.used.Height, c.rig.Width, c.rig.Height)
 	}
 	if !g.scale {
-		return fmt.Errorf("fusion: %s: a %d×%d image, but rig.yaml calibrated camera %s at %d×%d: calibrate the camera at this size, or scale the intrinsics explicitly (rigsync: --scale-intrinsics)",
+		return fmt.Errorf("fusion: %s: a %d×%d image, but rig.yaml calibrated camera %s at %d×%d: calibrate the camera at this size, or scale the intrinsics explicitly (--scale-intrinsics)",
 			where, w, h, frame, c.rig.Width, c.rig.Height)
 	}
 	c.used = ScaleCameraInfo(c.rig, w, h)
