@@ -16,7 +16,11 @@
 // Calibration. ReadCalibration (ReadCalibrations for several logs) reads
 // /tf_static and the camera infos; CalibrationFromRig converts a rig.yaml
 // (calib/rig) and Calibration.Override lays it over the log's, item by
-// item. Calibration.Source records where each item came from.
+// item. Calibration.Source records where each item came from. Camera
+// intrinsics from a rig file stay in force over the log's CameraInfo
+// messages and are checked against the images' size (IntrinsicsGuard,
+// Pipeline.ScaleIntrinsics, ScaleCameraInfo); Pipeline.Warnings says where
+// the log disagrees.
 //
 // Clocks. Pipeline.Clocks and Pipeline.Repairs correct sensor stamps;
 // EstimateClocks is the first pass that estimates them from the log

@@ -92,8 +92,15 @@ type Pipeline struct {
 	ImageCheckEvery int
 	// NoProject skips projecting LiDAR points into cameras.
 	NoProject bool
-	// Calibration overrides the calibration read from the log.
+	// Calibration overrides the calibration read from the log. Camera
+	// intrinsics it takes from a rig file (Source "intrinsics rig.yaml")
+	// stay in force: the log's CameraInfo messages do not replace them
+	// (see IntrinsicsGuard; Warnings reports where they disagree).
 	Calibration *Calibration
+	// ScaleIntrinsics scales rig-file intrinsics calibrated at another
+	// image size to the size of the camera's images (ScaleCameraInfo);
+	// without it such a mismatch is an error.
+	ScaleIntrinsics bool
 	// MaxPending bounds the sets waiting for ego poses (DefaultMaxPending
 	// when 0).
 	MaxPending int
@@ -103,7 +110,16 @@ type Pipeline struct {
 	// goroutine (not the caller's when Workers > 1). 0 or 1: everything
 	// runs on the caller's goroutine. The frames are the same either way.
 	Workers int
+
+	// warnings are what the last Run found (Warnings).
+	warnings []string
 }
+
+// Warnings returns what the last Run found that did not stop it, one line
+// each: a log CameraInfo that disagrees with rig-file intrinsics (once per
+// camera), rig intrinsics scaled to the images, image sizes that could
+// not be read (see IntrinsicsGuard). Nil when there is nothing to say.
+func (p *Pipeline) Warnings() []string { return p.warnings }
 
 // sensor is one grouped topic.
 type sensor struct {
@@ -137,6 +153,7 @@ type runner struct {
 	imuTopic  map[string]bool
 	imu       []formats.Message
 	infos     map[string]formats.CameraInfo
+	guard     *IntrinsicsGuard
 	models    map[string]camera.Model
 	pending   []pendingSet
 	prevS     int64
@@ -181,6 +198,9 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 	for k, v := range rn.cal.Infos {
 		rn.infos[k] = v
 	}
+	rn.guard = NewIntrinsicsGuard(rn.cal, p.ScaleIntrinsics)
+	p.warnings = nil
+	defer func() { p.warnings = rn.guard.Warnings() }()
 	rn.clocks, rn.repairers, rn.imageSeen = map[string]clock.Model{}, map[string]*clock.Repairer{}, map[string]int{}
 	for k, v := range rn.cal.Clocks {
 		rn.clocks[k] = v
@@ -240,6 +260,13 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 			continue // an undecodable message is absent from its set
 		}
 		rn.correct(&msg)
+		if grouped && rn.sensors[si].mod == formats.Camera && rn.guard.Guards(msg.FrameID) {
+			where := fmt.Sprintf("%s topic %s, message at log time %d ns", it.Log(), topic, m.LogTime)
+			if err := rn.guard.Image(msg.FrameID, where, msg.Payload); err != nil {
+				return err
+			}
+			rn.infos[msg.FrameID], _ = rn.guard.Info(msg.FrameID)
+		}
 		switch {
 		case grouped:
 			if pol == nil {
@@ -258,7 +285,10 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 			}
 		default:
 			if ci, ok := msg.Payload.(*formats.CameraInfo); ok {
-				rn.infos[msg.FrameID] = *ci
+				// Rig-file intrinsics stay; the guard compares.
+				if !rn.guard.CameraInfo(msg.FrameID, it.Log()+" topic "+topic, ci) {
+					rn.infos[msg.FrameID] = *ci
+				}
 			}
 		}
 		if rn.err != nil {

@@ -116,6 +116,11 @@ type Report struct {
 	Pairs []PairResult `json:"pairs"`
 	// Verdict is the worst verdict of all pairs (skipped pairs ignored).
 	Verdict Verdict `json:"verdict"`
+	// Warnings are what fusing the log found that did not stop the check,
+	// one line each: a log CameraInfo that disagrees with the rig's
+	// intrinsics (which are used; once per camera), rig intrinsics scaled
+	// to the images.
+	Warnings []string `json:"warnings,omitempty"`
 	// Overlays are pictures for people (not part of the JSON report).
 	Overlays []Overlay `json:"-"`
 }

@@ -25,6 +25,7 @@ import (
 // calibCheckOptions are the flags of "calib check".
 type calibCheckOptions struct {
 	Rig       string
+	ScaleIntr bool
 	Base      string
 	Ego       string
 	Report    string
@@ -56,6 +57,12 @@ and camera infos; never anything else) and scores every sensor pair it can:
   radar-lidar   distance of radar detections to LiDAR surfaces
   hand-eye      IMU/odometry motion against LiDAR motion
 
+With --rig, the rig's camera intrinsics are used for every image, whatever
+the log's CameraInfo says; where the two disagree (K, distortion, size)
+the report warns once per camera ("warnings"). Images of another size
+than the rig.yaml width × height are an error; --scale-intrinsics scales
+the rig's K to the images instead (as in fuse).
+
 Several logs of one drive (split recordings) are merged in log-time order.
 LiDAR sweeps are deskewed with the ego motion (--ego, as in fuse). A log of
 a moving vehicle without odometry, GNSS or /tf cannot be deskewed: the
@@ -80,7 +87,8 @@ Output:
   --json             the report: per pair kind, sensor, reference, score,
                      score_name, verdict, correction (4x4 row-major),
                      correction_rotation_deg, correction_translation_m,
-                     uncertainty, windows, changed_at_ns, search
+                     uncertainty, windows, changed_at_ns, search; and the
+                     report's warnings
   --report FILE      one self-contained HTML page to open offline: verdicts
                      first, overlays before/after the correction, plots of the
                      score over time and over the search, the JSON embedded
@@ -116,6 +124,7 @@ The outputs (--report, --overlays, --fix) are written whatever the verdict.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.Rig, "rig", "", "rig.yaml with the calibration to check (default: the log's /tf_static and camera infos)")
+	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale --rig intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.StringVar(&o.Base, "base", "", "base frame (default: the rig's base_frame, else base_link)")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing and the motion checks: auto, odometry, gnss, tf or none (as in fuse)")
 	f.StringVar(&o.Report, "report", "", "write a self-contained HTML report to FILE")
@@ -145,6 +154,9 @@ func (o *calibCheckOptions) validate(logs []string) error {
 	}
 	if !o.Fix && o.Out != "" {
 		return usageError{errors.New("-o is the corrected rig of --fix; add --fix")}
+	}
+	if o.ScaleIntr && o.Rig == "" {
+		return usageError{errors.New("--scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
 	}
 	if o.FixFrom != string(check.Miscalibrated) && o.FixFrom != string(check.Suspicious) {
 		return usageError{fmt.Errorf("--fix-from %q: want miscalibrated or suspicious", o.FixFrom)}
@@ -221,7 +233,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	bar := newProgress(g, "checking", -1)
 	rep, err := checkrun.Run(ctx, checkrun.Options{
 		Logs: logs, Rig: rg, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
-		Kinds: o.Kinds,
+		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
 		Progress: func(done, total int64) {
 			if total > 0 {
 				bar.SetTotal(total)
@@ -360,6 +372,9 @@ func writeCheckTable(w io.Writer, rep *check.Report) {
 	}
 	tw.Flush()
 	fmt.Fprintf(w, "verdict: %s (%d pair(s))\n", orDefault(string(rep.Verdict), "none"), len(rep.Pairs))
+	for _, s := range rep.Warnings {
+		fmt.Fprintln(w, "warning:", s)
+	}
 }
 
 func orDefault(s, def string) string {

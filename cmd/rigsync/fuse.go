@@ -38,6 +38,7 @@ type fuseOptions struct {
 	Clocks     []string
 	Latencies  []string
 	Rig        string
+	ScaleIntr  bool
 	Ego        string
 	GNSSOrigin string
 	ImageCheck int
@@ -73,7 +74,13 @@ merged in log-time order; a topic in several logs is one stream.
 Calibration comes from the log's /tf_static and camera infos; --rig
 rig.yaml overrides it item by item (extrinsics, intrinsics, clock models;
 "rigsync rig init LOG.mcap > rig.yaml" drafts one). The summary says which
-item came from where (rig.yaml or the topic).
+item came from where (rig.yaml or the topic). A camera's rig.yaml
+intrinsics are used for every image: where the log's CameraInfo
+disagrees with them (K, distortion, size), the summary warns once per
+camera. Images of another size than the rig.yaml width × height are an
+error; --scale-intrinsics instead scales the rig's K to the images (a
+resize of the whole image: fx, cx by width ratio, fy, cy by height ratio,
+pixel centres at integers; distortion unchanged) and says so.
 
 Clocks: --clock NAME=OFFSET[,PPM] gives a sensor's clock model (sensor
 clock reads t + OFFSET + PPM·1e-6·t). --clock auto first reads the header
@@ -170,6 +177,7 @@ Exit codes: 0 ok, 1 error, 2 usage error.`,
 	f.StringArrayVar(&o.Clocks, "clock", nil, "NAME=OFFSET[,PPM]: a known clock model of sensor NAME, or auto: estimate the clocks first (repeatable)")
 	f.StringArrayVar(&o.Latencies, "latency", nil, "NAME=D: known transport latency of sensor NAME; with --clock auto its offset is corrected too (repeatable)")
 	f.StringVar(&o.Rig, "rig", "", "rig.yaml whose extrinsics, intrinsics and clocks override the log's")
+	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale rig.yaml intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source: auto, odometry, gnss, tf or none")
 	f.StringVar(&o.GNSSOrigin, "gnss-origin", "", "LAT,LON,ALT (deg, deg, m): origin of the ENU world frame for --ego gnss (default: the first fix)")
 	f.BoolVar(&o.Register, "register", false, "without an ego source, register consecutive sweeps and deskew with that motion (constant velocity)")
@@ -197,7 +205,11 @@ type fuseSummary struct {
 	// given (--clock NAME=..., rig.yaml).
 	Clocks   []fusion.ClockEstimate `json:"clocks"`
 	Degraded map[string]int         `json:"degraded"`
-	Seconds  float64                `json:"seconds"`
+	// Warnings are what fusing found that did not stop it (a log
+	// CameraInfo disagreeing with rig.yaml, once per camera; intrinsics
+	// scaled to the images).
+	Warnings []string `json:"warnings"`
+	Seconds  float64  `json:"seconds"`
 }
 
 // countingSink passes frames on and keeps the summary's statistics.
@@ -298,6 +310,9 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	if len(latency) > 0 && !autoClock {
 		return usageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
 	}
+	if o.ScaleIntr && o.Rig == "" {
+		return usageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
+	}
 	origin, err := parseOrigin(o.GNSSOrigin)
 	if err != nil {
 		return err
@@ -383,7 +398,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	}
 	sum := &fuseSummary{Log: paths[0], Logs: paths, Format: o.Format, Output: o.Out, Completeness: map[string]float64{},
 		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: o.Rig,
-		Clocks: clockRep, Degraded: map[string]int{}}
+		Clocks: clockRep, Degraded: map[string]int{}, Warnings: []string{}}
 	if sum.Clocks == nil {
 		sum.Clocks = []fusion.ClockEstimate{}
 	}
@@ -394,7 +409,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	}
 	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: origin, Calibration: cal, ImageCheckEvery: imageCheck,
-		Register: o.Register, Workers: o.Workers}
+		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntr}
 	runErr := p.Run(ctx, cs)
 	cs.prog.Finish()
 	closeErr := sink.Close()
@@ -409,6 +424,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 			sum.Completeness[name] = float64(n) / float64(sum.Frames)
 		}
 	}
+	sum.Warnings = append(sum.Warnings, p.Warnings()...)
 	sum.Seconds = time.Since(start).Seconds()
 	if g.JSON {
 		enc := json.NewEncoder(g.stdout)
@@ -616,6 +632,12 @@ func printFuse(g *globalOptions, s *fuseSummary) {
 		fmt.Fprintf(g.stdout, "calibration (from %s):\n", from)
 		for _, k := range keys {
 			fmt.Fprintf(g.stdout, "  %-24s %s\n", k, s.CalibSource[k])
+		}
+	}
+	if len(s.Warnings) > 0 {
+		fmt.Fprintln(g.stdout, "warnings:")
+		for _, w := range s.Warnings {
+			fmt.Fprintf(g.stdout, "  %s\n", w)
 		}
 	}
 }

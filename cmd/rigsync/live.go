@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -40,6 +41,7 @@ type liveOptions struct {
 	NoProject   bool
 	Force       bool
 	Lateness    []string
+	ScaleIntr   bool
 }
 
 func newLiveCommand(g *globalOptions) *cobra.Command {
@@ -56,7 +58,11 @@ Streams:
                   NAME=rtsp://... names it; otherwise the name comes from the
                   URL path (/cam/front gives cam_front). NAME must be a camera
                   of --rig (its name or frame): the rig gives its intrinsics
-                  and T_base_camera. Credentials in URLs are never printed.
+                  and T_base_camera. Its images must be the rig.yaml width ×
+                  height (an error otherwise), unless --scale-intrinsics,
+                  which scales the rig's K to them (fx, cx by the width
+                  ratio, fy, cy by the height ratio, pixel centres at
+                  integers). Credentials in URLs are never printed.
   --with LOG      a recorded log replayed at real time (--speed) as if live:
                   its LiDARs, radars and cameras are grouped too, its IMU is
                   attached to the frames. Its times are shifted onto the host
@@ -64,7 +70,9 @@ Streams:
                   the same shift for every topic. A live camera of a sensor
                   the log also recorded takes its place: the log's images
                   of that camera are not replayed (the summary lists them
-                  under replay.replaced_by_live).
+                  under replay.replaced_by_live). The rig's intrinsics win
+                  over the log's CameraInfo; the summary warns once per
+                  camera where they disagree.
 
 Grouping: one frame per message of the reference stream (--reference; the
 first LiDAR of --with by default, else the first camera), every other
@@ -124,6 +132,7 @@ nothing, or no frame was written).`,
 	f.StringVar(&o.Transport, "transport", "", "RTSP transport: tcp, udp or empty (auto: UDP, then TCP)")
 	f.StringVar(&o.CameraClock, "camera-clock", live.ClockAuto, "camera stamps: sender, host or auto (see above)")
 	f.StringArrayVar(&o.Lateness, "lateness", nil, "NAME=D: stream NAME (sensor or topic) always arrives within D of its stamp, so frames need not wait for its next message (repeatable)")
+	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale rig.yaml intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.BoolVar(&o.NoProject, "no-project", false, "do not project LiDAR points into the cameras")
 	f.BoolVar(&o.Force, "force", false, "write into a non-empty output folder")
 	return c
@@ -173,6 +182,10 @@ type liveSummary struct {
 	Replay   *liveReplaySummary  `json:"replay,omitempty"`
 	Stopped  string              `json:"stopped"`
 	Problems []string            `json:"problems"`
+	// Warnings are what fusing found that did not stop it (a --with
+	// CameraInfo disagreeing with rig.yaml, once per camera; intrinsics
+	// scaled to the images).
+	Warnings []string `json:"warnings"`
 }
 
 // liveCamera is one RTSP camera of a run.
@@ -261,6 +274,7 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 
 	// The --with log: its calibration fills what the rig lacks.
 	var rp *replay.Replayer
+	var logCal *fusion.Calibration // the --with log's own
 	var streams []live.Stream
 	topicStream := map[string]int{}
 	imuTopics := map[string]bool{}
@@ -270,7 +284,7 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 			return err
 		}
 		defer rp.Close()
-		logCal, err := fusion.ReadCalibration(ctx, rp.Reader(), cal.Base)
+		logCal, err = fusion.ReadCalibration(ctx, rp.Reader(), cal.Base)
 		if err != nil {
 			return fmt.Errorf("live: --with %s: %w", o.With, err)
 		}
@@ -402,13 +416,19 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 		return err
 	}
 	fu, err := live.New(live.Config{Streams: streams, Reference: ref, Calibration: cal, Tolerance: o.Tolerance,
-		MaxLatency: o.MaxLatency, NoProject: o.NoProject}, w)
+		MaxLatency: o.MaxLatency, NoProject: o.NoProject, ScaleIntrinsics: o.ScaleIntr}, w)
 	if err != nil {
 		w.Close()
 		return err
 	}
+	if logCal != nil {
+		for _, frame := range slices.Sorted(maps.Keys(logCal.Infos)) {
+			info := logCal.Infos[frame]
+			fu.CameraInfo(frame, o.With+" topic "+logCal.SourceOf(frame, "intrinsics"), &info)
+		}
+	}
 	sum := &liveSummary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
-		ToleranceNS: int64(o.Tolerance), Problems: []string{}}
+		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: []string{}}
 	loopErr := liveLoop(runCtx, st, fu, cams, rp, cal, topicStream, imuTopics, sum)
 	if loopErr == nil && ctx.Err() == nil && runCtx.Err() != nil {
 		sum.Stopped = "duration"
@@ -449,6 +469,7 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 	if sum.Frames == 0 {
 		sum.Problems = append(sum.Problems, "no frame was written")
 	}
+	sum.Warnings = append(sum.Warnings, fu.Warnings()...)
 	if g.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -804,6 +825,9 @@ func printLive(w io.Writer, s *liveSummary) {
 	if s.Replay != nil {
 		fmt.Fprintf(w, "replayed %s: %d messages at %gx, host clock = log clock %+.3f s (max %v behind)\n", s.Replay.Log, s.Replay.Stats.Messages,
 			s.Replay.Mapping.Speed, float64(s.Replay.Mapping.HostStart-s.Replay.Mapping.LogStart)/1e9, time.Duration(s.Replay.Stats.MaxBehind).Round(time.Millisecond))
+	}
+	for _, x := range s.Warnings {
+		fmt.Fprintln(w, "warning:", x)
 	}
 	for _, p := range s.Problems {
 		fmt.Fprintln(w, "problem:", p)

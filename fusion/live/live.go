@@ -82,7 +82,14 @@ type Config struct {
 	// LiDAR, or the first camera).
 	Reference int
 	// Calibration gives every sensor's T_base_sensor and camera infos.
+	// Intrinsics it takes from a rig file are checked against the size of
+	// every pushed image (fusion.IntrinsicsGuard): another size is an
+	// error unless ScaleIntrinsics.
 	Calibration *fusion.Calibration
+	// ScaleIntrinsics scales rig-file intrinsics calibrated at another
+	// image size to the size of the camera's images
+	// (fusion.ScaleCameraInfo).
+	ScaleIntrinsics bool
 	// Tolerance is the largest |stamp − frame stamp| of a member
 	// (DefaultTolerance when 0).
 	Tolerance time.Duration
@@ -150,6 +157,7 @@ type Fuser struct {
 	// imuName and imuTopic name the IMU (the first seen) for its status.
 	imuName, imuTopic string
 	models            map[string]camera.Model
+	guard             *fusion.IntrinsicsGuard
 	frames            int
 	prevS             int64
 	lats              []int64
@@ -174,7 +182,8 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 	if cfg.MaxLatency <= cfg.Tolerance {
 		return nil, fmt.Errorf("live: max latency %v must exceed the tolerance %v", cfg.MaxLatency, cfg.Tolerance)
 	}
-	f := &Fuser{cfg: cfg, base: cfg.Calibration.Base, sink: sink, models: map[string]camera.Model{}, prevS: math.MinInt64}
+	f := &Fuser{cfg: cfg, base: cfg.Calibration.Base, sink: sink, models: map[string]camera.Model{}, prevS: math.MinInt64,
+		guard: fusion.NewIntrinsicsGuard(cfg.Calibration, cfg.ScaleIntrinsics)}
 	if f.base == "" {
 		f.base = "base_link"
 	}
@@ -200,10 +209,15 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 }
 
 // Push adds a message of stream i that arrived at host time now, and
-// writes the frames that become complete. The error is the sink's.
+// writes the frames that become complete. The error is the sink's, or
+// says that a camera image is not the size its rig-file intrinsics were
+// calibrated at (Config.ScaleIntrinsics).
 func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
 	if i < 0 || i >= len(f.streams) {
 		return fmt.Errorf("live: stream %d out of range [0, %d)", i, len(f.streams))
+	}
+	if err := f.checkImage(f.cfg.Streams[i], &in.Msg); err != nil {
+		return err
 	}
 	st := &f.streams[i]
 	st.Received++
@@ -217,6 +231,27 @@ func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
 		return fmt.Errorf("live: %w", err)
 	}
 	return f.takeErr()
+}
+
+// checkImage measures an image of a camera whose intrinsics come from a
+// rig file (IntrinsicsGuard.Image): another size than the rig's is an
+// error, or scales the intrinsics with Config.ScaleIntrinsics.
+func (f *Fuser) checkImage(sp Stream, m *formats.Message) error {
+	if sp.Modality != formats.Camera {
+		return nil
+	}
+	name := sp.Name
+	if m.FrameID != "" {
+		name = m.FrameID
+	}
+	if !f.guard.Guards(name) {
+		return nil
+	}
+	where := fmt.Sprintf("camera stream %s (%s), image stamped %d ns (host clock)", sp.Name, sp.Topic, m.Stamp)
+	if err := f.guard.Image(name, where, m.Payload); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	return nil
 }
 
 // AddIMU buffers an IMU message (stamp on the host clock) for the IMU
@@ -287,6 +322,20 @@ func (f *Fuser) Latency() Latency {
 	slices.Sort(s)
 	return Latency{P50: s[len(s)/2], P99: s[min(len(s)-1, len(s)*99/100)], Max: s[len(s)-1]}
 }
+
+// CameraInfo notes a CameraInfo of camera frame seen elsewhere (e.g. in a
+// log replayed alongside; where names it). It never replaces intrinsics
+// the calibration takes from a rig file; Warnings says where the two
+// disagree.
+func (f *Fuser) CameraInfo(frame, where string, ci *formats.CameraInfo) {
+	f.guard.CameraInfo(frame, where, ci)
+}
+
+// Warnings returns what fusing found that did not stop it, one line each
+// (see fusion.IntrinsicsGuard.Warnings): a CameraInfo disagreeing with the
+// rig's intrinsics, intrinsics scaled to the images, image sizes that
+// could not be read.
+func (f *Fuser) Warnings() []string { return f.guard.Warnings() }
 
 // Held returns the messages waiting for the watermark.
 func (f *Fuser) Held() int { return f.g.Held() }
@@ -430,6 +479,9 @@ func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, nam
 		return
 	}
 	info, ok := f.cfg.Calibration.Infos[name]
+	if gi, guarded := f.guard.Info(name); guarded {
+		info = gi // the rig's, scaled to the images when allowed
+	}
 	if !ok {
 		st.Degraded, st.Note = true, "no intrinsics for "+name
 	}

@@ -34,6 +34,11 @@ type Options struct {
 	Rig *rig.Rig
 	// RigPath names the rig file in the report.
 	RigPath string
+	// ScaleIntrinsics scales the rig's camera intrinsics to the size of
+	// the log's images when they differ (fusion.Pipeline.ScaleIntrinsics);
+	// without it a size mismatch is an error. The rig's intrinsics always
+	// win over the log's CameraInfo.
+	ScaleIntrinsics bool
 	// BaseFrame is the shared frame ("" = the rig's base frame, else
 	// base_link).
 	BaseFrame string
@@ -132,7 +137,8 @@ func run(ctx context.Context, rs []*mcapio.Reader, o Options) (*check.Report, er
 			return nil, fmt.Errorf("checkrun: rig %s: %w", o.RigPath, err)
 		}
 	}
-	p := &fusion.Pipeline{Readers: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks}
+	p := &fusion.Pipeline{Readers: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
+		ScaleIntrinsics: o.ScaleIntrinsics}
 	w := o.Window
 	if w <= 0 {
 		w = DefaultWindow
@@ -154,7 +160,7 @@ func run(ctx context.Context, rs []*mcapio.Reader, o Options) (*check.Report, er
 	if s.frames == 0 {
 		return nil, fmt.Errorf("checkrun: %s: no frame could be fused (no reference LiDAR sweeps?)", name)
 	}
-	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end}
+	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end, Warnings: p.Warnings()}
 	for _, c := range s.checkers {
 		prs, ovs, err := c.Results()
 		if err != nil {
