@@ -119,11 +119,17 @@ func TestWorstAndOrder(t *testing.T) {
 	if s := strings.Join(got, " "); s != "lidar-lidar/a lidar-lidar/z radar-lidar/b" {
 		t.Errorf("order %s", s)
 	}
-	if rep.Verdict != check.Suspicious {
-		t.Errorf("verdict %s", rep.Verdict)
+	if rep.Verdict != check.Suspicious || rep.CheckedPairs != 2 || rep.SkippedPairs != 1 {
+		t.Errorf("verdict %s, %d checked, %d skipped; want suspicious, 2, 1", rep.Verdict, rep.CheckedPairs, rep.SkippedPairs)
 	}
-	if v := Worst([]check.PairResult{{Verdict: check.Skipped}}); v != check.OK {
-		t.Errorf("only skipped: %s", v)
+	// Nothing scored is not ok: the report says so.
+	if v := Worst([]check.PairResult{{Verdict: check.Skipped}}); v != check.Unchecked {
+		t.Errorf("only skipped: %s, want %s", v, check.Unchecked)
+	}
+	only := &check.Report{Pairs: []check.PairResult{{Kind: check.KindHandEye, Verdict: check.Skipped}, {Kind: check.KindLidarCamera, Verdict: check.Skipped}}}
+	finish(only)
+	if only.Verdict != check.Unchecked || only.CheckedPairs != 0 || only.SkippedPairs != 2 {
+		t.Errorf("every pair skipped: verdict %s, %d checked, %d skipped; want unchecked, 0, 2", only.Verdict, only.CheckedPairs, only.SkippedPairs)
 	}
 	if v := Worst([]check.PairResult{{Verdict: check.Suspicious}, {Verdict: check.Miscalibrated}, {Verdict: check.OK}}); v != check.Miscalibrated {
 		t.Errorf("worst %s", v)

@@ -22,6 +22,7 @@ var verdictColor = map[check.Verdict]color.RGBA{
 	check.Suspicious:    {R: 0xc2, G: 0x7c, B: 0x0e, A: 255},
 	check.Miscalibrated: {R: 0xc6, G: 0x28, B: 0x28, A: 255},
 	check.Skipped:       {R: 0x75, G: 0x75, B: 0x75, A: 255},
+	check.Unchecked:     {R: 0x5f, G: 0x5f, B: 0x5f, A: 255},
 }
 
 func colorOf(v check.Verdict) color.RGBA {
