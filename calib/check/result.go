@@ -6,13 +6,16 @@ import "image"
 type Verdict string
 
 // Verdicts, from best to worst. Skipped means the pair could not be scored
-// (not enough data); Note says why. Unchecked is a report's verdict when no pair could be scored at all: nothing
+// (not enough data); Note says why. Inconclusive is a time window's verdict
+// when the window holds too little evidence to tell (see Window).
+// Unchecked is a report's verdict when no pair could be scored at all: nothing
 // was verified, which is not ok.
 const (
 	OK            Verdict = "ok"
 	Suspicious    Verdict = "suspicious"
 	Miscalibrated Verdict = "miscalibrated"
 	Skipped       Verdict = "skipped"
+	Inconclusive  Verdict = "inconclusive"
 	Unchecked     Verdict = "unchecked"
 )
 
@@ -68,8 +71,14 @@ type Window struct {
 	// Score is the pair's score over the window (same meaning as
 	// PairResult.Score).
 	Score float64 `json:"score"`
-	// Verdict is the verdict the window alone would give.
+	// Verdict is the verdict the window alone would give: ok,
+	// suspicious, miscalibrated, or inconclusive when the window's
+	// evidence is too weak to tell (few frames, or the score is lowered
+	// only in a direction the window does not observe); Note says why.
+	// Skipped when the window could not be scored at all.
 	Verdict Verdict `json:"verdict"`
+	// Note explains an inconclusive verdict.
+	Note string `json:"note,omitempty"`
 }
 
 // Uncertainty is a 1-sigma bound on the estimated correction.

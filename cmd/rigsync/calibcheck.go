@@ -70,7 +70,9 @@ the checked pairs; skipped pairs do not count and are listed apart with
 their reasons. When every pair is skipped the verdict is "unchecked":
 nothing could be checked, which is not ok (--json: "verdict": "unchecked",
 "checked_pairs": 0). Scoring per time window (--window) finds a
-calibration that changed mid-log (a knocked camera) and dates it.
+calibration that changed mid-log (a knocked camera) and dates it; a window
+whose evidence is too weak to tell (few frames or edges, or a lower score
+only in a weakly observed direction) is "inconclusive", with a note.
 
 Correction convention: T_base_sensor(fixed) = T_base_sensor(current) ·
 Correction, a row-major 4x4 matrix in the checked sensor's own frame (camera

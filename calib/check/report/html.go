@@ -302,6 +302,7 @@ th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.8em;color:#fff;font-weight:600}
 .v-ok{background:#1a7f37}.v-suspicious{background:#c27c0e}.v-miscalibrated{background:#c62828}.v-skipped{background:#757575}.v-unchecked{background:#5f5f5f}
+.v-inconclusive{background:#8a8a8a}
 .banner{padding:.8em 1em;border-radius:.4em;color:#fff;font-size:1.1em;margin:1em 0}
 .meta{color:#555;font-size:.92em}
 pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.85em}
