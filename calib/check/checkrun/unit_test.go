@@ -253,3 +253,36 @@ func TestFix(t *testing.T) {
 		}
 	})
 }
+
+// A window with fewer than 3 estimates does not call a correction
+// suspicious or miscalibrated: it is inconclusive and says why; with
+// enough estimates the same correction is miscalibrated, and a small one
+// from few estimates stays ok.
+func TestWindowedFewEstimates(t *testing.T) {
+	const w = int64(1e9)
+	for _, tc := range []struct {
+		name string
+		n    int     // estimates, 0.1 s apart, from 0
+		tx   float64 // m, the estimates' correction
+		want []check.Verdict
+	}{
+		{"ten then two, large", 12, 0.05, []check.Verdict{check.Miscalibrated, check.Inconclusive}},
+		{"two, large", 2, 0.05, []check.Verdict{check.Inconclusive}},
+		{"two, small", 2, 0.002, []check.Verdict{check.OK}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := windowed(series(tc.n, func(int) float64 { return tc.tx }), 0, w, lidarLidarThresholds, [6]float64{})
+			if len(ws) != len(tc.want) {
+				t.Fatalf("%d windows, want %d: %+v", len(ws), len(tc.want), ws)
+			}
+			for i, win := range ws {
+				if win.Verdict != tc.want[i] {
+					t.Errorf("window %d (%d estimates): %s, want %s", i, win.Frames, win.Verdict, tc.want[i])
+				}
+				if (win.Verdict == check.Inconclusive) != strings.Contains(win.Note, "estimate(s) in the window") {
+					t.Errorf("window %d: %s with note %q", i, win.Verdict, win.Note)
+				}
+			}
+		})
+	}
+}
