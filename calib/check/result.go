@@ -6,13 +6,51 @@ import "image"
 type Verdict string
 
 // Verdicts, from best to worst. Skipped means the pair could not be scored
-// (not enough data); Note says why.
+// (not enough data); Note says why. Inconclusive is a time window's verdict
+// when the window holds too little evidence to tell (see Window).
+// Unchecked is a report's verdict when no pair could be scored at all: nothing
+// was verified, which is not ok.
 const (
 	OK            Verdict = "ok"
 	Suspicious    Verdict = "suspicious"
 	Miscalibrated Verdict = "miscalibrated"
 	Skipped       Verdict = "skipped"
+	Inconclusive  Verdict = "inconclusive"
+	Unchecked     Verdict = "unchecked"
 )
+
+// Overall is the verdict of a report with these pairs: the worst verdict
+// of the scored pairs (ok < suspicious < miscalibrated; skipped pairs do not
+// count), or Unchecked when no pair was scored (every pair skipped, or no
+// pair at all).
+func Overall(pairs []PairResult) Verdict {
+	v := Unchecked
+	for _, p := range pairs {
+		switch {
+		case p.Verdict == Miscalibrated:
+			return Miscalibrated
+		case p.Verdict == Suspicious:
+			v = Suspicious
+		case p.Verdict == OK && v == Unchecked:
+			v = OK
+		}
+	}
+	return v
+}
+
+// CountChecked returns how many of the pairs were scored (verdict ok,
+// suspicious or miscalibrated) and how many were not (skipped).
+func CountChecked(pairs []PairResult) (checked, skipped int) {
+	for _, p := range pairs {
+		switch p.Verdict {
+		case OK, Suspicious, Miscalibrated:
+			checked++
+		default:
+			skipped++
+		}
+	}
+	return checked, skipped
+}
 
 // Kinds of pair check.
 const (
@@ -33,8 +71,14 @@ type Window struct {
 	// Score is the pair's score over the window (same meaning as
 	// PairResult.Score).
 	Score float64 `json:"score"`
-	// Verdict is the verdict the window alone would give.
+	// Verdict is the verdict the window alone would give: ok,
+	// suspicious, miscalibrated, or inconclusive when the window's
+	// evidence is too weak to tell (few frames, or the score is lowered
+	// only in a direction the window does not observe); Note says why.
+	// Skipped when the window could not be scored at all.
 	Verdict Verdict `json:"verdict"`
+	// Note explains an inconclusive verdict.
+	Note string `json:"note,omitempty"`
 }
 
 // Uncertainty is a 1-sigma bound on the estimated correction.
@@ -114,8 +158,13 @@ type Report struct {
 	End   int64 `json:"end_ns"`
 	// Pairs, in a stable order (kind, then sensor name).
 	Pairs []PairResult `json:"pairs"`
-	// Verdict is the worst verdict of all pairs (skipped pairs ignored).
+	// Verdict is the worst verdict of the scored pairs (skipped pairs
+	// ignored), or Unchecked when every pair was skipped: see Overall.
 	Verdict Verdict `json:"verdict"`
+	// CheckedPairs and SkippedPairs count the pairs that were scored and
+	// those that were skipped (their Note says why).
+	CheckedPairs int `json:"checked_pairs"`
+	SkippedPairs int `json:"skipped_pairs"`
 	// Warnings are what fusing the log found that did not stop the check,
 	// one line each: a log CameraInfo that disagrees with the rig's
 	// intrinsics (which are used; once per camera), rig intrinsics scaled

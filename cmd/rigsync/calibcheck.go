@@ -73,8 +73,14 @@ from places up to a sweep's drive apart).
 Each pair gets a verdict: ok, suspicious (a correction about the size of its
 uncertainty, or a borderline score), miscalibrated (a clear correction), or
 skipped (not enough data; the note says why), with the estimated correction
-and its 1-sigma uncertainty. Scoring per time window (--window) finds a
-calibration that changed mid-log (a knocked camera) and dates it.
+and its 1-sigma uncertainty. The report's verdict is the worst verdict of
+the checked pairs; skipped pairs do not count and are listed apart with
+their reasons. When every pair is skipped the verdict is "unchecked":
+nothing could be checked, which is not ok (--json: "verdict": "unchecked",
+"checked_pairs": 0). Scoring per time window (--window) finds a
+calibration that changed mid-log (a knocked camera) and dates it; a window
+whose evidence is too weak to tell (few frames or edges, or a lower score
+only in a weakly observed direction) is "inconclusive", with a note.
 
 Correction convention: T_base_sensor(fixed) = T_base_sensor(current) ·
 Correction, a row-major 4x4 matrix in the checked sensor's own frame (camera
@@ -84,7 +90,8 @@ seconds since the start of the log.
 
 Output:
   (default)          a table of the verdicts, worst first
-  --json             the report: per pair kind, sensor, reference, score,
+  --json             the report: verdict, checked_pairs, skipped_pairs, and
+                     per pair kind, sensor, reference, score,
                      score_name, verdict, correction (4x4 row-major),
                      correction_rotation_deg, correction_translation_m,
                      uncertainty, windows, changed_at_ns, search; and the
@@ -100,7 +107,8 @@ Output:
                      the corrections of the miscalibrated pairs applied
                      (--fix-from suspicious also applies the suspicious ones;
                      a camera-time result adjusts the camera's clock offset).
-                     The input rig is never modified.
+                     The input rig is never modified. When no pair could be
+                     checked no rig is written (a copy would look checked).
 
 Exit codes (for field scripts):
   0  every checked pair is ok (skipped pairs do not count)
@@ -109,7 +117,8 @@ Exit codes (for field scripts):
   3  suspicious: some pair is suspicious, none miscalibrated; or no pair
      could be checked at all (every pair skipped)
   4  miscalibrated: some pair is miscalibrated
-The outputs (--report, --overlays, --fix) are written whatever the verdict.`,
+--report and --overlays are written whatever the verdict, --fix whenever
+some pair was checked.`,
 		Example: `  rigsync calib check drive.mcap
   rigsync calib check drive.mcap --rig rig.yaml --report check.html
   rigsync calib check drive.mcap --json | jq '.pairs[] | select(.verdict != "ok")'
@@ -246,7 +255,8 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		return err
 	}
 
-	var wrote []string
+	// done are the lines telling what was written (and what was not).
+	var done []string
 	if o.Report != "" {
 		var buf bytes.Buffer
 		if err := report.WriteHTML(&buf, rep); err != nil {
@@ -255,16 +265,22 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		if err := writeFileReplacing(o.Report, buf.Bytes()); err != nil {
 			return err
 		}
-		wrote = append(wrote, "report "+o.Report)
+		done = append(done, "wrote report "+o.Report)
 	}
 	if o.Overlays != "" {
 		paths, err := report.WriteOverlays(o.Overlays, rep)
 		if err != nil {
 			return err
 		}
-		wrote = append(wrote, fmt.Sprintf("%d picture(s) in %s", len(paths), o.Overlays))
+		done = append(done, fmt.Sprintf("wrote %d picture(s) in %s", len(paths), o.Overlays))
 	}
-	if o.Fix {
+	// A rig "fixed" from a report that verified nothing would look like a
+	// checked calibration: --fix writes none then (and says so).
+	fixSkipped := o.Fix && check.Overall(rep.Pairs) == check.Unchecked
+	if fixSkipped {
+		done = append(done, fmt.Sprintf("wrote no corrected rig to %s: no sensor pair could be checked", o.Out))
+	}
+	if o.Fix && !fixSkipped {
 		base := rg
 		if base == nil {
 			frame := o.Base
@@ -286,7 +302,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		if err := writeFileReplacing(o.Out, buf.Bytes()); err != nil {
 			return err
 		}
-		wrote = append(wrote, "corrected rig "+o.Out)
+		done = append(done, "wrote corrected rig "+o.Out)
 	}
 
 	if g.JSON {
@@ -297,11 +313,15 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		}
 	} else {
 		writeCheckTable(g.stdout, rep)
-		for _, w := range wrote {
-			fmt.Fprintln(g.stdout, "wrote", w)
+		for _, line := range done {
+			fmt.Fprintln(g.stdout, line)
 		}
 	}
-	return checkExit(rep)
+	err = checkExit(rep)
+	if fixSkipped {
+		err = fmt.Errorf("%w (--fix: nothing written to %s)", err, o.Out)
+	}
+	return err
 }
 
 // checkExit maps the verdicts to the exit code: miscalibrated (4) before
@@ -323,9 +343,9 @@ func checkExit(rep *check.Report) error {
 		return calibrationError{mis}
 	case len(sus) > 0:
 		return fmt.Errorf("suspicious: %s: %w", strings.Join(sus, ", "), problemsError{len(sus)})
-	case !slices.ContainsFunc(rep.Pairs, func(p check.PairResult) bool { return p.Verdict != check.Skipped }):
+	case check.Overall(rep.Pairs) == check.Unchecked:
 		// Nothing was verified: a gate must not read that as "ok".
-		return fmt.Errorf("no sensor pair could be checked: %w", problemsError{1})
+		return fmt.Errorf("no sensor pair could be checked (%d skipped): %w", len(rep.Pairs), problemsError{1})
 	}
 	return nil
 }
@@ -371,10 +391,48 @@ func writeCheckTable(w io.Writer, rep *check.Report) {
 			strings.ReplaceAll(p.Note, "\n", " "))
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "verdict: %s (%d pair(s))\n", orDefault(string(rep.Verdict), "none"), len(rep.Pairs))
+	fmt.Fprintln(w, checkSummary(rep))
+	for _, p := range rep.Pairs {
+		if p.Verdict == check.Skipped || p.Verdict == "" {
+			fmt.Fprintf(w, "  skipped %s (%s vs %s): %s\n", p.Sensor, p.Kind, p.Reference,
+				orDefault(strings.ReplaceAll(p.Note, "\n", " "), "no reason given"))
+		}
+	}
 	for _, s := range rep.Warnings {
 		fmt.Fprintln(w, "warning:", s)
 	}
+}
+
+// checkSummary is the verdict line of the human output. It counts only the
+// pairs that were scored: skipped pairs are listed apart (with their
+// reasons, after the line), and a report with no scored pair says that
+// nothing could be checked rather than a verdict.
+func checkSummary(rep *check.Report) string {
+	checked, skipped := check.CountChecked(rep.Pairs)
+	v := check.Overall(rep.Pairs)
+	if v == check.Unchecked {
+		if len(rep.Pairs) == 0 {
+			return "verdict: nothing could be checked (no sensor pair to check)"
+		}
+		return fmt.Sprintf("verdict: nothing could be checked (all %d pair(s) skipped: reasons below)", skipped)
+	}
+	var parts []string
+	for _, vv := range []check.Verdict{check.Miscalibrated, check.Suspicious, check.OK} {
+		n := 0
+		for _, p := range rep.Pairs {
+			if p.Verdict == vv {
+				n++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, vv))
+		}
+	}
+	s := fmt.Sprintf("verdict: %s (%d pair(s) checked: %s", v, checked, strings.Join(parts, ", "))
+	if skipped > 0 {
+		s += fmt.Sprintf("; %d skipped, not counted: reasons below", skipped)
+	}
+	return s + ")"
 }
 
 func orDefault(s, def string) string {

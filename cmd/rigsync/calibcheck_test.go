@@ -164,7 +164,7 @@ func TestCalibCheckTable(t *testing.T) {
 	var buf bytes.Buffer
 	writeCheckTable(&buf, rep)
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 6 {
+	if len(lines) != 7 {
 		t.Fatalf("%d lines:\n%s", len(lines), buf.String())
 	}
 	for i, want := range [][]string{
@@ -173,13 +173,107 @@ func TestCalibCheckTable(t *testing.T) {
 		{"miscalibrated", "cam_front", "lidar-camera", "0.8 edge_alignment", "0.500° 0.010 m", "0.020° 0.003 m", "2.50 s ± 0.40"},
 		{"ok", "camera-time", "-1.50 ms", "0.50 ms"},
 		{"skipped", "radar_front", "no detections"},
-		{"verdict: miscalibrated (3 pair(s))"},
+		{"verdict: miscalibrated (2 pair(s) checked: 1 miscalibrated, 1 ok; 1 skipped, not counted"},
+		{"skipped radar_front (radar-lidar vs lidar_top): no detections"},
 	} {
 		for _, w := range want {
 			if !strings.Contains(lines[i], w) {
 				t.Errorf("line %d %q lacks %q", i, lines[i], w)
 			}
 		}
+	}
+}
+
+// The verdict line counts only the pairs that were scored: a report whose
+// pairs were all skipped says that nothing could be checked (never "ok"),
+// and the skipped pairs are listed with their reasons.
+func TestCalibCheckSummary(t *testing.T) {
+	skip := func(kind, sensor, note string) check.PairResult {
+		return check.PairResult{Kind: kind, Sensor: sensor, Reference: "lidar_top", Verdict: check.Skipped, Note: note}
+	}
+	ok := check.PairResult{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.OK, ScoreName: "icp_rmse_m"}
+	for _, tc := range []struct {
+		name    string
+		pairs   []check.PairResult
+		want    []string
+		notWant []string
+	}{
+		{"all skipped", []check.PairResult{skip(check.KindCameraTime, "cam_front", "no ego motion"),
+			skip(check.KindHandEye, "lidar_top", "0 usable motions"), skip(check.KindLidarCamera, "cam_front", "no ego motion")},
+			[]string{"verdict: nothing could be checked (all 3 pair(s) skipped", "skipped cam_front (camera-time vs lidar_top): no ego motion",
+				"skipped lidar_top (hand-eye vs lidar_top): 0 usable motions", "skipped cam_front (lidar-camera vs lidar_top): no ego motion"},
+			[]string{"verdict: ok"}},
+		{"no pairs", nil, []string{"verdict: nothing could be checked (no sensor pair to check)"}, []string{"verdict: ok"}},
+		{"ok and skipped", []check.PairResult{ok, skip(check.KindHandEye, "lidar_top", "0 usable motions")},
+			[]string{"verdict: ok (1 pair(s) checked: 1 ok; 1 skipped, not counted", "skipped lidar_top (hand-eye vs lidar_top): 0 usable motions"},
+			[]string{"2 pair(s)", "skipped lidar_rear"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Verdict is what Run set before the fix: "ok" for all
+			// skipped. The summary goes by the pairs.
+			var buf bytes.Buffer
+			writeCheckTable(&buf, &check.Report{Log: "drive.mcap", Clock: "log", Verdict: check.OK, Pairs: tc.pairs})
+			out := buf.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(out, w) {
+					t.Errorf("output has %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// The README's example on the minimal preset without ego motion: every pair
+// is skipped. The human output, --json and the HTML report say that
+// nothing could be checked, --fix writes no rig (and says so), exit 3.
+func TestCalibCheckNothingChecked(t *testing.T) {
+	if testing.Short() {
+		t.Skip("fuses a fixture log")
+	}
+	log := checkFixture(t, "noego")
+	dir := t.TempDir()
+	html, fixed := filepath.Join(dir, "check.html"), filepath.Join(dir, "rig.fixed.yaml")
+	code, out, errs := runCLI(t, "calib", "check", log, "--report", html, "--fix", "-o", fixed)
+	if code != exitProblems {
+		t.Fatalf("exit %d, want %d: %s\n%s", code, exitProblems, errs, out)
+	}
+	for _, w := range []string{"verdict: nothing could be checked (all ", "wrote no corrected rig to " + fixed} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+	for _, w := range []string{"verdict: ok", "wrote corrected rig"} {
+		if strings.Contains(out, w) {
+			t.Errorf("output claims %q:\n%s", w, out)
+		}
+	}
+	if !strings.Contains(errs, "no sensor pair could be checked") || !strings.Contains(errs, "nothing written to "+fixed) {
+		t.Errorf("stderr %q: want why it exits 3 and that --fix wrote nothing", errs)
+	}
+	if _, err := os.Stat(fixed); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("--fix wrote %s (%v) though nothing was checked", fixed, err)
+	}
+	page, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte(`<div class="banner v-unchecked" id="verdict"><strong>nothing could be checked</strong>`)) {
+		t.Errorf("the report's banner does not say nothing could be checked")
+	}
+
+	code, out, _ = runCLI(t, "calib", "check", log, "--json")
+	if code != exitProblems {
+		t.Fatalf("--json: exit %d, want %d", code, exitProblems)
+	}
+	rep := decodeReport(t, out)
+	if rep.Verdict != check.Unchecked || rep.CheckedPairs != 0 || rep.SkippedPairs != len(rep.Pairs) || len(rep.Pairs) == 0 {
+		t.Errorf("--json: verdict %q, checked_pairs %d, skipped_pairs %d of %d pairs; want unchecked, 0, all",
+			rep.Verdict, rep.CheckedPairs, rep.SkippedPairs, len(rep.Pairs))
 	}
 }
 

@@ -88,7 +88,7 @@ func (e *env) selected(i int) bool { return i%e.stride == e.stride/2 }
 // the calibration under test and scores every sensor pair it can (see the
 // package comment). A pair that cannot be scored is reported as skipped
 // with the reason. The report's Verdict is the worst verdict of the scored
-// pairs.
+// pairs, or check.Unchecked when every pair was skipped.
 func Run(ctx context.Context, o Options) (*check.Report, error) {
 	if len(o.Logs) == 0 {
 		return nil, errors.New("checkrun: no log given")
@@ -176,7 +176,8 @@ func run(ctx context.Context, rs []*mcapio.Reader, o Options) (*check.Report, er
 	return rep, nil
 }
 
-// finish sorts the pairs (kind, sensor, reference) and sets the verdict.
+// finish sorts the pairs (kind, sensor, reference) and sets the verdict
+// and the counts of checked and skipped pairs.
 func finish(rep *check.Report) {
 	slices.SortStableFunc(rep.Pairs, func(a, b check.PairResult) int {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
@@ -188,19 +189,12 @@ func finish(rep *check.Report) {
 		return strings.Compare(a.Reference, b.Reference)
 	})
 	rep.Verdict = Worst(rep.Pairs)
+	rep.CheckedPairs, rep.SkippedPairs = check.CountChecked(rep.Pairs)
 }
 
-// Worst is the worst verdict of the pairs, skipped pairs ignored (OK when
-// there is none).
-func Worst(pairs []check.PairResult) check.Verdict {
-	v := check.OK
-	for _, p := range pairs {
-		if rank(p.Verdict) > rank(v) {
-			v = p.Verdict
-		}
-	}
-	return v
-}
+// Worst is the worst verdict of the pairs, skipped pairs ignored, or
+// check.Unchecked when no pair was scored (see check.Overall).
+func Worst(pairs []check.PairResult) check.Verdict { return check.Overall(pairs) }
 
 // rank orders verdicts from best to worst; skipped counts as ok.
 func rank(v check.Verdict) int {

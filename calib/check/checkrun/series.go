@@ -155,7 +155,8 @@ func summarize(es []estimate, floor [6]float64) summary {
 func (s summary) transform() se3.Transform { return se3.Exp(s.xi) }
 
 // windowed splits es (in time order) into windows of length w starting at
-// start and summarizes each.
+// start and summarizes each. A window of fewer than 3 estimates that does
+// not look ok is inconclusive: too few to call it.
 func windowed(es []estimate, start, w int64, th thresholds, floor [6]float64) []check.Window {
 	if w <= 0 || len(es) == 0 {
 		return nil
@@ -174,11 +175,14 @@ func windowed(es []estimate, start, w int64, th thresholds, floor [6]float64) []
 			j = i + 1
 		}
 		s := summarize(es[i:j], floor)
-		v := th.verdict(s.rotDeg, s.transM, s.sRotDeg, s.sTransM)
-		if s.n < 3 && v != check.OK {
-			v = check.Suspicious // too few estimates to call it
+		win := check.Window{Start: start + k*w, End: start + (k+1)*w, Frames: s.n, Score: s.score,
+			Verdict: th.verdict(s.rotDeg, s.transM, s.sRotDeg, s.sTransM)}
+		if s.n < 3 && win.Verdict != check.OK {
+			// Too few estimates to call it either way.
+			win.Verdict = check.Inconclusive
+			win.Note = fmt.Sprintf("only %d estimate(s) in the window (need 3 to call a correction of %.3f° / %.3f m)", s.n, s.rotDeg, s.transM)
 		}
-		out = append(out, check.Window{Start: start + k*w, End: start + (k+1)*w, Frames: s.n, Score: s.score, Verdict: v})
+		out = append(out, win)
 		i = j
 	}
 	return out

@@ -119,11 +119,17 @@ func TestWorstAndOrder(t *testing.T) {
 	if s := strings.Join(got, " "); s != "lidar-lidar/a lidar-lidar/z radar-lidar/b" {
 		t.Errorf("order %s", s)
 	}
-	if rep.Verdict != check.Suspicious {
-		t.Errorf("verdict %s", rep.Verdict)
+	if rep.Verdict != check.Suspicious || rep.CheckedPairs != 2 || rep.SkippedPairs != 1 {
+		t.Errorf("verdict %s, %d checked, %d skipped; want suspicious, 2, 1", rep.Verdict, rep.CheckedPairs, rep.SkippedPairs)
 	}
-	if v := Worst([]check.PairResult{{Verdict: check.Skipped}}); v != check.OK {
-		t.Errorf("only skipped: %s", v)
+	// Nothing scored is not ok: the report says so.
+	if v := Worst([]check.PairResult{{Verdict: check.Skipped}}); v != check.Unchecked {
+		t.Errorf("only skipped: %s, want %s", v, check.Unchecked)
+	}
+	only := &check.Report{Pairs: []check.PairResult{{Kind: check.KindHandEye, Verdict: check.Skipped}, {Kind: check.KindLidarCamera, Verdict: check.Skipped}}}
+	finish(only)
+	if only.Verdict != check.Unchecked || only.CheckedPairs != 0 || only.SkippedPairs != 2 {
+		t.Errorf("every pair skipped: verdict %s, %d checked, %d skipped; want unchecked, 0, 2", only.Verdict, only.CheckedPairs, only.SkippedPairs)
 	}
 	if v := Worst([]check.PairResult{{Verdict: check.Suspicious}, {Verdict: check.Miscalibrated}, {Verdict: check.OK}}); v != check.Miscalibrated {
 		t.Errorf("worst %s", v)
@@ -246,4 +252,37 @@ func TestFix(t *testing.T) {
 			t.Error("all-zero correction accepted")
 		}
 	})
+}
+
+// A window with fewer than 3 estimates does not call a correction
+// suspicious or miscalibrated: it is inconclusive and says why; with
+// enough estimates the same correction is miscalibrated, and a small one
+// from few estimates stays ok.
+func TestWindowedFewEstimates(t *testing.T) {
+	const w = int64(1e9)
+	for _, tc := range []struct {
+		name string
+		n    int     // estimates, 0.1 s apart, from 0
+		tx   float64 // m, the estimates' correction
+		want []check.Verdict
+	}{
+		{"ten then two, large", 12, 0.05, []check.Verdict{check.Miscalibrated, check.Inconclusive}},
+		{"two, large", 2, 0.05, []check.Verdict{check.Inconclusive}},
+		{"two, small", 2, 0.002, []check.Verdict{check.OK}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := windowed(series(tc.n, func(int) float64 { return tc.tx }), 0, w, lidarLidarThresholds, [6]float64{})
+			if len(ws) != len(tc.want) {
+				t.Fatalf("%d windows, want %d: %+v", len(ws), len(tc.want), ws)
+			}
+			for i, win := range ws {
+				if win.Verdict != tc.want[i] {
+					t.Errorf("window %d (%d estimates): %s, want %s", i, win.Frames, win.Verdict, tc.want[i])
+				}
+				if (win.Verdict == check.Inconclusive) != strings.Contains(win.Note, "estimate(s) in the window") {
+					t.Errorf("window %d: %s with note %q", i, win.Verdict, win.Note)
+				}
+			}
+		})
+	}
 }

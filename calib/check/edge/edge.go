@@ -174,8 +174,11 @@ type frame struct {
 type summary struct {
 	stamp int64
 	wsum  float64 // Σ weights of the frame's points
-	j0    float64
-	jn    [6]float64
+	pts   int     // depth-edge points in view
+	// across counts the points with an across-ring (horizontal) edge
+	across int
+	j0     float64
+	jn     [6]float64
 }
 
 // Checker checks one camera against one LiDAR. Feed it every fused frame
@@ -363,7 +366,7 @@ func (c *Checker) Add(f *fusion.Frame) error {
 		c.skip("too few depth edges in view")
 		return nil
 	}
-	s := summary{stamp: f.Stamp, j0: c.frameScore(fr, se3.Identity(), 0)}
+	s := summary{stamp: f.Stamp, pts: len(fr.wt), across: fr.across, j0: c.frameScore(fr, se3.Identity(), 0)}
 	for _, w := range fr.wt {
 		s.wsum += float64(w)
 	}

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/rigsync/rigsync/calib/check"
@@ -316,5 +317,68 @@ func TestHighPassBruteForce(t *testing.T) {
 	}
 	if &highPass(d, w, h, 0)[0] != &d[0] {
 		t.Error("radius 0 copies")
+	}
+}
+
+// Window verdicts count only the directions the window's evidence
+// observes: a window whose score is lowered only by a probe of the
+// vertical image direction (optical roll, seen only by ring-quantized
+// horizontal depth edges, however many) or of the rotation about the
+// optical axis (not searched by default), that holds fewer than 3 frames,
+// or where nothing aligns, is inconclusive, not miscalibrated; a probe of
+// the horizontal image direction (optical pitch) still makes it
+// miscalibrated or suspicious. J values are per unit weight (each frame's
+// weights sum to 100).
+func TestWindowVerdicts(t *testing.T) {
+	// Probe indices: 2·axis + sign (axis 0 roll, 1 pitch, 2 yaw about the
+	// optical x, y, z; sign 0 is +, 1 is −).
+	const rollMinus, pitchMinus, yawPlus = 1, 3, 4
+	for _, tc := range []struct {
+		name      string
+		frames    int
+		across    int // per frame
+		j0        float64
+		probe     int
+		jProbe    float64
+		imageRot  bool
+		want      check.Verdict
+		wantScore float64
+		note      string
+	}{
+		{"roll probe, few horizontal edges", 20, 5, 10, rollMinus, 20, false, check.Inconclusive, 0.5, "100 of the window's 2000"},
+		{"roll probe, many horizontal edges", 20, 80, 10, rollMinus, 20, false, check.Inconclusive, 0.5, "optical-roll probe"},
+		{"pitch probe", 20, 5, 10, pitchMinus, 20, false, check.Miscalibrated, 0.5, ""},
+		{"pitch probe, mild", 20, 5, 10, pitchMinus, 14, false, check.Suspicious, 10.0 / 14, ""},
+		{"optical-axis probe, not searched", 20, 50, 10, yawPlus, 20, false, check.Inconclusive, 0.5, "not searched"},
+		{"optical-axis probe, searched", 20, 50, 10, yawPlus, 20, true, check.Miscalibrated, 0.5, ""},
+		{"two frames", 2, 500, 10, pitchMinus, 20, false, check.Inconclusive, 0.5, "only 2 frame(s)"},
+		{"nothing aligns", 20, 50, -5, pitchMinus, -1, false, check.Inconclusive, 0, "too little edge alignment"},
+		// As a window of seed 5 of the urban rig with the true calibration.
+		{"weak alignment", 20, 50, -1.97, pitchMinus, 0.7, false, check.Inconclusive, -1.97 / 0.7, "at best 0.70 per unit weight (need 1.5"},
+		{"current best", 20, 5, 10, rollMinus, 9, false, check.OK, 1, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewCameraChecker("cam", "lidar", Options{SearchImageRotation: tc.imageRot})
+			for i := range tc.frames {
+				s := summary{stamp: 1e9 + int64(i)*100e6, wsum: 100, pts: 100, across: tc.across, j0: 100 * tc.j0}
+				for k := range s.jn {
+					s.jn[k] = 100 * (tc.j0 - 3) // the other probes score worse
+				}
+				s.jn[tc.probe] = 100 * tc.jProbe
+				c.sums = append(c.sums, s)
+			}
+			ws := c.windows()
+			if len(ws) != 1 {
+				t.Fatalf("%d windows, want 1: %+v", len(ws), ws)
+			}
+			w := ws[0]
+			t.Logf("%s %.3f: %s", w.Verdict, w.Score, w.Note)
+			if w.Verdict != tc.want || math.Abs(w.Score-tc.wantScore) > 1e-9 || w.Frames != tc.frames {
+				t.Errorf("verdict %s score %.3f frames %d, want %s %.3f %d", w.Verdict, w.Score, w.Frames, tc.want, tc.wantScore, tc.frames)
+			}
+			if !strings.Contains(w.Note, tc.note) || (w.Note == "") != (tc.want != check.Inconclusive) {
+				t.Errorf("note %q, want one containing %q only for inconclusive", w.Note, tc.note)
+			}
+		})
 	}
 }

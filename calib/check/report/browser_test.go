@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rigsync/rigsync/calib/check"
 )
 
 // chromium finds a Chromium or Chrome binary, or skips the test.
@@ -50,6 +52,8 @@ const probe = `<script>
     document.body.setAttribute('data-probe-images-bad', bad.join(','));
     document.body.setAttribute('data-probe-errors', String(errs.length));
     document.body.setAttribute('data-probe-error-text', errs.join(' | '));
+    var banner = document.getElementById('verdict');
+    document.body.setAttribute('data-probe-banner-bg', banner ? getComputedStyle(banner).backgroundColor : '');
     document.body.setAttribute('data-probe-done', 'yes');
   });
 })();
@@ -61,6 +65,8 @@ type browserResult struct {
 	ImagesBad string
 	Errors    int
 	ErrorText string
+	// BannerBG is the computed background colour of the verdict banner.
+	BannerBG string
 	// Console are Chromium's CONSOLE log lines (any level) and uncaught
 	// exceptions from stderr.
 	Console []string
@@ -107,6 +113,7 @@ func render(t *testing.T, bin string, page []byte) browserResult {
 	r.ImagesBad = attr("data-probe-images-bad")
 	r.Errors, _ = strconv.Atoi(attr("data-probe-errors"))
 	r.ErrorText = attr("data-probe-error-text")
+	r.BannerBG = attr("data-probe-banner-bg")
 	for _, l := range strings.Split(stderr.String(), "\n") {
 		if strings.Contains(l, ":CONSOLE") || strings.Contains(l, "Uncaught") {
 			r.Console = append(r.Console, l)
@@ -149,6 +156,25 @@ func TestReportInBrowser(t *testing.T) {
 	if r.Errors != 0 || len(r.Console) != 0 {
 		t.Errorf("errors in the browser: %d (%s); console:\n%s", r.Errors, r.ErrorText, strings.Join(r.Console, "\n"))
 	}
+	if r.BannerBG != "rgb(198, 40, 40)" {
+		t.Errorf("miscalibrated banner background %q, want the red rgb(198, 40, 40)", r.BannerBG)
+	}
+
+	// A report with every pair skipped: the banner, as the browser paints
+	// it, is not ok's green.
+	buf.Reset()
+	rep := &check.Report{Log: "drive.mcap", Clock: "log", Verdict: check.OK, Pairs: []check.PairResult{
+		{Kind: check.KindLidarCamera, Sensor: "cam_front", Reference: "lidar_top", Verdict: check.Skipped, Note: "no ego motion"},
+		{Kind: check.KindHandEye, Sensor: "lidar_top", Reference: "base_link", Verdict: check.Skipped, Note: "no motion"},
+	}}
+	if err := WriteHTML(&buf, rep); err != nil {
+		t.Fatal(err)
+	}
+	r = render(t, bin, buf.Bytes())
+	if r.BannerBG == "" || r.BannerBG == "rgb(26, 127, 55)" {
+		t.Errorf("nothing-checked banner background %q, want a colour that is not ok's green", r.BannerBG)
+	}
+	t.Logf("nothing-checked banner background %s", r.BannerBG)
 }
 
 func mustPNG(t *testing.T) []byte {

@@ -28,14 +28,17 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 	if err != nil {
 		return fmt.Errorf("report: JSON of the report: %w", err)
 	}
+	// The overall verdict follows from the pairs, so a page never calls a
+	// report with nothing checked ok, whatever its Verdict field says.
+	overall := check.Overall(rep.Pairs)
 	d := page{
-		Log: rep.Log, Rig: rep.Rig, Clock: rep.Clock, Verdict: string(rep.Verdict),
+		Log: rep.Log, Rig: rep.Rig, Clock: rep.Clock, Verdict: string(overall), Headline: string(overall),
 		Span:    fmt.Sprintf("%.2f s", float64(rep.End-rep.Start)/1e9),
 		JSON:    string(js),
 		JSONURL: template.URL("data:application/json;base64," + base64.StdEncoding.EncodeToString(js)),
 	}
-	if d.Verdict == "" {
-		d.Verdict = string(check.Skipped)
+	if overall == check.Unchecked {
+		d.Headline = "nothing could be checked"
 	}
 	order := make([]int, len(rep.Pairs))
 	for i := range order {
@@ -77,7 +80,7 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 			d.Other = append(d.Other, ov)
 		}
 	}
-	var bad []string
+	var bad, skipped []string
 	for n, i := range order {
 		p := &rep.Pairs[i]
 		r := row{
@@ -113,16 +116,26 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 		if p.Verdict == check.Miscalibrated || p.Verdict == check.Suspicious {
 			bad = append(bad, fmt.Sprintf("%s (%s vs %s): %s", p.Sensor, p.Kind, p.Reference, p.Verdict))
 		}
+		if r.Verdict == string(check.Skipped) {
+			skipped = append(skipped, fmt.Sprintf("%s (%s vs %s): %s", p.Sensor, p.Kind, p.Reference, orDefault(p.Note, "no reason given")))
+		}
 		d.Rows = append(d.Rows, r)
 	}
+	checked, _ := check.CountChecked(rep.Pairs)
 	switch {
 	case len(rep.Pairs) == 0:
-		d.Summary = "No sensor pair could be checked."
+		d.Summary = "No sensor pair could be checked: the log has no pair of sensors to compare."
+	case overall == check.Unchecked:
+		d.Summary = fmt.Sprintf("No sensor pair could be checked: all %d pairs were skipped, so the calibration is not verified.", len(rep.Pairs))
 	case len(bad) == 0:
-		d.Summary = fmt.Sprintf("All %d checked pairs are consistent with the calibration.", len(rep.Pairs))
+		d.Summary = fmt.Sprintf("All %d checked pair(s) are consistent with the calibration.", checked)
 	default:
 		d.Summary = strings.Join(bad, "; ")
 	}
+	if len(skipped) > 0 && overall != check.Unchecked {
+		d.Summary += fmt.Sprintf(" %d pair(s) skipped, not checked.", len(skipped))
+	}
+	d.Skipped = skipped
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, d); err != nil {
 		return fmt.Errorf("report: %w", err)
@@ -133,10 +146,14 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 
 type page struct {
 	Log, Rig, Clock, Span, Verdict, Summary string
-	Rows                                    []row
-	Other                                   []overlay
-	JSON                                    string
-	JSONURL                                 template.URL
+	// Headline is the overall verdict in words for the banner.
+	Headline string
+	// Skipped lists the skipped pairs with their reasons.
+	Skipped []string
+	Rows    []row
+	Other   []overlay
+	JSON    string
+	JSONURL template.URL
 }
 
 type row struct {
@@ -197,6 +214,13 @@ func severity(v check.Verdict) int {
 		return 2
 	}
 	return 3
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func num(x float64) string {
@@ -277,7 +301,8 @@ th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top
 th{background:#f4f4f4}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .badge{display:inline-block;padding:.1em .6em;border-radius:.8em;color:#fff;font-weight:600}
-.v-ok{background:#1a7f37}.v-suspicious{background:#c27c0e}.v-miscalibrated{background:#c62828}.v-skipped{background:#757575}
+.v-ok{background:#1a7f37}.v-suspicious{background:#c27c0e}.v-miscalibrated{background:#c62828}.v-skipped{background:#757575}.v-unchecked{background:#5f5f5f}
+.v-inconclusive{background:#8a8a8a}
 .banner{padding:.8em 1em;border-radius:.4em;color:#fff;font-size:1.1em;margin:1em 0}
 .meta{color:#555;font-size:.92em}
 pre{background:#f7f7f7;padding:.6em;overflow:auto;font-size:.85em}
@@ -291,7 +316,10 @@ figcaption{font-size:.85em;color:#555}
 <body>
 <h1>Calibration check</h1>
 <div class="meta">Log <code>{{.Log}}</code> · calibration from {{if .Rig}}<code>{{.Rig}}</code>{{else}}the log's /tf_static and camera infos{{end}} · clock <code>{{.Clock}}</code> · {{.Span}} checked</div>
-<div class="banner v-{{.Verdict}}" id="verdict"><strong>{{.Verdict}}</strong>: {{.Summary}}</div>
+<div class="banner v-{{.Verdict}}" id="verdict"><strong>{{.Headline}}</strong>: {{.Summary}}</div>
+{{if .Skipped}}<div id="skipped"><p>Skipped (not checked):</p><ul>
+{{range .Skipped}}<li>{{.}}</li>
+{{end}}</ul></div>{{end}}
 
 <h2>Verdicts</h2>
 <table id="verdicts">

@@ -22,6 +22,8 @@ var verdictColor = map[check.Verdict]color.RGBA{
 	check.Suspicious:    {R: 0xc2, G: 0x7c, B: 0x0e, A: 255},
 	check.Miscalibrated: {R: 0xc6, G: 0x28, B: 0x28, A: 255},
 	check.Skipped:       {R: 0x75, G: 0x75, B: 0x75, A: 255},
+	check.Inconclusive:  {R: 0x8a, G: 0x8a, B: 0x8a, A: 255},
+	check.Unchecked:     {R: 0x5f, G: 0x5f, B: 0x5f, A: 255},
 }
 
 func colorOf(v check.Verdict) color.RGBA {
@@ -91,7 +93,7 @@ func TimePlot(w io.Writer, p *check.PairResult, start int64) error {
 	}
 	l.LineStyle.Color = color.Gray{Y: 120}
 	pl.Add(l)
-	for _, v := range []check.Verdict{check.OK, check.Suspicious, check.Miscalibrated, check.Skipped} {
+	for _, v := range []check.Verdict{check.OK, check.Inconclusive, check.Suspicious, check.Miscalibrated, check.Skipped} {
 		var pts plotter.XYs
 		for _, win := range p.Windows {
 			if win.Verdict == v && finite(win.Score) {

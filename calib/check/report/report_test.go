@@ -417,3 +417,95 @@ func TestPlotExtremes(t *testing.T) {
 	}
 	decodePNG(t, buf.Bytes())
 }
+
+// skippedPair is a pair that could not be scored, with its reason.
+func skippedPair(kind, sensor, note string) check.PairResult {
+	return check.PairResult{Kind: kind, Sensor: sensor, Reference: "lidar_top", Verdict: check.Skipped, Correction: identity, Note: note}
+}
+
+// bannerRe finds the banner's verdict class, headline and summary.
+var bannerRe = regexp.MustCompile(`<div class="banner v-([a-z]+)" id="verdict"><strong>([^<]*)</strong>: ([^<]*)</div>`)
+
+// A report whose pairs were all skipped (the minimal rig without ego
+// motion) says that nothing could be checked, in a banner that is not the
+// green of ok, with every reason; with some pairs checked, only those
+// count as consistent and the skipped ones are listed apart. The Verdict
+// field is the one Run set before the fix ("ok" for all skipped): the page
+// goes by the pairs.
+func TestWriteHTMLNothingChecked(t *testing.T) {
+	noEgo := "no ego motion source (odometry or /tf)"
+	ok := check.PairResult{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Score: 0.01,
+		ScoreName: "icp_rmse_m", Verdict: check.OK, Correction: identity}
+	for _, tc := range []struct {
+		name             string
+		pairs            []check.PairResult
+		class, headline  string
+		summary, notWant []string
+		skippedListed    int
+	}{
+		{name: "all skipped",
+			pairs: []check.PairResult{skippedPair(check.KindCameraTime, "cam_front", noEgo),
+				skippedPair(check.KindHandEye, "lidar_top", "0 usable motions"), skippedPair(check.KindLidarCamera, "cam_front", noEgo)},
+			class: "unchecked", headline: "nothing could be checked",
+			summary: []string{"No sensor pair could be checked", "all 3 pairs were skipped"},
+			notWant: []string{"consistent", "All 3"}, skippedListed: 3},
+		{name: "one checked, two skipped",
+			pairs: []check.PairResult{ok, skippedPair(check.KindHandEye, "lidar_top", "0 usable motions"),
+				skippedPair(check.KindLidarCamera, "cam_front", noEgo)},
+			class: "ok", headline: "ok",
+			summary: []string{"All 1 checked pair(s) are consistent", "2 pair(s) skipped, not checked"},
+			notWant: []string{"All 3"}, skippedListed: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &check.Report{Log: "drive.mcap", Clock: "log", Verdict: check.OK, Pairs: tc.pairs}
+			var buf bytes.Buffer
+			if err := WriteHTML(&buf, rep); err != nil {
+				t.Fatal(err)
+			}
+			page := html.UnescapeString(buf.String())
+			m := bannerRe.FindStringSubmatch(page)
+			if m == nil {
+				t.Fatalf("no banner in the page")
+			}
+			t.Logf("banner: class v-%s, %q: %q", m[1], m[2], m[3])
+			if m[1] != tc.class || m[2] != tc.headline {
+				t.Errorf("banner class v-%s headline %q, want v-%s %q", m[1], m[2], tc.class, tc.headline)
+			}
+			for _, w := range tc.summary {
+				if !strings.Contains(m[3], w) {
+					t.Errorf("banner %q lacks %q", m[3], w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(m[3], w) {
+					t.Errorf("banner %q claims %q", m[3], w)
+				}
+			}
+			// The banner's colour is the class's, and it is not ok's green
+			// unless the checked pairs are ok.
+			css := regexp.MustCompile(`\.v-` + m[1] + `\{background:(#[0-9a-f]{6})\}`).FindStringSubmatch(page)
+			if css == nil {
+				t.Fatalf("no colour for .v-%s in the style sheet", m[1])
+			}
+			if green := "#1a7f37"; (css[1] == green) != (tc.class == "ok") {
+				t.Errorf("banner colour %s for %s", css[1], tc.class)
+			}
+			// Every skipped pair is listed with its reason.
+			i := strings.Index(page, `<div id="skipped">`)
+			if i < 0 {
+				t.Fatal("no list of the skipped pairs")
+			}
+			list := page[i:]
+			list = list[:strings.Index(list, "</ul>")]
+			for _, p := range tc.pairs {
+				item := p.Sensor + " (" + p.Kind + " vs lidar_top): " + p.Note
+				if strings.Contains(list, item) != (p.Verdict == check.Skipped) {
+					t.Errorf("skipped list %q: %q listed %v", list, item, !(p.Verdict == check.Skipped))
+				}
+			}
+			if n := strings.Count(list, "<li>"); n != tc.skippedListed {
+				t.Errorf("%d skipped pairs listed, want %d", n, tc.skippedListed)
+			}
+		})
+	}
+}
