@@ -9,11 +9,13 @@ BENCHTIME ?= 1x
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
+# -buildvcs=auto: stamp the git revision into "rigsync --version" even where
+# GOFLAGS says -buildvcs=false.
 build: ## build the rigsync binary into ./bin
-	$(GO) build -o bin/rigsync ./cmd/rigsync
+	$(GO) build -buildvcs=auto -o bin/rigsync ./cmd/rigsync
 
 install: ## install the rigsync command into $GOBIN (default: $(go env GOPATH)/bin)
-	$(GO) install ./cmd/rigsync
+	$(GO) install -buildvcs=auto ./cmd/rigsync
 
 test: lint ## lint, then run every test (tests needing ../shared/data skip without it)
 	$(GO) test -count=1 $(PKGS)
