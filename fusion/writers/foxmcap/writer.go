@@ -220,20 +220,7 @@ func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 	if ego == (se3.Transform{}) {
 		ego = se3.Identity()
 	}
-	tfs := &formats.Transforms{Transforms: []formats.Transform{tf(f.Stamp, w.opts.WorldFrame, base, ego)}}
-	names := make([]string, 0, len(w.opts.Extrinsics))
-	for n := range w.opts.Extrinsics {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		tfs.Transforms = append(tfs.Transforms, tf(f.Stamp, base, n, w.opts.Extrinsics[n]))
-	}
-	for i := range f.Cameras {
-		c := &f.Cameras[i]
-		tfs.Transforms = append(tfs.Transforms, tf(c.Stamp, base, c.Name, c.BaseCamera))
-	}
-	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", tfs)
+	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", w.transforms(f, base, ego))
 	if err != nil {
 		return nil, err
 	}
@@ -290,6 +277,45 @@ func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// transforms returns a frame's /tf edges, which form a tree rooted at the
+// world frame: world→base (the ego pose), then base→<sensor> for every
+// extrinsic (sorted by name) and base→<camera> (BaseCamera, at the
+// camera's stamp) for the frame's cameras. Every child appears once: a
+// camera of the frame takes its motion-compensated BaseCamera instead of
+// its static extrinsic, and names that are the base or the world frame
+// themselves (the calibration holds T_base_base = identity) are left out,
+// as they would make a self-edge or a cycle.
+func (w *Writer) transforms(f *fusion.Frame, base string, ego se3.Transform) *formats.Transforms {
+	world := w.opts.WorldFrame
+	var out []formats.Transform
+	if base != world {
+		out = append(out, tf(f.Stamp, world, base, ego))
+	}
+	// The children already placed; the root and the base are never
+	// children of the base.
+	taken := map[string]bool{world: true, base: true, "": true}
+	cams := make([]formats.Transform, 0, len(f.Cameras))
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		if taken[c.Name] {
+			continue
+		}
+		taken[c.Name] = true
+		cams = append(cams, tf(c.Stamp, base, c.Name, c.BaseCamera))
+	}
+	names := make([]string, 0, len(w.opts.Extrinsics))
+	for n := range w.opts.Extrinsics {
+		if !taken[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, tf(f.Stamp, base, n, w.opts.Extrinsics[n]))
+	}
+	return &formats.Transforms{Transforms: append(out, cams...)}
 }
 
 // Close writes the MCAP summary and footer and flushes.
