@@ -153,13 +153,7 @@ func marshal(msgs []rawMsg, topic, schema string, stamp int64, frameID string, p
 // emit writes one encoded message, adding its schema and channel on first
 // use.
 func (w *Writer) emit(m rawMsg) error {
-	var id uint16
-	var err error
-	if m.schema == annotationsSchemaName {
-		id, err = w.annotationChannel(m.topic)
-	} else {
-		id, err = w.channel(m.topic, m.schema)
-	}
+	id, err := w.channel(m.topic, m.schema)
 	if err != nil {
 		return err
 	}
