@@ -78,6 +78,10 @@ type HeaderDecoder interface {
 	// are read: the rest of the payload is skipped as far as the encoding
 	// needs, not validated, so a payload that Decode rejects may pass.
 	DecodeHeader(data []byte) (Decoded, error)
+	// Generic reports whether Decode gives a *Generic payload for every
+	// message (the schema has no typed path): a reader that only wants
+	// typed payloads can then read headers from the first message on.
+	Generic() bool
 }
 
 // Payload is the typed content of a Message. The set of payload types is

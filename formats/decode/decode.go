@@ -90,6 +90,9 @@ func (schemalessJSON) Modality() formats.Modality { return formats.Other }
 // no stamp or frame id that Decode would read.
 func (schemalessJSON) DecodeHeader([]byte) (formats.Decoded, error) { return formats.Decoded{}, nil }
 
+// Generic implements formats.HeaderDecoder: payloads are always generic.
+func (schemalessJSON) Generic() bool { return true }
+
 // Decoders caches one decoder per channel and builds message envelopes.
 // The zero value is ready to use. It is not safe for concurrent use.
 type Decoders struct {

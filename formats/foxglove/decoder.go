@@ -165,6 +165,10 @@ func (d *decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
 	return header(d.kind, view{r: r, path: d.schema, json: d.plan == nil})
 }
 
+// Generic implements formats.HeaderDecoder: true for schemas without a
+// typed path.
+func (d *decoder) Generic() bool { return d.kind == kindGeneric }
+
 // Modality is the channel's modality by schema name.
 func (d *decoder) Modality() formats.Modality { return d.modality }
 

@@ -9,8 +9,9 @@
 // to Options.MaxScanBytes and for sampled time windows of larger ones.
 // Only the stamp and frame id of a message are read
 // (formats.HeaderDecoder), not its payload, except for the first message
-// of each channel (which tells its kind, e.g. a radar point cloud) and for
-// transforms and camera calibrations, whose payloads the report lists; so
+// of each channel with a typed payload (which tells its kind, e.g. a radar
+// point cloud) and for transforms and camera calibrations, whose payloads
+// the report lists; so
 // reading costs about what decompressing the chunks costs, whatever the
 // encodings.
 package inspect
@@ -112,8 +113,9 @@ type ChannelReport struct {
 	StampsDuplicated int64  `json:"stamps_duplicated"`
 	StampUnit        string `json:"stamp_unit_suspect,omitempty"`
 	// DecodeErrors counts messages that could not be decoded: in full for
-	// the first message of the channel and for transforms and camera
-	// calibrations, as far as the stamp and frame id for the others.
+	// the first message of a channel with a typed payload and for
+	// transforms and camera calibrations, as far as the stamp and frame id
+	// for the others.
 	DecodeErrors int64  `json:"decode_errors"`
 	DecodeError  string `json:"decode_error,omitempty"`
 	// Sampled is true when stamps were read from sampled windows only.
@@ -193,7 +195,8 @@ type channelAcc struct {
 	// payload tells how the channel's messages are read: payloadUnknown
 	// until one decodes in full, then payloadNeeded for transforms and
 	// camera calibrations (the TF tree and calibration list need them) and
-	// payloadSkipped for every other kind (header only).
+	// payloadSkipped for every other kind (header only); payloadSkipped
+	// from the start for schemas without a typed payload.
 	payload payloadNeed
 }
 
@@ -279,8 +282,10 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		if ch.Schema != nil {
 			cr.Type, cr.SchemaEncoding = ch.Schema.Name, ch.Schema.Encoding
 		}
-		if _, err := decs.Decoder(ch.Channel, ch.Schema); err != nil {
+		if d, err := decs.Decoder(ch.Channel, ch.Schema); err != nil {
 			cr.DecodeError = err.Error()
+		} else if hd, ok := d.(formats.HeaderDecoder); ok && hd.Generic() {
+			cr.acc.payload = payloadSkipped // no typed payload to look at
 		}
 		cr.Modality = decs.Modality(ch.Channel, ch.Schema).String()
 		rep.Channels = append(rep.Channels, cr)
@@ -301,8 +306,8 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 			return
 		}
 		// Bulk payloads (images, clouds, annotations, ...) are not decoded:
-		// the first message of a channel is, to know its kind, and then only
-		// the stamp and frame id of the others are read.
+		// the first message of a typed channel is, to know its kind, and
+		// then only the stamp and frame id of the others are read.
 		var msg formats.Message
 		var err error
 		if cr.acc.payload == payloadSkipped {

@@ -224,6 +224,10 @@ func (d *Decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
 	return formats.Decoded{}, nil
 }
 
+// Generic implements formats.HeaderDecoder: true for types without a
+// typed path (see Typed).
+func (d *Decoder) Generic() bool { return d.typed == nil }
+
 // recordStamp reads header.stamp of a generic header record.
 func recordStamp(h *formats.Record) (int64, bool) {
 	s, ok := h.Get("stamp")
