@@ -54,6 +54,8 @@ func TestDecodeHeader(t *testing.T) {
 	docs := []struct{ name, doc string }{
 		{"foxglove.CompressedImage", ` { "data" : "/9j/4A==" , "format":"jpeg", "frame_id" : "cam" ,"timestamp":{"sec":1,"nsec":2} } `},
 		{"foxglove.CompressedImage", `{"format":"a \"}]{[ b","fr\u0061me_id":"c\"am\\","timestamp":{"nsec":5,"sec":7},"data":"AQ=="}`},
+		{"foxglove.CompressedImage", `{"format":"x\\","frame_id":"c\\\"d\\","data":"","timestamp":{"sec":1,"nsec":2}}`},
+		{"foxglove.ImageAnnotations", `{"texts":[{"text":"}\\"},{"text":"\\\"]"}],"timestamp":{"sec":1,"nsec":2},"frame_id":"f"}`},
 		{"foxglove.CompressedImage", `{"frame_id":"first","timestamp":{"sec":1,"nsec":0},"frame_id":"last","data":"","format":"png"}`},
 		{"foxglove.CompressedImage", `{"timestamp":"2024-03-01T12:00:00.123456789Z","frame_id":"cam","data":"","format":"png"}`},
 		{"foxglove.PointCloud", `{"fields":[{"name":"x","offset":0,"type":7},{"name":"y","offset":4,"type":7},{"name":"z","offset":8,"type":7}],"point_stride":12,"data":"AACAPwAAAEAAAEBA","pose":{"position":{"x":0,"y":0,"z":0},"orientation":{"x":0,"y":0,"z":0,"w":1}},"timestamp":{"sec":3,"nsec":4},"frame_id":"lidar"}`},

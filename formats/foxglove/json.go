@@ -249,6 +249,10 @@ func jsonSpace(b []byte, i int) int {
 	return i
 }
 
+// jsonStructural marks the bytes jsonSkip stops at inside an object or
+// array: quotes and brackets.
+var jsonStructural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // jsonSkip returns the end of the JSON value starting at i: a string, an
 // object or array (brackets matched, strings inside skipped), or a
 // literal or number (up to the next delimiter).
@@ -258,21 +262,19 @@ func jsonSkip(b []byte, i, depth int) (int, error) {
 	}
 	switch b[i] {
 	case '"':
-		for j := i + 1; j < len(b); j++ {
-			switch b[j] {
-			case '\\':
-				j++
-			case '"':
-				return j + 1, nil
-			}
-		}
-		return 0, fmt.Errorf("foxglove: json: string at offset %d does not end", i)
+		return jsonSkipString(b, i)
 	case '{', '[':
 		var stack []byte
 		for j := i; j < len(b); j++ {
+			for j < len(b) && !jsonStructural[b[j]] {
+				j++
+			}
+			if j == len(b) {
+				break
+			}
 			switch c := b[j]; c {
 			case '"':
-				end, err := jsonSkip(b, j, depth)
+				end, err := jsonSkipString(b, j)
 				if err != nil {
 					return 0, err
 				}
@@ -282,7 +284,7 @@ func jsonSkip(b []byte, i, depth int) (int, error) {
 					return 0, fmt.Errorf("foxglove: json at offset %d: %w", j, errDepth)
 				}
 				stack = append(stack, c+2) // '}' and ']' follow '{' and '[' by 2
-			case '}', ']':
+			default: // '}', ']'
 				if len(stack) == 0 || stack[len(stack)-1] != c {
 					return 0, fmt.Errorf("foxglove: json: unexpected %q at offset %d", c, j)
 				}
@@ -301,4 +303,25 @@ func jsonSkip(b []byte, i, depth int) (int, error) {
 		j++
 	}
 	return j, nil
+}
+
+// jsonSkipString returns the end of the string whose opening quote is at
+// i: the first quote after it not escaped by an odd run of backslashes.
+func jsonSkipString(b []byte, i int) (int, error) {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return 0, fmt.Errorf("foxglove: json: string at offset %d does not end", i)
+		}
+		q := j + k
+		n := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			n++
+		}
+		if n%2 == 0 {
+			return q + 1, nil
+		}
+		j = q + 1
+	}
 }

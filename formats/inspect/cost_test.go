@@ -7,10 +7,10 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -46,11 +46,14 @@ const ros1Point32 = "Header header\ngeometry_msgs/Point32[] points\n" +
 
 func bulkLogs() []bulkLog {
 	le := binary.LittleEndian
-	points := func(b []byte, n int) []byte {
+	// Element values are pseudo-random (seeded by the stamp), so that
+	// chunks compress about as real data does.
+	points := func(b []byte, stamp int64, n int) []byte {
+		rng := rand.New(rand.NewPCG(uint64(stamp), 1))
 		for k := 0; k < n; k++ {
-			b = le.AppendUint32(b, math.Float32bits(float32(k)))
-			b = le.AppendUint32(b, math.Float32bits(float32(-k)))
-			b = le.AppendUint32(b, math.Float32bits(1.5))
+			b = le.AppendUint32(b, math.Float32bits(rng.Float32()*100))
+			b = le.AppendUint32(b, math.Float32bits(rng.Float32()*100-50))
+			b = le.AppendUint32(b, math.Float32bits(rng.Float32()*4))
 		}
 		return b
 	}
@@ -58,20 +61,21 @@ func bulkLogs() []bulkLog {
 		{name: "json", schemaName: "foxglove.ImageAnnotations", schemaEnc: "jsonschema", msgEnc: "json", stamped: true,
 			schema: func(testing.TB) []byte { return []byte(`{"type":"object"}`) },
 			message: func(stamp int64, n int) []byte {
+				rng := rand.New(rand.NewPCG(uint64(stamp), 1))
 				var b strings.Builder
 				fmt.Fprintf(&b, `{"timestamp":{"sec":%d,"nsec":%d},"frame_id":"cam","points":[{"type":1,"points":[`, stamp/1e9, stamp%1e9)
 				for k := 0; k < n; k++ {
 					if k > 0 {
 						b.WriteByte(',')
 					}
-					fmt.Fprintf(&b, `{"x":%d.5,"y":%d.25}`, k%1280, k%800)
+					fmt.Fprintf(&b, `{"x":%.7g,"y":%.7g}`, rng.Float64()*1280, rng.Float64()*800)
 				}
 				b.WriteString(`],"outline_colors":[`)
 				for k := 0; k < n; k++ {
 					if k > 0 {
 						b.WriteByte(',')
 					}
-					b.WriteString(`{"r":0.5,"g":0.25,"b":` + strconv.Itoa(k%2) + `,"a":1}`)
+					fmt.Fprintf(&b, `{"r":%.3f,"g":%.3f,"b":%.3f,"a":1}`, rng.Float64(), rng.Float64(), rng.Float64())
 				}
 				b.WriteString(`]}],"circles":[],"texts":[]}`)
 				return []byte(b.String())
@@ -85,10 +89,11 @@ func bulkLogs() []bulkLog {
 				return data
 			},
 			message: func(stamp int64, n int) []byte {
+				rng := rand.New(rand.NewPCG(uint64(stamp), 1))
 				pa := foxglove.PointsAnnotation{Stamp: stamp, Type: foxglove.PointsPoints, Thickness: 2}
 				for k := 0; k < n; k++ {
-					pa.Points = append(pa.Points, foxglove.Point2{X: float64(k%1280) + 0.5, Y: float64(k%800) + 0.25})
-					pa.OutlineColors = append(pa.OutlineColors, foxglove.Color{R: 0.5, G: 0.25, B: float64(k % 2), A: 1})
+					pa.Points = append(pa.Points, foxglove.Point2{X: float64(float32(rng.Float64() * 1280)), Y: float64(float32(rng.Float64() * 800))})
+					pa.OutlineColors = append(pa.OutlineColors, foxglove.Color{R: rng.Float64(), G: rng.Float64(), B: rng.Float64(), A: 1})
 				}
 				return foxglove.AppendImageAnnotations(nil, &foxglove.ImageAnnotations{Points: []foxglove.PointsAnnotation{pa}})
 			}},
@@ -101,7 +106,7 @@ func bulkLogs() []bulkLog {
 				b = le.AppendUint32(b, 4)
 				b = append(b, "cam\x00"...)
 				b = le.AppendUint32(b, uint32(n))
-				return points(b, n)
+				return points(b, stamp, n)
 			}},
 		{name: "ros1", schemaName: "rigsync_test/Points", schemaEnc: "ros1msg", msgEnc: "ros1", stamped: true,
 			schema: func(testing.TB) []byte { return []byte(ros1Point32) },
@@ -112,7 +117,7 @@ func bulkLogs() []bulkLog {
 				b = le.AppendUint32(b, 3)
 				b = append(b, "cam"...)
 				b = le.AppendUint32(b, uint32(n))
-				return points(b, n)
+				return points(b, stamp, n)
 			}},
 	}
 }
