@@ -309,6 +309,13 @@ func jsonSkip(b []byte, i, depth int) (int, error) {
 // i: the first quote after it not escaped by an odd run of backslashes.
 func jsonSkipString(b []byte, i int) (int, error) {
 	j := i + 1
+	// Keys and short values end within a few bytes: look there first
+	// (up to an escape, which the search below handles).
+	for end := min(j+16, len(b)); j < end && b[j] != '\\'; j++ {
+		if b[j] == '"' {
+			return j + 1, nil
+		}
+	}
 	for {
 		k := bytes.IndexByte(b[j:], '"')
 		if k < 0 {
