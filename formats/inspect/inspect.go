@@ -11,9 +11,8 @@
 // (formats.HeaderDecoder), not its payload, except for the first message
 // of each channel with a typed payload (which tells its kind, e.g. a radar
 // point cloud) and for transforms and camera calibrations, whose payloads
-// the report lists; so
-// reading costs about what decompressing the chunks costs, whatever the
-// encodings.
+// the report lists; so reading costs about what decompressing the chunks
+// costs, whatever the encodings.
 package inspect
 
 import (
