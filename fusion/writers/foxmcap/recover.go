@@ -7,6 +7,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -95,6 +96,13 @@ func (r *recovered) read() (*rawMsg, error) {
 			c, err := mcap.ParseChannel(data)
 			if err != nil {
 				return nil, err
+			}
+			if c.MessageEncoding != foxglove.EncodingProtobuf {
+				// An older rigsync wrote the annotations as JSON: its
+				// messages cannot be copied into this version's protobuf
+				// channels, so the file counts as cut here.
+				return nil, fmt.Errorf("channel %s is %s-encoded, not protobuf: the partial file comes from another rigsync version",
+					c.Topic, c.MessageEncoding)
 			}
 			r.chans[c.ID] = [2]string{c.Topic, r.schemas[c.SchemaID]}
 		case mcap.TokenMessage:
