@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
+	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
 )
@@ -101,5 +104,52 @@ func TestResumeFromOlderVersion(t *testing.T) {
 	got := writeFrames(t, Options{Resume: bytes.NewReader(old.Bytes())}, frames)
 	if !bytes.Equal(got, want) {
 		t.Errorf("resumed file differs from the uninterrupted run (%d bytes, want %d)", len(got), len(want))
+	}
+}
+
+// TestResumeWithOtherTransforms resumes a file written with other
+// extrinsics (another calibration, or an older version's /tf with its
+// base_link→base_link edge): refused with an error that says so, instead of
+// a file whose first frames carry the other transforms.
+func TestResumeWithOtherTransforms(t *testing.T) {
+	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
+	tests := []struct {
+		name       string
+		prev, next map[string]se3.Transform
+		ok         bool
+	}{
+		{"same calibration", map[string]se3.Transform{"lidar_a": mustT(t, 1, 0, 0, 0, r3.Vec{X: 1})},
+			map[string]se3.Transform{"lidar_a": mustT(t, 1, 0, 0, 0, r3.Vec{X: 1})}, true},
+		{"other extrinsic", map[string]se3.Transform{"lidar_a": mustT(t, 1, 0, 0, 0, r3.Vec{X: 1})},
+			map[string]se3.Transform{"lidar_a": mustT(t, 1, 0, 0, 0, r3.Vec{X: 1.01})}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := writeFrames(t, Options{Extrinsics: tc.prev}, frames)
+			want := writeFrames(t, Options{Extrinsics: tc.next}, frames)
+			cut := prev[:len(prev)*2/3]
+			if n, err := Recover(bytes.NewReader(cut)); err != nil || n == 0 {
+				t.Fatalf("Recover = %d, %v: the cut leaves no frame to copy", n, err)
+			}
+			var buf bytes.Buffer
+			w, err := New(&buf, Options{Extrinsics: tc.next, Resume: bytes.NewReader(cut)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range frames {
+				if err = w.Write(context.Background(), f); err != nil {
+					break
+				}
+			}
+			err = errors.Join(err, w.Close())
+			switch {
+			case tc.ok && err != nil:
+				t.Fatalf("resume: %v", err)
+			case tc.ok && !bytes.Equal(buf.Bytes(), want):
+				t.Errorf("resumed file differs from the uninterrupted run")
+			case !tc.ok && (err == nil || !strings.Contains(err.Error(), "transforms differ")):
+				t.Errorf("resume with other extrinsics: err = %v, want the transforms named", err)
+			}
+		})
 	}
 }

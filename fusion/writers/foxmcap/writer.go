@@ -45,7 +45,10 @@ type Options struct {
 	// chunks up to the first damaged one are read; see Recover). Its
 	// complete frames are copied message by message instead of being
 	// encoded again, so the finished file is byte for byte the one an
-	// uninterrupted run writes.
+	// uninterrupted run writes. A frame whose stamp or /tf message differs
+	// from what this writer encodes (other input, calibration or rigsync
+	// version) is an error; non-protobuf channels (an older version's JSON
+	// annotations) end what is copied.
 	Resume io.ReadSeeker
 }
 
@@ -185,7 +188,11 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	}
 	if w.resume != nil && f.Index < w.resume.frames {
 		return func() (func() error, error) {
-			return func() error { return w.resume.copyFrame(f, w.emit) }, nil
+			tf, err := w.encodeTF(f)
+			if err != nil {
+				return nil, err
+			}
+			return func() error { return w.resume.copyFrame(f, tf, w.emit) }, nil
 		}, nil
 	}
 	return func() (func() error, error) {
@@ -206,18 +213,12 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 
 // encode marshals every message of a frame, in the order they are written.
 func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
-	base := f.FrameID
-	if base == "" {
-		base = "base_link"
-	}
-	ego := f.Ego
-	if ego == (se3.Transform{}) {
-		ego = se3.Identity()
-	}
-	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", w.transforms(f, base, ego))
+	tf, err := w.encodeTF(f)
 	if err != nil {
 		return nil, err
 	}
+	base := frameOf(f)
+	msgs := []rawMsg{tf}
 	if f.Lidar != nil {
 		pc, err := lidarCloud(f.Lidar)
 		if err != nil {
@@ -271,6 +272,27 @@ func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// frameOf is the frame's shared frame (base_link when unset).
+func frameOf(f *fusion.Frame) string {
+	if f.FrameID == "" {
+		return "base_link"
+	}
+	return f.FrameID
+}
+
+// encodeTF marshals a frame's /tf message.
+func (w *Writer) encodeTF(f *fusion.Frame) (rawMsg, error) {
+	ego := f.Ego
+	if ego == (se3.Transform{}) {
+		ego = se3.Identity()
+	}
+	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", w.transforms(f, frameOf(f), ego))
+	if err != nil {
+		return rawMsg{}, err
+	}
+	return msgs[0], nil
 }
 
 // transforms returns a frame's /tf edges, which form a tree rooted at the
