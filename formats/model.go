@@ -68,6 +68,22 @@ type MessageDecoder interface {
 	Modality() Modality
 }
 
+// HeaderDecoder is implemented by MessageDecoders that can read a
+// message's stamp and frame id without decoding its payload: what a log
+// summary (rigsync info) needs from bulk messages such as images, clouds
+// and annotations.
+type HeaderDecoder interface {
+	// DecodeHeader returns the HasStamp, Stamp and FrameID that Decode
+	// returns for data, with a nil Payload. Only the fields holding them
+	// are read: the rest of the payload is skipped as far as the encoding
+	// needs, not validated, so a payload that Decode rejects may pass.
+	DecodeHeader(data []byte) (Decoded, error)
+	// Generic reports whether Decode gives a *Generic payload for every
+	// message (the schema has no typed path): a reader that only wants
+	// typed payloads can then read headers from the first message on.
+	Generic() bool
+}
+
 // Payload is the typed content of a Message. The set of payload types is
 // closed: it is sealed by an unexported method.
 type Payload interface{ isPayload() }

@@ -38,9 +38,14 @@ Times: "log" is the recorder clock (MCAP log_time); header stamps are on the
 sensor's clock ("sensor:<frame_id>").
 
 Counts come from the summary when it is complete. Logs up to --max-scan
-bytes are decoded in full; larger ones are analysed from the message index
+bytes are read in full; larger ones are analysed from the message index
 (every log time, no chunk decompressed) plus sampled windows for header
-stamps, so a multi-GB log answers in about a second.
+stamps, so a multi-GB log answers in about a second. Of images, clouds and
+other bulk messages only the header stamp and frame id are read, never the
+payload (transforms, calibrations and each channel's first message are
+decoded), so reading costs about what decompressing the chunks costs, in
+every encoding; decode errors of bulk messages are found as far as their
+stamp and frame id.
 
 --json prints one object with a stable schema (see the README).
 
@@ -55,7 +60,7 @@ Exit codes: 0 ok (problems are reported but do not fail the command unless
 		},
 	}
 	c.Flags().BoolVar(&o.Strict, "strict", false, "exit with code 3 when any problem is found")
-	c.Flags().Int64Var(&o.MaxScan, "max-scan", inspect.DefaultMaxScanBytes, "decode every message of logs up to this many bytes (-1: always)")
+	c.Flags().Int64Var(&o.MaxScan, "max-scan", inspect.DefaultMaxScanBytes, "read every message of logs up to this many bytes (-1: always)")
 	return c
 }
 

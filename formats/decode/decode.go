@@ -86,6 +86,13 @@ func (schemalessJSON) Value(data []byte) (any, error) {
 
 func (schemalessJSON) Modality() formats.Modality { return formats.Other }
 
+// DecodeHeader implements formats.HeaderDecoder: a schemaless document has
+// no stamp or frame id that Decode would read.
+func (schemalessJSON) DecodeHeader([]byte) (formats.Decoded, error) { return formats.Decoded{}, nil }
+
+// Generic implements formats.HeaderDecoder: payloads are always generic.
+func (schemalessJSON) Generic() bool { return true }
+
 // Decoders caches one decoder per channel and builds message envelopes.
 // The zero value is ready to use. It is not safe for concurrent use.
 type Decoders struct {
@@ -131,6 +138,19 @@ func (ds *Decoders) Modality(ch *mcap.Channel, sc *mcap.Schema) formats.Modality
 // Message decodes one message into an envelope. Payload bytes may alias
 // m.Data. On a channel error the envelope still carries the topic and times.
 func (ds *Decoders) Message(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message) (formats.Message, error) {
+	return ds.message(ch, sc, m, false)
+}
+
+// Header is Message without the payload: the envelope's stamp, stamp clock
+// and frame id are what Message gives, read with the decoder's
+// formats.HeaderDecoder when it has one (every decoder of this package's
+// encodings has), so that bulk payloads are skipped rather than decoded.
+// Payload is nil, and the channel's modality is not refined from it.
+func (ds *Decoders) Header(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message) (formats.Message, error) {
+	return ds.message(ch, sc, m, true)
+}
+
+func (ds *Decoders) message(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message, headerOnly bool) (formats.Message, error) {
 	e := ds.entry(ch, sc)
 	out := formats.Message{
 		Topic:       ch.Topic,
@@ -147,7 +167,16 @@ func (ds *Decoders) Message(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message) 
 	if e.err != nil {
 		return out, e.err
 	}
-	d, err := e.dec.Decode(m.Data)
+	var d formats.Decoded
+	var err error
+	if hd, ok := e.dec.(formats.HeaderDecoder); ok && headerOnly {
+		d, err = hd.DecodeHeader(m.Data)
+	} else {
+		d, err = e.dec.Decode(m.Data)
+		if headerOnly {
+			d.Payload = nil
+		}
+	}
 	if err != nil {
 		return out, fmt.Errorf("decode: %s at log time %d: %w", ch.Topic, m.LogTime, err)
 	}

@@ -22,8 +22,12 @@ type decoder struct {
 	schema   string
 	kind     kind
 	plan     *plan // nil for JSON
+	hdr      *plan // plan reading only the header fields (protobuf)
+	hdrNames []string
 	modality formats.Modality
 }
+
+var _ formats.HeaderDecoder = (*decoder)(nil)
 
 // NewDecoder compiles the schema of a channel carrying foxglove (or any
 // protobuf/JSON) messages.
@@ -72,6 +76,12 @@ func NewDecoder(schemaName, schemaEncoding string, schemaData []byte, messageEnc
 		}
 	default:
 		return nil, fmt.Errorf("foxglove: unsupported message encoding %q (want %q or %q)", messageEncoding, EncodingProtobuf, EncodingJSON)
+	}
+	if f := frameField(d.kind); f != "" {
+		d.hdrNames = []string{"timestamp", f}
+	}
+	if d.plan != nil {
+		d.hdr = d.plan.only(d.hdrNames)
 	}
 	return d, nil
 }
@@ -132,6 +142,32 @@ func (d *decoder) Decode(data []byte) (formats.Decoded, error) {
 	}
 	return typed(d.kind, view{r: r, path: d.schema, json: d.plan == nil})
 }
+
+// DecodeHeader implements formats.HeaderDecoder: the stamp and frame id
+// Decode returns, reading only the top-level timestamp and frame_id (or
+// parent_frame_id) fields. Protobuf skips every other field by its length;
+// JSON skips every other member with a byte scanner that only matches
+// brackets and strings.
+func (d *decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
+	if len(d.hdrNames) == 0 {
+		return formats.Decoded{}, nil
+	}
+	var r *formats.Record
+	var err error
+	if d.plan != nil {
+		r, err = d.hdr.decode(data, 0)
+	} else {
+		r, err = parseJSONMembers(data, d.hdrNames)
+	}
+	if err != nil {
+		return formats.Decoded{}, err
+	}
+	return header(d.kind, view{r: r, path: d.schema, json: d.plan == nil})
+}
+
+// Generic implements formats.HeaderDecoder: true for schemas without a
+// typed path.
+func (d *decoder) Generic() bool { return d.kind == kindGeneric }
 
 // Modality is the channel's modality by schema name.
 func (d *decoder) Modality() formats.Modality { return d.modality }

@@ -65,7 +65,8 @@ func checkRemarshal(t *testing.T, name string, d formats.Decoded) {
 
 // FuzzProtobuf decodes arbitrary bytes with each protobuf schema. It must
 // never panic; Value must equal the protobuf runtime's reading whenever the
-// runtime accepts the bytes; a typed decode must survive Marshal.
+// runtime accepts the bytes; a typed decode must survive Marshal;
+// DecodeHeader must agree with Decode.
 func FuzzProtobuf(f *testing.F) {
 	for i, data := range protoSeeds(f) {
 		f.Add(uint8(i%len(fuzzSchemas())), data)
@@ -78,6 +79,7 @@ func FuzzProtobuf(f *testing.F) {
 		if err != nil {
 			return
 		}
+		checkHeader(t, tg.dec, data, d)
 		if _, err := tg.dec.Value(data); err != nil {
 			t.Fatalf("Decode accepts but Value fails: %v", err)
 		}
@@ -87,7 +89,7 @@ func FuzzProtobuf(f *testing.F) {
 
 // FuzzJSON decodes arbitrary bytes as JSON with each foxglove schema. It
 // must never panic; a typed decode must survive Marshal to protobuf and
-// back.
+// back; DecodeHeader must agree with Decode.
 func FuzzJSON(f *testing.F) {
 	for i, doc := range jsonSeeds {
 		f.Add(uint8(i), []byte(doc.doc))
@@ -103,6 +105,7 @@ func FuzzJSON(f *testing.F) {
 		if err != nil {
 			return
 		}
+		checkHeader(t, decs[i], data, d)
 		if _, err := decs[i].Value(data); err != nil {
 			t.Fatalf("Decode accepts but Value fails: %v", err)
 		}

@@ -156,6 +156,44 @@ var specs = []msgSpec{
 		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
 		fld("frame_id", 2, tString),
 		msgFld("pose", 3, ".foxglove.Pose")}},
+	// ImageAnnotations and the messages it holds (Color.proto, Point2.proto
+	// @51555f3df05500d9ab0a66a541be0ce1c06c02e4; ImageAnnotations.proto,
+	// CircleAnnotation.proto, PointsAnnotation.proto, TextAnnotation.proto
+	// @40ea5ebec26678aeca786d5480f6316ba94de05a). The later metadata
+	// fields (KeyValuePair) are left out with message_id/lineage.
+	{name: "Color", fields: []fieldSpec{
+		fld("r", 1, tDouble), fld("g", 2, tDouble), fld("b", 3, tDouble), fld("a", 4, tDouble)}},
+	{name: "Point2", fields: []fieldSpec{
+		fld("x", 1, tDouble), fld("y", 2, tDouble)}},
+	{name: "CircleAnnotation", deps: []string{file("Color"), file("Point2"), timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		msgFld("position", 2, ".foxglove.Point2"),
+		fld("diameter", 3, tDouble),
+		fld("thickness", 4, tDouble),
+		msgFld("fill_color", 5, ".foxglove.Color"),
+		msgFld("outline_color", 6, ".foxglove.Color")}},
+	{name: "PointsAnnotation", deps: []string{file("Color"), file("Point2"), timestampFile},
+		enums: []enumSpec{{name: "Type", values: []string{"UNKNOWN", "POINTS", "LINE_LOOP", "LINE_STRIP", "LINE_LIST"}}},
+		fields: []fieldSpec{
+			msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+			{name: "type", num: 2, typ: tEnum, typeName: ".foxglove.PointsAnnotation.Type"},
+			rep(msgFld("points", 3, ".foxglove.Point2")),
+			msgFld("outline_color", 4, ".foxglove.Color"),
+			rep(msgFld("outline_colors", 5, ".foxglove.Color")),
+			msgFld("fill_color", 6, ".foxglove.Color"),
+			fld("thickness", 7, tDouble)}},
+	{name: "TextAnnotation", deps: []string{file("Color"), file("Point2"), timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		msgFld("position", 2, ".foxglove.Point2"),
+		fld("text", 3, tString),
+		fld("font_size", 4, tDouble),
+		msgFld("text_color", 5, ".foxglove.Color"),
+		msgFld("background_color", 6, ".foxglove.Color")}},
+	{name: "ImageAnnotations", deps: []string{file("CircleAnnotation"), file("PointsAnnotation"), file("TextAnnotation")},
+		fields: []fieldSpec{
+			rep(msgFld("circles", 1, ".foxglove.CircleAnnotation")),
+			rep(msgFld("points", 2, ".foxglove.PointsAnnotation")),
+			rep(msgFld("texts", 3, ".foxglove.TextAnnotation"))}},
 }
 
 // schemaNames are the top-level messages Schema serves.
@@ -165,8 +203,14 @@ var schemaNames = []string{
 	"foxglove.PointCloud", "foxglove.PoseInFrame", "foxglove.RawImage",
 }
 
+// schemaOnlyNames are served by Schema and SchemaJSON but have no typed
+// payload for Marshal: foxglove.ImageAnnotations is written with
+// AppendImageAnnotations.
+var schemaOnlyNames = []string{"foxglove.ImageAnnotations"}
+
 // Names lists the schema names that Schema, SchemaJSON and Marshal accept,
-// sorted.
+// sorted. Schema and SchemaJSON also accept foxglove.ImageAnnotations
+// (encoded with AppendImageAnnotations).
 func Names() []string { return slices.Clone(schemaNames) }
 
 // fileProto builds the FileDescriptorProto of one message spec.
@@ -264,8 +308,8 @@ func loadCatalog() (*catalog, error) {
 // fileSet returns the FileDescriptorSet of the named message's file and its
 // transitive imports, dependencies first (as protoc --include_imports).
 func (c *catalog) fileSet(name string) (*descriptorpb.FileDescriptorSet, error) {
-	if !slices.Contains(schemaNames, name) {
-		return nil, fmt.Errorf("foxglove: no built-in schema for %q (have %v)", name, schemaNames)
+	if !slices.Contains(schemaNames, name) && !slices.Contains(schemaOnlyNames, name) {
+		return nil, fmt.Errorf("foxglove: no built-in schema for %q (have %v and %v)", name, schemaNames, schemaOnlyNames)
 	}
 	root := file(name[len("foxglove."):])
 	set := &descriptorpb.FileDescriptorSet{}

@@ -18,7 +18,8 @@ import (
 // Pose, Quaternion, Vector3 @51555f3d; CompressedImage, CompressedVideo,
 // FrameTransforms, PoseInFrame @40ea5ebe; RawImage @47c1509d;
 // FrameTransform @21c07e89; CameraCalibration @40e7b3ec; LocationFix
-// @0943cbad). One line per field, in declaration order:
+// @0943cbad; Color, Point2 @51555f3d; ImageAnnotations, CircleAnnotation,
+// PointsAnnotation, TextAnnotation @40ea5ebe). One line per field, in declaration order:
 // "Message field number type [repeated]". google.protobuf.Timestamp is
 // from descriptor.proto/timestamp.proto: seconds int64 = 1, nanos int32 = 2.
 const officialFields = `
@@ -80,6 +81,34 @@ LocationFix position_covariance_type 5 .foxglove.LocationFix.PositionCovarianceT
 PoseInFrame timestamp 1 .google.protobuf.Timestamp
 PoseInFrame frame_id 2 string
 PoseInFrame pose 3 .foxglove.Pose
+ImageAnnotations circles 1 .foxglove.CircleAnnotation repeated
+ImageAnnotations points 2 .foxglove.PointsAnnotation repeated
+ImageAnnotations texts 3 .foxglove.TextAnnotation repeated
+CircleAnnotation timestamp 1 .google.protobuf.Timestamp
+CircleAnnotation position 2 .foxglove.Point2
+CircleAnnotation diameter 3 double
+CircleAnnotation thickness 4 double
+CircleAnnotation fill_color 5 .foxglove.Color
+CircleAnnotation outline_color 6 .foxglove.Color
+PointsAnnotation timestamp 1 .google.protobuf.Timestamp
+PointsAnnotation type 2 .foxglove.PointsAnnotation.Type
+PointsAnnotation points 3 .foxglove.Point2 repeated
+PointsAnnotation outline_color 4 .foxglove.Color
+PointsAnnotation outline_colors 5 .foxglove.Color repeated
+PointsAnnotation fill_color 6 .foxglove.Color
+PointsAnnotation thickness 7 double
+TextAnnotation timestamp 1 .google.protobuf.Timestamp
+TextAnnotation position 2 .foxglove.Point2
+TextAnnotation text 3 string
+TextAnnotation font_size 4 double
+TextAnnotation text_color 5 .foxglove.Color
+TextAnnotation background_color 6 .foxglove.Color
+Point2 x 1 double
+Point2 y 2 double
+Color r 1 double
+Color g 2 double
+Color b 3 double
+Color a 4 double
 `
 
 // officialEnums: "Enum VALUE number", from the same files.
@@ -97,6 +126,11 @@ LocationFix.PositionCovarianceType UNKNOWN 0
 LocationFix.PositionCovarianceType APPROXIMATED 1
 LocationFix.PositionCovarianceType DIAGONAL_KNOWN 2
 LocationFix.PositionCovarianceType KNOWN 3
+PointsAnnotation.Type UNKNOWN 0
+PointsAnnotation.Type POINTS 1
+PointsAnnotation.Type LINE_LOOP 2
+PointsAnnotation.Type LINE_STRIP 3
+PointsAnnotation.Type LINE_LIST 4
 `
 
 // describeField renders a compiled field like a line of officialFields.
@@ -177,7 +211,7 @@ func TestSchemaFieldNumbers(t *testing.T) {
 			}
 		}
 	}
-	for _, name := range Names() {
+	for _, name := range append(Names(), schemaOnlyNames...) {
 		walk(loadSchema(t, name))
 	}
 	want := strings.Split(strings.TrimSpace(officialFields), "\n")
@@ -201,8 +235,8 @@ func TestSchemaFieldNumbers(t *testing.T) {
 			t.Errorf("enum value missing or wrong: %s", w)
 		}
 	}
-	if len(enums) != 13 {
-		t.Errorf("%d enum values, want 13", len(enums))
+	if len(enums) != 18 {
+		t.Errorf("%d enum values, want 18", len(enums))
 	}
 	// Declaration order of one message (Value's field order follows it).
 	md := loadSchema(t, "foxglove.CompressedImage")

@@ -333,21 +333,42 @@ func kindOf(schemaName string) kind {
 	return kindGeneric
 }
 
-// typed extracts the typed payload of kind k from a decoded record.
-func typed(k kind, v view) (formats.Decoded, error) {
+// frameField is the field that gives Decoded.FrameID for kind k ("" for
+// none).
+func frameField(k kind) string {
+	switch k {
+	case kindFrameTransforms:
+		return ""
+	case kindFrameTransform:
+		return "parent_frame_id"
+	}
+	return "frame_id"
+}
+
+// header extracts the stamp and frame id of kind k from a decoded record
+// (errors only for typed kinds: for generic messages they are best effort).
+func header(k kind, v view) (formats.Decoded, error) {
 	var d formats.Decoded
 	var err error
 	if k != kindFrameTransforms {
 		if d.Stamp, d.HasStamp, err = v.stamp(); err != nil && k != kindGeneric {
 			return d, err
 		}
-		field := "frame_id"
-		if k == kindFrameTransform {
-			field = "parent_frame_id"
-		}
-		if d.FrameID, err = v.str(field); err != nil && k != kindGeneric {
+		if d.FrameID, err = v.str(frameField(k)); err != nil && k != kindGeneric {
 			return d, err
 		}
+	}
+	if k == kindGeneric && !d.HasStamp {
+		d.Stamp = 0
+	}
+	return d, nil
+}
+
+// typed extracts the typed payload of kind k from a decoded record.
+func typed(k kind, v view) (formats.Decoded, error) {
+	d, err := header(k, v)
+	if err != nil {
+		return d, err
 	}
 	switch k {
 	case kindCompressedImage:
@@ -375,11 +396,7 @@ func typed(k kind, v view) (formats.Decoded, error) {
 			d.Payload = &formats.PoseStamped{Pose: p}
 		}
 	default:
-		// Generic: stamp and frame id are best effort.
-		err = nil
-		if !d.HasStamp {
-			d.Stamp = 0
-		}
+		// Generic: stamp and frame id are best effort (see header).
 		d.Payload = &formats.Generic{Value: v.r}
 	}
 	if err != nil {

@@ -127,6 +127,34 @@ func (p *plan) index(num protowire.Number) (int, bool) {
 	return i, ok
 }
 
+// only returns a plan reading just the named top-level fields of p
+// (sub-messages with their full plans): the others are skipped as
+// unknown fields are, by their wire length.
+func (p *plan) only(names []string) *plan {
+	q := &plan{name: p.name}
+	for _, f := range p.fields {
+		if slices.Contains(names, f.name) {
+			q.fields = append(q.fields, f)
+			q.names = append(q.names, f.name)
+		}
+	}
+	q.names = slices.Clip(q.names)
+	for i, f := range q.fields {
+		if f.num < 256 {
+			if int(f.num) >= len(q.small) {
+				q.small = append(q.small, make([]int32, int(f.num)+1-len(q.small))...)
+			}
+			q.small[f.num] = int32(i + 1)
+		} else {
+			if q.large == nil {
+				q.large = map[protowire.Number]int{}
+			}
+			q.large[f.num] = i
+		}
+	}
+	return q
+}
+
 // field returns the plan of the named field.
 func (p *plan) field(name string) (*fieldPlan, bool) {
 	for i := range p.fields {

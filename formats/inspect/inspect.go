@@ -7,6 +7,12 @@
 // is complete (no chunk is decompressed), so a multi-GB log answers fast;
 // header stamps need decoding, which is done for every message of logs up
 // to Options.MaxScanBytes and for sampled time windows of larger ones.
+// Only the stamp and frame id of a message are read
+// (formats.HeaderDecoder), not its payload, except for the first message
+// of each channel with a typed payload (which tells its kind, e.g. a radar
+// point cloud) and for transforms and camera calibrations, whose payloads
+// the report lists; so reading costs about what decompressing the chunks
+// costs, whatever the encodings.
 package inspect
 
 import (
@@ -105,8 +111,12 @@ type ChannelReport struct {
 	StampWrap        *int64 `json:"stamp_wrap_ns,omitempty"`
 	StampsDuplicated int64  `json:"stamps_duplicated"`
 	StampUnit        string `json:"stamp_unit_suspect,omitempty"`
-	DecodeErrors     int64  `json:"decode_errors"`
-	DecodeError      string `json:"decode_error,omitempty"`
+	// DecodeErrors counts messages that could not be decoded: in full for
+	// the first message of a channel with a typed payload and for
+	// transforms and camera calibrations, as far as the stamp and frame id
+	// for the others.
+	DecodeErrors int64  `json:"decode_errors"`
+	DecodeError  string `json:"decode_error,omitempty"`
 	// Sampled is true when stamps were read from sampled windows only.
 	Sampled bool `json:"stamps_sampled"`
 
@@ -180,7 +190,22 @@ type channelAcc struct {
 	duplicated   int64
 	decodeErrs   int64
 	firstErr     string
+
+	// payload tells how the channel's messages are read: payloadUnknown
+	// until one decodes in full, then payloadNeeded for transforms and
+	// camera calibrations (the TF tree and calibration list need them) and
+	// payloadSkipped for every other kind (header only); payloadSkipped
+	// from the start for schemas without a typed payload.
+	payload payloadNeed
 }
+
+type payloadNeed uint8
+
+const (
+	payloadUnknown payloadNeed = iota
+	payloadNeeded
+	payloadSkipped
+)
 
 const (
 	maxGapCandidates = 1 << 16
@@ -256,8 +281,10 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		if ch.Schema != nil {
 			cr.Type, cr.SchemaEncoding = ch.Schema.Name, ch.Schema.Encoding
 		}
-		if _, err := decs.Decoder(ch.Channel, ch.Schema); err != nil {
+		if d, err := decs.Decoder(ch.Channel, ch.Schema); err != nil {
 			cr.DecodeError = err.Error()
+		} else if hd, ok := d.(formats.HeaderDecoder); ok && hd.Generic() {
+			cr.acc.payload = payloadSkipped // no typed payload to look at
 		}
 		cr.Modality = decs.Modality(ch.Channel, ch.Schema).String()
 		rep.Channels = append(rep.Channels, cr)
@@ -277,7 +304,24 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		if cr.DecodeError != "" {
 			return
 		}
-		msg, err := decs.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		// Bulk payloads (images, clouds, annotations, ...) are not decoded:
+		// the first message of a typed channel is, to know its kind, and
+		// then only the stamp and frame id of the others are read.
+		var msg formats.Message
+		var err error
+		if cr.acc.payload == payloadSkipped {
+			msg, err = decs.Header(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		} else {
+			msg, err = decs.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+			if err == nil {
+				switch msg.Payload.(type) {
+				case *formats.Transforms, *formats.CameraInfo:
+					cr.acc.payload = payloadNeeded
+				default:
+					cr.acc.payload = payloadSkipped
+				}
+			}
+		}
 		if err != nil {
 			cr.acc.decodeErrs++
 			if cr.acc.firstErr == "" {

@@ -183,6 +183,51 @@ func (d *Decoder) decodeGeneric(data []byte) (formats.Decoded, error) {
 	return out, nil
 }
 
+var _ formats.HeaderDecoder = (*Decoder)(nil)
+
+// DecodeHeader implements formats.HeaderDecoder: the stamp and frame id
+// that Decode returns. Types with a typed path are decoded as by Decode
+// (their walk skips arrays in one step), without the payload; other types
+// read only the top-level header field, skipping the fields before it and
+// ignoring the ones after it.
+func (d *Decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
+	if d.typed != nil {
+		out, err := d.Decode(data)
+		out.Payload = nil
+		return out, err
+	}
+	r, err := d.open(data)
+	if err != nil {
+		return formats.Decoded{}, err
+	}
+	for i := range d.root.fields {
+		f := &d.root.fields[i]
+		if f.name != "header" {
+			if _, _, err := r.field(f); err != nil {
+				return formats.Decoded{}, finish(in(err, f.name), d.enc)
+			}
+			continue
+		}
+		v, err := r.fieldValue(f)
+		if err != nil {
+			return formats.Decoded{}, finish(in(err, f.name), d.enc)
+		}
+		var out formats.Decoded
+		if hr, ok := v.(*formats.Record); ok {
+			out.Stamp, out.HasStamp = recordStamp(hr)
+			if fr, ok := hr.Get("frame_id"); ok {
+				out.FrameID, _ = fr.(string)
+			}
+		}
+		return out, nil
+	}
+	return formats.Decoded{}, nil
+}
+
+// Generic implements formats.HeaderDecoder: true for types without a
+// typed path (see Typed).
+func (d *Decoder) Generic() bool { return d.typed == nil }
+
 // recordStamp reads header.stamp of a generic header record.
 func recordStamp(h *formats.Record) (int64, bool) {
 	s, ok := h.Get("stamp")

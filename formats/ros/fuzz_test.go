@@ -15,6 +15,7 @@ var fuzzSchemas = []struct{ name, text string }{
 	{"radar_msgs/msg/RadarScan", "std_msgs/Header header\nradar_msgs/RadarReturn[] returns\nEmpty[2] e\n" + sep + "\nMSG: radar_msgs/RadarReturn\nfloat32 range\nfloat32 azimuth\nfloat64 elevation\nstring l\n" +
 		sep + "\nMSG: radar_msgs/Empty\n" + sep + "\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"},
 	{"pkg/msg/All", "bool a\nint8 b\nint16[] c\nuint64[2] d\nfloat64[<=3] e\nwstring w\nstring<=4[] s\nbyte[] f\nbuiltin_interfaces/Duration du\n"},
+	{"pkg/msg/Stamped", "float64[] before\nstd_msgs/Header header\nstring[] after\n" + sep + "\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n"},
 }
 
 var sep = strings.Repeat("=", 80)
@@ -38,6 +39,12 @@ func fuzzDecode(t *testing.T, name, senc, menc, schema string, data []byte) {
 		}
 	}
 	_ = v
+	if derr == nil {
+		h, herr := d.DecodeHeader(data)
+		if herr != nil || h.HasStamp != out.HasStamp || h.Stamp != out.Stamp || h.FrameID != out.FrameID || h.Payload != nil {
+			t.Fatalf("DecodeHeader = %v %d %q %v, Decode = %v %d %q", h.HasStamp, h.Stamp, h.FrameID, herr, out.HasStamp, out.Stamp, out.FrameID)
+		}
+	}
 }
 
 func FuzzCDR(f *testing.F) {

@@ -5,7 +5,8 @@
 //	/tf                      foxglove.FrameTransforms: world→<frame> (the ego
 //	                         pose), <frame>→<sensor> for the configured
 //	                         extrinsics and <frame>→<camera> (BaseCamera, at
-//	                         the camera's stamp)
+//	                         the camera's stamp); a tree: each child once,
+//	                         no <frame>→<frame> self-edge
 //	/lidar                   foxglove.PointCloud of the fused cloud in the
 //	                         frame's shared frame: x y z intensity (float32),
 //	                         ring (uint16), source (uint8)
@@ -13,16 +14,16 @@
 //	                         raw_radial_velocity rcs (float32), source (uint8)
 //	/<camera>/image          foxglove.CompressedImage (or RawImage)
 //	/<camera>/camera_info    foxglove.CameraCalibration, the image's sibling
-//	/<camera>/lidar          foxglove.ImageAnnotations (JSON): the projected
-//	                         LiDAR points, coloured by depth
+//	/<camera>/lidar          foxglove.ImageAnnotations: the projected LiDAR
+//	                         points, one POINTS annotation per depth colour
+//	                         (DepthColorBins colours up to MaxDepthColor)
 //
 // Images and calibrations share the camera's frame_id (its optical frame,
 // x right, y down, z forward), which /tf places in the shared frame, so the
 // Image panel pairs them both by sibling topic and by frame id. Log times are
 // the message stamps (ns on the frame's reference clock).
 //
-// formats/foxglove has no protobuf ImageAnnotations, so the annotations are
-// the one JSON channel (schema encoding jsonschema, message encoding json).
+// Every channel is protobuf with a FileDescriptorSet schema.
 //
 // Every frame's messages start with its /tf message, in a fixed order, and
 // channels are added on first use, so the file depends only on the frames:

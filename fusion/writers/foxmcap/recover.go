@@ -1,12 +1,14 @@
 package foxmcap
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -96,6 +98,13 @@ func (r *recovered) read() (*rawMsg, error) {
 			if err != nil {
 				return nil, err
 			}
+			if c.MessageEncoding != foxglove.EncodingProtobuf {
+				// An older rigsync wrote the annotations as JSON: its
+				// messages cannot be copied into this version's protobuf
+				// channels, so the file counts as cut here.
+				return nil, fmt.Errorf("channel %s is %s-encoded, not protobuf: the partial file comes from another rigsync version",
+					c.Topic, c.MessageEncoding)
+			}
 			r.chans[c.ID] = [2]string{c.Topic, r.schemas[c.SchemaID]}
 		case mcap.TokenMessage:
 			m, err := mcap.ParseMessage(data)
@@ -114,8 +123,10 @@ func (r *recovered) read() (*rawMsg, error) {
 }
 
 // copyFrame writes frame f's messages from the partial file through emit,
-// after checking that the file's frame is f (same stamp).
-func (r *recovered) copyFrame(f *fusion.Frame, emit func(rawMsg) error) error {
+// after checking that the file's frame is f: same stamp and the same /tf
+// message as this writer encodes for f (tf), which another calibration or
+// another rigsync version would change.
+func (r *recovered) copyFrame(f *fusion.Frame, tf rawMsg, emit func(rawMsg) error) error {
 	if f.Index != r.copied {
 		return fmt.Errorf("foxmcap: resume: frame %d arrives when frame %d is next in the partial file", f.Index, r.copied)
 	}
@@ -130,6 +141,10 @@ func (r *recovered) copyFrame(f *fusion.Frame, emit func(rawMsg) error) error {
 	if first.topic != TopicTF || first.t != uint64(max(f.Stamp, 0)) {
 		return fmt.Errorf("foxmcap: resume: frame %d at %d ns differs from the run being resumed (%s at %d ns): resume with the same input and options",
 			f.Index, f.Stamp, first.topic, first.t)
+	}
+	if !bytes.Equal(first.data, tf.data) {
+		return fmt.Errorf("foxmcap: resume: frame %d's transforms differ from those of the run being resumed (other calibration or another rigsync version): fuse again without --resume",
+			f.Index)
 	}
 	if err := emit(*first); err != nil {
 		return err

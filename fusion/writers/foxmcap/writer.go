@@ -45,7 +45,10 @@ type Options struct {
 	// chunks up to the first damaged one are read; see Recover). Its
 	// complete frames are copied message by message instead of being
 	// encoded again, so the finished file is byte for byte the one an
-	// uninterrupted run writes.
+	// uninterrupted run writes. A frame whose stamp or /tf message differs
+	// from what this writer encodes (other input, calibration or rigsync
+	// version) is an error; non-protobuf channels (an older version's JSON
+	// annotations) end what is copied.
 	Resume io.ReadSeeker
 }
 
@@ -153,13 +156,7 @@ func marshal(msgs []rawMsg, topic, schema string, stamp int64, frameID string, p
 // emit writes one encoded message, adding its schema and channel on first
 // use.
 func (w *Writer) emit(m rawMsg) error {
-	var id uint16
-	var err error
-	if m.schema == annotationsSchemaName {
-		id, err = w.annotationChannel(m.topic)
-	} else {
-		id, err = w.channel(m.topic, m.schema)
-	}
+	id, err := w.channel(m.topic, m.schema)
 	if err != nil {
 		return err
 	}
@@ -191,7 +188,11 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 	}
 	if w.resume != nil && f.Index < w.resume.frames {
 		return func() (func() error, error) {
-			return func() error { return w.resume.copyFrame(f, w.emit) }, nil
+			tf, err := w.encodeTF(f)
+			if err != nil {
+				return nil, err
+			}
+			return func() error { return w.resume.copyFrame(f, tf, w.emit) }, nil
 		}, nil
 	}
 	return func() (func() error, error) {
@@ -212,31 +213,12 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 
 // encode marshals every message of a frame, in the order they are written.
 func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
-	base := f.FrameID
-	if base == "" {
-		base = "base_link"
-	}
-	ego := f.Ego
-	if ego == (se3.Transform{}) {
-		ego = se3.Identity()
-	}
-	tfs := &formats.Transforms{Transforms: []formats.Transform{tf(f.Stamp, w.opts.WorldFrame, base, ego)}}
-	names := make([]string, 0, len(w.opts.Extrinsics))
-	for n := range w.opts.Extrinsics {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		tfs.Transforms = append(tfs.Transforms, tf(f.Stamp, base, n, w.opts.Extrinsics[n]))
-	}
-	for i := range f.Cameras {
-		c := &f.Cameras[i]
-		tfs.Transforms = append(tfs.Transforms, tf(c.Stamp, base, c.Name, c.BaseCamera))
-	}
-	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", tfs)
+	tf, err := w.encodeTF(f)
 	if err != nil {
 		return nil, err
 	}
+	base := frameOf(f)
+	msgs := []rawMsg{tf}
 	if f.Lidar != nil {
 		pc, err := lidarCloud(f.Lidar)
 		if err != nil {
@@ -290,6 +272,66 @@ func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 		}
 	}
 	return msgs, nil
+}
+
+// frameOf is the frame's shared frame (base_link when unset).
+func frameOf(f *fusion.Frame) string {
+	if f.FrameID == "" {
+		return "base_link"
+	}
+	return f.FrameID
+}
+
+// encodeTF marshals a frame's /tf message.
+func (w *Writer) encodeTF(f *fusion.Frame) (rawMsg, error) {
+	ego := f.Ego
+	if ego == (se3.Transform{}) {
+		ego = se3.Identity()
+	}
+	msgs, err := marshal(nil, TopicTF, "foxglove.FrameTransforms", f.Stamp, "", w.transforms(f, frameOf(f), ego))
+	if err != nil {
+		return rawMsg{}, err
+	}
+	return msgs[0], nil
+}
+
+// transforms returns a frame's /tf edges, which form a tree rooted at the
+// world frame: world→base (the ego pose), then base→<sensor> for every
+// extrinsic (sorted by name) and base→<camera> (BaseCamera, at the
+// camera's stamp) for the frame's cameras. Every child appears once: a
+// camera of the frame takes its motion-compensated BaseCamera instead of
+// its static extrinsic, and names that are the base or the world frame
+// themselves (the calibration holds T_base_base = identity) are left out,
+// as they would make a self-edge or a cycle.
+func (w *Writer) transforms(f *fusion.Frame, base string, ego se3.Transform) *formats.Transforms {
+	world := w.opts.WorldFrame
+	var out []formats.Transform
+	if base != world {
+		out = append(out, tf(f.Stamp, world, base, ego))
+	}
+	// The children already placed; the root and the base are never
+	// children of the base.
+	taken := map[string]bool{world: true, base: true, "": true}
+	cams := make([]formats.Transform, 0, len(f.Cameras))
+	for i := range f.Cameras {
+		c := &f.Cameras[i]
+		if taken[c.Name] {
+			continue
+		}
+		taken[c.Name] = true
+		cams = append(cams, tf(c.Stamp, base, c.Name, c.BaseCamera))
+	}
+	names := make([]string, 0, len(w.opts.Extrinsics))
+	for n := range w.opts.Extrinsics {
+		if !taken[n] {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, tf(f.Stamp, base, n, w.opts.Extrinsics[n]))
+	}
+	return &formats.Transforms{Transforms: append(out, cams...)}
 }
 
 // Close writes the MCAP summary and footer and flushes.

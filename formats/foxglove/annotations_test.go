@@ -1,0 +1,116 @@
+package foxglove
+
+import (
+	"math"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
+)
+
+// TestAppendImageAnnotations decodes what AppendImageAnnotations writes
+// with the protobuf runtime (dynamicpb, from the FileDescriptorSet that
+// Schema serves) and compares every field with the input.
+func TestAppendImageAnnotations(t *testing.T) {
+	tests := []struct {
+		name string
+		in   ImageAnnotations
+	}{
+		{"empty", ImageAnnotations{}},
+		{"points with per-point colours", ImageAnnotations{Points: []PointsAnnotation{{
+			Stamp: 1_700_000_000_123_456_789, Type: PointsPoints, Thickness: 2,
+			Points:        []Point2{{10.5, 20.5}, {0, 7}, {600.75, 0}, {math.Copysign(0, -1), -3}},
+			OutlineColors: []Color{{1, 0, 0, 1}, {}, {0, 0.5, 1, 1}, {0.25, 0.25, 0.25, 0.5}},
+		}}}},
+		{"several annotations", ImageAnnotations{Points: []PointsAnnotation{
+			{Stamp: 5, Type: PointsLineLoop, Points: []Point2{{1, 1}, {2, 1}, {2, 2}}, OutlineColor: Color{0, 1, 0, 1},
+				FillColor: Color{0, 1, 0, 0.25}, Thickness: 1.5},
+			{Stamp: -1_500_000_000, Type: PointsPoints, Points: []Point2{{3, 4}}, OutlineColor: Color{1, 1, 0, 1}},
+		}}},
+	}
+	md := loadSchema(t, "foxglove.ImageAnnotations")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := AppendImageAnnotations(nil, &tc.in)
+			m := dynamicpb.NewMessage(md)
+			if err := (proto.UnmarshalOptions{DiscardUnknown: false}).Unmarshal(data, m); err != nil {
+				t.Fatalf("unmarshal: %v", err)
+			}
+			if len(m.GetUnknown()) != 0 {
+				t.Errorf("unknown fields %x", m.GetUnknown())
+			}
+			fields := md.Fields()
+			if n := m.Get(fields.ByName("circles")).List().Len() + m.Get(fields.ByName("texts")).List().Len(); n != 0 {
+				t.Errorf("%d circles and texts, want none", n)
+			}
+			list := m.Get(fields.ByName("points")).List()
+			if list.Len() != len(tc.in.Points) {
+				t.Fatalf("%d points annotations, want %d", list.Len(), len(tc.in.Points))
+			}
+			for i := range tc.in.Points {
+				want := &tc.in.Points[i]
+				got := list.Get(i).Message()
+				pf := got.Descriptor().Fields()
+				ts := got.Get(pf.ByName("timestamp")).Message()
+				sec, nsec := ts.Get(ts.Descriptor().Fields().ByName("seconds")).Int(), ts.Get(ts.Descriptor().Fields().ByName("nanos")).Int()
+				if nsec < 0 || nsec >= 1e9 || sec*1e9+nsec != want.Stamp {
+					t.Errorf("#%d: timestamp %d s %d ns, want %d ns", i, sec, nsec, want.Stamp)
+				}
+				if typ := got.Get(pf.ByName("type")).Enum(); typ != protoreflect.EnumNumber(want.Type) {
+					t.Errorf("#%d: type %d, want %d", i, typ, want.Type)
+				}
+				if th := got.Get(pf.ByName("thickness")).Float(); th != want.Thickness {
+					t.Errorf("#%d: thickness %g, want %g", i, th, want.Thickness)
+				}
+				pts := got.Get(pf.ByName("points")).List()
+				if pts.Len() != len(want.Points) {
+					t.Fatalf("#%d: %d points, want %d", i, pts.Len(), len(want.Points))
+				}
+				for k, wp := range want.Points {
+					p := pts.Get(k).Message()
+					pd := p.Descriptor().Fields()
+					if x, y := p.Get(pd.ByName("x")).Float(), p.Get(pd.ByName("y")).Float(); x != wp.X || y != wp.Y {
+						t.Errorf("#%d point %d: (%g, %g), want (%g, %g)", i, k, x, y, wp.X, wp.Y)
+					}
+				}
+				color := func(v protoreflect.Message) Color {
+					cd := v.Descriptor().Fields()
+					return Color{v.Get(cd.ByName("r")).Float(), v.Get(cd.ByName("g")).Float(), v.Get(cd.ByName("b")).Float(), v.Get(cd.ByName("a")).Float()}
+				}
+				if c := color(got.Get(pf.ByName("outline_color")).Message()); c != want.OutlineColor {
+					t.Errorf("#%d: outline_color %v, want %v", i, c, want.OutlineColor)
+				}
+				if c := color(got.Get(pf.ByName("fill_color")).Message()); c != want.FillColor {
+					t.Errorf("#%d: fill_color %v, want %v", i, c, want.FillColor)
+				}
+				cols := got.Get(pf.ByName("outline_colors")).List()
+				if cols.Len() != len(want.OutlineColors) {
+					t.Fatalf("#%d: %d outline_colors, want %d", i, cols.Len(), len(want.OutlineColors))
+				}
+				for k, wc := range want.OutlineColors {
+					if c := color(cols.Get(k).Message()); c != wc {
+						t.Errorf("#%d colour %d: %v, want %v", i, k, c, wc)
+					}
+				}
+			}
+			// The decoder of this package reads it too.
+			dec, err := NewDecoder("foxglove.ImageAnnotations", EncodingProtobuf, mustSchema(t, "foxglove.ImageAnnotations"), EncodingProtobuf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := dec.Decode(data); err != nil {
+				t.Errorf("Decode: %v", err)
+			}
+		})
+	}
+}
+
+func mustSchema(t *testing.T, name string) []byte {
+	t.Helper()
+	_, data, err := Schema(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
