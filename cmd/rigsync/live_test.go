@@ -290,6 +290,9 @@ func TestLiveReconnect(t *testing.T) {
 	if missing < 3 || after < 3 {
 		t.Errorf("%d frames without the camera, %d with it after the outage; want the outage visible and the camera back", missing, after)
 	}
+	if t.Failed() {
+		t.Logf("live --json:\n%s\nstderr:\n%s", stdout, errs)
+	}
 }
 
 func TestLiveUsage(t *testing.T) {
