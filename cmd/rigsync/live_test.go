@@ -266,7 +266,7 @@ func TestLiveReconnect(t *testing.T) {
 	// The outage, driven by the manifest live writes frame by frame.
 	var res result
 	finished := false
-	phase := 0 // 0: camera seen; 1: server stopped; 2: restarted; 3: back
+	phase := 0                     // 0: camera seen; 1: server stopped; 2: restarted; 3: back
 	seen, with, without := 0, 0, 0 // manifest lines read; frames with and without the camera in this phase
 	poll := time.NewTicker(20 * time.Millisecond)
 	defer poll.Stop()

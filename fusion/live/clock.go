@@ -43,6 +43,17 @@ const (
 	settle        = 3 * binWidth
 )
 
+// A host-mapped camera's offset estimate is settled (see
+// HostMapper.Settled) once its session has WarmFrames frames or spans
+// WarmTime of host time: the stamps of its first frames then use the
+// delays of the frames after them too, instead of each the delay of the
+// first frame alone (which is the receive time: on a busy host tens of ms
+// late).
+const (
+	WarmFrames = 5
+	WarmTime   = 150 * time.Millisecond
+)
+
 // HostMapper puts one camera's frame stamps on the host clock.
 //
 // With ClockHost the offset is the lower envelope of the delivery delay:
@@ -68,6 +79,7 @@ type HostMapper struct {
 	havePrev bool
 	sessFrom int64
 	haveSess bool
+	sessN    int // frames observed in this session
 	off      int64
 	haveOff  bool
 }
@@ -117,7 +129,7 @@ func (m *HostMapper) Reset() {
 		m.havePrev = true
 	}
 	clear(m.bins[:])
-	m.haveSess = false
+	m.haveSess, m.sessN = false, 0
 	m.off, m.haveOff = 0, false
 }
 
@@ -134,10 +146,42 @@ func envelope(bins *[envelopeBins]envBin, b int64) (int64, bool) {
 }
 
 // Map returns the host-clock stamp of a frame captured at stamp (camera
-// clock) and received at recv (host clock).
+// clock) and received at recv (host clock): Observe, then Stamp.
 func (m *HostMapper) Map(stamp, recv int64, provisional bool) int64 {
 	if provisional {
 		return stamp
+	}
+	m.Observe(stamp, recv, false)
+	return m.Stamp(stamp)
+}
+
+// Stamp returns the host-clock stamp of a capture time (camera clock)
+// with the offset estimated so far (unchanged in sender mode).
+func (m *HostMapper) Stamp(stamp int64) int64 {
+	if m.mode != ClockHost || !m.haveOff {
+		return stamp
+	}
+	return stamp - m.off
+}
+
+// Settled tells whether the offset estimate is ready at host time now: in
+// sender mode (or before the first stamped frame) always; in host mode
+// once this session has WarmFrames frames or began WarmTime ago, or at
+// once when the evidence of the sessions before a Reset carries over. A
+// caller that can wait observes frames until then and stamps them after.
+func (m *HostMapper) Settled(now int64) bool {
+	if m.mode != ClockHost || m.havePrev {
+		return true
+	}
+	return m.haveSess && (m.sessN >= WarmFrames || now-m.sessFrom >= int64(WarmTime))
+}
+
+// Observe adds the delay of a frame captured at stamp (camera clock) and
+// received at recv (host clock) to the offset estimate; provisional
+// frames (stamped with their receive time) add nothing.
+func (m *HostMapper) Observe(stamp, recv int64, provisional bool) {
+	if provisional {
+		return
 	}
 	d := stamp - recv
 	if !m.decided {
@@ -150,11 +194,12 @@ func (m *HostMapper) Map(stamp, recv int64, provisional bool) int64 {
 		}
 	}
 	if m.mode == ClockSender {
-		return stamp
+		return
 	}
 	if !m.haveSess {
 		m.sessFrom, m.haveSess = recv, true
 	}
+	m.sessN++
 	b := floorDiv(recv, binWidth)
 	s := &m.bins[int(((b%envelopeBins)+envelopeBins)%envelopeBins)]
 	if !s.ok || s.bin != b {
@@ -176,7 +221,6 @@ func (m *HostMapper) Map(stamp, recv int64, provisional bool) int64 {
 		}
 	}
 	m.off, m.haveOff = off, true
-	return stamp - off
 }
 
 func floorDiv(a, b int64) int64 {

@@ -146,3 +146,76 @@ func TestHostMapperReconnect(t *testing.T) {
 		})
 	}
 }
+
+// The first frames of a host-mapped camera: the very first arrive late
+// (a busy host starting up: 20–60 ms), later ones on time (2–10 ms).
+// Observed until Settled and stamped then, every frame is within the
+// delay of an on-time frame (≤ 10 ms) of its capture time when one is
+// among the first WarmFrames; mapped one by one (Map, what live did
+// before), the first frames are as late as they arrived.
+func TestHostMapperWarmUp(t *testing.T) {
+	const (
+		offset   = int64(1500 * time.Millisecond)
+		minDelay = int64(2 * time.Millisecond)
+		h0       = int64(1_800_000_000e9)
+		fps      = 30
+	)
+	for _, c := range []struct {
+		name string
+		late int // leading late frames
+	}{
+		{"first late", 1},
+		{"first three late", 3},
+		{"none late", 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, _ := NewHostMapper(ClockAuto)
+			direct, _ := NewHostMapper(ClockAuto)
+			r := rand.New(rand.NewPCG(5, 6))
+			type obs struct{ capture, cam int64 }
+			var pending []obs
+			worst, worstDirect := int64(0), int64(0)
+			settledAt := -1
+			for i := range 2 * fps {
+				capture := h0 + int64(i)*int64(time.Second)/fps
+				delay := minDelay + r.Int64N(int64(8*time.Millisecond))
+				if i < c.late {
+					delay = int64(20*time.Millisecond) + r.Int64N(int64(40*time.Millisecond))
+				}
+				cam, recv := capture+offset, capture+delay
+				worstDirect = max(worstDirect, abs(direct.Map(cam, recv, false)-capture))
+				m.Observe(cam, recv, false)
+				pending = append(pending, obs{capture, cam})
+				if !m.Settled(recv) {
+					continue
+				}
+				if settledAt < 0 {
+					settledAt = i
+				}
+				for _, p := range pending {
+					worst = max(worst, abs(m.Stamp(p.cam)-p.capture))
+				}
+				pending = pending[:0]
+			}
+			if m.Mode() != ClockHost {
+				t.Fatalf("mode %s", m.Mode())
+			}
+			if settledAt < 0 || settledAt >= WarmFrames || int64(settledAt)*int64(time.Second)/fps > int64(WarmTime) {
+				t.Errorf("settled at frame %d, want within %d frames and %v", settledAt, WarmFrames, WarmTime)
+			}
+			if bound := minDelay + int64(8*time.Millisecond); worst > bound {
+				t.Errorf("worst error %v, bound %v (one by one: %v)", time.Duration(worst), time.Duration(bound), time.Duration(worstDirect))
+			}
+			if c.late > 0 && worstDirect < int64(18*time.Millisecond) {
+				t.Errorf("mapped one by one, the late first frames were only %v off: the test shows nothing", time.Duration(worstDirect))
+			}
+		})
+	}
+	// A reconnect whose clock carries on is settled at once.
+	m, _ := NewHostMapper(ClockHost)
+	m.Observe(h0+offset, h0+minDelay, false)
+	m.Reset()
+	if !m.Settled(h0 + int64(time.Second)) {
+		t.Error("not settled after a reconnect with earlier evidence")
+	}
+}
