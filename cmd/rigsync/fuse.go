@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,7 @@ type fuseOptions struct {
 	Workers    int
 	// KITTICamera is the camera written as image_2 / P2 (--kitti-camera).
 	KITTICamera string
+	Strict      bool
 }
 
 func newFuseCommand(g *globalOptions) *cobra.Command {
@@ -147,7 +149,15 @@ encodes and writes frames on N goroutines; frames are still written,
 renamed and listed in order, and the output is byte for byte the same for
 any N. --workers 1 runs everything on one core.
 
-Exit codes: 0 ok, 1 error, 2 usage error.`,
+A truncated or damaged log (a recording killed mid-write, a chunk whose
+CRC or compressed bytes are bad) is fused as far as it can be read, as
+"rigsync info" reads it: every complete chunk's messages are used, and the
+summary's problems (--json: "problems") name the file, the byte offset,
+what was lost (messages, log time range, unread bytes) and why. --strict
+makes such a run exit 3.
+
+Exit codes: 0 ok (damage is reported but does not fail the run unless
+--strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.`,
 		Example: `  rigsync fuse drive.mcap -o out/
   rigsync fuse drive.mcap --format nuscenes --keyframe-hz 2 -o nusc/
   rigsync fuse drive.mcap --format mcap -o fused.mcap --clock cam_front=-25ms
@@ -163,7 +173,10 @@ Exit codes: 0 ok, 1 error, 2 usage error.`,
   rigsync fuse drive.mcap --ego gnss --gnss-origin 48.137,11.575,519 -o out/
 
   # continue a killed nuScenes export (same inputs and options), on 4 cores
-  rigsync fuse drive.mcap --format nuscenes -o nusc/ --resume --workers 4`,
+  rigsync fuse drive.mcap --format nuscenes -o nusc/ --resume --workers 4
+
+  # fuse what a truncated log holds, but fail a pipeline on it
+  rigsync fuse cut.mcap -o out/ --json --strict | jq .problems`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return runFuse(cmd.Context(), g, o, args) },
 	}
@@ -186,6 +199,7 @@ Exit codes: 0 ok, 1 error, 2 usage error.`,
 	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (same inputs and options)")
 	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
+	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when an input log is truncated or damaged (what could be read is still fused)")
 	return c
 }
 
@@ -210,6 +224,9 @@ type fuseSummary struct {
 	// scaled to the images).
 	Warnings []string `json:"warnings"`
 	Seconds  float64  `json:"seconds"`
+	// Problems is the damage found in the input logs (truncated files,
+	// skipped chunks): what was lost, per file; empty for healthy logs.
+	Problems []fusion.InputProblem `json:"problems"`
 }
 
 // countingSink passes frames on and keeps the summary's statistics.
@@ -295,7 +312,7 @@ func parseOrigin(s string) (*fusion.Geodetic, error) {
 	return &fusion.Geodetic{Lat: v[0], Lon: v[1], Alt: v[2]}, nil
 }
 
-func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []string) error {
+func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []string) (err error) {
 	if o.Out == "" {
 		return usageError{errors.New("fuse: -o OUT is required")}
 	}
@@ -333,6 +350,14 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	defer func() {
 		for _, r := range readers {
 			r.Close()
+		}
+	}()
+	// A run that fails on a damaged log says so: the damage is often why
+	// (no LiDAR topic in a log cut after its header).
+	defer func() {
+		var pe problemsError
+		if err != nil && !errors.As(err, &pe) {
+			err = withInputDamage(err, readers, paths)
 		}
 	}()
 	for _, path := range paths {
@@ -425,14 +450,48 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 		}
 	}
 	sum.Warnings = append(sum.Warnings, p.Warnings()...)
+	sum.Problems = fusion.InputProblems(readers, paths)
+	if sum.Problems == nil {
+		sum.Problems = []fusion.InputProblem{}
+	}
 	sum.Seconds = time.Since(start).Seconds()
 	if g.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(sum)
+		if err := enc.Encode(sum); err != nil {
+			return err
+		}
+	} else {
+		printFuse(g, sum)
 	}
-	printFuse(g, sum)
+	if o.Strict && len(sum.Problems) > 0 {
+		return fmt.Errorf("%s: %w", damagedLogs(sum.Problems), problemsError{len(sum.Problems)})
+	}
 	return nil
+}
+
+// withInputDamage adds to err the damage found in the input logs, if any.
+func withInputDamage(err error, readers []*mcapio.Reader, paths []string) error {
+	probs := fusion.InputProblems(readers, paths)
+	if len(probs) == 0 {
+		return err
+	}
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.Message
+	}
+	return fmt.Errorf("%w\n(damaged input: %s)", err, strings.Join(msgs, "; "))
+}
+
+// damagedLogs names the damaged logs of problems for the --strict error.
+func damagedLogs(probs []fusion.InputProblem) string {
+	var files []string
+	for _, p := range probs {
+		if !slices.Contains(files, p.File) {
+			files = append(files, p.File)
+		}
+	}
+	return "damaged input: " + strings.Join(files, ", ")
 }
 
 // loadRigCalibration reads rig.yaml as a calibration relative to base.
@@ -617,6 +676,12 @@ func printFuse(g *globalOptions, s *fuseSummary) {
 				line += "; " + c.Note
 			}
 			fmt.Fprintln(g.stdout, line)
+		}
+	}
+	if len(s.Problems) > 0 {
+		fmt.Fprintf(g.stdout, "problems: %d (damaged input; the frames hold what could be read)\n", len(s.Problems))
+		for _, p := range s.Problems {
+			fmt.Fprintf(g.stdout, "  %-7s [%s] %s\n", p.Severity, p.Kind, p.Message)
 		}
 	}
 	if len(s.CalibSource) > 0 {

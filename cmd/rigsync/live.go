@@ -90,7 +90,9 @@ with its capture time from RTCP sender reports; --camera-clock sender keeps
 it (camera synchronised to the host by NTP/PTP), host maps it with the
 camera's measured clock offset (late by its minimum capture-to-receive
 latency), auto (default) maps only a camera whose clock is more than 1 s off.
-Frames before the first sender report are stamped with their receive time
+The offset of a mapped camera is measured over its first 5 frames (150 ms
+at most) before they are stamped, and carries over a reconnect unless the
+camera's clock stepped. Frames before the first sender report are stamped with their receive time
 and flagged provisional. Rig clock models (clock: in rig.yaml) correct the
 --with log's sensors and sender-clock cameras.
 
@@ -197,6 +199,9 @@ type liveCamera struct {
 	topic            string
 	ignored          int
 	session          int
+	// pending holds the frames observed while the mapper's offset estimate
+	// is not settled yet (the first frames of a host-mapped camera).
+	pending []liveArrival
 	// video decodes an H.264/H.265 camera (set by its frame goroutine,
 	// read after the loop); videoNote says why it could not.
 	video     *liveVideo
@@ -606,14 +611,48 @@ func liveLoop(ctx context.Context, st *liveStatus, fu *live.Fuser, cams []*liveC
 		sum.MaxHeld = max(sum.MaxHeld, fu.Held())
 		last = now
 	}
+	// flush stamps and pushes a camera's pending frames once its mapper
+	// has settled (or at once with force), all with the same offset.
+	flush := func(c *liveCamera, now int64, force bool) error {
+		if len(c.pending) == 0 || !(force || c.mapper.Settled(now)) {
+			return nil
+		}
+		for _, a := range c.pending {
+			m := a.msg
+			if !a.provisional {
+				m.Stamp = c.mapper.Stamp(m.Stamp)
+			}
+			if cm, ok := cal.Clocks[c.frame]; ok && c.mapper.Mode() == live.ClockSender && !a.provisional {
+				m.Stamp = cm.Correct(m.Stamp)
+			}
+			m.FrameID = c.frame
+			if err := fu.Push(ctx, now, c.stream, live.Input{Msg: m, Provisional: a.provisional}); err != nil {
+				return err
+			}
+		}
+		clear(c.pending)
+		c.pending = c.pending[:0]
+		return nil
+	}
+	flushAll := func(now int64, force bool) error {
+		for _, c := range cams {
+			if err := flush(c, now, force); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			sum.Stopped = "interrupted"
-			return nil
+			return flushAll(time.Now().UnixNano(), true)
 		case <-tick.C:
 			now := time.Now().UnixNano()
 			gap(now)
+			if err := flushAll(now, false); err != nil {
+				return err
+			}
 			if err := fu.Advance(ctx, now); err != nil {
 				return err
 			}
@@ -628,11 +667,11 @@ func liveLoop(ctx context.Context, st *liveStatus, fu *live.Fuser, cams []*liveC
 				if a.eof != nil {
 					if errors.Is(a.eof, io.EOF) {
 						sum.Stopped = "end of --with"
-						return nil
+						return flushAll(now, true)
 					}
 					if ctx.Err() != nil {
 						sum.Stopped = "interrupted"
-						return nil
+						return flushAll(now, true)
 					}
 					return a.eof
 				}
@@ -664,15 +703,18 @@ func liveLoop(ctx context.Context, st *liveStatus, fu *live.Fuser, cams []*liveC
 				continue
 			}
 			if a.session != c.session {
+				if err := flush(c, now, true); err != nil { // stamped on the old session's evidence
+					return err
+				}
 				c.session = a.session
 				c.mapper.Reset() // a reconnected camera may have stepped its clock
 			}
-			m.Stamp = c.mapper.Map(m.Stamp, m.LogTime, a.provisional)
-			if cm, ok := cal.Clocks[c.frame]; ok && c.mapper.Mode() == live.ClockSender && !a.provisional {
-				m.Stamp = cm.Correct(m.Stamp)
-			}
-			m.FrameID = c.frame
-			if err := fu.Push(ctx, now, c.stream, live.Input{Msg: m, Provisional: a.provisional}); err != nil {
+			// The first frames of a host-mapped camera wait (WarmTime at
+			// most) for the offset estimate to settle: stamped at once, each
+			// would carry its own delivery delay.
+			c.mapper.Observe(m.Stamp, m.LogTime, a.provisional)
+			c.pending = append(c.pending, a)
+			if err := flush(c, now, false); err != nil {
 				return err
 			}
 		}

@@ -243,8 +243,8 @@ func (it *Iterator) load(s *segment) error {
 	if s.chunk {
 		if mcap.OpCode(raw[0]) != mcap.OpChunk || binary.LittleEndian.Uint64(raw[1:]) != uint64(s.length-recHeaderLen) {
 			it.damaged = true
-			r.warn(s.offset, "", r.lostIn(s), "chunk index points at a %s record of %d bytes, not a chunk of %d; skipped",
-				mcap.OpCode(raw[0]), binary.LittleEndian.Uint64(raw[1:]), s.length-recHeaderLen)
+			r.lostRange(r.warn(s.offset, "", r.lostIn(s), "chunk index points at a %s record of %d bytes, not a chunk of %d; skipped",
+				mcap.OpCode(raw[0]), binary.LittleEndian.Uint64(raw[1:]), s.length-recHeaderLen), s)
 			it.putBuf(raw)
 			return nil
 		}
@@ -255,7 +255,7 @@ func (it *Iterator) load(s *segment) error {
 		}
 		if err != nil {
 			it.damaged = true
-			r.warn(s.offset, "", r.lostIn(s), "chunk skipped: %v", err)
+			r.lostRange(r.warn(s.offset, "", r.lostIn(s), "chunk skipped: %v", err), s)
 			it.putBuf(raw)
 			return nil
 		}

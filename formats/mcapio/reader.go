@@ -50,6 +50,14 @@ type Warning struct {
 	// LostMessages is how many messages could not be read because of it:
 	// 0 when none, [Unknown] when it cannot be told.
 	LostMessages int
+	// LostStart and LostEnd are the log time range (ns, recorder clock,
+	// MCAP log_time) of the messages lost, when the damaged record tells
+	// it (a chunk whose header or index survived); both 0 otherwise.
+	LostStart, LostEnd uint64
+	// Stopped is true when reading the file stopped at Offset (a truncated
+	// file, a length that runs past its end, an invalid opcode): nothing
+	// after Offset was read.
+	Stopped bool
 }
 
 // String formats the warning as "file: offset N: [topic: ]msg (lost ...)".
@@ -168,6 +176,9 @@ func (r *Reader) Close() error {
 	return nil
 }
 
+// Size returns the size in bytes of the file, as given when it was opened.
+func (r *Reader) Size() int64 { return r.size }
+
 // Header returns the file's Header record.
 func (r *Reader) Header() *mcap.Header { return r.header }
 
@@ -211,6 +222,22 @@ func (r *Reader) warn(off int64, topic string, lost int, format string, args ...
 	r.warned[key] = true
 	r.warnings = append(r.warnings, Warning{File: r.name, Offset: off, Topic: topic, Msg: msg, LostMessages: lost})
 	return len(r.warnings) - 1
+}
+
+// stopped marks warning i (an index returned by warn; -1: none) as the
+// place where reading the file stopped.
+func (r *Reader) stopped(i int) {
+	if i >= 0 {
+		r.warnings[i].Stopped = true
+	}
+}
+
+// lostRange records on warning i (an index returned by warn; -1: none)
+// that the messages of segment s were lost, with its log time range.
+func (r *Reader) lostRange(i int, s *segment) {
+	if i >= 0 && s.end >= s.start {
+		r.warnings[i].LostStart, r.warnings[i].LostEnd = s.start, s.end
+	}
 }
 
 // readAt reads n bytes at off into buf's storage after checking that they

@@ -91,11 +91,11 @@ func (r *Reader) scan() error {
 loop:
 	for {
 		if off == r.size {
-			r.warn(off, "", Unknown, "file ends without a data end record or footer (recording cut here, truncated file)")
+			r.stopped(r.warn(off, "", Unknown, "file ends without a data end record or footer (recording cut here, truncated file)"))
 			break
 		}
 		if r.size-off < recHeaderLen {
-			r.warn(off, "", Unknown, "file ends inside a record header (%d bytes left): truncated file", r.size-off)
+			r.stopped(r.warn(off, "", Unknown, "file ends inside a record header (%d bytes left): truncated file", r.size-off))
 			break
 		}
 		h, err := w.get(off, recHeaderLen)
@@ -105,8 +105,8 @@ loop:
 		op := mcap.OpCode(h[0])
 		n := binary.LittleEndian.Uint64(h[1:])
 		if n > uint64(r.size-off-recHeaderLen) {
-			r.warn(off, "", Unknown, "%s record claims %d bytes but only %d remain in the file (truncated file or damaged length); reading stopped here",
-				op, n, r.size-off-recHeaderLen)
+			r.stopped(r.warn(off, "", Unknown, "%s record claims %d bytes but only %d remain in the file (truncated file or damaged length); reading stopped here",
+				op, n, r.size-off-recHeaderLen))
 			break
 		}
 		end := off + recHeaderLen + int64(n)
@@ -150,6 +150,7 @@ loop:
 			st.ChunkCount++
 			seg := cs.seg
 			hdr, err := parseChunkHeader(raw[recHeaderLen:])
+			hdrOK := err == nil
 			var recs []byte
 			if err == nil {
 				recs, err = decompress(out, hdr)
@@ -160,6 +161,9 @@ loop:
 			if err != nil {
 				seg.bad = true
 				cs.warning = r.warn(off, "", Unknown, "chunk skipped: %v", err)
+				if cs.warning >= 0 && hdrOK && hdr.end >= hdr.start {
+					r.warnings[cs.warning].LostStart, r.warnings[cs.warning].LostEnd = hdr.start, hdr.end
+				}
 				break
 			}
 			seg.start, seg.end = math.MaxUint64, 0
@@ -212,7 +216,7 @@ loop:
 			clean = true
 			break loop
 		case mcap.OpReserved:
-			r.warn(off, "", Unknown, "invalid opcode 0x00 (damaged data); reading stopped here")
+			r.stopped(r.warn(off, "", Unknown, "invalid opcode 0x00 (damaged data); reading stopped here"))
 			break loop
 		default:
 			closeLoose()
