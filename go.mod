@@ -6,7 +6,7 @@ require (
 	github.com/bluenviron/gortsplib/v4 v4.16.2
 	github.com/bluenviron/mediacommon/v2 v2.4.1
 	github.com/foxglove/mcap/go/mcap v1.7.4
-	github.com/klauspost/compress v1.16.7
+	github.com/klauspost/compress v1.20.5
 	github.com/pierrec/lz4/v4 v4.1.22
 	github.com/pion/rtcp v1.2.15
 	github.com/pion/rtp v1.8.21

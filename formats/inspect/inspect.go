@@ -387,7 +387,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 
 	if full {
 		rep.Mode = "full"
-		if err := read(mcapio.Options{}); err != nil {
+		if err := read(mcapio.Options{ReadAhead: true}); err != nil {
 			return nil, fmt.Errorf("inspect: %s: %w", name, err)
 		}
 	} else {
@@ -407,7 +407,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		// backwards); a short log is read as one window.
 		if info != nil && info.Statistics != nil {
 			for _, win := range sampleWindows(int64(info.Statistics.MessageStartTime), int64(info.Statistics.MessageEndTime)) {
-				if err := read(mcapio.Options{Start: win[0], End: win[1]}); err != nil {
+				if err := read(mcapio.Options{Start: win[0], End: win[1], ReadAhead: true}); err != nil {
 					return nil, fmt.Errorf("inspect: %s: %w", name, err)
 				}
 			}

@@ -113,6 +113,37 @@ func BenchmarkMessages(b *testing.B) {
 	}
 }
 
+// BenchmarkMessagesReadAhead is BenchmarkMessages on the generated zstd
+// log with the next chunks decompressed on other goroutines
+// (Options.ReadAhead) against one chunk at a time on the calling goroutine
+// (serial), in the same run: the ratio of their ns/op is the gain of
+// reading ahead.
+//
+//	go test -run '^$' -bench MessagesReadAhead -benchtime 5x ./formats/mcapio
+func BenchmarkMessagesReadAhead(b *testing.B) {
+	data, err := bigLog()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, ahead := range []bool{false, true} {
+		b.Run(map[bool]string{false: "serial", true: "ahead"}[ahead], func(b *testing.B) {
+			b.SetBytes(payloadBytes(b, data))
+			for b.Loop() {
+				r, err := NewReader(bytes.NewReader(data), int64(len(data)), "bench.mcap")
+				if err != nil {
+					b.Fatal(err)
+				}
+				it, _ := r.Messages(Options{ReadAhead: ahead})
+				for {
+					if _, err := it.Next(); err != nil {
+						break
+					}
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkRawLibrary is the mcap library's own indexed iteration in log
 // time order over the same inputs, for the overhead ratio.
 func BenchmarkRawLibrary(b *testing.B) {
