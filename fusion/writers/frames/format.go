@@ -12,12 +12,15 @@ func Format() writers.Format {
 		Doc: "a folder per frame: lidar.pcd (PCD v0.7 binary), radar.pcd, <camera>.jpg, per-camera projection sidecars, " +
 			"frame.json (stamps, ego pose, calibration with its conventions, flags), and manifest.jsonl for the run",
 		Resume: "skips the frames " + outdir.ManifestName + " lists",
-		New: func(o writers.Options) (writers.Output, error) {
-			w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume})
-			if err != nil {
-				return writers.Output{}, err
-			}
-			return writers.Output{Sink: w}, nil
-		},
+		New:    open,
 	}
+}
+
+// open opens the writer of a fuse run.
+func open(o writers.Options) (writers.Output, error) {
+	w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume})
+	if err != nil {
+		return writers.Output{}, err
+	}
+	return writers.Output{Sink: w}, nil
 }

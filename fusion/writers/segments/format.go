@@ -12,12 +12,15 @@ func Format() writers.Format {
 		Doc: "a Segments.ai point cloud sequence sample: pointcloud/*.pcd, images/<camera>/*.jpg and sample.json " +
 			"(ego poses, calibrated images, OpenCV convention; asset URLs are --url-prefix + the relative path)",
 		Resume: "skips the frames " + outdir.ManifestName + " lists; sample.json is written at the end",
-		New: func(o writers.Options) (writers.Output, error) {
-			w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume, URLPrefix: o.URLPrefix})
-			if err != nil {
-				return writers.Output{}, err
-			}
-			return writers.Output{Sink: w}, nil
-		},
+		New:    open,
 	}
+}
+
+// open opens the writer of a fuse run.
+func open(o writers.Options) (writers.Output, error) {
+	w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume, URLPrefix: o.URLPrefix})
+	if err != nil {
+		return writers.Output{}, err
+	}
+	return writers.Output{Sink: w}, nil
 }

@@ -12,12 +12,15 @@ func Format() writers.Format {
 		Doc: "an Xtreme1 / BasicAI upload folder: lidar_point_cloud_0/*.pcd, camera_image_N/, camera_config/*.json " +
 			"(intrinsics, row-major lidar→camera matrix; zip it to upload)",
 		Resume: "skips the frames " + outdir.ManifestName + " lists",
-		New: func(o writers.Options) (writers.Output, error) {
-			w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume})
-			if err != nil {
-				return writers.Output{}, err
-			}
-			return writers.Output{Sink: w}, nil
-		},
+		New:    open,
 	}
+}
+
+// open opens the writer of a fuse run.
+func open(o writers.Options) (writers.Output, error) {
+	w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume})
+	if err != nil {
+		return writers.Output{}, err
+	}
+	return writers.Output{Sink: w}, nil
 }
