@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"image"
 	_ "image/jpeg"
 	_ "image/png"
@@ -12,9 +14,13 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rigsync/rigsync/calib/pcd"
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/all"
 )
 
@@ -388,5 +394,54 @@ func TestFuseHelpListsFormats(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "output format: frames, nuscenes, mcap, kitti, cvat, segments or xtreme1") {
 		t.Errorf("--format's usage does not list the formats")
+	}
+}
+
+// A killed cvat, segments or xtreme1 run, resumed with --resume, ends with
+// the files of an uninterrupted run (segments' sample.json included).
+func TestFuseAnnotationKilledAndResumed(t *testing.T) {
+	log := fuseFixture(t)
+	for _, format := range []string{"cvat", "segments", "xtreme1"} {
+		t.Run(format, func(t *testing.T) {
+			dir := t.TempDir()
+			full, part := filepath.Join(dir, "full"), filepath.Join(dir, "part")
+			if code, _, errs := runCLI(t, "fuse", log, "--format", format, "-o", full, "-q"); code != exitOK {
+				t.Fatalf("uninterrupted run: exit %d: %s", code, errs)
+			}
+			r, err := mcapio.Open(log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			cal, err := fusion.ReadCalibration(context.Background(), r, "base_link")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The writer "fuse" opens, never closed: the process dies.
+			w, _, err := openFuseSink(fuseOptions{Format: format, Out: part, Frame: "base_link"}, cal)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kill := errors.New("killed")
+			p := &fusion.Pipeline{Reader: r, BaseFrame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto"}
+			if err := p.Run(context.Background(), &fusiontest.KillAfter{Sink: w, N: 4, Err: kill}); !errors.Is(err, kill) {
+				t.Fatalf("killed run: %v", err)
+			}
+			if code, _, _ := runCLI(t, "fuse", log, "--format", format, "-o", part, "-q"); code == exitOK {
+				t.Fatal("writing into the half-written folder without --resume was accepted")
+			}
+			if code, _, errs := runCLI(t, "fuse", log, "--format", format, "-o", part, "--resume", "-q"); code != exitOK {
+				t.Fatalf("resume: exit %d: %s", code, errs)
+			}
+			a, b := fusiontest.TreeDigest(t, full), fusiontest.TreeDigest(t, part)
+			if len(a) < 20 || len(a) != len(b) {
+				t.Fatalf("uninterrupted run has %d files, resumed run %d", len(a), len(b))
+			}
+			for name, h := range a {
+				if b[name] != h {
+					t.Errorf("%s differs between the uninterrupted and the resumed run", name)
+				}
+			}
+		})
 	}
 }
