@@ -13,19 +13,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/calib/rig"
-	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
-	"github.com/rigsync/rigsync/fusion/writers/foxmcap"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
-	"github.com/rigsync/rigsync/fusion/writers/kitti"
-	"github.com/rigsync/rigsync/fusion/writers/nuscenes"
+	"github.com/rigsync/rigsync/fusion/writers"
+	"github.com/rigsync/rigsync/fusion/writers/all"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -49,14 +46,17 @@ type fuseOptions struct {
 	Workers    int
 	// KITTICamera is the camera written as image_2 / P2 (--kitti-camera).
 	KITTICamera string
-	Strict      bool
+	// URLPrefix is the Segments.ai asset URL prefix (--url-prefix).
+	URLPrefix string
+	Strict    bool
 }
 
 func newFuseCommand(g *globalOptions) *cobra.Command {
 	var o fuseOptions
+	reg := all.Formats()
 	c := &cobra.Command{
 		Use:   "fuse LOG.mcap [LOG2.mcap ...] -o OUT",
-		Short: "Write fused, annotation-ready frames (frames, nuScenes, Foxglove MCAP, KITTI)",
+		Short: "Write fused, annotation-ready frames (frames, nuScenes, Foxglove MCAP, KITTI, CVAT, Segments.ai, Xtreme1)",
 		Long: `fuse is rigsync's main job: a drive log in, annotation-ready multimodal
 frames out. One frame per sweep of the reference LiDAR; every other sensor
 joins with its nearest message within --tolerance (or is marked missing).
@@ -117,31 +117,11 @@ image of a camera is decoded (about 2 ms for 480×300), and every JPEG
 that is suspiciously small for its size (a dark or blank image compresses
 to almost nothing) at once.
 
-Formats (--format):
-  frames    a folder per frame: lidar.pcd (PCD v0.7 binary), radar.pcd,
-            <camera>.jpg, per-camera projection sidecars, frame.json
-            (stamps, ego pose, calibration with its conventions, flags),
-            and manifest.jsonl for the run
-  nuscenes  the v1.0 layout: 13 tables, samples/ and sweeps/ at
-            --keyframe-hz, LIDAR_TOP .pcd.bin, radar PCD, undistorted JPEGs;
-            each sample_data's ego_pose is the ego pose at that sensor's
-            own stamp (as the frames output's camera extrinsics use)
-  mcap      Foxglove protobuf: fused PointCloud, images + CameraCalibration,
-            FrameTransforms, projected points as ImageAnnotations
-  kitti     velodyne/*.bin (LiDAR frame), image_N/, calib/*.txt (P0..P3,
-            R0_rect, Tr_velo_to_cam, Tr_imu_to_velo, then P4...),
-            timestamps; image_2/P2 is the reference camera (the one
-            looking most nearly along +x of --frame, or --kitti-camera
-            NAME), the others numbered 3, 0, 1, 4, ... by angle from it;
-            images with distortion are undistorted so that P is exact
-
+` + formatsHelp(reg) + `
 A non-empty output folder is refused unless --force; --resume continues a
-killed run (every format) without losing or duplicating frames: frames,
-kitti and nuscenes skip the frames their manifest lists (nuscenes:
-rigsync_manifest.jsonl; its tables are written at the end); mcap copies
-the complete frames of the killed run's OUT.tmp (kept as OUT.partial until
-the resumed run succeeds). The resumed output equals an uninterrupted
-run's, byte for byte; give the same inputs and options. The input is never
+killed run (every format, as its --resume line above says) without losing
+or duplicating frames. The resumed output equals an uninterrupted run's,
+byte for byte; give the same inputs and options. The input is never
 modified.
 
 --workers N (default: all cores) projects LiDAR points into the cameras and
@@ -161,6 +141,7 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 		Example: `  rigsync fuse drive.mcap -o out/
   rigsync fuse drive.mcap --format nuscenes --keyframe-hz 2 -o nusc/
   rigsync fuse drive.mcap --format mcap -o fused.mcap --clock cam_front=-25ms
+  rigsync fuse drive.mcap --format xtreme1 -o upload/   # zip it, upload it to Xtreme1
 
   # two logs of one drive (cameras recorded apart), calibration from a rig file
   rigsync rig init drive_lidar.mcap > rig.yaml   # then edit it
@@ -181,7 +162,7 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 		RunE: func(cmd *cobra.Command, args []string) error { return runFuse(cmd.Context(), g, o, args) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.Format, "format", "frames", "output format: frames, nuscenes, mcap or kitti")
+	f.StringVar(&o.Format, "format", "frames", "output format: "+writers.OneOf(reg.Names())+" (see Formats above)")
 	f.StringVarP(&o.Out, "output", "o", "", "output folder (a file for --format mcap)")
 	f.StringVar(&o.Frame, "frame", "base_link", "shared spatial frame of the fused point data")
 	f.StringVar(&o.Reference, "reference", "", "reference LiDAR topic (default: the first LiDAR channel)")
@@ -198,6 +179,7 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	f.BoolVar(&o.Force, "force", false, "write into a non-empty output folder")
 	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (same inputs and options)")
 	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
+	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
 	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when an input log is truncated or damaged (what could be read is still fused)")
 	return c
@@ -342,8 +324,18 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	if o.ImageCheck < 0 {
 		return usageError{fmt.Errorf("fuse: --image-check-every %d: want N ≥ 0 (0: never)", o.ImageCheck)}
 	}
+	format, err := fuseFormat(o.Format)
+	if err != nil {
+		return err
+	}
 	if o.KITTICamera != "" && o.Format != "kitti" {
 		return usageError{fmt.Errorf("fuse: --kitti-camera is for --format kitti, not %q", o.Format)}
+	}
+	if o.URLPrefix != "" && o.Format != "segments" {
+		return usageError{fmt.Errorf("fuse: --url-prefix is for --format segments, not %q", o.Format)}
+	}
+	if o.Resume && format.Resume == "" {
+		return usageError{fmt.Errorf("fuse: --format %s cannot --resume", o.Format)}
 	}
 	start := time.Now()
 	var readers []*mcapio.Reader
@@ -512,139 +504,69 @@ func loadRigCalibration(path, base string) (*fusion.Calibration, error) {
 	return c, nil
 }
 
-// openFuseSink opens the writer of o.Format. For a single-file output it
-// also returns a finish function that moves the temporary file into place
-// when the run succeeded (ok) and removes it otherwise.
-func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
-	// The reference LiDAR's extrinsic, for formats that store clouds in the
-	// sensor frame.
-	var lidar *se3.Transform
-	var imu *se3.Transform
-	radars := map[string]se3.Transform{}
-	topics := make([]string, 0, len(cal.Sensors))
-	for t := range cal.Sensors {
-		topics = append(topics, t)
+// fuseFormat looks the --format name up among the registered formats (an
+// unknown one is a usage error listing them).
+func fuseFormat(name string) (writers.Format, error) {
+	f, err := all.Formats().Lookup(name)
+	if ue := (*writers.UnknownFormatError)(nil); errors.As(err, &ue) {
+		return f, usageError{fmt.Errorf("fuse: --format %q: want %s", name, writers.OneOf(ue.Known))}
 	}
-	sort.Strings(topics)
-	for _, topic := range topics {
-		s := cal.Sensors[topic]
-		T, ok := cal.Extrinsics[s.Name]
-		if !ok {
-			continue
-		}
-		switch s.Modality {
-		case formats.Lidar:
-			if lidar == nil && (o.Reference == "" || o.Reference == topic) {
-				t := T
-				lidar = &t
-			}
-		case formats.IMUModality:
-			if imu == nil {
-				t := T
-				imu = &t
-			}
-		case formats.Radar:
-			radars[s.Name] = T
-		}
-	}
-	switch o.Format {
-	case "frames":
-		w, err := frames.New(o.Out, frames.Options{Force: o.Force, Resume: o.Resume})
-		return w, nil, err
-	case "kitti":
-		w, err := kitti.New(o.Out, kitti.Options{Force: o.Force, Resume: o.Resume, Lidar: lidar, IMU: imu,
-			Reference: o.KITTICamera, Cameras: kittiCameras(cal, topics)})
-		if errors.Is(err, kitti.ErrUnknownCamera) {
-			return nil, nil, usageError{fmt.Errorf("fuse: --kitti-camera: %w", err)}
-		}
-		return w, nil, err
-	case "nuscenes":
-		opts := nuscenes.Options{KeyframeHz: o.KeyframeHz, BaseRadar: radars, Force: o.Force, Resume: o.Resume, EgoFrame: o.Frame}
-		if lidar != nil {
-			opts.BaseLidar = *lidar
-		} else {
-			opts.BaseLidar = se3.Identity()
-		}
-		w, err := nuscenes.New(o.Out, opts)
-		return w, nil, err
-	case "mcap":
-		if _, err := os.Stat(o.Out); err == nil && !o.Force {
-			if o.Resume {
-				return nil, nil, fmt.Errorf("fuse: %s is complete: nothing to resume (use --force to write it again)", o.Out)
-			}
-			return nil, nil, fmt.Errorf("fuse: %s exists (use --force to overwrite)", o.Out)
-		}
-		// A killed run leaves OUT.tmp; --resume moves it to OUT.partial
-		// and copies its complete frames into the new OUT.tmp.
-		tmp, partial := o.Out+".tmp", o.Out+".partial"
-		var prev *os.File
-		if o.Resume {
-			if st, err := os.Stat(tmp); err == nil {
-				if pst, err := os.Stat(partial); err != nil || st.Size() >= pst.Size() {
-					if err := os.Rename(tmp, partial); err != nil {
-						return nil, nil, err
-					}
-				}
-			}
-			if f, err := os.Open(partial); err == nil {
-				prev = f
-			}
-		}
-		f, err := os.Create(tmp)
-		if err != nil {
-			if prev != nil {
-				prev.Close()
-			}
-			return nil, nil, err
-		}
-		opts := foxmcap.Options{Extrinsics: cal.Extrinsics}
-		if prev != nil {
-			opts.Resume = prev
-		}
-		w, err := foxmcap.New(f, opts)
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			if prev != nil {
-				prev.Close()
-			}
-			return nil, nil, err
-		}
-		return w, func(ok bool) error {
-			err := f.Close()
-			if prev != nil {
-				prev.Close()
-			}
-			if !ok || err != nil {
-				return errors.Join(err, os.Remove(tmp))
-			}
-			if err := os.Rename(tmp, o.Out); err != nil {
-				return err
-			}
-			if prev != nil {
-				return os.Remove(partial)
-			}
-			return nil
-		}, nil
-	}
-	return nil, nil, usageError{fmt.Errorf("fuse: --format %q: want frames, nuscenes, mcap or kitti", o.Format)}
+	return f, err
 }
 
-// kittiCameras lists the calibration's cameras (those with an extrinsic)
-// for the KITTI writer, in topic order, each name once.
-func kittiCameras(cal *fusion.Calibration, topics []string) []kitti.RigCamera {
-	var out []kitti.RigCamera
-	seen := map[string]bool{}
-	for _, topic := range topics {
-		s := cal.Sensors[topic]
-		T, ok := cal.Extrinsics[s.Name]
-		if s.Modality != formats.Camera || !ok || seen[s.Name] {
-			continue
-		}
-		seen[s.Name] = true
-		out = append(out, kitti.RigCamera{Name: s.Name, Extrinsic: T, Info: cal.Infos[s.Name]})
+// openFuseSink opens the writer of o.Format through the registry. For a
+// single-file output it also returns a finish function that moves the
+// temporary file into place when the run succeeded (ok) and removes it
+// otherwise.
+func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
+	format, err := fuseFormat(o.Format)
+	if err != nil {
+		return nil, nil, err
 	}
-	return out
+	out, err := format.New(writers.Options{Out: o.Out, Force: o.Force, Resume: o.Resume, Calibration: cal,
+		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix})
+	if oe := (*writers.OptionError)(nil); errors.As(err, &oe) {
+		return nil, nil, usageError{fmt.Errorf("fuse: %w", err)}
+	}
+	return out.Sink, out.Finish, err
+}
+
+// formatsHelp lists the formats of reg for fuse --help: per format its
+// name and doc, then how --resume continues it, wrapped at 76 columns.
+func formatsHelp(reg *writers.Registry) string {
+	var b strings.Builder
+	b.WriteString("Formats (--format):\n")
+	for _, f := range reg.Formats() {
+		text := f.Doc
+		if f.Resume != "" {
+			text += "\n--resume: " + f.Resume
+		}
+		first := true
+		for para := range strings.SplitSeq(text, "\n") {
+			line := ""
+			for _, word := range strings.Fields(para) {
+				if line != "" && 12+utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > 76 {
+					writeHelpLine(&b, f.Name, line, &first)
+					line = ""
+				}
+				if line != "" {
+					line += " "
+				}
+				line += word
+			}
+			writeHelpLine(&b, f.Name, line, &first)
+		}
+	}
+	return b.String()
+}
+
+func writeHelpLine(b *strings.Builder, name, line string, first *bool) {
+	if *first {
+		fmt.Fprintf(b, "  %-9s %s\n", name, line)
+		*first = false
+		return
+	}
+	fmt.Fprintf(b, "%12s%s\n", "", line)
 }
 
 func printFuse(g *globalOptions, s *fuseSummary) {

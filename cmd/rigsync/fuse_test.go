@@ -30,7 +30,7 @@ func fuseFixture(t *testing.T) string {
 func TestFuseFormats(t *testing.T) {
 	log := fuseFixture(t)
 	dir := t.TempDir()
-	for _, format := range []string{"frames", "nuscenes", "mcap", "kitti"} {
+	for _, format := range []string{"frames", "nuscenes", "mcap", "kitti", "cvat", "segments", "xtreme1"} {
 		t.Run(format, func(t *testing.T) {
 			out := filepath.Join(dir, format)
 			if format == "mcap" {
@@ -66,8 +66,9 @@ func TestFuseFormats(t *testing.T) {
 	if len(frames) != 10 {
 		t.Errorf("%d frame.json files, want 10", len(frames))
 	}
-	if code, _, _ := runCLI(t, "fuse", log, "--format", "ply", "-o", filepath.Join(dir, "x")); code != exitUsage {
-		t.Errorf("unknown format: exit %d, want %d", code, exitUsage)
+	if code, _, errs := runCLI(t, "fuse", log, "--format", "ply", "-o", filepath.Join(dir, "x")); code != exitUsage ||
+		!strings.Contains(errs, "want frames, nuscenes, mcap, kitti, cvat, segments or xtreme1") {
+		t.Errorf("unknown format: exit %d (%s), want %d listing the formats", code, errs, exitUsage)
 	}
 	if code, _, _ := runCLI(t, "fuse", log); code != exitUsage {
 		t.Errorf("missing -o: exit %d, want %d", code, exitUsage)

@@ -35,15 +35,13 @@
 // cloud needs to be drawn on the image); "static_extrinsic" is the rig
 // calibration T_<FrameID>_<camera> without ego motion.
 //
-// Output safety is that of package outdir: a non-empty folder is refused
-// unless Force or Resume, a frame folder is written under a temporary name
-// and renamed into place before its manifest line is appended, and with
-// Resume the frames the manifest lists are skipped. Camera names are
-// sanitised with outdir.Sanitize.
+// Output safety is that of package outdir (fusion/writers/internal/outdir):
+// a non-empty folder is refused unless Force or Resume, a frame folder is
+// written under a temporary name and renamed into place before its manifest
+// line is appended, and with Resume the frames the manifest lists are
+// skipped. Camera names are sanitised with outdir.Sanitize.
 //
-// Sub-packages write the import layouts of annotation tools from the same
-// frames: xtreme1 (lidar_point_cloud_0, camera_image_N, camera_config),
-// segments (a Segments.ai point cloud sequence sample with calibrated
-// images) and cvat (pointcloud + related_images). outdir is the
-// output-folder discipline they all share, kitti included.
+// The CVAT, Segments.ai and Xtreme1 import layouts are their own writers
+// (fusion/writers/cvat, segments, xtreme1); what the writers share lives
+// in fusion/writers/internal (outdir, imagefile, pcdfile).
 package frames

@@ -12,11 +12,10 @@ import (
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 )
 
 // FormatVersion names the layout in frame.json and the manifest.
@@ -436,36 +435,4 @@ func transformJSON(parent, child string, t se3.Transform) (*transformDoc, error)
 		Translation:  [3]float64{t.Trans.X, t.Trans.Y, t.Trans.Z},
 		RotationWXYZ: q, Matrix: t.Matrix4(),
 	}, nil
-}
-
-// XYZIPCD encodes a cloud as the plainest PCD every tool reads: v0.7, DATA
-// binary, FIELDS x y z intensity, all F4 (an absent cloud is an empty one;
-// absent intensities are 0).
-func XYZIPCD(c *fusion.Cloud) ([]byte, error) {
-	var p formats.Points
-	if c != nil {
-		p = c.Points
-	}
-	n := len(p.X)
-	if len(p.Y) != n || len(p.Z) != n {
-		return nil, fmt.Errorf("frames: lidar: x, y, z have %d, %d, %d values", n, len(p.Y), len(p.Z))
-	}
-	if len(p.Intensity) != 0 && len(p.Intensity) != n {
-		return nil, fmt.Errorf("frames: lidar: intensity has %d values for %d points", len(p.Intensity), n)
-	}
-	h := fmt.Sprintf("# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS x y z intensity\nSIZE 4 4 4 4\nTYPE F F F F\nCOUNT 1 1 1 1\n"+
-		"WIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA binary\n", n, n)
-	b := make([]byte, len(h)+16*n)
-	copy(b, h)
-	d := b[len(h):]
-	le := binary.LittleEndian
-	for i := 0; i < n; i++ {
-		le.PutUint32(d[16*i:], math.Float32bits(p.X[i]))
-		le.PutUint32(d[16*i+4:], math.Float32bits(p.Y[i]))
-		le.PutUint32(d[16*i+8:], math.Float32bits(p.Z[i]))
-		if p.Intensity != nil {
-			le.PutUint32(d[16*i+12:], math.Float32bits(p.Intensity[i]))
-		}
-	}
-	return b, nil
 }

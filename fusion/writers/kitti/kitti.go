@@ -23,8 +23,8 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -540,9 +540,9 @@ func writeLine(w io.Writer, key string, v []float64) {
 func imageFile(p formats.Payload) (data []byte, ext, note string, err error) {
 	switch im := p.(type) {
 	case *formats.CompressedImage:
-		return im.Data, frames.CompressedExt(im.Format), "", nil
+		return im.Data, imagefile.Ext(im.Format), "", nil
 	case *formats.Image:
-		img, err := frames.ToImage(im)
+		img, err := imagefile.ToImage(im)
 		if err != nil {
 			return nil, "", err.Error(), nil
 		}
@@ -598,7 +598,7 @@ func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext
 			return img, nil
 		}
 	case *formats.Image:
-		img, err := frames.ToImage(p)
+		img, err := imagefile.ToImage(p)
 		if err != nil {
 			note := err.Error()
 			return func() ([]byte, string, string, error) { return nil, "", note, nil }, nil

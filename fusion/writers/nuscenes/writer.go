@@ -27,7 +27,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
 

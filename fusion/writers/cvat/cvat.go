@@ -6,8 +6,9 @@ import (
 	"fmt"
 
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
 )
 
 // ManifestName is the resume manifest's file name in a CVAT folder.
@@ -63,13 +64,13 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		return nil
 	}
 	name := fmt.Sprintf("%06d", f.Index)
-	pcd, err := frames.XYZIPCD(f.Lidar)
+	pcd, err := pcdfile.XYZI(f.Lidar)
 	if err != nil {
 		return fmt.Errorf("cvat: frame %d: %w", f.Index, err)
 	}
 	// Images first: the point cloud is what CVAT lists, so it comes last.
 	for i, c := range f.Cameras {
-		data, ext, _, err := frames.ImageBytes(c.Image, 95)
+		data, ext, _, err := imagefile.Bytes(c.Image, 95)
 		if err != nil {
 			return fmt.Errorf("cvat: frame %d: camera %q: %w", f.Index, c.Name, err)
 		}

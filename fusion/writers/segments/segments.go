@@ -10,8 +10,9 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
 )
 
 // Options configure a Writer.
@@ -184,7 +185,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 	}
 	fr := Frame{PCD: PCD{w.opts.URLPrefix + "pointcloud/" + name + ".pcd", "pcd"}, Name: name, Timestamp: f.Stamp,
 		EgoPose: Pose{pos, head}, Images: []Image{}}
-	pcd, err := frames.XYZIPCD(f.Lidar)
+	pcd, err := pcdfile.XYZI(f.Lidar)
 	if err != nil {
 		return fmt.Errorf("segments: frame %d: %w", f.Index, err)
 	}
@@ -198,7 +199,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		if err != nil {
 			return fmt.Errorf("segments: frame %d: camera %q extrinsic: %w", f.Index, c.Name, err)
 		}
-		data, ext, _, err := frames.ImageBytes(c.Image, 95)
+		data, ext, _, err := imagefile.Bytes(c.Image, 95)
 		if err != nil {
 			return fmt.Errorf("segments: frame %d: camera %q: %w", f.Index, c.Name, err)
 		}

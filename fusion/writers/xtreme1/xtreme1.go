@@ -8,8 +8,9 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
-	"github.com/rigsync/rigsync/fusion/writers/frames/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
+	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
 )
 
 // Options configure a Writer.
@@ -136,7 +137,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		return nil
 	}
 	name := fmt.Sprintf("%06d", f.Index)
-	pcd, err := frames.XYZIPCD(f.Lidar)
+	pcd, err := pcdfile.XYZI(f.Lidar)
 	if err != nil {
 		return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
 	}
@@ -144,7 +145,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 		return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
 	}
 	for i := range f.Cameras {
-		data, ext, _, err := frames.ImageBytes(f.Cameras[i].Image, 95)
+		data, ext, _, err := imagefile.Bytes(f.Cameras[i].Image, 95)
 		if err != nil {
 			return fmt.Errorf("xtreme1: frame %d: camera %q: %w", f.Index, f.Cameras[i].Name, err)
 		}
