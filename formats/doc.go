@@ -13,6 +13,11 @@
 //     x,y,z,w (ROS, Foxglove) are converted at the decoder boundary.
 //   - Vectors are gonum r3.Vec in metres (positions), m/s, rad/s or m/s².
 //
+// A [Source] is a stream of decoded messages in log-time order, io.EOF at
+// the end; [Merge] joins several into one. The adapters live next to the
+// codecs: formats/mcapsource (an MCAP log), formats/replay (a log played
+// back at real time).
+//
 // The codecs live in sub-packages (formats/mcapio, formats/ros,
 // formats/foxglove, formats/decode); this package has no dependencies on
 // them, in the way image is independent of image/png.

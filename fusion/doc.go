@@ -8,10 +8,14 @@
 // to a Sink; the writers live in fusion/writers.
 //
 // Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
-// one drive, merged in log-time order (MergeReaders, a streaming k-way
-// merge; a topic in several logs is one stream), with Names naming them in
-// errors. The same merge serves any caller that wants one message stream
-// from several files.
+// one drive, with Names naming them in errors. The run reads its messages
+// as one formats.Source: each log through formats/mcapsource (only the
+// channels the run uses are decoded), merged in log-time order by
+// formats.Merge (a streaming k-way merge, ties to the earlier log; a topic
+// in several logs is one stream). The readers themselves stay inputs for
+// what is not the message stream: their channel lists (which sensors to
+// group, the reference LiDAR), the calibration pass (ReadCalibrations) and
+// the damage found while reading (InputProblems).
 //
 // Calibration. ReadCalibration (ReadCalibrations for several logs) reads
 // /tf_static and the camera infos; CalibrationFromRig converts a rig.yaml

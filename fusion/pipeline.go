@@ -13,8 +13,8 @@ import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapsource"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -232,36 +232,26 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 			return fmt.Errorf("fusion: %w", err)
 		}
 	}
-	it, err := MergeReaders(inputs, p.Names, mcapio.Options{})
+	it, err := rn.messages(inputs)
 	if err != nil {
 		return err
 	}
-	var ds decode.Decoders
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		m, err := it.Next()
+		msg, err := it.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("fusion: reading: %w", err) // names the log
 		}
-		topic := m.Channel.Topic
+		topic := msg.Topic
 		si, grouped := rn.index[topic]
-		if !grouped && !rn.egoTopic[topic] && !rn.imuTopic[topic] && !rn.isInfo(m.Channel) {
-			continue
-		}
-		mm := m.Message
-		mm.Data = append([]byte(nil), m.Data...)
-		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &mm)
-		if err != nil {
-			continue // an undecodable message is absent from its set
-		}
 		rn.correct(&msg)
 		if grouped && rn.sensors[si].mod == formats.Camera && rn.guard.Guards(msg.FrameID) {
-			where := fmt.Sprintf("%s topic %s, message at log time %d ns", it.Log(), topic, m.LogTime)
+			where := fmt.Sprintf("%s topic %s, message at log time %d ns", logName(p.Names, it.From()), topic, msg.LogTime)
 			if err := rn.guard.Image(msg.FrameID, where, msg.Payload); err != nil {
 				return err
 			}
@@ -286,7 +276,7 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 		default:
 			if ci, ok := msg.Payload.(*formats.CameraInfo); ok {
 				// Rig-file intrinsics stay; the guard compares.
-				if !rn.guard.CameraInfo(msg.FrameID, it.Log()+" topic "+topic, ci) {
+				if !rn.guard.CameraInfo(msg.FrameID, logName(p.Names, it.From())+" topic "+topic, ci) {
 					rn.infos[msg.FrameID] = *ci
 				}
 			}
@@ -306,6 +296,29 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 		return rn.err
 	}
 	return rn.drain(true)
+}
+
+// messages returns the run's message stream: the logs merged in log-time
+// order (ties to the earlier log), each read by formats/mcapsource with
+// only the channels the run uses decoded (wants).
+func (rn *runner) messages(inputs []*mcapio.Reader) (*formats.Merged, error) {
+	srcs := make([]formats.Source, len(inputs))
+	for i, r := range inputs {
+		name := logName(rn.p.Names, i)
+		s, err := mcapsource.New(r, mcapsource.Options{Name: name, Want: rn.wants})
+		if err != nil {
+			return nil, fmt.Errorf("fusion: %s: %w", name, err)
+		}
+		srcs[i] = s
+	}
+	return formats.Merge(srcs...), nil
+}
+
+// wants reports whether the run uses the channel's messages: a grouped
+// sensor, the ego source, an IMU or a camera info.
+func (rn *runner) wants(ch *mcapio.Channel) bool {
+	_, grouped := rn.index[ch.Topic]
+	return grouped || rn.egoTopic[ch.Topic] || rn.imuTopic[ch.Topic] || rn.isInfo(ch)
 }
 
 func (rn *runner) isInfo(ch *mcapio.Channel) bool {

@@ -176,6 +176,10 @@ func (r *Reader) Close() error {
 	return nil
 }
 
+// Name returns the name the Reader was opened with (the path, for
+// [Open]): the name its errors and warnings give.
+func (r *Reader) Name() string { return r.name }
+
 // Size returns the size in bytes of the file, as given when it was opened.
 func (r *Reader) Size() int64 { return r.size }
 

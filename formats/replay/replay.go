@@ -3,7 +3,9 @@
 //
 // A Replayer reads an MCAP file with formats/mcapio (log-time order,
 // bounded memory) and decodes each message with formats/decode. Next
-// returns the next message when it is due on the host clock, not before.
+// returns the next message when it is due on the host clock, not before:
+// a Replayer is a formats.Source, so formats.Merge can join it with other
+// sources (live cameras, other logs) in log-time order.
 //
 // # Clock mapping
 //
@@ -164,6 +166,15 @@ func New(r *mcapio.Reader, opts Options) (*Replayer, error) {
 	}
 	return &Replayer{r: r, it: it, clock: opts.Clock, m: Mapping{HostStart: opts.HostStart, Speed: opts.Speed}}, nil
 }
+
+// A Replayer is a formats.Source: a log on the host clock, paced.
+var _ interface {
+	formats.Source
+	formats.Named
+} = (*Replayer)(nil)
+
+// Name returns the log's name (its path, for Open).
+func (p *Replayer) Name() string { return p.r.Name() }
 
 // Reader returns the underlying log reader (for its channels and
 // warnings).

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +200,74 @@ func TestSystemClock(t *testing.T) {
 	cancel()
 	if err := c.SleepUntil(ctx, start+int64(time.Hour)); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled sleep: %v", err)
+	}
+}
+
+// TestMergedReplays: Replayers are formats.Sources. Two replays of one log
+// from the same host start, merged, hand out every message twice, the
+// first replay's first (ties go to the earlier source), each stamped
+// when it is due; an error of a replay names its log.
+func TestMergedReplays(t *testing.T) {
+	path := fixtureLog(t)
+	orig := original(t, path)
+	const H0 = int64(1_900_000_000) * 1e9
+	clk := &fakeClock{now: H0}
+	var srcs []formats.Source
+	for range 2 {
+		p, err := replay.Open(path, replay.Options{Clock: clk, HostStart: H0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if p.Name() != path {
+			t.Errorf("Name %q, want the path", p.Name())
+		}
+		srcs = append(srcs, p)
+	}
+	// The expected order: per log time, the first replay's messages, then
+	// the second's.
+	type want struct {
+		o   formats.Message
+		src int
+	}
+	var wants []want
+	for i := 0; i < len(orig); {
+		j := i
+		for j < len(orig) && orig[j].LogTime == orig[i].LogTime {
+			j++
+		}
+		for src := range 2 {
+			for _, o := range orig[i:j] {
+				wants = append(wants, want{o, src})
+			}
+		}
+		i = j
+	}
+	m := formats.Merge(srcs...)
+	ctx := context.Background()
+	for i, w := range wants {
+		msg, err := m.Next(ctx)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if due := w.o.LogTime - orig[0].LogTime + H0; msg.Topic != w.o.Topic || msg.LogTime != due || m.From() != w.src {
+			t.Fatalf("message %d: %s at %d from replay %d, want %s at %d from replay %d", i, msg.Topic, msg.LogTime, m.From(), w.o.Topic, due, w.src)
+		}
+	}
+	if _, err := m.Next(ctx); !errors.Is(err, io.EOF) {
+		t.Fatalf("after the end: %v", err)
+	}
+
+	// A done context is the error of the first replay, named.
+	p, err := replay.Open(path, replay.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = formats.Merge(p).Next(cctx)
+	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), path+": ") {
+		t.Fatalf("got %v, want context.Canceled named %s", err, path)
 	}
 }
