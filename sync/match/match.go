@@ -116,9 +116,14 @@ func (r *ring[T]) popFront() Member[T] {
 	return m
 }
 
+// checkTopic is small enough to be inlined into every Push.
 func checkTopic(pkg string, topic, n int) error {
-	if topic < 0 || topic >= n {
-		return fmt.Errorf("match: %s: topic index %d out of range [0, %d)", pkg, topic, n)
+	if uint(topic) < uint(n) {
+		return nil
 	}
-	return nil
+	return topicError(pkg, topic, n)
+}
+
+func topicError(pkg string, topic, n int) error {
+	return fmt.Errorf("match: %s: topic index %d out of range [0, %d)", pkg, topic, n)
 }

@@ -307,6 +307,9 @@ func (g *Grouper[T]) Advance(now int64) error {
 			w = max(w, g.held[i].buf[g.held[i].start+n-g.maxHeld-1].Stamp+1)
 		}
 	}
+	if w <= g.wm {
+		return nil // most ticks: nothing to release
+	}
 	return g.release(w)
 }
 
