@@ -161,7 +161,6 @@ type runner struct {
 	sink      Sink
 	q         *ordered.Queue // Workers > 1: projection and sink writes
 	ctx       context.Context
-	err       error
 }
 
 // Run fuses the whole log and writes every frame to sink in order. It does
@@ -260,9 +259,9 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 		switch {
 		case grouped:
 			if pol == nil {
-				rn.onSet([]match.Member[*formats.Message]{{Stamp: msg.Stamp, Value: &msg, Present: true}})
+				rn.queue([]match.Member[*formats.Message]{{Stamp: msg.Stamp, Value: &msg, Present: true}})
 			} else if err := pol.Push(si, msg.Stamp, &msg); err != nil {
-				continue // out of order: dropped from grouping
+				return fmt.Errorf("fusion: %w", err)
 			}
 		case rn.egoTopic[topic]:
 			rn.addEgo(&msg)
@@ -281,19 +280,15 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 				}
 			}
 		}
-		if rn.err != nil {
-			return rn.err
-		}
 		if err := rn.drain(false); err != nil {
 			return err
 		}
 	}
 	rn.gnss.flush(rn.ego.insert)
 	if pol != nil {
-		pol.Flush()
-	}
-	if rn.err != nil {
-		return rn.err
+		if err := pol.Flush(); err != nil {
+			return fmt.Errorf("fusion: %w", err)
+		}
 	}
 	return rn.drain(true)
 }
@@ -494,8 +489,15 @@ func (rn *runner) boundEgo() {
 	}
 }
 
-// onSet queues a grouped set until the ego poses it needs have arrived.
-func (rn *runner) onSet(members []match.Member[*formats.Message]) {
+// onSet queues a grouped set until the ego poses it needs have arrived
+// (drain fuses and writes it). It never fails.
+func (rn *runner) onSet(members []match.Member[*formats.Message]) error {
+	rn.queue(members)
+	return nil
+}
+
+// queue queues a set until the ego poses it needs have arrived.
+func (rn *runner) queue(members []match.Member[*formats.Message]) {
 	ms := append([]match.Member[*formats.Message](nil), members...)
 	need := ms[0].Stamp
 	for _, m := range ms {

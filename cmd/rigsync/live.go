@@ -439,6 +439,9 @@ func runLive(ctx context.Context, g *globalOptions, o liveOptions, args []string
 		sum.Stopped = "duration"
 	}
 	flushErr := fu.Flush(context.WithoutCancel(ctx), time.Now().UnixNano())
+	if loopErr != nil && errors.Is(loopErr, flushErr) {
+		flushErr = nil // the sink error that stopped the loop, which a stopped Fuser returns again
+	}
 	closeErr := w.Close()
 	for _, c := range cams {
 		c.client.Close()

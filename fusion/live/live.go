@@ -161,8 +161,9 @@ type Fuser struct {
 	frames            int
 	prevS             int64
 	lats              []int64
-	ctx               context.Context
-	err               error
+	// ctx is the context of the Push, Advance or Flush in progress, for
+	// the sink writes of the sets it emits (onSet).
+	ctx context.Context
 }
 
 // New returns a Fuser writing to sink (which the caller closes).
@@ -211,7 +212,8 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 // Push adds a message of stream i that arrived at host time now, and
 // writes the frames that become complete. The error is the sink's, or
 // says that a camera image is not the size its rig-file intrinsics were
-// calibrated at (Config.ScaleIntrinsics).
+// calibrated at (Config.ScaleIntrinsics). A sink error stops the Fuser:
+// every later Push, Advance and Flush returns it.
 func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
 	if i < 0 || i >= len(f.streams) {
 		return fmt.Errorf("live: stream %d out of range [0, %d)", i, len(f.streams))
@@ -227,10 +229,9 @@ func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
 	}
 	st.arrivals = append(st.arrivals, now)
 	f.ctx = ctx
-	if err := f.g.Push(now, i, in.Msg.Stamp, &entry{in: in, arrival: now}); err != nil {
-		return fmt.Errorf("live: %w", err)
-	}
-	return f.takeErr()
+	defer f.endCall()
+	// i is in range, so the error can only be onSet's (already "live: ").
+	return f.g.Push(now, i, in.Msg.Stamp, &entry{in: in, arrival: now})
 }
 
 // checkImage measures an image of a camera whose intrinsics come from a
@@ -267,25 +268,23 @@ func (f *Fuser) AddIMU(m formats.Message) {
 }
 
 // Advance moves host time to now and writes the frames the watermark
-// releases (call it on a ticker).
+// releases (call it on a ticker). The error is the sink's (see Push).
 func (f *Fuser) Advance(ctx context.Context, now int64) error {
 	f.ctx = ctx
-	f.g.Advance(now)
-	return f.takeErr()
+	defer f.endCall()
+	return f.g.Advance(now)
 }
 
 // Flush ends the input: every pending frame is written with what it has.
+// The error is the sink's (see Push).
 func (f *Fuser) Flush(ctx context.Context, now int64) error {
 	f.ctx = ctx
-	f.g.Flush(now)
-	return f.takeErr()
+	defer f.endCall()
+	return f.g.Flush(now)
 }
 
-func (f *Fuser) takeErr() error {
-	err := f.err
-	f.err = nil
-	return err
-}
+// endCall forgets the context of the call that ends.
+func (f *Fuser) endCall() { f.ctx = nil }
 
 // Frames returns the number of frames written.
 func (f *Fuser) Frames() int { return f.frames }
@@ -340,10 +339,9 @@ func (f *Fuser) Warnings() []string { return f.guard.Warnings() }
 // Held returns the messages waiting for the watermark.
 func (f *Fuser) Held() int { return f.g.Held() }
 
-func (f *Fuser) onSet(s *watermark.Set[*entry]) {
-	if f.err != nil {
-		return
-	}
+// onSet fuses a set and writes the frame; a sink error stops the grouper
+// (watermark.Handler), which returns it from the call in progress.
+func (f *Fuser) onSet(s *watermark.Set[*entry]) error {
 	fr := f.fuse(s)
 	if len(f.lats) < 1<<16 {
 		f.lats = append(f.lats, s.Emitted-s.Stamp)
@@ -355,8 +353,9 @@ func (f *Fuser) onSet(s *watermark.Set[*entry]) {
 		ctx = context.Background()
 	}
 	if err := f.sink.Write(ctx, fr); err != nil {
-		f.err = fmt.Errorf("live: frame %d: %w", fr.Index, err)
+		return fmt.Errorf("live: frame %d: %w", fr.Index, err)
 	}
+	return nil
 }
 
 // fuse builds one frame from a set.

@@ -75,6 +75,8 @@ type Approximate[T any] struct {
 	opt     *optional[T]
 	mapping []int
 	nTopics int
+
+	err error // the handler's error: the policy has stopped
 }
 
 // NewApproximate returns an Approximate policy delivering to h.
@@ -173,26 +175,39 @@ func (a *Approximate[T]) scale(d int64) int64 {
 }
 
 // Push adds a message of topic (0-based) with the given stamp. It may call
-// the handler any number of times before returning.
+// the handler any number of times before returning. It returns the error
+// of Handler.Set, which stops the policy (see Handler).
 func (a *Approximate[T]) Push(topic int, stamp int64, v T) error {
+	if a.err != nil {
+		return a.err
+	}
 	if err := checkTopic("approximate", topic, a.nTopics); err != nil {
 		return err
 	}
 	if a.opt != nil {
 		if a.opt.isOpt[topic] {
-			return a.opt.ref.Push(a.mapping[topic], stamp, v)
+			return a.stop(a.opt.ref.Push(a.mapping[topic], stamp, v))
 		}
 		if a.k == 1 {
-			a.opt.set([]Member[T]{{Stamp: stamp, Value: v, Present: true}})
-			return nil
+			return a.stop(a.opt.set([]Member[T]{{Stamp: stamp, Value: v, Present: true}}))
 		}
-		defer a.opt.ref.advance(stamp)
-		topic = a.mapping[topic]
+		if err := a.push(a.mapping[topic], stamp, v); err != nil {
+			return err
+		}
+		return a.stop(a.opt.ref.advance(stamp))
 	}
+	return a.push(topic, stamp, v)
+}
+
+// push adds a message of the inner (required) topic.
+func (a *Approximate[T]) push(topic int, stamp int64, v T) error {
 	q := &a.q[topic]
 	q.push(Member[T]{Stamp: stamp, Value: v, Present: true})
 	if a.dequeLen(topic) == 1 && a.allNonEmpty() {
 		a.process()
+		if a.err != nil {
+			return a.err
+		}
 	}
 	if q.n > a.queueSize {
 		a.recoverAll()
@@ -203,18 +218,25 @@ func (a *Approximate[T]) Push(topic int, stamp int64, v T) error {
 			a.process()
 		}
 	}
-	return nil
+	return a.err
+}
+
+// stop records err, if any, as the handler's error that stops the policy.
+func (a *Approximate[T]) stop(err error) error {
+	if err != nil {
+		a.err = err
+	}
+	return err
 }
 
 // Flush ends the input: every message still queued is reported with
 // EndOfInput and the policy starts afresh (use it too when time jumps back,
-// e.g. when a log loops).
-func (a *Approximate[T]) Flush() {
-	defer func() {
-		if a.opt != nil {
-			a.opt.ref.Flush()
-		}
-	}()
+// e.g. when a log loops). It returns the error of Handler.Set, which stops
+// the policy (see Handler).
+func (a *Approximate[T]) Flush() error {
+	if a.err != nil {
+		return a.err
+	}
 	a.recoverAll()
 	for i := range a.q {
 		if a.q[i].buf == nil {
@@ -226,6 +248,10 @@ func (a *Approximate[T]) Flush() {
 		a.hasDropped[i] = false
 	}
 	a.pivot = -1
+	if a.opt != nil {
+		return a.stop(a.opt.ref.Flush())
+	}
+	return nil
 }
 
 func (a *Approximate[T]) recoverAll() {
@@ -275,19 +301,22 @@ func (a *Approximate[T]) makeCandidate() {
 	}
 }
 
+// publish emits the candidate; a handler error stops the policy (a.err).
 func (a *Approximate[T]) publish() {
 	for i := range a.q {
 		a.past[i] = 0
 		a.members[i] = a.q[i].popFront()
 	}
 	a.pivot = -1
-	if a.h.Set != nil {
-		a.h.Set(a.members)
+	if err := a.h.set(a.members); err != nil {
+		a.err = err
 	}
 }
 
+// process forms sets while every topic has a message, until the handler
+// fails (a.err).
 func (a *Approximate[T]) process() {
-	for a.allNonEmpty() {
+	for a.err == nil && a.allNonEmpty() {
 		endIdx, endT := a.boundary(true, false)
 		startIdx, startT := a.boundary(false, false)
 		for i := range a.hasDropped {

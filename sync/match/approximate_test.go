@@ -32,7 +32,7 @@ func newCollector() *collector {
 
 func (c *collector) handler() Handler[int] {
 	return Handler[int]{
-		Set: func(ms []Member[int]) {
+		Set: func(ms []Member[int]) error {
 			s := make([]int64, len(ms))
 			for i, m := range ms {
 				s[i] = m.Stamp
@@ -42,6 +42,7 @@ func (c *collector) handler() Handler[int] {
 				c.used[[2]int64{int64(i), int64(m.Value)}]++
 			}
 			c.sets = append(c.sets, s)
+			return nil
 		},
 		Drop: func(topic int, m Member[int], r Reason) { c.drops[r]++ },
 	}
@@ -76,7 +77,9 @@ func TestApproximateUpstream(t *testing.T) {
 				t.Errorf("sets = %v, want %v", c.sets, tc.Want)
 			}
 			// Nothing is lost: every input is in a set, dropped, or flushed.
-			a.Flush()
+			if err := a.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			total := len(c.sets) * tc.Topics
 			for _, n := range c.drops {
 				total += n
@@ -179,12 +182,13 @@ func randomStreams(rng *rand.Rand, k, n int, span int64) ([][]int64, []in) {
 func runApprox(t *testing.T, streams [][]int64, input []in, cfg ApproximateConfig) [][]int {
 	t.Helper()
 	var sets [][]int
-	a, err := NewApproximate(cfg, Handler[int]{Set: func(ms []Member[int]) {
+	a, err := NewApproximate(cfg, Handler[int]{Set: func(ms []Member[int]) error {
 		s := make([]int, len(ms))
 		for i, m := range ms {
 			s[i] = m.Value
 		}
 		sets = append(sets, s)
+		return nil
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -297,7 +301,10 @@ func bruteMin(streams [][]int64, prev []int) (int64, []int) {
 func ExampleApproximate() {
 	a, _ := NewApproximate(ApproximateConfig{Topics: 2, QueueSize: 10, AgePenalty: DefaultAgePenalty},
 		Handler[string]{
-			Set: func(ms []Member[string]) { fmt.Println(ms[0].Value, ms[1].Value) },
+			Set: func(ms []Member[string]) error {
+				fmt.Println(ms[0].Value, ms[1].Value)
+				return nil
+			},
 			Drop: func(topic int, m Member[string], r Reason) {
 				fmt.Println("unmatched", m.Value, r)
 			},
@@ -365,7 +372,9 @@ func TestApproximateOptional(t *testing.T) {
 			if !slices.EqualFunc(got, tc.want, slices.Equal) {
 				t.Errorf("sets = %v, want %v", got, tc.want)
 			}
-			a.Flush()
+			if err := a.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			n := len(c.sets)*2 - len(tc.want)*0
 			for _, s := range c.sets {
 				if s[2] >= 0 {

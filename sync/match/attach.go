@@ -18,14 +18,18 @@ type Attach[T any] struct {
 	prev    int64
 	hasPrev bool
 	window  []Member[T]
+	err     error // the handler's error: the policy has stopped
 }
 
 // AttachHandler receives what Attach produces. Either function may be nil.
+// An error returned by Window stops the Attach as an error of
+// Handler.Set stops a policy: the call that triggered the window returns
+// it, nothing more is delivered, and later calls return it too.
 type AttachHandler[T any] struct {
 	// Window receives the samples of one frame in stamp order; after and
 	// frame bound them, (after, frame] (first is true for the first frame,
 	// which has no lower bound). The slice is reused after Window returns.
-	Window func(frame, after int64, first bool, samples []Member[T])
+	Window func(frame, after int64, first bool, samples []Member[T]) error
 	// Drop receives samples in no window (after the last frame at Flush,
 	// or overflowing the queue).
 	Drop func(m Member[T], r Reason)
@@ -40,20 +44,29 @@ func NewAttach[T any](queueSize int, h AttachHandler[T]) (*Attach[T], error) {
 	return &Attach[T]{h: h, qs: queueSize, samples: newRing[T](queueSize + 1), frames: newRing[struct{}](queueSize + 1)}, nil
 }
 
-// PushFrame adds a frame time.
-func (a *Attach[T]) PushFrame(stamp int64) {
+// PushFrame adds a frame time. It returns the error of
+// AttachHandler.Window, which stops the Attach.
+func (a *Attach[T]) PushFrame(stamp int64) error {
+	if a.err != nil {
+		return a.err
+	}
 	a.frames.push(Member[struct{}]{Stamp: stamp, Present: true})
 	a.emitReady(false)
-	if a.frames.n > a.qs {
+	if a.err == nil && a.frames.n > a.qs {
 		a.emitOldest()
 	}
+	return a.err
 }
 
-// PushSample adds a sample of the high-rate stream.
-func (a *Attach[T]) PushSample(stamp int64, v T) {
+// PushSample adds a sample of the high-rate stream. It returns the error
+// of AttachHandler.Window, which stops the Attach.
+func (a *Attach[T]) PushSample(stamp int64, v T) error {
+	if a.err != nil {
+		return a.err
+	}
 	a.samples.push(Member[T]{Stamp: stamp, Value: v, Present: true})
 	a.emitReady(false)
-	if a.samples.n > a.qs {
+	if a.err == nil && a.samples.n > a.qs {
 		if a.frames.n > 0 {
 			a.emitOldest()
 		} else if a.h.Drop != nil {
@@ -62,21 +75,32 @@ func (a *Attach[T]) PushSample(stamp int64, v T) {
 			a.samples.popFront()
 		}
 	}
+	return a.err
 }
 
 // Flush emits every pending frame and drops the samples after the last.
-func (a *Attach[T]) Flush() {
+// It returns the error of AttachHandler.Window, which stops the Attach.
+func (a *Attach[T]) Flush() error {
+	if a.err != nil {
+		return a.err
+	}
 	a.emitReady(true)
+	if a.err != nil {
+		return a.err
+	}
 	for a.samples.n > 0 {
 		m := a.samples.popFront()
 		if a.h.Drop != nil {
 			a.h.Drop(m, EndOfInput)
 		}
 	}
+	return nil
 }
 
+// emitReady emits the frames whose windows are complete (all of them with
+// all) until one is not or the handler fails.
 func (a *Attach[T]) emitReady(all bool) {
-	for a.frames.n > 0 {
+	for a.err == nil && a.frames.n > 0 {
 		f := a.frames.at(0).Stamp
 		if !all && (a.samples.n == 0 || a.samples.at(a.samples.n-1).Stamp < f) {
 			return
@@ -85,6 +109,8 @@ func (a *Attach[T]) emitReady(all bool) {
 	}
 }
 
+// emitOldest emits the oldest frame's window; a handler error stops the
+// Attach (a.err).
 func (a *Attach[T]) emitOldest() {
 	f := a.frames.popFront().Stamp
 	a.window = a.window[:0]
@@ -99,7 +125,7 @@ func (a *Attach[T]) emitOldest() {
 		a.window = append(a.window, m)
 	}
 	if a.h.Window != nil {
-		a.h.Window(f, a.prev, !a.hasPrev, a.window)
+		a.err = a.h.Window(f, a.prev, !a.hasPrev, a.window)
 	}
 	a.prev, a.hasPrev = f, true
 }

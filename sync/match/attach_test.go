@@ -15,12 +15,13 @@ func TestAttach(t *testing.T) {
 	var got []win
 	drops := map[Reason]int{}
 	a, err := NewAttach(100, AttachHandler[int]{
-		Window: func(f, after int64, first bool, ms []Member[int]) {
+		Window: func(f, after int64, first bool, ms []Member[int]) error {
 			var s []int64
 			for _, m := range ms {
 				s = append(s, m.Stamp)
 			}
 			got = append(got, win{f, after, first, s})
+			return nil
 		},
 		Drop: func(m Member[int], r Reason) { drops[r]++ },
 	})
@@ -30,12 +31,18 @@ func TestAttach(t *testing.T) {
 	// IMU every 5 from 0 to 60, frames at 10, 30, 50 interleaved as a log
 	// delivers them (the frame arrives a bit after its stamp).
 	for s := int64(0); s <= 60; s += 5 {
-		a.PushSample(s, int(s))
+		if err := a.PushSample(s, int(s)); err != nil {
+			t.Fatal(err)
+		}
 		if s == 15 || s == 35 || s == 55 {
-			a.PushFrame(s - 5)
+			if err := a.PushFrame(s - 5); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	a.Flush()
+	if err := a.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	want := []win{
 		{10, 0, true, []int64{0, 5, 10}},
 		{30, 10, false, []int64{15, 20, 25, 30}},
@@ -52,8 +59,9 @@ func TestAttach(t *testing.T) {
 }
 
 func ExampleAttach() {
-	a, _ := NewAttach(10, AttachHandler[string]{Window: func(frame, after int64, first bool, ms []Member[string]) {
+	a, _ := NewAttach(10, AttachHandler[string]{Window: func(frame, after int64, first bool, ms []Member[string]) error {
 		fmt.Println("frame", frame, "gets", len(ms), "IMU samples")
+		return nil
 	}})
 	for t := int64(0); t <= 100; t += 10 {
 		a.PushSample(t, "imu")

@@ -57,7 +57,7 @@ func feed8(tb testing.TB, p interface{ Push(int, int64, int) error }, n int, sam
 func BenchmarkApproximate8x10Hz(b *testing.B) {
 	sets := 0
 	a, err := NewApproximate(ApproximateConfig{Topics: 8, QueueSize: 10, AgePenalty: DefaultAgePenalty},
-		Handler[int]{Set: func([]Member[int]) { sets++ }})
+		Handler[int]{Set: func([]Member[int]) error { sets++; return nil }})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -19,4 +19,9 @@
 //
 // Unlike message_filters, no message is dropped silently: every message that
 // does not end up in a set is handed to Handler.Drop with a Reason.
+//
+// A Handler's Set (an AttachHandler's Window) returns an error: the first
+// error stops the policy, comes back from the Push or Flush that produced
+// the set, and every later call returns it again, so a caller writing sets
+// to a sink needs no error parked beside the policy.
 package match

@@ -27,6 +27,7 @@ type Exact[T any] struct {
 	slots  [][]Member[T]
 	filled []int
 	free   [][]Member[T]
+	err    error // the handler's error: the policy has stopped
 }
 
 // NewExact returns an Exact policy delivering to h.
@@ -40,8 +41,12 @@ func NewExact[T any](cfg ExactConfig, h Handler[T]) (*Exact[T], error) {
 	return &Exact[T]{h: h, k: cfg.Topics, queueSize: cfg.QueueSize}, nil
 }
 
-// Push adds a message of topic with the given stamp.
+// Push adds a message of topic with the given stamp. It returns the error
+// of Handler.Set, which stops the policy (see Handler).
 func (e *Exact[T]) Push(topic int, stamp int64, v T) error {
+	if e.err != nil {
+		return e.err
+	}
 	if err := checkTopic("exact", topic, e.k); err != nil {
 		return err
 	}
@@ -65,8 +70,9 @@ func (e *Exact[T]) Push(topic int, stamp int64, v T) error {
 	}
 	slot[topic] = Member[T]{Stamp: stamp, Value: v, Present: true}
 	if e.filled[j] == e.k {
-		if e.h.Set != nil {
-			e.h.Set(slot)
+		if err := e.h.set(slot); err != nil {
+			e.err = err
+			return err
 		}
 		e.release(j)
 		// Everything older than the emitted stamp can no longer be emitted.
@@ -97,9 +103,14 @@ func (e *Exact[T]) release(j int) {
 	e.filled = slices.Delete(e.filled, j, j+1)
 }
 
-// Flush ends the input: every pending message is reported with EndOfInput.
-func (e *Exact[T]) Flush() {
+// Flush ends the input: every pending message is reported with
+// EndOfInput. It returns nil unless the policy has stopped (see Handler).
+func (e *Exact[T]) Flush() error {
+	if e.err != nil {
+		return e.err
+	}
 	for len(e.stamps) > 0 {
 		e.dropSlot(0, EndOfInput)
 	}
+	return nil
 }

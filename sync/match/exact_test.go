@@ -35,7 +35,9 @@ func TestExact(t *testing.T) {
 			if !slices.EqualFunc(c.sets, tc.Want, slices.Equal) {
 				t.Errorf("sets = %v, want %v", c.sets, tc.Want)
 			}
-			e.Flush()
+			if err := e.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			for r, n := range want {
 				if c.drops[r] != n {
 					t.Errorf("drops[%v] = %d, want %d (all %v)", r, c.drops[r], n, c.drops)

@@ -61,7 +61,7 @@ func (c *checker) mark(id int, topic int, stamp int64) {
 
 func (c *checker) handler(cross bool) Handler[int] {
 	return Handler[int]{
-		Set: func(ms []Member[int]) {
+		Set: func(ms []Member[int]) error {
 			c.sets++
 			if len(ms) != c.k {
 				c.t.Fatalf("set of %d members for %d topics", len(ms), c.k)
@@ -76,6 +76,7 @@ func (c *checker) handler(cross bool) Handler[int] {
 				}
 				c.prev[i] = m.Stamp
 			}
+			return nil
 		},
 		Drop: func(topic int, m Member[int], r Reason) {
 			if r == 0 || r.String() == "" {
@@ -115,7 +116,9 @@ func FuzzApproximate(f *testing.F) {
 		for i, op := range ops {
 			a.Push(op.topic, op.stamp, i)
 		}
-		a.Flush()
+		if err := a.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		c.done(len(ops))
 	})
 }
@@ -133,7 +136,9 @@ func FuzzExact(f *testing.F) {
 		for i, op := range ops {
 			e.Push(op.topic, op.stamp, i)
 		}
-		e.Flush()
+		if err := e.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		c.done(len(ops))
 	})
 }
@@ -155,7 +160,9 @@ func FuzzReference(f *testing.F) {
 		for i, op := range ops {
 			r.Push(op.topic, op.stamp, i)
 		}
-		r.Flush()
+		if err := r.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		c.done(len(ops))
 	})
 }
@@ -168,7 +175,7 @@ func FuzzAttach(f *testing.F) {
 		seen := map[int]bool{}
 		var prevFrame int64 = -1
 		a, err := NewAttach(1+int(queue)%8, AttachHandler[int]{
-			Window: func(frame, after int64, first bool, ms []Member[int]) {
+			Window: func(frame, after int64, first bool, ms []Member[int]) error {
 				if frame < prevFrame {
 					t.Fatalf("frame %d after %d", frame, prevFrame)
 				}
@@ -179,6 +186,7 @@ func FuzzAttach(f *testing.F) {
 					}
 					seen[m.Value] = true
 				}
+				return nil
 			},
 			Drop: func(m Member[int], r Reason) {
 				if seen[m.Value] {
@@ -193,13 +201,19 @@ func FuzzAttach(f *testing.F) {
 		samples := 0
 		for i, op := range ops {
 			if op.topic == 0 {
-				a.PushSample(op.stamp, i)
+				if err := a.PushSample(op.stamp, i); err != nil {
+					t.Fatal(err)
+				}
 				samples++
 			} else {
-				a.PushFrame(op.stamp)
+				if err := a.PushFrame(op.stamp); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
-		a.Flush()
+		if err := a.Flush(); err != nil {
+			t.Fatal(err)
+		}
 		if len(seen) != samples {
 			t.Fatalf("%d of %d samples reported", len(seen), samples)
 		}

@@ -45,12 +45,27 @@ func (r Reason) String() string {
 }
 
 // Handler receives what a policy produces. Either function may be nil.
+//
+// An error returned by Set stops the policy: the Push or Flush that
+// triggered the set returns that error, no further set or drop is
+// delivered, and every later call returns the same error. The error is
+// returned as Set returned it, without a prefix (as io.Copy returns its
+// Writer's error): Set knows what failed and says so, and policies that
+// feed each other (Approximate's optional topics, watermark.Grouper) would
+// otherwise stack their names on it.
 type Handler[T any] struct {
 	// Set receives one emitted set, one member per topic in topic order.
 	// The slice is reused after Set returns: copy it to keep it.
-	Set func(members []Member[T])
+	Set func(members []Member[T]) error
 	// Drop receives a message that will never be part of a set.
 	Drop func(topic int, m Member[T], r Reason)
+}
+
+func (h *Handler[T]) set(members []Member[T]) error {
+	if h.Set == nil {
+		return nil
+	}
+	return h.Set(members)
 }
 
 func (h *Handler[T]) drop(topic int, m Member[T], r Reason) {
@@ -101,9 +116,14 @@ func (r *ring[T]) popFront() Member[T] {
 	return m
 }
 
+// checkTopic is small enough to be inlined into every Push.
 func checkTopic(pkg string, topic, n int) error {
-	if topic < 0 || topic >= n {
-		return fmt.Errorf("match: %s: topic index %d out of range [0, %d)", pkg, topic, n)
+	if uint(topic) < uint(n) {
+		return nil
 	}
-	return nil
+	return topicError(pkg, topic, n)
+}
+
+func topicError(pkg string, topic, n int) error {
+	return fmt.Errorf("match: %s: topic index %d out of range [0, %d)", pkg, topic, n)
 }

@@ -52,8 +52,9 @@ func newOptional[T any](user Handler[T], flags []bool, tol time.Duration, queue 
 	return o, mapping, nil
 }
 
-// set receives a set of the required topics.
-func (o *optional[T]) set(ms []Member[T]) {
+// set receives a set of the required topics; the error is the user's
+// Handler.Set's, from the sets the Reference policy emits.
+func (o *optional[T]) set(ms []Member[T]) error {
 	var cp []Member[T]
 	if n := len(o.free); n > 0 {
 		cp, o.free = o.free[n-1], o.free[:n-1]
@@ -67,10 +68,12 @@ func (o *optional[T]) set(ms []Member[T]) {
 	}
 	o.pending.push(Member[[]Member[T]]{Stamp: lo + (hi-lo)/2, Value: cp, Present: true})
 	var zero T
-	o.ref.Push(0, lo+(hi-lo)/2, zero)
+	return o.ref.Push(0, lo+(hi-lo)/2, zero)
 }
 
-func (o *optional[T]) emit(ms []Member[T]) {
+// emit joins a set of the Reference policy with its required set and
+// hands it to the user's Handler.Set.
+func (o *optional[T]) emit(ms []Member[T]) error {
 	s := o.pending.popFront().Value
 	for j, i := range o.req {
 		o.out[i] = s[j]
@@ -80,7 +83,5 @@ func (o *optional[T]) emit(ms []Member[T]) {
 	}
 	clear(s)
 	o.free = append(o.free, s)
-	if o.user.Set != nil {
-		o.user.Set(o.out)
-	}
+	return o.user.set(o.out)
 }

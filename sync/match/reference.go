@@ -64,6 +64,7 @@ type Reference[T any] struct {
 	anyNow  bool
 	maxWait int64
 	members []Member[T]
+	err     error // the handler's error: the policy has stopped
 }
 
 // NewReference returns a Reference policy delivering to h.
@@ -97,8 +98,12 @@ func NewReference[T any](cfg ReferenceConfig, h Handler[T]) (*Reference[T], erro
 	return r, nil
 }
 
-// Push adds a message of topic with the given stamp.
+// Push adds a message of topic with the given stamp. It returns the error
+// of Handler.Set, which stops the policy (see Handler).
 func (r *Reference[T]) Push(topic int, stamp int64, v T) error {
+	if r.err != nil {
+		return r.err
+	}
 	if err := checkTopic("reference", topic, r.k); err != nil {
 		return err
 	}
@@ -110,10 +115,10 @@ func (r *Reference[T]) Push(topic int, stamp int64, v T) error {
 	if topic == r.ref {
 		r.refs.push(m)
 		r.emitReady(false)
-		if r.refs.n > r.qs {
+		if r.err == nil && r.refs.n > r.qs {
 			r.emitOldest()
 		}
-		return nil
+		return r.err
 	}
 	b := &r.bufs[topic]
 	b.push(m)
@@ -121,31 +126,45 @@ func (r *Reference[T]) Push(topic int, stamp int64, v T) error {
 		r.h.drop(topic, b.popFront(), QueueOverflow)
 	}
 	r.emitReady(false)
-	return nil
+	return r.err
 }
 
 // Flush emits every pending reference message with what is available and
-// reports the remaining messages with OutsideWindow.
-func (r *Reference[T]) Flush() {
+// reports the remaining messages with OutsideWindow. It returns the error
+// of Handler.Set, which stops the policy (see Handler).
+func (r *Reference[T]) Flush() error {
+	if r.err != nil {
+		return r.err
+	}
 	r.emitReady(true)
+	if r.err != nil {
+		return r.err
+	}
 	for i := range r.bufs {
 		for r.bufs[i].n > 0 {
 			r.h.drop(i, r.bufs[i].popFront(), OutsideWindow)
 		}
 	}
+	return nil
 }
 
 // advance tells the policy that stamp t has been seen on a topic it does
 // not hold (used by Approximate's optional topics).
-func (r *Reference[T]) advance(t int64) {
+func (r *Reference[T]) advance(t int64) error {
+	if r.err != nil {
+		return r.err
+	}
 	if !r.anyNow || t > r.now {
 		r.now, r.anyNow = t, true
 		r.emitReady(false)
 	}
+	return r.err
 }
 
+// emitReady emits the pending reference messages whose sets are complete
+// (all of them with all) until one is not or the handler fails.
 func (r *Reference[T]) emitReady(all bool) {
-	for r.refs.n > 0 {
+	for r.err == nil && r.refs.n > 0 {
 		if !all {
 			s := r.refs.at(0).Stamp
 			for i := range r.bufs {
@@ -159,6 +178,8 @@ func (r *Reference[T]) emitReady(all bool) {
 	}
 }
 
+// emitOldest emits the oldest pending reference message; a handler error
+// stops the policy (r.err).
 func (r *Reference[T]) emitOldest() {
 	ref := r.refs.popFront()
 	s := ref.Stamp
@@ -197,7 +218,7 @@ func (r *Reference[T]) emitOldest() {
 		}
 		r.members[i] = b.popFront()
 	}
-	if r.h.Set != nil {
-		r.h.Set(r.members)
+	if err := r.h.set(r.members); err != nil {
+		r.err = err
 	}
 }

@@ -35,12 +35,13 @@ func TestReferenceTier4(t *testing.T) {
 			r, err := NewReference(ReferenceConfig{Topics: 2, Reference: 1, QueueSize: 10,
 				Windows: []Window{PhaseWindow(50*time.Millisecond, 100*time.Millisecond), {}}},
 				Handler[int]{
-					Set: func(ms []Member[int]) {
+					Set: func(ms []Member[int]) error {
 						cam := -1
 						if ms[0].Present {
 							cam = ms[0].Value
 						}
 						got = append(got, [2]int{cam, ms[1].Value})
+						return nil
 					},
 					Drop: func(int, Member[int], Reason) { dropped++ },
 				})
@@ -61,7 +62,9 @@ func TestReferenceTier4(t *testing.T) {
 					j++
 				}
 			}
-			r.Flush()
+			if err := r.Flush(); err != nil {
+				t.Fatal(err)
+			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("case %s (interleaved %v): got %v, want %v", tc.name, interleave, got, tc.want)
 			}
@@ -84,7 +87,7 @@ func TestReferenceDeadTopic(t *testing.T) {
 	var sets [][]int64
 	r, _ := NewReference(ReferenceConfig{Topics: 3, Reference: 0, QueueSize: 2,
 		Windows: []Window{{}, Tolerance(10), Tolerance(10)}},
-		Handler[int]{Set: func(ms []Member[int]) {
+		Handler[int]{Set: func(ms []Member[int]) error {
 			s := make([]int64, len(ms))
 			for i, m := range ms {
 				s[i] = -1
@@ -93,6 +96,7 @@ func TestReferenceDeadTopic(t *testing.T) {
 				}
 			}
 			sets = append(sets, s)
+			return nil
 		}})
 	for k := int64(0); k < 4; k++ {
 		r.Push(0, 100*k, 0)
@@ -102,7 +106,9 @@ func TestReferenceDeadTopic(t *testing.T) {
 	if !slices.EqualFunc(sets, want, slices.Equal) {
 		t.Errorf("sets = %v, want %v", sets, want)
 	}
-	r.Flush()
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	if len(sets) != 4 {
 		t.Errorf("after Flush %d sets, want 4", len(sets))
 	}
@@ -118,7 +124,9 @@ func TestReferenceNoCrossing(t *testing.T) {
 	r.Push(0, 5, 1)
 	r.Push(0, 6, 2)
 	r.Push(1, 6, 3)
-	r.Flush()
+	if err := r.Flush(); err != nil {
+		t.Fatal(err)
+	}
 	want := [][]int64{{5, 6}, {6, -1}}
 	if !slices.EqualFunc(c.sets, want, slices.Equal) {
 		t.Errorf("sets = %v, want %v", c.sets, want)

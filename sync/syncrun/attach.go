@@ -50,7 +50,10 @@ func newAttacher(lg *Log, o Options, rep *Report, grouped []string, groupedIdx m
 		rep.Attached = append(rep.Attached, AttachReport{Topic: t, Messages: len(c), Unmatched: map[string]int{}, Clock: cr})
 		j := j
 		at, err := match.NewAttach(4096, match.AttachHandler[int32]{
-			Window: func(frame, after int64, first bool, ms []match.Member[int32]) { a.window(j, ms) },
+			Window: func(frame, after int64, first bool, ms []match.Member[int32]) error {
+				a.window(j, ms)
+				return nil
+			},
 			Drop: func(m match.Member[int32], r match.Reason) {
 				a.rep.Attached[j].Unmatched[r.String()]++
 			},
@@ -76,19 +79,22 @@ func (a *attacher) newSet(k int) *Set {
 }
 
 // set receives an emitted set and its frame time.
-func (a *attacher) set(s *Set, frame int64) {
+func (a *attacher) set(s *Set, frame int64) error {
 	if len(a.att) == 0 {
 		if a.o.OnSet != nil {
 			a.o.OnSet(s)
 		}
 		a.spare = s
-		return
+		return nil
 	}
 	a.pending = append(a.pending, s)
 	a.filled = append(a.filled, make([]bool, len(a.att)))
 	for _, at := range a.att {
-		at.PushFrame(frame)
+		if err := at.PushFrame(frame); err != nil {
+			return err
+		}
 	}
+	return nil
 }
 
 func (a *attacher) window(j int, ms []match.Member[int32]) {
@@ -116,7 +122,7 @@ func (a *attacher) window(j int, ms []match.Member[int32]) {
 }
 
 // push adds message idx of attached stream j.
-func (a *attacher) push(j int, idx int32) {
+func (a *attacher) push(j int, idx int32) error {
 	if a.order[j] != nil {
 		idx = a.order[j][a.next[j]]
 		a.next[j]++
@@ -124,15 +130,17 @@ func (a *attacher) push(j int, idx int32) {
 	c := a.corrected[j][idx]
 	if a.seen[j] && c <= a.last[j] {
 		a.rep.Attached[j].Unmatched["out_of_order"]++
-		return
+		return nil
 	}
 	a.last[j], a.seen[j] = c, true
-	a.att[j].PushSample(c, idx)
+	return a.att[j].PushSample(c, idx)
 }
 
-func (a *attacher) flush() {
+func (a *attacher) flush() error {
 	for j, at := range a.att {
-		at.Flush()
+		if err := at.Flush(); err != nil {
+			return err
+		}
 		r := &a.rep.Attached[j]
 		sz := slices.Clone(a.sizes[j])
 		slices.Sort(sz)
@@ -146,4 +154,5 @@ func (a *attacher) flush() {
 			r.MinSamples, r.MedianSamples, r.MaxSamples = sz[0], sz[len(sz)/2], sz[len(sz)-1]
 		}
 	}
+	return nil
 }

@@ -312,7 +312,7 @@ func Run(lg *Log, o Options) (*Report, error) {
 	refIdx := slices.Index(topics, o.Reference)
 	var spreads []int64
 	h := match.Handler[int32]{
-		Set: func(ms []match.Member[int32]) {
+		Set: func(ms []match.Member[int32]) error {
 			lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
 			set := at.newSet(k)
 			for i, m := range ms {
@@ -328,7 +328,7 @@ func Run(lg *Log, o Options) (*Report, error) {
 			if o.Policy == "reference" && refIdx >= 0 {
 				frame = ms[refIdx].Stamp
 			}
-			at.set(set, frame)
+			return at.set(set, frame)
 		},
 		Drop: func(topic int, m match.Member[int32], r match.Reason) {
 			rep.Topics[topic].Unmatched[r.String()]++
@@ -336,7 +336,7 @@ func Run(lg *Log, o Options) (*Report, error) {
 	}
 	type pusher interface {
 		Push(topic int, stamp int64, v int32) error
-		Flush()
+		Flush() error
 	}
 	var p pusher
 	switch o.Policy {
@@ -408,7 +408,9 @@ func Run(lg *Log, o Options) (*Report, error) {
 		i, ok := streamIdx[lg.Streams[ev.stream]]
 		if !ok {
 			if j, ok := at.idx[lg.Streams[ev.stream]]; ok {
-				at.push(j, ev.idx)
+				if err := at.push(j, ev.idx); err != nil {
+					return nil, fmt.Errorf("syncrun: %w", err)
+				}
 			}
 			continue
 		}
@@ -436,8 +438,12 @@ func Run(lg *Log, o Options) (*Report, error) {
 			return nil, fmt.Errorf("syncrun: %w", err)
 		}
 	}
-	p.Flush()
-	at.flush()
+	if err := p.Flush(); err != nil {
+		return nil, fmt.Errorf("syncrun: %w", err)
+	}
+	if err := at.flush(); err != nil {
+		return nil, fmt.Errorf("syncrun: %w", err)
+	}
 	for i := range rep.Topics {
 		if rep.Sets > 0 {
 			rep.Topics[i].Completeness = float64(rep.Topics[i].Used) / float64(rep.Sets)

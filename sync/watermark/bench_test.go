@@ -46,7 +46,7 @@ func BenchmarkGrouper(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		sets := 0
-		g, err := New(cfg, Handler[int]{Set: func(*Set[int]) { sets++ }})
+		g, err := New(cfg, Handler[int]{Set: func(*Set[int]) error { sets++; return nil }})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -78,7 +78,7 @@ func BenchmarkReferenceOffline(b *testing.B) {
 	for b.Loop() {
 		sets := 0
 		pol, err := match.NewReference(match.ReferenceConfig{Topics: 4, Windows: []match.Window{tol, tol, tol, tol}, QueueSize: 64},
-			match.Handler[int]{Set: func([]match.Member[int]) { sets++ }})
+			match.Handler[int]{Set: func([]match.Member[int]) error { sets++; return nil }})
 		if err != nil {
 			b.Fatal(err)
 		}

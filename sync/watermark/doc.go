@@ -54,6 +54,10 @@
 // H)) the sets are exactly those of match.Reference run offline on the
 // whole input.
 //
+// Handler.Set returns an error (a sink that cannot write): the first one
+// stops the grouper and comes back from the Push, Advance or Flush that
+// emitted the set, and from every later call.
+//
 // The grouper is a synchronous state machine and not safe for concurrent
 // use: one goroutine pushes, advances and receives the sets.
 package watermark

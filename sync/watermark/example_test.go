@@ -19,7 +19,7 @@ func Example() {
 		Reference:  0,
 		MaxLatency: 250 * time.Millisecond,
 	}, watermark.Handler[string]{
-		Set: func(s *watermark.Set[string]) {
+		Set: func(s *watermark.Set[string]) error {
 			fmt.Printf("set at %d ms, emitted %d ms later:", s.Stamp/ms, s.Latency().Milliseconds())
 			for _, m := range s.Members {
 				if m.Present {
@@ -29,6 +29,7 @@ func Example() {
 				}
 			}
 			fmt.Println()
+			return nil
 		},
 	})
 	if err != nil {

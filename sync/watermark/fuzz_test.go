@@ -29,7 +29,7 @@ func FuzzGrouper(f *testing.F) {
 		seen := map[int]int{}
 		prev := int64(-1 << 63)
 		g, err := New(Config{Streams: streams, MaxLatency: 100 * time.Millisecond, MaxHeld: maxHeld, QueueSize: 4}, Handler[int]{
-			Set: func(s *Set[int]) {
+			Set: func(s *Set[int]) error {
 				if s.Stamp <= prev {
 					t.Fatalf("set stamp %d after %d", s.Stamp, prev)
 				}
@@ -39,6 +39,7 @@ func FuzzGrouper(f *testing.F) {
 						seen[m.Value]++
 					}
 				}
+				return nil
 			},
 			Drop: func(_ int, m match.Member[int], _ Reason) { seen[m.Value]++ },
 		})
@@ -51,7 +52,9 @@ func FuzzGrouper(f *testing.F) {
 			stamp := now - int64(int16(binary.LittleEndian.Uint16(b[3:])))*int64(time.Millisecond)/4
 			switch b[0] % 8 {
 			case 7:
-				g.Advance(now)
+				if err := g.Advance(now); err != nil {
+					t.Fatal(err)
+				}
 			default:
 				if err := g.Push(now, int(b[0])%k, stamp, id); err != nil {
 					t.Fatal(err)
@@ -62,7 +65,9 @@ func FuzzGrouper(f *testing.F) {
 				t.Fatalf("%d held", g.Held())
 			}
 		}
-		g.Flush(1 << 40)
+		if err := g.Flush(1 << 40); err != nil {
+			t.Fatal(err)
+		}
 		for i := range id {
 			if seen[i] != 1 {
 				t.Fatalf("message %d accounted for %d times", i, seen[i])

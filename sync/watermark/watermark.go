@@ -90,10 +90,15 @@ type Set[T any] struct {
 func (s *Set[T]) Latency() time.Duration { return time.Duration(s.Emitted - s.Stamp) }
 
 // Handler receives what a Grouper produces. Either function may be nil.
+//
+// An error returned by Set stops the Grouper: the Push, Advance or Flush
+// that emitted the set returns that error, unchanged (as match.Handler),
+// no further set or drop is delivered, and every later call returns the
+// same error.
 type Handler[T any] struct {
 	// Set receives one set. The Set and its Members are reused after Set
 	// returns: copy what you keep.
-	Set func(s *Set[T])
+	Set func(s *Set[T]) error
 	// Drop receives a message that will never be part of a set.
 	Drop func(stream int, m match.Member[T], r Reason)
 }
@@ -142,6 +147,7 @@ type Grouper[T any] struct {
 
 	set      Set[T]
 	released int64
+	err      error // the handler's error: the Grouper has stopped
 }
 
 // New returns a Grouper delivering to h.
@@ -200,13 +206,14 @@ func New[T any](cfg Config, h Handler[T]) (*Grouper[T], error) {
 	return g, nil
 }
 
-func (g *Grouper[T]) onSet(ms []match.Member[T]) {
+func (g *Grouper[T]) onSet(ms []match.Member[T]) error {
 	copy(g.set.Members, ms[:g.k])
 	g.set.Stamp = ms[g.ref].Stamp
 	g.set.Emitted, g.set.Watermark = g.now, g.wm
-	if g.h.Set != nil {
-		g.h.Set(&g.set)
+	if g.h.Set == nil {
+		return nil
 	}
+	return g.h.Set(&g.set)
 }
 
 func (g *Grouper[T]) onDrop(topic int, m match.Member[T], r match.Reason) {
@@ -238,14 +245,20 @@ func (g *Grouper[T]) Held() int {
 // at host time now, then advances the watermark to now. It may call the
 // handler any number of times before returning. A message stamped below
 // the watermark is dropped as Late, one at or before its stream's previous
-// stamp as OutOfOrder (Duplicate when equal).
+// stamp as OutOfOrder (Duplicate when equal). Besides a bad stream index,
+// the error is Handler.Set's, which stops the Grouper (see Handler).
 func (g *Grouper[T]) Push(now int64, stream int, stamp int64, v T) error {
+	if g.err != nil {
+		return g.err
+	}
 	if stream < 0 || stream >= g.k {
 		return fmt.Errorf("watermark: stream index %d out of range [0, %d)", stream, g.k)
 	}
 	// Time first: a message that arrives after the latency bound has
 	// passed its stamp is late even if it is the first of all.
-	g.Advance(now)
+	if err := g.Advance(now); err != nil {
+		return err
+	}
 	m := match.Member[T]{Stamp: stamp, Value: v, Present: true}
 	switch {
 	case g.seen[stream] && stamp == g.newest[stream]:
@@ -260,14 +273,17 @@ func (g *Grouper[T]) Push(now int64, stream int, stamp int64, v T) error {
 		g.newest[stream], g.seen[stream] = stamp, true
 		g.held[stream].push(m)
 	}
-	g.Advance(now)
-	return nil
+	return g.Advance(now)
 }
 
 // Advance moves host time to now (it never goes back) and emits what the
 // watermark allows. Call it on a ticker so that sets are emitted on time
-// when no message arrives.
-func (g *Grouper[T]) Advance(now int64) {
+// when no message arrives. The error is Handler.Set's, which stops the
+// Grouper (see Handler).
+func (g *Grouper[T]) Advance(now int64) error {
+	if g.err != nil {
+		return g.err
+	}
 	if now > g.now || !g.started {
 		g.now, g.started = now, true
 	}
@@ -291,14 +307,17 @@ func (g *Grouper[T]) Advance(now int64) {
 			w = max(w, g.held[i].buf[g.held[i].start+n-g.maxHeld-1].Stamp+1)
 		}
 	}
-	g.release(w)
+	if w <= g.wm {
+		return nil // most ticks: nothing to release
+	}
+	return g.release(w)
 }
 
 // release hands every held message below w to the policy in stamp order
-// and pushes the tick.
-func (g *Grouper[T]) release(w int64) {
+// and pushes the tick. Its error is the handler's: it stops the Grouper.
+func (g *Grouper[T]) release(w int64) error {
 	if w <= g.wm {
-		return
+		return nil
 	}
 	g.wm = w
 	for {
@@ -313,21 +332,32 @@ func (g *Grouper[T]) release(w int64) {
 		}
 		m := g.held[best].pop()
 		g.released++
-		// Streams are in stamp order and the topic index is valid, so
-		// Push cannot fail.
-		_ = g.pol.Push(best, m.Stamp, m.Value)
+		// The topic index is valid, so Push fails only with the
+		// handler's error.
+		if err := g.pol.Push(best, m.Stamp, m.Value); err != nil {
+			g.err = err
+			return err
+		}
 	}
 	if t := w + 1; t > g.tick && w != math.MaxInt64 {
 		g.tick = t
 		var zero T
-		_ = g.pol.Push(g.k, t, zero)
+		if err := g.pol.Push(g.k, t, zero); err != nil {
+			g.err = err
+			return err
+		}
 	}
+	return nil
 }
 
 // Flush ends the input at host time now: every held message is released,
 // every pending reference message is emitted with what is available, and
-// the remaining messages are dropped (OutsideWindow).
-func (g *Grouper[T]) Flush(now int64) {
+// the remaining messages are dropped (OutsideWindow). The error is
+// Handler.Set's, which stops the Grouper (see Handler).
+func (g *Grouper[T]) Flush(now int64) error {
+	if g.err != nil {
+		return g.err
+	}
 	if now > g.now || !g.started {
 		g.now, g.started = now, true
 	}
@@ -337,6 +367,12 @@ func (g *Grouper[T]) Flush(now int64) {
 			w = max(w, g.held[i].buf[g.held[i].start+n-1].Stamp+1)
 		}
 	}
-	g.release(w)
-	g.pol.Flush()
+	if err := g.release(w); err != nil {
+		return err
+	}
+	if err := g.pol.Flush(); err != nil {
+		g.err = err
+		return err
+	}
+	return nil
 }

@@ -41,7 +41,7 @@ func run(t *testing.T, cfg Config, evs []event, tick int64) result {
 	inFlush := false
 	var g *Grouper[int]
 	g, err := New(cfg, Handler[int]{
-		Set: func(s *Set[int]) {
+		Set: func(s *Set[int]) error {
 			gs := gotSet{stamp: s.Stamp, emitted: s.Emitted, wm: s.Watermark, flush: inFlush}
 			for _, m := range s.Members {
 				if m.Present {
@@ -51,6 +51,7 @@ func run(t *testing.T, cfg Config, evs []event, tick int64) result {
 				}
 			}
 			res.sets = append(res.sets, gs)
+			return nil
 		},
 		Drop: func(stream int, m match.Member[int], r Reason) {
 			if _, dup := res.drops[m.Value]; dup {
@@ -68,7 +69,9 @@ func run(t *testing.T, cfg Config, evs []event, tick int64) result {
 	}
 	for _, e := range evs {
 		for tick > 0 && next < e.arrival {
-			g.Advance(next)
+			if err := g.Advance(next); err != nil {
+				t.Fatal(err)
+			}
 			res.maxHeld = max(res.maxHeld, g.Held())
 			next += tick
 		}
@@ -79,10 +82,14 @@ func run(t *testing.T, cfg Config, evs []event, tick int64) result {
 	}
 	end := next + cfg.MaxLatency.Nanoseconds() + 10*tick
 	for ; tick > 0 && next <= end; next += tick {
-		g.Advance(next)
+		if err := g.Advance(next); err != nil {
+			t.Fatal(err)
+		}
 	}
 	inFlush = true
-	g.Flush(end)
+	if err := g.Flush(end); err != nil {
+		t.Fatal(err)
+	}
 	return res
 }
 
@@ -285,7 +292,7 @@ func offline(t *testing.T, cfg Config, evs []event) [][]int {
 	}
 	var sets [][]int
 	pol, err := match.NewReference(match.ReferenceConfig{Topics: k, Reference: cfg.Reference, Windows: wins, QueueSize: 100_000},
-		match.Handler[int]{Set: func(ms []match.Member[int]) {
+		match.Handler[int]{Set: func(ms []match.Member[int]) error {
 			ids := make([]int, k)
 			for i, m := range ms {
 				ids[i] = -1
@@ -294,6 +301,7 @@ func offline(t *testing.T, cfg Config, evs []event) [][]int {
 				}
 			}
 			sets = append(sets, ids)
+			return nil
 		}})
 	if err != nil {
 		t.Fatal(err)
