@@ -18,7 +18,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/calib/camera"
-	"github.com/rigsync/rigsync/calib/pcd"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"

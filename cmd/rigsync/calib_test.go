@@ -13,7 +13,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
-	"github.com/rigsync/rigsync/calib/pcd"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 )

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rigsync/rigsync/calib/pcd"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/fusion"

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
@@ -240,10 +241,13 @@ func checkLen(what string, got, n int) error {
 
 // lidarHeader is the PCD header of lidar.pcd for n points.
 func lidarHeader(n int, frameID string) string {
-	return fmt.Sprintf("# .PCD v0.7 - rigsync lidar: x y z m in %s, intensity sensor units, t ns from frame stamp, ring beam, source lidar index (frame.json)\n"+
-		"VERSION 0.7\nFIELDS x y z intensity t ring source\nSIZE 4 4 4 4 8 2 1\nTYPE F F F F I U U\nCOUNT 1 1 1 1 1 1 1\n"+
-		"WIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA binary\n", safeComment(frameID), n, n)
+	return string(pcd.AppendHeader(nil, "rigsync lidar: x y z m in "+safeComment(frameID)+
+		", intensity sensor units, t ns from frame stamp, ring beam, source lidar index (frame.json)", lidarFields, n, "binary"))
 }
+
+// lidarFields is the field layout of lidar.pcd.
+var lidarFields = []pcd.Field{pcd.NewField("x", 'F', 4), pcd.NewField("y", 'F', 4), pcd.NewField("z", 'F', 4), pcd.NewField("intensity", 'F', 4),
+	pcd.NewField("t", 'I', 8), pcd.NewField("ring", 'U', 2), pcd.NewField("source", 'U', 1)}
 
 // LidarPointSize is the byte size of one lidar.pcd point.
 const LidarPointSize = 4*4 + 8 + 2 + 1
@@ -320,10 +324,13 @@ func lidarPCD(c *fusion.Cloud, frameID string) ([]byte, *cloudDoc, error) {
 
 // radarHeader is the PCD header of radar.pcd for n points.
 func radarHeader(n int, frameID string) string {
-	return fmt.Sprintf("# .PCD v0.7 - rigsync radar: x y z m in %s, radial_velocity m/s ego-compensated, raw_radial_velocity m/s, rcs dBsm, source radar index (frame.json)\n"+
-		"VERSION 0.7\nFIELDS x y z radial_velocity raw_radial_velocity rcs source\nSIZE 4 4 4 4 4 4 1\nTYPE F F F F F F U\nCOUNT 1 1 1 1 1 1 1\n"+
-		"WIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA binary\n", safeComment(frameID), n, n)
+	return string(pcd.AppendHeader(nil, "rigsync radar: x y z m in "+safeComment(frameID)+
+		", radial_velocity m/s ego-compensated, raw_radial_velocity m/s, rcs dBsm, source radar index (frame.json)", radarFields, n, "binary"))
 }
+
+// radarFields is the field layout of radar.pcd.
+var radarFields = []pcd.Field{pcd.NewField("x", 'F', 4), pcd.NewField("y", 'F', 4), pcd.NewField("z", 'F', 4), pcd.NewField("radial_velocity", 'F', 4),
+	pcd.NewField("raw_radial_velocity", 'F', 4), pcd.NewField("rcs", 'F', 4), pcd.NewField("source", 'U', 1)}
 
 func radarPCD(c *fusion.RadarCloud, frameID string) ([]byte, *cloudDoc, error) {
 	n := len(c.X)

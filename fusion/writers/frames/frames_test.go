@@ -14,9 +14,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rigsync/rigsync/calib/pcd"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -126,14 +126,14 @@ func TestLidarPCD(t *testing.T) {
 	}
 	want := []r3.Vec{{X: 1.5, Y: 0.125, Z: -0.5}, {X: -2.25, Y: 4, Z: 0}, {X: 3, Y: -1, Z: 2}}
 	if len(pts) != len(want) {
-		t.Fatalf("calib/pcd read %d points, want %d", len(pts), len(want))
+		t.Fatalf("pcd read %d points, want %d", len(pts), len(want))
 	}
 	for i := range want {
 		if pts[i] != want[i] {
 			t.Errorf("point %d = %v, want %v", i, pts[i], want[i])
 		}
 	}
-	// The fields calib/pcd skips, decoded by hand at their documented offsets.
+	// The fields pcd.Read skips, decoded by hand at their documented offsets.
 	d := b[len(header):]
 	le := binary.LittleEndian
 	for i, w := range []struct {

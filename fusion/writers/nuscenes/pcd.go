@@ -2,8 +2,9 @@ package nuscenes
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
+
+	"github.com/rigsync/rigsync/formats/pcd"
 )
 
 // RadarPoint is one detection as the nuScenes radar PCD stores it, in the
@@ -23,6 +24,14 @@ type RadarPoint struct {
 	VXRms, VYRms   int8
 }
 
+// radarFields is the field layout of the nuScenes radar sweeps.
+var radarFields = []pcd.Field{
+	pcd.NewField("x", 'F', 4), pcd.NewField("y", 'F', 4), pcd.NewField("z", 'F', 4), pcd.NewField("dyn_prop", 'I', 1), pcd.NewField("id", 'I', 2),
+	pcd.NewField("rcs", 'F', 4), pcd.NewField("vx", 'F', 4), pcd.NewField("vy", 'F', 4), pcd.NewField("vx_comp", 'F', 4), pcd.NewField("vy_comp", 'F', 4),
+	pcd.NewField("is_quality_valid", 'I', 1), pcd.NewField("ambig_state", 'I', 1), pcd.NewField("x_rms", 'I', 1), pcd.NewField("y_rms", 'I', 1),
+	pcd.NewField("invalid_state", 'I', 1), pcd.NewField("pdh0", 'I', 1), pcd.NewField("vx_rms", 'I', 1), pcd.NewField("vy_rms", 'I', 1),
+}
+
 // radarPointSize is the packed size of one radar point: 3×4 + 1 + 2 + 5×4 + 8×1.
 const radarPointSize = 43
 
@@ -38,13 +47,7 @@ func AppendRadarPCD(b []byte, pts []RadarPoint) []byte {
 	if empty {
 		n = 1
 	}
-	b = append(b, "# .PCD v0.7 - Point Cloud Data file format\n"+
-		"VERSION 0.7\n"+
-		"FIELDS x y z dyn_prop id rcs vx vy vx_comp vy_comp is_quality_valid ambig_state x_rms y_rms invalid_state pdh0 vx_rms vy_rms\n"+
-		"SIZE 4 4 4 1 2 4 4 4 4 4 1 1 1 1 1 1 1 1\n"+
-		"TYPE F F F I I F F F F F I I I I I I I I\n"+
-		"COUNT 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1\n"...)
-	b = fmt.Appendf(b, "WIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA binary\n", n, n)
+	b = pcd.AppendHeader(b, pcd.DefaultComment, radarFields, n, "binary")
 	if empty {
 		nan := float32(math.NaN())
 		pts = []RadarPoint{{X: nan, Y: nan, Z: nan, RCS: nan, VX: nan, VY: nan, VXComp: nan, VYComp: nan}}

@@ -9,8 +9,12 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 )
+
+// xyzi is the field layout of XYZI.
+var xyzi = append(pcd.XYZ[:3:3], pcd.NewField("intensity", 'F', 4))
 
 // XYZI encodes a cloud as the plainest PCD every tool reads: v0.7, DATA
 // binary, FIELDS x y z intensity, all F4 (an absent cloud is an empty one;
@@ -27,8 +31,7 @@ func XYZI(c *fusion.Cloud) ([]byte, error) {
 	if len(p.Intensity) != 0 && len(p.Intensity) != n {
 		return nil, fmt.Errorf("lidar: intensity has %d values for %d points", len(p.Intensity), n)
 	}
-	h := fmt.Sprintf("# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS x y z intensity\nSIZE 4 4 4 4\nTYPE F F F F\nCOUNT 1 1 1 1\n"+
-		"WIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA binary\n", n, n)
+	h := pcd.AppendHeader(nil, pcd.DefaultComment, xyzi, n, "binary")
 	b := make([]byte, len(h)+16*n)
 	copy(b, h)
 	d := b[len(h):]

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rigsync/rigsync/calib/pcd"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"gonum.org/v1/gonum/spatial/r3"
 )

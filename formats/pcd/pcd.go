@@ -232,6 +232,56 @@ func readBinary(br *bufio.Reader, points, stride int, xyz [3]int, offs []int, fi
 	return out, nil
 }
 
+// Field is one field of a PCD file's point record: its name, the size in
+// bytes of one value, its type (F float, I signed integer, U unsigned
+// integer) and how many values it has.
+type Field struct {
+	Name  string
+	Size  int
+	Type  byte
+	Count int
+}
+
+// NewField is a field of one value of size bytes and type typ ('F', 'I'
+// or 'U').
+func NewField(name string, typ byte, size int) Field {
+	return Field{Name: name, Size: size, Type: typ, Count: 1}
+}
+
+// DefaultComment is the first line's text of the PCD files PCL writes.
+const DefaultComment = "Point Cloud Data file format"
+
+// XYZ is the field layout of Write: x, y, z as float32.
+var XYZ = []Field{NewField("x", 'F', 4), NewField("y", 'F', 4), NewField("z", 'F', 4)}
+
+// AppendHeader appends the PCD v0.7 header of an unorganized cloud of n
+// points (WIDTH n, HEIGHT 1, identity VIEWPOINT) with these fields to b.
+// The first line is "# .PCD v0.7 - " and comment (which must be one line);
+// data is the DATA mode, "binary" or "ascii". The points follow the header
+// directly.
+func AppendHeader(b []byte, comment string, fields []Field, n int, data string) []byte {
+	b = append(b, "# .PCD v0.7 - "...)
+	b = append(b, comment...)
+	b = append(b, "\nVERSION 0.7\nFIELDS"...)
+	for _, f := range fields {
+		b = append(b, ' ')
+		b = append(b, f.Name...)
+	}
+	b = append(b, "\nSIZE"...)
+	for _, f := range fields {
+		b = strconv.AppendInt(append(b, ' '), int64(f.Size), 10)
+	}
+	b = append(b, "\nTYPE"...)
+	for _, f := range fields {
+		b = append(b, ' ', f.Type)
+	}
+	b = append(b, "\nCOUNT"...)
+	for _, f := range fields {
+		b = strconv.AppendInt(append(b, ' '), int64(f.Count), 10)
+	}
+	return fmt.Appendf(b, "\nWIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA %s\n", n, n, data)
+}
+
 // Write writes pts as a PCD file with float32 x y z fields, DATA binary
 // or ascii.
 func Write(w io.Writer, pts []r3.Vec, binaryData bool) error {
@@ -240,7 +290,7 @@ func Write(w io.Writer, pts []r3.Vec, binaryData bool) error {
 	if binaryData {
 		data = "binary"
 	}
-	fmt.Fprintf(bw, "# .PCD v0.7 - Point Cloud Data file format\nVERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH %d\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS %d\nDATA %s\n", len(pts), len(pts), data)
+	bw.Write(AppendHeader(nil, DefaultComment, XYZ, len(pts), data))
 	var b [12]byte
 	for _, p := range pts {
 		if binaryData {

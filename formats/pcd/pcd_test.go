@@ -2,6 +2,8 @@ package pcd
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"strings"
 	"testing"
 
@@ -92,4 +94,32 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("%d points from %d bytes", len(pts), len(in))
 		}
 	})
+}
+
+// TestAppendHeader: the header of an arbitrary field layout is the PCD
+// v0.7 text PCL writes, and Read takes it (with its binary points) back,
+// skipping the fields it does not keep.
+func TestAppendHeader(t *testing.T) {
+	fields := []Field{NewField("x", 'F', 4), NewField("y", 'F', 4), NewField("z", 'F', 4), NewField("t", 'I', 8), NewField("ring", 'U', 2)}
+	h := AppendHeader([]byte("prefix:"), "a test cloud", fields, 2, "binary")
+	want := "prefix:# .PCD v0.7 - a test cloud\nVERSION 0.7\nFIELDS x y z t ring\nSIZE 4 4 4 8 2\nTYPE F F F I U\nCOUNT 1 1 1 1 1\n" +
+		"WIDTH 2\nHEIGHT 1\nVIEWPOINT 0 0 0 1 0 0 0\nPOINTS 2\nDATA binary\n"
+	if string(h) != want {
+		t.Fatalf("header:\n%s\nwant:\n%s", h, want)
+	}
+	b := h[len("prefix:"):]
+	for _, p := range [][3]float32{{1, 2, 3}, {-4, 5.5, 6}} {
+		for _, v := range p {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(v))
+		}
+		b = binary.LittleEndian.AppendUint64(b, 123456789)
+		b = binary.LittleEndian.AppendUint16(b, 7)
+	}
+	pts, err := Read(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 2 || pts[0] != (r3.Vec{X: 1, Y: 2, Z: 3}) || pts[1] != (r3.Vec{X: -4, Y: 5.5, Z: 6}) {
+		t.Errorf("read back %v", pts)
+	}
 }
