@@ -67,6 +67,28 @@ func BenchmarkDecodeCompressedImage(b *testing.B) {
 	benchDecode(b, "foxglove.CompressedImage", benchImage(b))
 }
 
+// BenchmarkDecodeTyped decodes one small message of each typed schema,
+// protobuf and JSON (the fuzz seeds), where the typed field reads weigh
+// most.
+func BenchmarkDecodeTyped(b *testing.B) {
+	for i, msg := range protoSeeds(b) {
+		name := Names()[i]
+		b.Run("protobuf/"+name, func(b *testing.B) { benchDecode(b, name, msg) })
+	}
+	for _, s := range jsonSeeds {
+		b.Run("json/"+s.name, func(b *testing.B) {
+			dec, msg := jsonDecoder(b, s.name), []byte(s.doc)
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := dec.Decode(msg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkDecodePointCloudPoints adds the conversion to struct-of-arrays
 // (formats.PointCloud.Points), which reads every point.
 func BenchmarkDecodePointCloudPoints(b *testing.B) {

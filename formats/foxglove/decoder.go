@@ -140,7 +140,7 @@ func (d *decoder) Decode(data []byte) (formats.Decoded, error) {
 	if err != nil {
 		return formats.Decoded{}, err
 	}
-	return typed(d.kind, view{r: r, path: d.schema, json: d.plan == nil})
+	return typed(d.kind, r, d.schema, d.plan == nil)
 }
 
 // DecodeHeader implements formats.HeaderDecoder: the stamp and frame id
@@ -162,7 +162,8 @@ func (d *decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
 	if err != nil {
 		return formats.Decoded{}, err
 	}
-	return header(d.kind, view{r: r, path: d.schema, json: d.plan == nil})
+	v := newView(r, d.schema, d.plan == nil)
+	return header(d.kind, &v)
 }
 
 // Generic implements formats.HeaderDecoder: true for schemas without a

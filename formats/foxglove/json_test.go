@@ -160,6 +160,66 @@ func TestDecodeJSONErrors(t *testing.T) {
 	}
 }
 
+// TestDecodeFirstError checks that a message with several bad fields fails
+// on the first one in reading order (header, then payload fields in schema
+// order, list elements in order), with the whole message; and that a
+// generic message reads a bad stamp or frame id as absent, each on its own.
+func TestDecodeFirstError(t *testing.T) {
+	cases := []struct{ name, doc, want string }{
+		{"foxglove.RawImage", `{"width":"a","height":"b"}`,
+			"foxglove: foxglove.RawImage.width: got string, want integer"},
+		{"foxglove.RawImage", `{"width":1,"height":4,"step":1,"data":"AA==","encoding":5}`,
+			"foxglove: foxglove.RawImage.encoding: got int64, want string"},
+		{"foxglove.CompressedImage", `{"frame_id":7,"format":8,"timestamp":{"sec":"1"}}`,
+			"foxglove: foxglove.CompressedImage.timestamp.sec: got string, want integer"},
+		{"foxglove.CompressedImage", `{"format":8,"frame_id":7}`,
+			"foxglove: foxglove.CompressedImage.frame_id: got int64, want string"},
+		{"foxglove.PointCloud", `{"point_stride":"x","pose":{"position":{"x":1}}}`,
+			"foxglove: point cloud pose is not identity: foxglove.PointCloud.pose position {1 0 0} orientation (1+0i+0j+0k)"},
+		{"foxglove.PointCloud", `{"fields":[{"name":"x","type":9},{"name":7}]}`,
+			"foxglove: foxglove.PointCloud.fields[0].type: numeric type 9 of field \"x\" is not UINT8..FLOAT64 (1..8)"},
+		{"foxglove.PointCloud", `{"fields":[3,{"name":7}]}`,
+			"foxglove: foxglove.PointCloud.fields[0]: got int64, want object"},
+		{"foxglove.PointCloud", `{"fields":[{"name":"x","type":7},{"name":7,"offset":-1}]}`,
+			"foxglove: foxglove.PointCloud.fields[1].name: got int64, want string"},
+		{"foxglove.FrameTransforms", `{"transforms":[{"parent_frame_id":7},{"child_frame_id":8}]}`,
+			"foxglove: foxglove.FrameTransforms.transforms[0].parent_frame_id: got int64, want string"},
+		{"foxglove.FrameTransform", `{"translation":{"y":"1"},"rotation":{"x":"2"}}`,
+			"foxglove: foxglove.FrameTransform.translation.y: got string, want number"},
+		{"foxglove.CameraCalibration", `{"K":[1],"R":[2],"D":[1,"a"]}`,
+			"foxglove: foxglove.CameraCalibration.D: [1]: got string, want number"},
+		{"foxglove.LocationFix", `{"longitude":"e","latitude":"n"}`,
+			"foxglove: foxglove.LocationFix.latitude: got string, want number"},
+	}
+	for _, c := range cases {
+		_, err := jsonDecoder(t, c.name).Decode([]byte(c.doc))
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s %s: error %v\nwant %s", c.name, c.doc, err, c.want)
+		}
+	}
+	generic := []struct {
+		doc     string
+		want    int64
+		has     bool
+		frameID string
+	}{
+		{`{"timestamp":"yesterday","frame_id":"f"}`, 0, false, "f"},
+		{`{"timestamp":{"sec":"1"},"frame_id":"f"}`, 0, false, "f"},
+		{`{"timestamp":{"sec":1,"nsec":2},"frame_id":7}`, 1_000_000_002, true, ""},
+	}
+	dec := jsonDecoder(t, "x.Unknown")
+	for _, g := range generic {
+		d, err := dec.Decode([]byte(g.doc))
+		if err != nil {
+			t.Errorf("generic %s: %v", g.doc, err)
+			continue
+		}
+		if _, ok := d.Payload.(*formats.Generic); !ok || d.Stamp != g.want || d.HasStamp != g.has || d.FrameID != g.frameID {
+			t.Errorf("generic %s = %v %d %q %T, want %v %d %q", g.doc, d.HasStamp, d.Stamp, d.FrameID, d.Payload, g.has, g.want, g.frameID)
+		}
+	}
+}
+
 // TestMarshalJSONRoundTrip writes every typed payload with MarshalJSON and
 // reads it back with the JSON decoder.
 func TestMarshalJSONRoundTrip(t *testing.T) {

@@ -154,7 +154,6 @@ func (e *Encoder) Encode(typeName string, stamp int64, frameID string, p formats
 	if p == nil {
 		return fmt.Errorf("rosenc: %s: nil payload", name)
 	}
-	var err error
 	switch name {
 	case TypeCompressedImage:
 		if m, ok := p.(*formats.CompressedImage); ok && m != nil {
@@ -165,13 +164,11 @@ func (e *Encoder) Encode(typeName string, stamp int64, frameID string, p formats
 		}
 	case TypeImage:
 		if m, ok := p.(*formats.Image); ok && m != nil {
-			err = e.image(stamp, frameID, m)
-			return e.done(name, err)
+			return e.done(name, e.image(stamp, frameID, m))
 		}
 	case TypePointCloud2:
 		if m, ok := p.(*formats.PointCloud); ok && m != nil {
-			err = e.pointCloud(stamp, frameID, m)
-			return e.done(name, err)
+			return e.done(name, e.pointCloud(stamp, frameID, m))
 		}
 	case TypeImu:
 		if m, ok := p.(*formats.IMU); ok && m != nil {
@@ -186,13 +183,11 @@ func (e *Encoder) Encode(typeName string, stamp int64, frameID string, p formats
 		}
 	case TypeCameraInfo:
 		if m, ok := p.(*formats.CameraInfo); ok && m != nil {
-			err = e.cameraInfo(stamp, frameID, m)
-			return e.done(name, err)
+			return e.done(name, e.cameraInfo(stamp, frameID, m))
 		}
 	case TypeNavSatFix:
 		if m, ok := p.(*formats.GNSS); ok && m != nil {
-			err = e.navSatFix(stamp, frameID, m)
-			return e.done(name, err)
+			return e.done(name, e.navSatFix(stamp, frameID, m))
 		}
 	case TypeTFMessage:
 		if m, ok := p.(*formats.Transforms); ok && m != nil {
@@ -225,8 +220,7 @@ func (e *Encoder) Encode(typeName string, stamp int64, frameID string, p formats
 		}
 	case TypeRadarScan:
 		if m, ok := p.(*formats.RadarScan); ok && m != nil {
-			err = e.radarScan(stamp, frameID, m)
-			return e.done(name, err)
+			return e.done(name, e.radarScan(stamp, frameID, m))
 		}
 	}
 	return fmt.Errorf("rosenc: %s cannot be written from a %T payload (want %s)", name, p, wantPayload(name))
@@ -301,29 +295,47 @@ func (e *Encoder) pose(p formats.Pose) {
 	e.quaternion(p.Orientation)
 }
 
-// uint32Field converts a non-negative int to uint32 or reports the field.
-func uint32Field(field string, v int) (uint32, error) {
-	if v < 0 || uint64(v) > math.MaxUint32 {
-		return 0, fmt.Errorf("%s %d does not fit a uint32", field, v)
+// fieldCheck validates the fields of one payload before any of it is
+// written. It keeps the first failure, naming the field (a sticky error,
+// as bufio.Scanner keeps its first): every check after it is a no-op that
+// returns the zero value, so a caller checks err once, after the last field.
+type fieldCheck struct{ err error }
+
+// failf records a failure unless there is one already.
+func (c *fieldCheck) failf(format string, args ...any) {
+	if c.err == nil {
+		c.err = fmt.Errorf(format, args...)
 	}
-	return uint32(v), nil
+}
+
+// uint32 converts a non-negative int to uint32 or records the field.
+func (c *fieldCheck) uint32(field string, v int) uint32 {
+	if c.err != nil {
+		return 0
+	}
+	if v < 0 || uint64(v) > math.MaxUint32 {
+		c.failf("%s %d does not fit a uint32", field, v)
+		return 0
+	}
+	return uint32(v)
+}
+
+// column records a radar column that is present (or required) without
+// exactly n values.
+func (c *fieldCheck) column(name string, v []float32, required bool, n int) {
+	if (v != nil || required) && len(v) != n {
+		c.failf("column %s has %d values, want %d", name, len(v), n)
+	}
 }
 
 func (e *Encoder) image(stamp int64, frameID string, m *formats.Image) error {
-	h, err := uint32Field("height", m.Height)
-	if err != nil {
-		return err
-	}
-	w, err := uint32Field("width", m.Width)
-	if err != nil {
-		return err
-	}
-	step, err := uint32Field("step", m.Step)
-	if err != nil {
-		return err
-	}
+	var c fieldCheck
+	h, w, step := c.uint32("height", m.Height), c.uint32("width", m.Width), c.uint32("step", m.Step)
 	if need := uint64(step) * uint64(h); uint64(len(m.Data)) < need {
-		return fmt.Errorf("data has %d bytes, step %d × height %d needs %d", len(m.Data), step, h, need)
+		c.failf("data has %d bytes, step %d × height %d needs %d", len(m.Data), step, h, need)
+	}
+	if c.err != nil {
+		return c.err
 	}
 	e.header(stamp, frameID)
 	e.Uint32(h)
@@ -336,41 +348,32 @@ func (e *Encoder) image(stamp int64, frameID string, m *formats.Image) error {
 }
 
 func (e *Encoder) pointCloud(stamp int64, frameID string, m *formats.PointCloud) error {
-	h, err := uint32Field("height", m.Height)
-	if err != nil {
-		return err
-	}
-	w, err := uint32Field("width", m.Width)
-	if err != nil {
-		return err
-	}
-	step, err := uint32Field("point_step", m.PointStep)
-	if err != nil {
-		return err
-	}
+	var c fieldCheck
+	h, w, step := c.uint32("height", m.Height), c.uint32("width", m.Width), c.uint32("point_step", m.PointStep)
 	rowStep := m.RowStep
 	if rowStep == 0 {
 		rowStep = m.Width * m.PointStep
 	}
-	rs, err := uint32Field("row_step", rowStep)
-	if err != nil {
-		return err
-	}
+	rs := c.uint32("row_step", rowStep)
 	if uint64(rs) < uint64(w)*uint64(step) {
-		return fmt.Errorf("row_step %d is shorter than width %d × point_step %d", rs, w, step)
+		c.failf("row_step %d is shorter than width %d × point_step %d", rs, w, step)
 	}
 	if need := uint64(rs) * uint64(h); uint64(len(m.Data)) < need {
-		return fmt.Errorf("data has %d bytes, row_step %d × height %d needs %d", len(m.Data), rs, h, need)
+		c.failf("data has %d bytes, row_step %d × height %d needs %d", len(m.Data), rs, h, need)
 	}
 	for i, f := range m.Fields {
-		sz := f.Type.Size()
+		if c.err != nil {
+			break
+		}
+		sz, count := f.Type.Size(), max(f.Count, 1)
 		if sz == 0 {
-			return fmt.Errorf("fields[%d] %q: unknown datatype %d", i, f.Name, f.Type)
+			c.failf("fields[%d] %q: unknown datatype %d", i, f.Name, f.Type)
+		} else if f.Offset < 0 || f.Count < 0 || uint64(f.Offset)+uint64(count)*uint64(sz) > uint64(step) {
+			c.failf("fields[%d] %q: offset %d count %d does not fit point_step %d", i, f.Name, f.Offset, f.Count, step)
 		}
-		count := max(f.Count, 1)
-		if f.Offset < 0 || f.Count < 0 || uint64(f.Offset)+uint64(count)*uint64(sz) > uint64(step) {
-			return fmt.Errorf("fields[%d] %q: offset %d count %d does not fit point_step %d", i, f.Name, f.Offset, f.Count, step)
-		}
+	}
+	if c.err != nil {
+		return c.err
 	}
 	e.Grow(64 + 32*len(m.Fields) + len(frameID) + len(m.Data))
 	e.header(stamp, frameID)
@@ -392,21 +395,11 @@ func (e *Encoder) pointCloud(stamp int64, frameID string, m *formats.PointCloud)
 }
 
 func (e *Encoder) cameraInfo(stamp int64, frameID string, m *formats.CameraInfo) error {
-	h, err := uint32Field("height", m.Height)
-	if err != nil {
-		return err
-	}
-	w, err := uint32Field("width", m.Width)
-	if err != nil {
-		return err
-	}
-	bx, err := uint32Field("binning_x", m.BinningX)
-	if err != nil {
-		return err
-	}
-	by, err := uint32Field("binning_y", m.BinningY)
-	if err != nil {
-		return err
+	var c fieldCheck
+	h, w := c.uint32("height", m.Height), c.uint32("width", m.Width)
+	bx, by := c.uint32("binning_x", m.BinningX), c.uint32("binning_y", m.BinningY)
+	if c.err != nil {
+		return c.err
 	}
 	e.header(stamp, frameID)
 	e.Uint32(h)
@@ -451,23 +444,20 @@ func (e *Encoder) navSatFix(stamp int64, frameID string, m *formats.GNSS) error 
 func (e *Encoder) radarScan(stamp int64, frameID string, m *formats.RadarScan) error {
 	n := m.Len()
 	polar := len(m.Range) > 0
-	check := func(name string, v []float32, required bool) error {
-		if (v != nil || required) && len(v) != n {
-			return fmt.Errorf("column %s has %d values, want %d", name, len(v), n)
-		}
-		return nil
-	}
-	var errs [5]error
+	var c fieldCheck
 	if polar {
-		errs[0], errs[1], errs[2] = check("Range", m.Range, true), check("Azimuth", m.Azimuth, true), check("Elevation", m.Elevation, false)
+		c.column("Range", m.Range, true, n)
+		c.column("Azimuth", m.Azimuth, true, n)
+		c.column("Elevation", m.Elevation, false, n)
 	} else {
-		errs[0], errs[1], errs[2] = check("X", m.X, true), check("Y", m.Y, true), check("Z", m.Z, false)
+		c.column("X", m.X, true, n)
+		c.column("Y", m.Y, true, n)
+		c.column("Z", m.Z, false, n)
 	}
-	errs[3], errs[4] = check("Doppler", m.Doppler, false), check("RCS", m.RCS, false)
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	c.column("Doppler", m.Doppler, false, n)
+	c.column("RCS", m.RCS, false, n)
+	if c.err != nil {
+		return c.err
 	}
 	e.Grow(64 + len(frameID) + 20*n)
 	e.header(stamp, frameID)

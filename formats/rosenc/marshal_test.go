@@ -207,6 +207,61 @@ func TestMarshalErrors(t *testing.T) {
 	}
 }
 
+// TestMarshalFirstError checks that a payload with several bad fields
+// fails on the first one in field order, with the whole message, and that
+// nothing but the encapsulation header is written.
+func TestMarshalFirstError(t *testing.T) {
+	pc := PackPoints(&formats.Points{X: []float32{1, 2}, Y: []float32{1, 2}, Z: []float32{1, 2}}, XYZ)
+	twoBadFields := *pc
+	twoBadFields.Fields = []formats.PointField{
+		{Name: "x", Offset: 0, Type: formats.PointFloat32, Count: 1},
+		{Name: "y", Offset: 99, Type: formats.PointFloat32, Count: 1},
+		{Name: "z", Offset: 0, Type: 9, Count: 1},
+	}
+	rowAndData := *pc
+	rowAndData.RowStep, rowAndData.Data = 4, nil
+	tests := []struct {
+		name, typ string
+		p         formats.Payload
+		want      string
+	}{
+		{"image height before width and step", TypeImage, &formats.Image{Height: -1, Width: -2, Step: -3},
+			"rosenc: sensor_msgs/msg/Image: height -1 does not fit a uint32"},
+		{"image width before data", TypeImage, &formats.Image{Height: 1, Width: -2, Step: 4},
+			"rosenc: sensor_msgs/msg/Image: width -2 does not fit a uint32"},
+		{"image step before data", TypeImage, &formats.Image{Height: 1, Step: -4},
+			"rosenc: sensor_msgs/msg/Image: step -4 does not fit a uint32"},
+		{"cloud width before point_step", TypePointCloud2, &formats.PointCloud{Width: -1, PointStep: -1},
+			"rosenc: sensor_msgs/msg/PointCloud2: width -1 does not fit a uint32"},
+		{"cloud row_step before data", TypePointCloud2, &rowAndData,
+			"rosenc: sensor_msgs/msg/PointCloud2: row_step 4 is shorter than width 2 × point_step 12"},
+		{"cloud first bad field", TypePointCloud2, &twoBadFields,
+			`rosenc: sensor_msgs/msg/PointCloud2: fields[1] "y": offset 99 count 1 does not fit point_step 12`},
+		{"camera binning_x before binning_y", TypeCameraInfo, &formats.CameraInfo{BinningX: -1, BinningY: -2},
+			"rosenc: sensor_msgs/msg/CameraInfo: binning_x -1 does not fit a uint32"},
+		{"camera height before binning", TypeCameraInfo, &formats.CameraInfo{Height: -5, BinningY: -2},
+			"rosenc: sensor_msgs/msg/CameraInfo: height -5 does not fit a uint32"},
+		{"gnss status before covariance type", TypeNavSatFix, &formats.GNSS{Status: 300, CovarianceType: -1},
+			"rosenc: sensor_msgs/msg/NavSatFix: status 300 does not fit an int8"},
+		{"radar azimuth before rcs", TypeRadarScan, &formats.RadarScan{Range: []float32{1, 2}, Azimuth: []float32{1}, RCS: []float32{1}},
+			"rosenc: radar_msgs/msg/RadarScan: column Azimuth has 1 values, want 2"},
+		{"radar z before doppler", TypeRadarScan, &formats.RadarScan{X: []float32{1}, Y: []float32{1}, Z: []float32{}, Doppler: []float32{}},
+			"rosenc: radar_msgs/msg/RadarScan: column Z has 0 values, want 1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var e Encoder
+			err := e.Encode(tc.typ, 0, "f", tc.p)
+			if err == nil || err.Error() != tc.want {
+				t.Fatalf("Encode error %v, want %q", err, tc.want)
+			}
+			if !bytes.Equal(e.Bytes(), Encapsulation[:]) {
+				t.Errorf("after the error the buffer holds % x, want only the header", e.Bytes())
+			}
+		})
+	}
+}
+
 // TestMarshalRadarCartesian checks that a Cartesian-only scan is written
 // in polar form (REP-103: azimuth from +x towards +y, elevation above the
 // xy plane).
