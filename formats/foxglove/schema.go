@@ -70,19 +70,10 @@ func rep(f fieldSpec) fieldSpec { f.repeated = true; return f }
 func file(name string) string { return "foxglove/" + name + ".proto" }
 
 // specs transcribes the field names, numbers and types (in declaration
-// order) of foxglove-sdk schemas/proto/foxglove/*.proto. Only the fields
-// that every released version carries are included: the optional
+// order) of the official Foxglove protobuf schemas. Only the fields that
+// every released version carries are included: the optional
 // message_id/uuid/lineage (100, 101) and LocationFix 8-13 are left out.
-// Sources (github.com/foxglove/foxglove-sdk, file@commit):
-//
-//	PointCloud.proto, PackedElementField.proto, Pose.proto, Quaternion.proto,
-//	Vector3.proto @51555f3df05500d9ab0a66a541be0ce1c06c02e4
-//	CompressedImage.proto, CompressedVideo.proto, FrameTransforms.proto,
-//	PoseInFrame.proto @40ea5ebec26678aeca786d5480f6316ba94de05a
-//	RawImage.proto @47c1509d5e31e5e79163c7dc4bcb402b84cece91
-//	FrameTransform.proto @21c07e89840d73992e6f3123dc6772d4f91cdb59
-//	CameraCalibration.proto @40e7b3eceb6955fb34f3a967af0cf64d6929b0bc
-//	LocationFix.proto @0943cbad2e9465fed6e31332e50ff43b47c4e88a
+// The file and commit of each message are listed in docs/sources.md.
 var specs = []msgSpec{
 	{name: "Vector3", fields: []fieldSpec{
 		fld("x", 1, tDouble), fld("y", 2, tDouble), fld("z", 3, tDouble)}},
@@ -156,11 +147,10 @@ var specs = []msgSpec{
 		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
 		fld("frame_id", 2, tString),
 		msgFld("pose", 3, ".foxglove.Pose")}},
-	// ImageAnnotations and the messages it holds (Color.proto, Point2.proto
-	// @51555f3df05500d9ab0a66a541be0ce1c06c02e4; ImageAnnotations.proto,
-	// CircleAnnotation.proto, PointsAnnotation.proto, TextAnnotation.proto
-	// @40ea5ebec26678aeca786d5480f6316ba94de05a). The later metadata
-	// fields (KeyValuePair) are left out with message_id/lineage.
+	// ImageAnnotations and the messages it holds (Color, Point2,
+	// CircleAnnotation, PointsAnnotation, TextAnnotation; sources in
+	// docs/sources.md). The later metadata fields (KeyValuePair) are left
+	// out with message_id/lineage.
 	{name: "Color", fields: []fieldSpec{
 		fld("r", 1, tDouble), fld("g", 2, tDouble), fld("b", 3, tDouble), fld("a", 4, tDouble)}},
 	{name: "Point2", fields: []fieldSpec{

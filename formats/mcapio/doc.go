@@ -13,8 +13,8 @@
 // segments come from the chunk indexes and opening costs a few reads at
 // the end of the file. Otherwise (no summary, a truncated file, or a
 // summary missing Statistics or repeated Channel/Schema records, which
-// makes github.com/foxglove/mcap/go/mcap v1.7.4's indexed reader return
-// no messages without an error) [Open] scans the data section once,
+// makes the mcap library's indexed reader return no messages without an
+// error; see docs/sources.md) [Open] scans the data section once,
 // decompressing one chunk at a time, to find channels, schemas, segment
 // time ranges and counts, and to note every damaged record.
 //

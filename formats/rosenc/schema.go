@@ -46,9 +46,8 @@ var schemaDelimiter = strings.Repeat("=", 80) + "\n"
 // fieldTypeRE finds the type of each field or constant at the start of a
 // line of a .msg text: a word of [A-Za-z0-9_/], optionally followed by an
 // array suffix in brackets, then whitespace. This is the pattern rosbag2
-// uses (rosbag2_cpp local_message_definition_source.cpp,
-// MSG_FIELD_TYPE_REGEX); matching it exactly is what makes the dependency
-// list, and so the schema bytes, identical to a recorder's.
+// uses (see docs/sources.md); matching it exactly is what makes the
+// dependency list, and so the schema bytes, identical to a recorder's.
 var fieldTypeRE = regexp.MustCompile(`(?:^|\n)\s*([a-zA-Z0-9_/]+)(?:\[[^\]]*\])?\s+`)
 
 // primitiveTypes are the field types rosbag2 does not treat as dependencies.

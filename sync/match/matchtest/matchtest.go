@@ -52,8 +52,8 @@ func set(ts ...float64) []int64 {
 }
 
 // Approximate returns the message_filters ApproximateTime test vectors
-// (ros2/message_filters test/test_approximate_time_policy.cpp and
-// ros/ros_comm's RateBoundAll), transcribed, for the default age penalty
+// (the ROS 2 and ROS 1 test suites; files in docs/sources.md),
+// transcribed, for the default age penalty
 // 0.1 (match.DefaultAgePenalty) and no maximum interval. Input stamps
 // are whole or half seconds.
 func Approximate() []Case {
@@ -90,11 +90,10 @@ func Approximate() []Case {
 	}
 }
 
-// Exact returns the message_filters ExactTime test vectors
-// (ros2/message_filters test/test_exact_time_policy.cpp: multipleTimes and
-// queueSize with 3 topics, dropCallback with 2; stamps 0 and 0.1 s written
-// as 0 and 100 ns), transcribed, then the project's cases of the C++
-// semantics of the research note sync.md §1.2 (Upstream false).
+// Exact returns the message_filters ExactTime test vectors (multipleTimes
+// and queueSize with 3 topics, dropCallback with 2; stamps 0 and 0.1 s
+// written as 0 and 100 ns; source in docs/sources.md), transcribed, then
+// the project's cases of the same semantics (Upstream false).
 func Exact() []Case {
 	m := func(pairs ...int64) []Msg {
 		out := make([]Msg, 0, len(pairs)/2)
