@@ -15,8 +15,8 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
-	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats/pcd"
 )
 
 // box is an oriented box in the base frame: centre, half sizes, yaw.

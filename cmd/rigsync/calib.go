@@ -18,11 +18,11 @@ import (
 
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/calib/camera"
-	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 

@@ -13,9 +13,9 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
-	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
+	"github.com/rigsync/rigsync/formats/pcd"
 )
 
 func calibRun(t *testing.T, args ...string) (string, string, int) {

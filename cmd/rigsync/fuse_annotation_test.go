@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/all"
