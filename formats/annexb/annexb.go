@@ -7,7 +7,7 @@
 // H.264, IRAP for H.265) and parameter sets (SPS/PPS, plus VPS for H.265)
 // apart; it decodes no pictures. NAL unit types are mediacommon's
 // (github.com/bluenviron/mediacommon/v2/pkg/codecs/h264 and h265, the
-// library gortsplib hands rigsync's RTSP frames in).
+// codec library under gortsplib).
 //
 // What is here is what mediacommon lacks or does differently:
 //
@@ -19,7 +19,9 @@
 //     skips leading bytes, returns nil for no start code, has no size cap
 //     and drops trailing zero bytes. On input that Unmarshal accepts, Split
 //     returns Unmarshal's NAL units with trailing zeros trimmed and those
-//     left empty dropped (TestSplitMatchesMediacommon, FuzzSplit).
+//     left empty dropped (TestSplitMatchesMediacommon, FuzzSplit). It also
+//     finds start codes with bytes.Index, about a hundred times faster than
+//     Unmarshal's byte loop on a 200 kB access unit (BenchmarkSplit).
 //   - Join appends to a caller's buffer (ParamCache.Fix reuses one per
 //     stream); its bytes are h264.AnnexB.Marshal's.
 //   - Classify's H.265 keyframes are all IRAP types, 16..23: BLA (16..18)
