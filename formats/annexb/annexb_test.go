@@ -136,6 +136,7 @@ func FuzzSplit(f *testing.F) {
 				t.Fatalf("NAL %x holds a start code", n)
 			}
 		}
+		checkAgainstMediacommon(t, data)
 		// Splitting what Join wrote gives the same NAL units back.
 		if again := Split(Join(nil, nalus...)); fmt.Sprint(again) != fmt.Sprint(nalus) {
 			t.Fatalf("re-split %v, want %v", again, nalus)

@@ -14,13 +14,14 @@ import (
 	"github.com/pion/rtp"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/annexb"
 )
 
 // Codec names of the tracks a Client reads.
 const (
 	CodecMJPEG = "mjpeg"
-	CodecH264  = "h264"
-	CodecH265  = "h265"
+	CodecH264  = annexb.H264
+	CodecH265  = annexb.H265
 )
 
 // trackSpec is one media of a session that the Client reads.
@@ -151,7 +152,7 @@ func (d *h26xDepack) push(pkt *rtp.Packet) (formats.Payload, int, uint32, bool, 
 	var codec string
 	if d.h264 != nil {
 		codec, key = CodecH264, h264.IsRandomAccess(au)
-		if key && !hasNALU264(au, h264.NALUTypeSPS) {
+		if key && !hasSPS(CodecH264, au) {
 			sps, pps := d.f264.SafeParams()
 			if sps != nil && pps != nil {
 				au = append([][]byte{sps, pps}, au...)
@@ -159,7 +160,7 @@ func (d *h26xDepack) push(pkt *rtp.Packet) (formats.Payload, int, uint32, bool, 
 		}
 	} else {
 		codec, key = CodecH265, h265.IsRandomAccess(au)
-		if key && !hasNALU265(au, h265.NALUType_SPS_NUT) {
+		if key && !hasSPS(CodecH265, au) {
 			vps, sps, pps := d.f265.SafeParams()
 			if vps != nil && sps != nil && pps != nil {
 				au = append([][]byte{vps, sps, pps}, au...)
@@ -173,18 +174,11 @@ func (d *h26xDepack) push(pkt *rtp.Packet) (formats.Payload, int, uint32, bool, 
 	return &formats.CompressedVideo{Format: codec, Data: data, Keyframe: key}, len(data), ts, true, nil
 }
 
-func hasNALU264(au [][]byte, t h264.NALUType) bool {
+// hasSPS reports whether an access unit of the codec holds a sequence
+// parameter set.
+func hasSPS(codec string, au [][]byte) bool {
 	for _, n := range au {
-		if len(n) > 0 && h264.NALUType(n[0]&0x1F) == t {
-			return true
-		}
-	}
-	return false
-}
-
-func hasNALU265(au [][]byte, t h265.NALUType) bool {
-	for _, n := range au {
-		if len(n) > 0 && h265.NALUType((n[0]>>1)&0x3F) == t {
+		if annexb.Classify(codec, n) == annexb.SPS {
 			return true
 		}
 	}
