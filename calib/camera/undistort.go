@@ -42,66 +42,48 @@ func Remap(img []byte, w, h int, mapX, mapY []float32) ([]byte, error) {
 		return nil, fmt.Errorf("camera: remap sizes: image %d bytes for %dx%d, maps %d/%d", len(img), w, h, len(mapX), len(mapY))
 	}
 	out := make([]byte, w*h)
-	for i := range out {
-		t, ok := bilinear(mapX[i], mapY[i], w, h)
-		if !ok {
-			continue
-		}
-		out[i] = t.sample(img, 1, 0)
-	}
+	remap(out, img, 1, 1, w, h, mapX, mapY)
 	return out, nil
-}
-
-// tap is where and how much bilinear interpolation reads: the indexes
-// (in pixels) of the four neighbours and their weights.
-type tap struct {
-	i00, i10, i01, i11 int
-	w00, w10, w01, w11 float64
-}
-
-// bilinear returns the tap of the position (u, v) in a w×h image, false
-// when it falls outside (or is the −1 of an UndistortMap).
-func bilinear(mu, mv float32, w, h int) (tap, bool) {
-	u, v := float64(mu), float64(mv)
-	if u < 0 || v < 0 || u > float64(w-1) || v > float64(h-1) {
-		return tap{}, false
-	}
-	x0, y0 := int(u), int(v)
-	x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
-	fx, fy := u-float64(x0), v-float64(y0)
-	return tap{y0*w + x0, y0*w + x1, y1*w + x0, y1*w + x1,
-		(1 - fx) * (1 - fy), fx * (1 - fy), (1 - fx) * fy, fx * fy}, true
-}
-
-// sample interpolates channel k of pixels of n bytes in img, rounded to
-// the nearest byte (half away from zero, as math.Round).
-func (t *tap) sample(img []byte, n, k int) byte {
-	p := t.w00*float64(img[n*t.i00+k]) + t.w10*float64(img[n*t.i10+k]) +
-		t.w01*float64(img[n*t.i01+k]) + t.w11*float64(img[n*t.i11+k])
-	return roundByte(p)
 }
 
 // RemapRGBA is Remap on the R, G and B bytes of 4-byte pixels (RGBA, w×h,
 // row-major) at once: the interpolation weights are computed once per
 // pixel and the arithmetic is Remap's, so each channel is exactly what
-// Remap gives for it. Alpha is set to 255 everywhere, including where the
-// map falls outside the image (whose colour is 0). dst and src must not
-// overlap.
+// Remap gives for it. Alpha is set to 255 everywhere; the colour of a
+// pixel whose map falls outside the image is left as it is in dst. dst
+// and src must not overlap.
 func RemapRGBA(dst, src []byte, w, h int, mapX, mapY []float32) error {
 	if len(src) != 4*w*h || len(dst) != 4*w*h || len(mapX) != len(mapY) || len(mapX) != w*h {
 		return fmt.Errorf("camera: remap sizes: image %d bytes for %dx%d, maps %d/%d", len(src), w, h, len(mapX), len(mapY))
 	}
+	for i := 3; i < len(dst); i += 4 {
+		dst[i] = 255
+	}
+	remap(dst, src, 4, 3, w, h, mapX, mapY)
+	return nil
+}
+
+// remap is the bilinear interpolation of Remap and RemapRGBA: pixel i of
+// dst (n bytes per pixel, the first ch of them interpolated) samples src
+// at (mapX[i], mapY[i]); positions outside the image are skipped. Each
+// value is the weighted sum of the four neighbours, rounded half away
+// from zero.
+func remap(dst, src []byte, n, ch, w, h int, mapX, mapY []float32) {
 	for i := range mapX {
-		dst[4*i+3] = 255
-		t, ok := bilinear(mapX[i], mapY[i], w, h)
-		if !ok {
+		u, v := float64(mapX[i]), float64(mapY[i])
+		if u < 0 || v < 0 || u > float64(w-1) || v > float64(h-1) {
 			continue
 		}
-		for k := range 3 {
-			dst[4*i+k] = t.sample(src, 4, k)
+		x0, y0 := int(u), int(v)
+		x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
+		fx, fy := u-float64(x0), v-float64(y0)
+		w00, w10, w01, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+		i00, i10, i01, i11 := n*(y0*w+x0), n*(y0*w+x1), n*(y1*w+x0), n*(y1*w+x1)
+		for k := range ch {
+			p := w00*float64(src[i00+k]) + w10*float64(src[i10+k]) + w01*float64(src[i01+k]) + w11*float64(src[i11+k])
+			dst[n*i+k] = roundByte(p)
 		}
 	}
-	return nil
 }
 
 // roundByte is byte(math.Round(p)) for p in [0, 255.5), without the call.
