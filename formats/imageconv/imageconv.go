@@ -140,12 +140,12 @@ func ToImage(im *formats.Image) (image.Image, error) {
 // G, R when bgr) from src into dst as opaque RGBA (alpha 255).
 func ToRGBA(dst, src []byte, n, ch int, bgr bool) {
 	for x := 0; x < n; x++ {
-		s := src[x*ch:]
+		s, d := src[x*ch:x*ch+3], dst[4*x:4*x+4]
 		cr, cg, cb := s[0], s[1], s[2]
 		if bgr {
 			cr, cb = cb, cr
 		}
-		dst[4*x], dst[4*x+1], dst[4*x+2], dst[4*x+3] = cr, cg, cb, 255
+		d[0], d[1], d[2], d[3] = cr, cg, cb, 255
 	}
 }
 
@@ -153,7 +153,7 @@ func ToRGBA(dst, src []byte, n, ch int, bgr bool) {
 // (3 or 4; R, G, B first, or B, G, R when bgr). Alpha is kept when ch is 4.
 func FromRGBA(dst, src []byte, n, ch int, bgr bool) {
 	for x := 0; x < n; x++ {
-		s, d := src[4*x:4*x+4], dst[x*ch:]
+		s, d := src[4*x:4*x+4], dst[x*ch:x*ch+ch]
 		if bgr {
 			d[0], d[1], d[2] = s[2], s[1], s[0]
 		} else {
