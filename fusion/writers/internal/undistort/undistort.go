@@ -4,8 +4,9 @@
 //
 // Maps are built once per camera and image size with calib/camera's
 // UndistortMap (pixel (u, v) of the output samples the recorded image at
-// the distorted position of the same ray) and applied with bilinear
-// interpolation; pixels whose ray falls outside the recorded image are
+// the distorted position of the same ray) and applied with its bilinear
+// interpolation (camera.Remap for gray images, camera.RemapRGBA for
+// colour ones); pixels whose ray falls outside the recorded image are
 // black.
 package undistort
 
