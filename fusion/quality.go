@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/imageconv"
 )
 
 // Image verdicts of CheckImage.
@@ -69,17 +70,12 @@ func CheckImage(p formats.Payload) (ImageCheck, error) {
 		}
 	case *formats.Image:
 		w, h = im.Width, im.Height
-		ch := 0
-		switch strings.ToLower(im.Encoding) {
-		case "mono8", "8uc1":
-			ch = 1
-		case "rgb8", "bgr8", "8uc3":
-			ch = 3
-		case "rgba8", "bgra8", "8uc4":
-			ch = 4
-		default:
+		// Any case, 8-bit channels only.
+		enc, ok := imageconv.LookupFold(im.Encoding)
+		if !ok || enc.Depth != 1 {
 			return ImageCheck{}, fmt.Errorf("fusion: image check: encoding %q not supported", im.Encoding)
 		}
+		ch := enc.Channels
 		step := im.Step
 		if step <= 0 {
 			step = w * ch

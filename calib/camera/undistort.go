@@ -42,7 +42,34 @@ func Remap(img []byte, w, h int, mapX, mapY []float32) ([]byte, error) {
 		return nil, fmt.Errorf("camera: remap sizes: image %d bytes for %dx%d, maps %d/%d", len(img), w, h, len(mapX), len(mapY))
 	}
 	out := make([]byte, w*h)
-	for i := range out {
+	remap(out, img, 1, 1, w, h, mapX, mapY)
+	return out, nil
+}
+
+// RemapRGBA is Remap on the R, G and B bytes of 4-byte pixels (RGBA, w×h,
+// row-major) at once: the interpolation weights are computed once per
+// pixel and the arithmetic is Remap's, so each channel is exactly what
+// Remap gives for it. Alpha is set to 255 everywhere; the colour of a
+// pixel whose map falls outside the image is left as it is in dst. dst
+// and src must not overlap.
+func RemapRGBA(dst, src []byte, w, h int, mapX, mapY []float32) error {
+	if len(src) != 4*w*h || len(dst) != 4*w*h || len(mapX) != len(mapY) || len(mapX) != w*h {
+		return fmt.Errorf("camera: remap sizes: image %d bytes for %dx%d, maps %d/%d", len(src), w, h, len(mapX), len(mapY))
+	}
+	for i := 3; i < len(dst); i += 4 {
+		dst[i] = 255
+	}
+	remap(dst, src, 4, 3, w, h, mapX, mapY)
+	return nil
+}
+
+// remap is the bilinear interpolation of Remap and RemapRGBA: pixel i of
+// dst (n bytes per pixel, the first ch of them interpolated) samples src
+// at (mapX[i], mapY[i]); positions outside the image are skipped. Each
+// value is the weighted sum of the four neighbours, rounded half away
+// from zero.
+func remap(dst, src []byte, n, ch, w, h int, mapX, mapY []float32) {
+	for i := range mapX {
 		u, v := float64(mapX[i]), float64(mapY[i])
 		if u < 0 || v < 0 || u > float64(w-1) || v > float64(h-1) {
 			continue
@@ -50,9 +77,19 @@ func Remap(img []byte, w, h int, mapX, mapY []float32) ([]byte, error) {
 		x0, y0 := int(u), int(v)
 		x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
 		fx, fy := u-float64(x0), v-float64(y0)
-		p := (1-fx)*(1-fy)*float64(img[y0*w+x0]) + fx*(1-fy)*float64(img[y0*w+x1]) +
-			(1-fx)*fy*float64(img[y1*w+x0]) + fx*fy*float64(img[y1*w+x1])
-		out[i] = byte(math.Round(p))
+		w00, w10, w01, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+		i00, i10, i01, i11 := n*(y0*w+x0), n*(y0*w+x1), n*(y1*w+x0), n*(y1*w+x1)
+		for k := range ch {
+			p := w00*float64(src[i00+k]) + w10*float64(src[i10+k]) + w01*float64(src[i01+k]) + w11*float64(src[i11+k])
+			dst[n*i+k] = roundByte(p)
+		}
 	}
-	return out, nil
+}
+
+// roundByte is byte(math.Round(p)) for p in [0, 255.5), without the call.
+func roundByte(p float64) byte {
+	if p < 0.5 {
+		return 0
+	}
+	return byte(p + 0.5)
 }

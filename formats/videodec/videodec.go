@@ -28,6 +28,7 @@ import (
 	"sync"
 
 	"github.com/rigsync/rigsync/formats/annexb"
+	"github.com/rigsync/rigsync/formats/imageconv"
 )
 
 // ErrNoFFmpeg is returned when no ffmpeg executable is on PATH.
@@ -277,10 +278,7 @@ func readPPM(r *bufio.Reader) (*image.RGBA, error) {
 		if _, err := io.ReadFull(r, row); err != nil {
 			return nil, fmt.Errorf("PPM %dx%d: row %d: %w", w, h, y, err)
 		}
-		p := img.Pix[y*img.Stride:]
-		for x := range w {
-			p[4*x], p[4*x+1], p[4*x+2], p[4*x+3] = row[3*x], row[3*x+1], row[3*x+2], 0xff
-		}
+		imageconv.ToRGBA(img.Pix[y*img.Stride:], row, w, 3, false)
 	}
 	return img, nil
 }

@@ -10,7 +10,7 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/formats/imageconv"
 )
 
 // maxPixels bounds a decoded image.
@@ -41,7 +41,7 @@ func decodeImage(p formats.Payload, w, h int) (image.Image, error) {
 		if w > 0 && h > 0 && (im.Width != w || im.Height != h) {
 			return nil, fmt.Errorf("image is %dx%d, the camera info says %dx%d", im.Width, im.Height, w, h)
 		}
-		return frames.ToImage(im)
+		return imageconv.ToImage(im)
 	case nil:
 		return nil, fmt.Errorf("no image")
 	}

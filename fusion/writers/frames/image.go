@@ -4,6 +4,7 @@ import (
 	"image"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 )
 
@@ -20,5 +21,6 @@ func ImageBytes(p formats.Payload, quality int) (data []byte, ext, note string, 
 func CompressedExt(format string) string { return imagefile.Ext(format) }
 
 // ToImage converts a raw image (rgb8, bgr8, rgba8, bgra8, mono8, mono16,
-// 8UC1, 8UC3, 16UC1) into an image.Image, checking its layout first.
-func ToImage(im *formats.Image) (image.Image, error) { return imagefile.ToImage(im) }
+// 8UC1, 8UC3, 8UC4, 16UC1) into an image.Image, checking its layout
+// first. It is imageconv.ToImage.
+func ToImage(im *formats.Image) (image.Image, error) { return imageconv.ToImage(im) }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/sinkpool"
@@ -542,7 +543,7 @@ func imageFile(p formats.Payload) (data []byte, ext, note string, err error) {
 	case *formats.CompressedImage:
 		return im.Data, imagefile.Ext(im.Format), "", nil
 	case *formats.Image:
-		img, err := imagefile.ToImage(im)
+		img, err := imageconv.ToImage(im)
 		if err != nil {
 			return nil, "", err.Error(), nil
 		}
@@ -577,38 +578,24 @@ func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext
 	if c.Info.K[0] == 0 {
 		return nil, fmt.Errorf("distortion model %q with coefficients %v but no K: cannot undistort", c.Info.DistortionModel, c.Info.D)
 	}
-	var iw, ih int
-	ext := ".png"
-	var decode func() (image.Image, error)
-	switch p := c.Image.(type) {
-	case *formats.CompressedImage:
-		cfg, name, err := image.DecodeConfig(bytes.NewReader(p.Data))
-		if err != nil {
-			return nil, fmt.Errorf("decoding %q image header (to undistort it): %w", p.Format, err)
+	l, err := imageconv.Open(c.Image)
+	if err != nil {
+		var he *imageconv.HeaderError
+		if errors.As(err, &he) {
+			return nil, fmt.Errorf("decoding %q image header (to undistort it): %w", he.Format, he.Err)
 		}
-		iw, ih = cfg.Width, cfg.Height
-		if name == "jpeg" {
-			ext = ".jpg"
-		}
-		decode = func() (image.Image, error) {
-			img, _, err := image.Decode(bytes.NewReader(p.Data))
-			if err != nil {
-				return nil, fmt.Errorf("decoding %q image: %w", p.Format, err)
-			}
-			return img, nil
-		}
-	case *formats.Image:
-		img, err := imagefile.ToImage(p)
-		if err != nil {
+		if _, raw := c.Image.(*formats.Image); raw {
 			note := err.Error()
 			return func() ([]byte, string, string, error) { return nil, "", note, nil }, nil
 		}
-		b := img.Bounds()
-		iw, ih = b.Dx(), b.Dy()
-		decode = func() (image.Image, error) { return img, nil }
-	default:
 		return func() ([]byte, string, string, error) { return imageFile(c.Image) }, nil
 	}
+	iw, ih := l.Width, l.Height
+	ext := ".png"
+	if l.Codec == "jpeg" {
+		ext = ".jpg"
+	}
+	decode := l.Decode
 	if st.maps == nil || st.maps.W != iw || st.maps.H != ih {
 		m, err := undistort.New(&c.Info, iw, ih)
 		if err != nil {

@@ -23,19 +23,6 @@ func TestRawImageNotes(t *testing.T) {
 			t.Errorf("%s: bytes %d, note %q, err %v; want note …%s…", c.im.Encoding, len(b), note, err, c.note)
 		}
 	}
-	// mono16 big-endian: the high byte is kept.
-	img, err := ToImage(&formats.Image{Width: 2, Height: 1, Encoding: "mono16", BigEndian: true, Step: 4, Data: []byte{0x12, 0x34, 0xab, 0xcd}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r, _, _, _ := img.At(1, 0).RGBA(); r>>8 != 0xab {
-		t.Errorf("mono16 pixel 1 = %#x, want 0xab", r>>8)
-	}
-	// bgr8 is swapped to RGB.
-	img, _ = ToImage(&formats.Image{Width: 1, Height: 1, Encoding: "bgr8", Step: 3, Data: []byte{1, 2, 3}})
-	if r, g, b, _ := img.At(0, 0).RGBA(); r>>8 != 3 || g>>8 != 2 || b>>8 != 1 {
-		t.Errorf("bgr8 pixel = %d %d %d, want 3 2 1", r>>8, g>>8, b>>8)
-	}
 }
 
 func TestExt(t *testing.T) {

@@ -4,8 +4,9 @@
 //
 // Maps are built once per camera and image size with calib/camera's
 // UndistortMap (pixel (u, v) of the output samples the recorded image at
-// the distorted position of the same ray) and applied with bilinear
-// interpolation; pixels whose ray falls outside the recorded image are
+// the distorted position of the same ray) and applied with its bilinear
+// interpolation (camera.Remap for gray images, camera.RemapRGBA for
+// colour ones); pixels whose ray falls outside the recorded image are
 // black.
 package undistort
 
@@ -92,42 +93,8 @@ func (u *Maps) Apply(img image.Image) (image.Image, error) {
 		}
 	}
 	out := image.NewRGBA(image.Rect(0, 0, iw, ih))
-	if err := remapRGB(out.Pix, src, iw, ih, u.mapX, u.mapY); err != nil {
-		return nil, err
+	if err := camera.RemapRGBA(out.Pix, src, iw, ih, u.mapX, u.mapY); err != nil {
+		return nil, fmt.Errorf("remap: %w", err)
 	}
 	return out, nil
-}
-
-// remapRGB is camera.Remap on the R, G and B bytes of 4-byte pixels at
-// once (the interpolation weights are computed once per pixel), with the
-// same arithmetic, so the same result; alpha is set to 255.
-func remapRGB(dst, src []byte, w, h int, mapX, mapY []float32) error {
-	if len(src) != 4*w*h || len(dst) != 4*w*h || len(mapX) != len(mapY) || len(mapX) != w*h {
-		return fmt.Errorf("remap: sizes: image %d bytes for %dx%d, maps %d/%d", len(src), w, h, len(mapX), len(mapY))
-	}
-	for i := range mapX {
-		dst[4*i+3] = 255
-		u, v := float64(mapX[i]), float64(mapY[i])
-		if u < 0 || v < 0 || u > float64(w-1) || v > float64(h-1) {
-			continue
-		}
-		x0, y0 := int(u), int(v)
-		x1, y1 := min(x0+1, w-1), min(y0+1, h-1)
-		fx, fy := u-float64(x0), v-float64(y0)
-		w00, w10, w01, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
-		a, b, c, d := src[4*(y0*w+x0):], src[4*(y0*w+x1):], src[4*(y1*w+x0):], src[4*(y1*w+x1):]
-		for k := range 3 {
-			p := w00*float64(a[k]) + w10*float64(b[k]) + w01*float64(c[k]) + w11*float64(d[k])
-			dst[4*i+k] = roundByte(p)
-		}
-	}
-	return nil
-}
-
-// roundByte is byte(math.Round(p)) for p in [0, 255.5), without the call.
-func roundByte(p float64) byte {
-	if p < 0.5 {
-		return 0
-	}
-	return byte(p + 0.5)
 }

@@ -1,17 +1,15 @@
-package undistort
+package camera
 
 import (
 	"math"
 	"math/rand/v2"
 	"testing"
-
-	"github.com/rigsync/rigsync/calib/camera"
 )
 
-// remapRGB gives, channel for channel, exactly what camera.Remap gives,
+// RemapRGBA gives, channel for channel, exactly what Remap gives,
 // including pixels that map outside the image, onto its last row and
 // column, and onto exact half-way values.
-func TestRemapRGBMatchesRemap(t *testing.T) {
+func TestRemapRGBAMatchesRemap(t *testing.T) {
 	const w, h = 97, 61
 	r := rand.New(rand.NewPCG(7, 8))
 	src := make([]byte, 4*w*h)
@@ -32,7 +30,7 @@ func TestRemapRGBMatchesRemap(t *testing.T) {
 		}
 	}
 	dst := make([]byte, 4*w*h)
-	if err := remapRGB(dst, src, w, h, mapX, mapY); err != nil {
+	if err := RemapRGBA(dst, src, w, h, mapX, mapY); err != nil {
 		t.Fatal(err)
 	}
 	for k := range 3 {
@@ -40,13 +38,13 @@ func TestRemapRGBMatchesRemap(t *testing.T) {
 		for i := range plane {
 			plane[i] = src[4*i+k]
 		}
-		want, err := camera.Remap(plane, w, h, mapX, mapY)
+		want, err := Remap(plane, w, h, mapX, mapY)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i := range want {
 			if dst[4*i+k] != want[i] {
-				t.Fatalf("channel %d pixel %d: %d, camera.Remap %d", k, i, dst[4*i+k], want[i])
+				t.Fatalf("channel %d pixel %d: %d, Remap %d", k, i, dst[4*i+k], want[i])
 			}
 			if dst[4*i+3] != 255 {
 				t.Fatalf("pixel %d alpha %d", i, dst[4*i+3])
@@ -58,7 +56,7 @@ func TestRemapRGBMatchesRemap(t *testing.T) {
 			t.Errorf("roundByte(%v) = %d, math.Round %d", p, got, want)
 		}
 	}
-	if err := remapRGB(dst, src[:8], w, h, mapX, mapY); err == nil {
+	if err := RemapRGBA(dst, src[:8], w, h, mapX, mapY); err == nil {
 		t.Error("a short image was accepted")
 	}
 }
