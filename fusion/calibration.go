@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/calib/tftree"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapio"
@@ -146,8 +148,13 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 		}
 		delete(want, topic)
 	}
+	tree := staticTree(parents, base)
 	for child := range parents {
-		if T, ok := resolve(parents, child, base, 0); ok {
+		T, err := se3.Identity(), error(nil)
+		if child != base {
+			T, err = tree.Lookup(base, child, tftree.Latest)
+		}
+		if err == nil {
 			c.Extrinsics[child] = T
 			c.note(child, "extrinsic /tf_static")
 		}
@@ -155,27 +162,32 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 	return c, nil
 }
 
+// staticTree builds the tree of the /tf_static transforms, the last one
+// read for each child (parents). The transforms into base are left out,
+// so that base is a root and a frame's lookup from base walks its parents
+// up to base (a frame whose parents never reach base has no extrinsic).
+// A transform that would close a loop is dropped.
+func staticTree(parents map[string]formats.Transform, base string) *tftree.Tree {
+	children := make([]string, 0, len(parents))
+	for child := range parents {
+		if child != base {
+			children = append(children, child)
+		}
+	}
+	sort.Strings(children)
+	tree := tftree.New()
+	for _, child := range children {
+		x := parents[child]
+		_ = tree.SetStatic(x.Parent, child, transformOf(x))
+	}
+	return tree
+}
+
 func (c *Calibration) note(name, s string) {
 	if c.Source[name] != "" {
 		s = c.Source[name] + "; " + s
 	}
 	c.Source[name] = s
-}
-
-// resolve composes T_base_child up the tree of parents (depth-bounded).
-func resolve(parents map[string]formats.Transform, child, base string, depth int) (se3.Transform, bool) {
-	if child == base {
-		return se3.Identity(), true
-	}
-	x, ok := parents[child]
-	if !ok || depth > 64 {
-		return se3.Transform{}, false
-	}
-	up, ok := resolve(parents, x.Parent, base, depth+1)
-	if !ok {
-		return se3.Transform{}, false
-	}
-	return up.Mul(transformOf(x)), true
 }
 
 // transformOf converts a formats.Transform (w-first gonum quaternion).
