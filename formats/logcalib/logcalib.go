@@ -11,7 +11,6 @@ package logcalib
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"sort"
 
@@ -31,6 +30,12 @@ type Calibration struct {
 	// Cameras are the first CameraInfo / CameraCalibration of each
 	// channel, named by topic, with Frame set to the header frame id.
 	Cameras []calibio.Camera
+	// Infos are the first camera calibration of each channel as decoded,
+	// in log order (Cameras holds those that convert).
+	Infos []CameraInfo
+	// Edges are every transform read, static or not, sorted by parent
+	// then child.
+	Edges []Edge
 	// Sensors are the data channels, by topic.
 	Sensors []Sensor
 }
@@ -60,8 +65,8 @@ func ReadFile(ctx context.Context, path string) (*Calibration, error) {
 	return Read(ctx, r)
 }
 
-// Read reads the calibration of the log behind r: every channel's first
-// message and every /tf_static message, until each channel has been seen
+// Read reads the calibration of the log behind r (a Collector fed with
+// every channel's first message and every transform message) until each channel has been seen
 // and ScanWindowNs of log time have passed since the first message. A
 // channel whose message does not decode counts as seen.
 func Read(ctx context.Context, r *mcapio.Reader) (*Calibration, error) {
@@ -70,9 +75,9 @@ func Read(ctx context.Context, r *mcapio.Reader) (*Calibration, error) {
 		return nil, err
 	}
 	var decs decode.Decoders
-	out := &Calibration{}
+	var col Collector
+	var sensors []Sensor
 	seen := map[string]bool{}
-	camSeen := map[string]bool{}
 	chans := r.Channels()
 	var first int64 = -1
 	for n := 0; ; n++ {
@@ -102,32 +107,19 @@ func Read(ctx context.Context, r *mcapio.Reader) (*Calibration, error) {
 			seen[topic] = true
 			continue
 		}
-		switch p := env.Payload.(type) {
-		case *formats.Transforms:
-			if p.Static {
-				x, err := calibio.FromTransforms(*p)
-				if err != nil {
-					return nil, fmt.Errorf("logcalib: %s: %w", topic, err)
-				}
-				out.Static = append(out.Static, x...)
-			}
-		case *formats.CameraInfo:
-			if !camSeen[topic] {
-				camSeen[topic] = true
-				c, err := calibio.FromCameraInfo(topic, env.FrameID, *p)
-				if err == nil {
-					out.Cameras = append(out.Cameras, c)
-				}
-			}
+		if err := col.Add(env); err != nil {
+			return nil, err
 		}
 		if !seen[topic] {
 			seen[topic] = true
 			if ms := sensorModality(mod); ms != "" {
-				out.Sensors = append(out.Sensors, Sensor{Topic: topic, Modality: ms, Frame: env.FrameID})
+				sensors = append(sensors, Sensor{Topic: topic, Modality: ms, Frame: env.FrameID})
 			}
 		}
 	}
-	sort.Slice(out.Sensors, func(i, j int) bool { return out.Sensors[i].Topic < out.Sensors[j].Topic })
+	sort.Slice(sensors, func(i, j int) bool { return sensors[i].Topic < sensors[j].Topic })
+	out := col.Calibration()
+	out.Sensors = sensors
 	return out, nil
 }
 
