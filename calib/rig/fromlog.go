@@ -15,10 +15,10 @@ import (
 // intrinsics of the camera calibration in the same frame and the
 // extrinsic T_base_sensor looked up in tree. What it cannot find is listed
 // in each sensor's Missing ("intrinsics", "extrinsic", "frame"); the clock
-// model is always listed, since a log alone does not give it.
+// model is always listed, since a log alone does not give it. tree must
+// not be nil.
 func FromLog(tree *tftree.Tree, cameras []calibio.Camera, sensors []Sensor, baseFrame string) *Rig {
 	rg := &Rig{Version: Version, BaseFrame: baseFrame}
-	tr := tree
 	used := map[string]int{}
 	for _, s := range sensors {
 		s.Name = s.Frame
@@ -43,7 +43,7 @@ func FromLog(tree *tftree.Tree, cameras []calibio.Camera, sensors []Sensor, base
 			}
 		}
 		if s.Frame != "" {
-			if T, err := tr.Lookup(baseFrame, s.Frame, tftree.Latest); err == nil {
+			if T, err := tree.Lookup(baseFrame, s.Frame, tftree.Latest); err == nil {
 				s.SetT(T)
 			} else {
 				s.Missing = append(s.Missing, "extrinsic")

@@ -2,12 +2,16 @@ package rig
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/calibio"
+	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/calib/tftree"
 )
 
 func TestExample(t *testing.T) {
@@ -95,4 +99,59 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("rewritten rig does not load: %v\n%s", err, buf.String())
 		}
 	})
+}
+
+// TestFromLog drafts rigs from hand-made log calibrations: names from
+// frames (or topics, deduplicated), extrinsics through the tree, camera
+// intrinsics by frame, and what is missing.
+func TestFromLog(t *testing.T) {
+	T1, err := se3.FromRPY(0, 0, 0.5, r3.Vec{X: 1, Z: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := tftree.New()
+	for _, e := range []struct{ p, c string }{{"base_link", "mount"}, {"mount", "cam"}, {"odom", "gps"}} {
+		if err := tree.SetStatic(e.p, e.c, T1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cams := []calibio.Camera{{Name: "/cam/camera_info", Frame: "cam", Model: "plumb_bob",
+		Intrinsics: camera.Intrinsics{Fx: 500, Fy: 500, Cx: 320, Cy: 240, Width: 640, Height: 480}, Params: make([]float64, 5)}}
+	cases := []struct {
+		name    string
+		sensors []Sensor
+		want    []string // name modality missing
+	}{
+		{"camera through a two-hop chain", []Sensor{{Topic: "/cam/image", Modality: "camera", Frame: "cam"}},
+			[]string{"cam camera [clock]"}},
+		{"disconnected and unknown frames", []Sensor{{Topic: "/gps/fix", Modality: "gnss", Frame: "gps"}, {Topic: "/imu", Modality: "imu", Frame: "imu_link"}},
+			[]string{"gps gnss [extrinsic clock]", "imu_link imu [extrinsic clock]"}},
+		{"no frame, camera without calibration, duplicate names", []Sensor{{Topic: "/a/points", Modality: "lidar"}, {Topic: "/b/image", Modality: "camera", Frame: "mount"}, {Topic: "/c/image", Modality: "camera", Frame: "mount"}},
+			[]string{"a_points lidar [frame extrinsic clock]", "mount camera [intrinsics clock]", "mount_2 camera [intrinsics clock]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rg := FromLog(tree, cams, tc.sensors, "base_link")
+			var got []string
+			for _, s := range rg.Sensors {
+				got = append(got, fmt.Sprintf("%s %s %v", s.Name, s.Modality, s.Missing))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("sensors %q, want %q", got, tc.want)
+			}
+			for _, s := range rg.Sensors {
+				if s.Frame != "cam" {
+					continue
+				}
+				T, err := s.T()
+				want := T1.Mul(T1)
+				if err != nil || r3.Norm(r3.Sub(T.Trans, want.Trans)) > 1e-12 {
+					t.Errorf("T_base_cam = %v, %v; want %v", T, err, want)
+				}
+				if s.Intrinsics == nil || s.Intrinsics.Fx != 500 {
+					t.Errorf("intrinsics %+v", s.Intrinsics)
+				}
+			}
+		})
+	}
 }
