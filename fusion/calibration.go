@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/tftree"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -65,7 +66,10 @@ func ReadCalibrations(ctx context.Context, rs []*mcapio.Reader, base string) (*C
 // ReadCalibration reads the calibration of the log behind r: /tf_static,
 // the first CameraInfo of every camera and the first message of every
 // sensor topic. It reads only those topics and stops as soon as it has
-// them all.
+// them all (a topic whose message does not decode is no longer wanted).
+// The camera calibrations are collected by a logcalib.Collector, the model
+// `info` and `rig init` use; the extrinsics are calib/tftree lookups in
+// the tree of the last /tf_static transform of each frame.
 func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calibration, error) {
 	c := newCalibration(base)
 	var topics []string
@@ -96,6 +100,7 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 		return nil, fmt.Errorf("fusion: calibration: %w", err)
 	}
 	var ds decode.Decoders
+	var cams logcalib.Collector // camera calibrations
 	parents := map[string]formats.Transform{}
 	staticSeen := map[string]bool{}
 	for len(want) > 0 || len(staticSeen) < len(tfStatic) {
@@ -132,10 +137,7 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 			}
 			continue // every /tf_static message counts (latched copies)
 		case *formats.CameraInfo:
-			if _, ok := c.Infos[msg.FrameID]; !ok {
-				c.Infos[msg.FrameID] = *p
-				c.note(msg.FrameID, "intrinsics "+topic)
-			}
+			_ = cams.Add(msg)
 		case *formats.PointCloud:
 			mod := formats.ModalityOfPointFields(p.Fields)
 			c.Sensors[topic] = TopicSensor{Name: msg.FrameID, Modality: mod}
@@ -147,6 +149,12 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 			c.Sensors[topic] = TopicSensor{Name: msg.FrameID, Modality: mod}
 		}
 		delete(want, topic)
+	}
+	for _, ci := range cams.Calibration().Infos { // each camera topic's first, in read order
+		if _, ok := c.Infos[ci.Frame]; !ok {
+			c.Infos[ci.Frame] = ci.Info
+			c.note(ci.Frame, "intrinsics "+ci.Topic)
+		}
 	}
 	tree := staticTree(parents, base)
 	for child := range parents {
