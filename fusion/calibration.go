@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/calib/tftree"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -63,7 +66,10 @@ func ReadCalibrations(ctx context.Context, rs []*mcapio.Reader, base string) (*C
 // ReadCalibration reads the calibration of the log behind r: /tf_static,
 // the first CameraInfo of every camera and the first message of every
 // sensor topic. It reads only those topics and stops as soon as it has
-// them all.
+// them all (a topic whose message does not decode is no longer wanted).
+// The camera calibrations are collected by a logcalib.Collector, the model
+// `info` and `rig init` use; the extrinsics are calib/tftree lookups in
+// the tree of the last /tf_static transform of each frame.
 func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calibration, error) {
 	c := newCalibration(base)
 	var topics []string
@@ -94,6 +100,7 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 		return nil, fmt.Errorf("fusion: calibration: %w", err)
 	}
 	var ds decode.Decoders
+	var cams logcalib.Collector // camera calibrations
 	parents := map[string]formats.Transform{}
 	staticSeen := map[string]bool{}
 	for len(want) > 0 || len(staticSeen) < len(tfStatic) {
@@ -130,10 +137,7 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 			}
 			continue // every /tf_static message counts (latched copies)
 		case *formats.CameraInfo:
-			if _, ok := c.Infos[msg.FrameID]; !ok {
-				c.Infos[msg.FrameID] = *p
-				c.note(msg.FrameID, "intrinsics "+topic)
-			}
+			_ = cams.Add(msg)
 		case *formats.PointCloud:
 			mod := formats.ModalityOfPointFields(p.Fields)
 			c.Sensors[topic] = TopicSensor{Name: msg.FrameID, Modality: mod}
@@ -146,8 +150,19 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 		}
 		delete(want, topic)
 	}
+	for _, ci := range cams.Calibration().Infos { // each camera topic's first, in read order
+		if _, ok := c.Infos[ci.Frame]; !ok {
+			c.Infos[ci.Frame] = ci.Info
+			c.note(ci.Frame, "intrinsics "+ci.Topic)
+		}
+	}
+	tree := staticTree(parents, base)
 	for child := range parents {
-		if T, ok := resolve(parents, child, base, 0); ok {
+		T, err := se3.Identity(), error(nil)
+		if child != base {
+			T, err = tree.Lookup(base, child, tftree.Latest)
+		}
+		if err == nil {
 			c.Extrinsics[child] = T
 			c.note(child, "extrinsic /tf_static")
 		}
@@ -155,27 +170,32 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 	return c, nil
 }
 
+// staticTree builds the tree of the /tf_static transforms, the last one
+// read for each child (parents). The transforms into base are left out,
+// so that base is a root and a frame's lookup from base walks its parents
+// up to base (a frame whose parents never reach base has no extrinsic).
+// A transform that would close a loop is dropped.
+func staticTree(parents map[string]formats.Transform, base string) *tftree.Tree {
+	children := make([]string, 0, len(parents))
+	for child := range parents {
+		if child != base {
+			children = append(children, child)
+		}
+	}
+	sort.Strings(children)
+	tree := tftree.New()
+	for _, child := range children {
+		x := parents[child]
+		_ = tree.SetStatic(x.Parent, child, transformOf(x))
+	}
+	return tree
+}
+
 func (c *Calibration) note(name, s string) {
 	if c.Source[name] != "" {
 		s = c.Source[name] + "; " + s
 	}
 	c.Source[name] = s
-}
-
-// resolve composes T_base_child up the tree of parents (depth-bounded).
-func resolve(parents map[string]formats.Transform, child, base string, depth int) (se3.Transform, bool) {
-	if child == base {
-		return se3.Identity(), true
-	}
-	x, ok := parents[child]
-	if !ok || depth > 64 {
-		return se3.Transform{}, false
-	}
-	up, ok := resolve(parents, x.Parent, base, depth+1)
-	if !ok {
-		return se3.Transform{}, false
-	}
-	return up.Mul(transformOf(x)), true
 }
 
 // transformOf converts a formats.Transform (w-first gonum quaternion).

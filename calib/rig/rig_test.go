@@ -2,18 +2,16 @@ package rig
 
 import (
 	"bytes"
-	"context"
-	"math"
-	"os"
-	"path/filepath"
+	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/calibio"
+	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/calib/tftree"
 )
 
 func TestExample(t *testing.T) {
@@ -84,78 +82,6 @@ func TestBad(t *testing.T) {
 	}
 }
 
-// TestFromLog drafts a rig from a generated fixture log and checks it
-// against the fixture's truth: every sensor, its published extrinsic and
-// the camera intrinsics.
-func TestFromLog(t *testing.T) {
-	if testing.Short() {
-		t.Skip("generates a log")
-	}
-	for _, enc := range []string{"ros2", "foxglove"} {
-		t.Run(enc, func(t *testing.T) { testFromLog(t, enc) })
-	}
-}
-
-func testFromLog(t *testing.T, encoding string) {
-	cfg, err := fixtures.Preset("minimal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Duration = time.Second
-	cfg.Encoding = encoding
-	dir := t.TempDir()
-	logPath := filepath.Join(dir, "drive.mcap")
-	f, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var truthBuf bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, f, &truthBuf, nil); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	truth, err := fixtures.LoadTruth(&truthBuf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rg, err := FromLog(context.Background(), logPath, truth.Base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	for _, st := range truth.Sensors {
-		s, err := rg.Sensor(st.Name)
-		if err != nil {
-			t.Errorf("%v", err)
-			continue
-		}
-		if s.Topic != st.Topic || s.Modality != st.Kind {
-			t.Errorf("%s: topic %s modality %s, want %s %s", st.Name, s.Topic, s.Modality, st.Topic, st.Kind)
-		}
-		T, err := s.T()
-		if err != nil {
-			t.Errorf("%s: %v (missing %v)", st.Name, err, s.Missing)
-			continue
-		}
-		p := r3.Vec{X: 1, Y: 2, Z: 3}
-		if d := r3.Norm(r3.Sub(T.Apply(p), st.Published.Apply(p))); d > 1e-6 {
-			t.Errorf("%s: extrinsic off the published one by %g m", st.Name, d)
-		}
-		if st.Camera != nil {
-			if s.Intrinsics == nil {
-				t.Errorf("%s: no intrinsics (missing %v)", st.Name, s.Missing)
-				continue
-			}
-			in := s.Intrinsics
-			if math.Abs(in.Fx-st.Camera.Fx) > 1e-9 || math.Abs(in.Cx-st.Camera.Cx) > 1e-9 || in.Width != st.Camera.Width {
-				t.Errorf("%s: intrinsics %+v, truth %+v", st.Name, in, st.Camera)
-			}
-		}
-	}
-}
-
 // FuzzLoad: arbitrary bytes must give a rig or an error, never a panic;
 // a loaded rig must survive Write → Load.
 func FuzzLoad(f *testing.F) {
@@ -173,4 +99,59 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("rewritten rig does not load: %v\n%s", err, buf.String())
 		}
 	})
+}
+
+// TestFromLog drafts rigs from hand-made log calibrations: names from
+// frames (or topics, deduplicated), extrinsics through the tree, camera
+// intrinsics by frame, and what is missing.
+func TestFromLog(t *testing.T) {
+	T1, err := se3.FromRPY(0, 0, 0.5, r3.Vec{X: 1, Z: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := tftree.New()
+	for _, e := range []struct{ p, c string }{{"base_link", "mount"}, {"mount", "cam"}, {"odom", "gps"}} {
+		if err := tree.SetStatic(e.p, e.c, T1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cams := []calibio.Camera{{Name: "/cam/camera_info", Frame: "cam", Model: "plumb_bob",
+		Intrinsics: camera.Intrinsics{Fx: 500, Fy: 500, Cx: 320, Cy: 240, Width: 640, Height: 480}, Params: make([]float64, 5)}}
+	cases := []struct {
+		name    string
+		sensors []Sensor
+		want    []string // name modality missing
+	}{
+		{"camera through a two-hop chain", []Sensor{{Topic: "/cam/image", Modality: "camera", Frame: "cam"}},
+			[]string{"cam camera [clock]"}},
+		{"disconnected and unknown frames", []Sensor{{Topic: "/gps/fix", Modality: "gnss", Frame: "gps"}, {Topic: "/imu", Modality: "imu", Frame: "imu_link"}},
+			[]string{"gps gnss [extrinsic clock]", "imu_link imu [extrinsic clock]"}},
+		{"no frame, camera without calibration, duplicate names", []Sensor{{Topic: "/a/points", Modality: "lidar"}, {Topic: "/b/image", Modality: "camera", Frame: "mount"}, {Topic: "/c/image", Modality: "camera", Frame: "mount"}},
+			[]string{"a_points lidar [frame extrinsic clock]", "mount camera [intrinsics clock]", "mount_2 camera [intrinsics clock]"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rg := FromLog(tree, cams, tc.sensors, "base_link")
+			var got []string
+			for _, s := range rg.Sensors {
+				got = append(got, fmt.Sprintf("%s %s %v", s.Name, s.Modality, s.Missing))
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("sensors %q, want %q", got, tc.want)
+			}
+			for _, s := range rg.Sensors {
+				if s.Frame != "cam" {
+					continue
+				}
+				T, err := s.T()
+				want := T1.Mul(T1)
+				if err != nil || r3.Norm(r3.Sub(T.Trans, want.Trans)) > 1e-12 {
+					t.Errorf("T_base_cam = %v, %v; want %v", T, err, want)
+				}
+				if s.Intrinsics == nil || s.Intrinsics.Fx != 500 {
+					t.Errorf("intrinsics %+v", s.Intrinsics)
+				}
+			}
+		})
+	}
 }

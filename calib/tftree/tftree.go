@@ -192,6 +192,11 @@ func (tr *Tree) latestCommon(frames []string) int64 {
 // Lookup returns T_target_source at time t (ns), which maps points in the
 // source frame into the target frame. t = Latest uses the latest time every
 // transform on the path has.
+//
+// The transforms are composed from the common ancestor down, starting
+// from the identity: T_anc_source = ((I·T_anc_x1)·…)·T_xk_source. When
+// target is that ancestor (an extrinsic T_base_sensor in a tree rooted at
+// base), the result is T_anc_source itself, with no inverse composed.
 func (tr *Tree) Lookup(target, source string, t int64) (se3.Transform, error) {
 	for _, f := range []string{target, source} {
 		if !tr.frames[f] {
@@ -220,24 +225,29 @@ func (tr *Tree) Lookup(target, source string, t int64) (se3.Transform, error) {
 	if t == Latest {
 		t = tr.latestCommon(append(slices.Clone(ct[:li]), cs[:lj]...))
 	}
-	// T_anc_source = T_anc_x1 · … · T_xk_source.
-	up := func(frames []string) (se3.Transform, error) {
+	// T_anc_source = ((I · T_anc_x1) · …) · T_xk_source, composed from
+	// the ancestor down.
+	down := func(frames []string) (se3.Transform, error) {
 		acc := se3.Identity()
-		for _, f := range frames {
+		for i := len(frames) - 1; i >= 0; i-- {
+			f := frames[i]
 			e := tr.edges[f]
 			tf, err := e.at(e.parent, f, t)
 			if err != nil {
 				return se3.Transform{}, err
 			}
-			acc = tf.Mul(acc)
+			acc = acc.Mul(tf)
 		}
 		return acc, nil
 	}
-	ancSrc, err := up(cs[:lj])
+	ancSrc, err := down(cs[:lj])
 	if err != nil {
 		return se3.Transform{}, err
 	}
-	ancTgt, err := up(ct[:li])
+	if li == 0 {
+		return ancSrc, nil // target is the ancestor
+	}
+	ancTgt, err := down(ct[:li])
 	if err != nil {
 		return se3.Transform{}, err
 	}

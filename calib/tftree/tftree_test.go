@@ -111,3 +111,45 @@ func TestErrors(t *testing.T) {
 		t.Error("sample at Latest: no error")
 	}
 }
+
+// TestLookupComposesFromAncestor: a lookup from an ancestor is the chain
+// composed from that ancestor down, bit for bit ((I·T1)·T2)·T3 — the
+// extrinsic every reader of a log's /tf_static gets — and a lookup
+// between siblings composes the inverse of the target's chain.
+func TestLookupComposesFromAncestor(t *testing.T) {
+	q := func(w, x, y, z, tx, ty, tz float64) se3.Transform {
+		tf, err := se3.FromQuatWXYZ(w, x, y, z, r3.Vec{X: tx, Y: ty, Z: tz})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tf
+	}
+	t1, t2, t3 := q(0.9, 0.1, -0.2, 0.37, 0.731, -0.123, 1.377), q(0.3, -0.7, 0.1, 0.2, -0.05, 0.42, 0.013), q(0.5, 0.5, -0.5, 0.5, 1.6, 0, 1.5)
+	tr := New()
+	for _, e := range []struct {
+		p, c string
+		tf   se3.Transform
+	}{{"base", "mount", t1}, {"mount", "bracket", t2}, {"bracket", "cam", t3}, {"mount", "lidar", t3}} {
+		if err := tr.SetStatic(e.p, e.c, e.tf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		target, source string
+		want           se3.Transform
+	}{
+		{"base", "mount", se3.Identity().Mul(t1)},
+		{"base", "cam", se3.Identity().Mul(t1).Mul(t2).Mul(t3)},
+		{"mount", "cam", se3.Identity().Mul(t2).Mul(t3)},
+		{"lidar", "cam", se3.Identity().Mul(t3).Inverse().Mul(se3.Identity().Mul(t2).Mul(t3))},
+		{"cam", "cam", se3.Identity()},
+	} {
+		got, err := tr.Lookup(tc.target, tc.source, Latest)
+		if err != nil {
+			t.Fatalf("%s←%s: %v", tc.target, tc.source, err)
+		}
+		if got != tc.want {
+			t.Errorf("%s←%s = %v, want %v", tc.target, tc.source, got, tc.want)
+		}
+	}
+}

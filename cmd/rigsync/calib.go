@@ -21,6 +21,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/mcapio"
 	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/internal/atomicfile"
@@ -168,7 +169,7 @@ func runCalibShow(cmd *cobra.Command, g *globalOptions, path string) error {
 		return fe // a ROS bag is a log, but not one rigsync reads yet
 	}
 	if isMCAP(path) {
-		lc, err := rig.ReadLog(cmd.Context(), path)
+		lc, err := logcalib.ReadFile(cmd.Context(), path)
 		if err != nil {
 			return err
 		}
@@ -814,7 +815,7 @@ Exit codes: 0 ok, 1 unreadable log, 2 usage error.`,
   rigsync calib rig init drive.mcap --base base_footprint`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			rg, err := rig.FromLog(cmd.Context(), args[0], o.Base)
+			rg, err := logcalib.ReadRig(cmd.Context(), args[0], o.Base)
 			if err != nil {
 				return err
 			}

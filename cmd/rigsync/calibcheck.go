@@ -19,6 +19,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check/checkrun"
 	"github.com/rigsync/rigsync/calib/check/report"
 	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
@@ -287,7 +288,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 			if frame == "" {
 				frame = "base_link"
 			}
-			if base, err = rig.FromLog(ctx, logs[0], frame); err != nil {
+			if base, err = logcalib.ReadRig(ctx, logs[0], frame); err != nil {
 				return err
 			}
 		}

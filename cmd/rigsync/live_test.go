@@ -17,6 +17,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
@@ -46,7 +47,7 @@ type liveCameraDoc struct {
 // (the fixture camera's extrinsic, intrinsics for w×h).
 func liveRig(t *testing.T, log string, w, h int) string {
 	t.Helper()
-	rg, err := rig.FromLog(context.Background(), log, "base_link")
+	rg, err := logcalib.ReadRig(context.Background(), log, "base_link")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -545,7 +546,7 @@ func TestLiveReplacesLoggedCamera(t *testing.T) {
 	if code, _, errs := runCLI(t, "fixtures", "generate", "--preset", "minimal", "--duration", "1s", "--camera-size", strconv.Itoa(w)+"x"+strconv.Itoa(h), "-q", "-o", log); code != exitOK {
 		t.Fatalf("fixtures generate: exit %d: %s", code, errs)
 	}
-	rg, err := rig.FromLog(context.Background(), log, "base_link")
+	rg, err := logcalib.ReadRig(context.Background(), log, "base_link")
 	if err != nil {
 		t.Fatal(err)
 	}

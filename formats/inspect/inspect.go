@@ -27,6 +27,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/mcapio"
 )
 
@@ -290,8 +291,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		rep.Channels = append(rep.Channels, cr)
 		byTopic[ch.Topic] = cr
 	}
-	tf := map[[2]string]*TFEdge{}
-	cams := map[string]*CameraCalib{}
+	var col logcalib.Collector // the TF tree and camera calibrations
 
 	handle := func(m *mcapio.Message) {
 		cr := byTopic[m.Channel.Topic]
@@ -337,25 +337,9 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 			cr.acc.addStamp(msg.Stamp, msg.LogTime)
 		}
 		cr.Modality = msg.Modality.String()
-		switch p := msg.Payload.(type) {
-		case *formats.Transforms:
-			for _, t := range p.Transforms {
-				k := [2]string{t.Parent, t.Child}
-				e := tf[k]
-				if e == nil {
-					e = &TFEdge{Parent: t.Parent, Child: t.Child, Static: p.Static, Topic: msg.Topic,
-						Translation:  [3]float64{t.Translation.X, t.Translation.Y, t.Translation.Z},
-						RotationWXYZ: [4]float64{t.Rotation.Real, t.Rotation.Imag, t.Rotation.Jmag, t.Rotation.Kmag}}
-					tf[k] = e
-				}
-				e.Count++
-			}
-		case *formats.CameraInfo:
-			if _, ok := cams[msg.Topic]; !ok {
-				cams[msg.Topic] = &CameraCalib{Topic: msg.Topic, FrameID: msg.FrameID, Width: p.Width, Height: p.Height,
-					DistortionModel: p.DistortionModel, K: p.K, D: slices.Clone(p.D)}
-			}
-		}
+		// A static transform with an invalid rotation is still listed as
+		// read; the report does not need its conversion.
+		_ = col.Add(msg)
 	}
 
 	read := func(o mcapio.Options) error {
@@ -430,17 +414,17 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 	for _, cr := range rep.Channels {
 		finish(rep, cr)
 	}
-	for _, e := range tf {
-		rep.TF = append(rep.TF, *e)
+	lc := col.Calibration()
+	for _, e := range lc.Edges { // sorted by parent, child
+		t := e.First
+		rep.TF = append(rep.TF, TFEdge{Parent: e.Parent, Child: e.Child, Static: e.Static, Topic: e.Topic, Count: e.Count,
+			Translation:  [3]float64{t.Translation.X, t.Translation.Y, t.Translation.Z},
+			RotationWXYZ: [4]float64{t.Rotation.Real, t.Rotation.Imag, t.Rotation.Jmag, t.Rotation.Kmag}})
 	}
-	sort.Slice(rep.TF, func(i, j int) bool {
-		if rep.TF[i].Parent != rep.TF[j].Parent {
-			return rep.TF[i].Parent < rep.TF[j].Parent
-		}
-		return rep.TF[i].Child < rep.TF[j].Child
-	})
-	for _, c := range cams {
-		rep.Cameras = append(rep.Cameras, *c)
+	for _, c := range lc.Infos {
+		p := c.Info
+		rep.Cameras = append(rep.Cameras, CameraCalib{Topic: c.Topic, FrameID: c.Frame, Width: p.Width, Height: p.Height,
+			DistortionModel: p.DistortionModel, K: p.K, D: p.D})
 	}
 	sort.Slice(rep.Cameras, func(i, j int) bool { return rep.Cameras[i].Topic < rep.Cameras[j].Topic })
 	rep.TF = nonNil(rep.TF)

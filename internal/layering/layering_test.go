@@ -33,7 +33,6 @@ var knownViolations = []string{
 	"calib/check/checkrun -> fusion",
 	"calib/check/edge -> formats/mcapio",
 	"calib/check/edge -> fusion",
-	"calib/rig -> formats/mcapio",
 	"sync/syncplot -> formats/mcapio",
 	"sync/syncrun -> formats/mcapio",
 }

@@ -13,9 +13,9 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/rigsync/rigsync/calib/check"
-	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/logcalib"
 )
 
 // myKinds are the kinds this package's own checkers produce (the camera
@@ -137,7 +137,7 @@ func TestMiscalibrationsAndFix(t *testing.T) {
 	path, tr := genLog(t, 3, 6*time.Second,
 		"miscalibrate:lidar_rear=0,0,0,0.05,0,0",
 		"miscalibrate:radar_front=0,0,2,0,0,0")
-	rg, err := rig.FromLog(context.Background(), path, "base_link")
+	rg, err := logcalib.ReadRig(context.Background(), path, "base_link")
 	if err != nil {
 		t.Fatal(err)
 	}

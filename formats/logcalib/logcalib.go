@@ -1,0 +1,182 @@
+// Package logcalib reads the calibration a log carries: its /tf_static
+// transforms (as a calib/tftree tree), the first CameraInfo /
+// CameraCalibration of each channel and the sensor (frame id, modality)
+// behind each data channel.
+//
+// It is the reader of a log's calibration for `rigsync rig init` and
+// `rigsync calib show LOG.mcap`; calib/rig drafts a rig from its result
+// (Calibration.Rig) without reading logs itself.
+package logcalib
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+
+	"github.com/rigsync/rigsync/calib/calibio"
+	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/calib/tftree"
+	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapio"
+)
+
+// Calibration is the calibration a log carries.
+type Calibration struct {
+	// Static are the static transforms (T_parent_child) of every
+	// /tf_static message, in log order (latched copies included).
+	Static []calibio.Extrinsic
+	// Cameras are the first CameraInfo / CameraCalibration of each
+	// channel, named by topic, with Frame set to the header frame id.
+	Cameras []calibio.Camera
+	// Infos are the first camera calibration of each channel as decoded,
+	// in log order (Cameras holds those that convert).
+	Infos []CameraInfo
+	// Edges are every transform read, static or not, sorted by parent
+	// then child.
+	Edges []Edge
+	// Sensors are the data channels, by topic.
+	Sensors []Sensor
+}
+
+// Sensor is the sensor behind a data channel.
+type Sensor struct {
+	Topic string
+	// Modality is the rig.yaml modality: camera, lidar, radar, imu, gnss
+	// or odometry.
+	Modality string
+	// Frame is the frame id of the channel's first message.
+	Frame string
+}
+
+// ScanWindowNs is how much log time after the first message Read reads
+// once every channel has been seen (static transforms are published at
+// start).
+const ScanWindowNs = 5e9
+
+// ReadFile opens the MCAP log at path and reads its calibration (Read).
+func ReadFile(ctx context.Context, path string) (*Calibration, error) {
+	r, err := mcapio.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return Read(ctx, r)
+}
+
+// Read reads the calibration of the log behind r (a Collector fed with
+// every channel's first message and every transform message) until each channel has been seen
+// and ScanWindowNs of log time have passed since the first message. A
+// channel whose message does not decode counts as seen.
+func Read(ctx context.Context, r *mcapio.Reader) (*Calibration, error) {
+	it, err := r.Messages(mcapio.Options{})
+	if err != nil {
+		return nil, err
+	}
+	var decs decode.Decoders
+	var col Collector
+	var sensors []Sensor
+	seen := map[string]bool{}
+	chans := r.Channels()
+	var first int64 = -1
+	for n := 0; ; n++ {
+		if n%1024 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if first < 0 {
+			first = int64(m.LogTime)
+		}
+		topic := m.Channel.Topic
+		mod := decs.Modality(m.Channel.Channel, m.Channel.Schema)
+		if mod != formats.TF && seen[topic] {
+			if len(seen) >= len(chans) && int64(m.LogTime)-first > ScanWindowNs {
+				break
+			}
+			continue
+		}
+		env, derr := decs.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		if derr != nil {
+			seen[topic] = true
+			continue
+		}
+		if err := col.Add(env); err != nil {
+			return nil, err
+		}
+		if !seen[topic] {
+			seen[topic] = true
+			if ms := sensorModality(mod); ms != "" {
+				sensors = append(sensors, Sensor{Topic: topic, Modality: ms, Frame: env.FrameID})
+			}
+		}
+	}
+	sort.Slice(sensors, func(i, j int) bool { return sensors[i].Topic < sensors[j].Topic })
+	out := col.Calibration()
+	out.Sensors = sensors
+	return out, nil
+}
+
+func sensorModality(m formats.Modality) string {
+	switch m {
+	case formats.Camera:
+		return "camera"
+	case formats.Lidar:
+		return "lidar"
+	case formats.Radar:
+		return "radar"
+	case formats.IMUModality:
+		return "imu"
+	case formats.GNSSModality:
+		return "gnss"
+	case formats.OdometryModality:
+		return "odometry"
+	}
+	return ""
+}
+
+// Tree returns the static transforms as a tree, added in log order: a
+// later transform between the same two frames replaces an earlier one; a
+// transform that would give a frame a second parent, or close a loop, is
+// dropped.
+func (c *Calibration) Tree() *tftree.Tree {
+	return StaticTree(c.Static)
+}
+
+// StaticTree returns the tree of the static transforms xs, added in order:
+// a later transform between the same two frames replaces an earlier one; a
+// transform that would give a frame a second parent, or close a loop, is
+// dropped.
+func StaticTree(xs []calibio.Extrinsic) *tftree.Tree {
+	tr := tftree.New()
+	for _, e := range xs {
+		_ = tr.SetStatic(e.Parent, e.Child, e.T)
+	}
+	return tr
+}
+
+// Rig drafts a rig from the calibration (rig.FromLog): one sensor per data
+// channel, with its extrinsic T_base_frame looked up in Tree.
+func (c *Calibration) Rig(base string) *rig.Rig {
+	sensors := make([]rig.Sensor, len(c.Sensors))
+	for i, s := range c.Sensors {
+		sensors[i] = rig.Sensor{Topic: s.Topic, Modality: s.Modality, Frame: s.Frame}
+	}
+	return rig.FromLog(c.Tree(), c.Cameras, sensors, base)
+}
+
+// ReadRig reads the calibration of the log at path and drafts its rig
+// (ReadFile, then Calibration.Rig).
+func ReadRig(ctx context.Context, path, base string) (*rig.Rig, error) {
+	c, err := ReadFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return c.Rig(base), nil
+}
