@@ -18,7 +18,7 @@
 // codecs: formats/mcapsource (an MCAP log), formats/replay (a log played
 // back at real time).
 //
-// The codecs live in sub-packages (formats/mcapio, formats/ros,
+// The codecs live in sub-packages (formats/mcapread, formats/ros,
 // formats/foxglove, formats/decode); this package has no dependencies on
 // them, in the way image is independent of image/png.
 package formats

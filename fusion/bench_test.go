@@ -9,7 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -60,7 +60,7 @@ func BenchmarkPipeline(b *testing.B) {
 	b.SetBytes(int64(len(lf.log)))
 	var peak uint64
 	for b.Loop() {
-		r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+		r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -91,7 +91,7 @@ func BenchmarkPipelineUrban(b *testing.B) {
 	b.SetBytes(int64(len(lf.log)))
 	var peak uint64
 	for b.Loop() {
-		r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+		r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -13,7 +13,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -49,7 +49,7 @@ type TopicSensor struct {
 // ReadCalibrations reads the calibration of several logs of one drive
 // (ReadCalibration of each) and merges them: the first log that has an
 // item gives it.
-func ReadCalibrations(ctx context.Context, rs []*mcapio.Reader, base string) (*Calibration, error) {
+func ReadCalibrations(ctx context.Context, rs []*mcapread.Reader, base string) (*Calibration, error) {
 	out := newCalibration(base)
 	for i := len(rs) - 1; i >= 0; i-- {
 		c, err := ReadCalibration(ctx, rs[i], base)
@@ -70,7 +70,7 @@ func ReadCalibrations(ctx context.Context, rs []*mcapio.Reader, base string) (*C
 // The camera calibrations are collected by a logcalib.Collector, the model
 // `info` and `rig init` use; the extrinsics are calib/tftree lookups in
 // the tree of the last /tf_static transform of each frame.
-func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calibration, error) {
+func ReadCalibration(ctx context.Context, r *mcapread.Reader, base string) (*Calibration, error) {
 	c := newCalibration(base)
 	var topics []string
 	want := map[string]bool{} // topics still wanted (first message only)
@@ -95,7 +95,7 @@ func ReadCalibration(ctx context.Context, r *mcapio.Reader, base string) (*Calib
 	if len(topics) == 0 {
 		return c, nil
 	}
-	it, err := r.Messages(mcapio.Options{Topics: topics})
+	it, err := r.Messages(mcapread.Options{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("fusion: calibration: %w", err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/inspect"
 	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -158,7 +158,7 @@ func TestCalibrationReadersAgree(t *testing.T) {
 	}
 	rg := lc.Rig(truth.Base)
 
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

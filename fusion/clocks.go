@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/syncrun"
 )
@@ -75,7 +75,7 @@ func ClockModels(est []ClockEstimate) (map[string]clock.Model, map[string]clock.
 // repair, jump detection, lower-envelope one-way fit), applying full
 // correction where a latency is known. The estimates come sorted by
 // sensor name.
-func EstimateClocks(ctx context.Context, rs []*mcapio.Reader, o ClockOptions) ([]ClockEstimate, error) {
+func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) ([]ClockEstimate, error) {
 	type stream struct {
 		topic, sensor string
 		stamps, logs  []int64

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // TestEstimateClocks: the camera's clock is 25 ms off and the radar
@@ -28,12 +28,12 @@ func TestEstimateClocks(t *testing.T) {
 	lf := generate(t, cfg)
 	tr := lf.truth
 	cam := tr.Sensor("cam_front")
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
 	lat := map[string]time.Duration{"cam_front": time.Duration(cam.LatencyNS)}
-	est, err := EstimateClocks(context.Background(), []*mcapio.Reader{r}, ClockOptions{Latency: lat})
+	est, err := EstimateClocks(context.Background(), []*mcapread.Reader{r}, ClockOptions{Latency: lat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +65,8 @@ func TestEstimateClocks(t *testing.T) {
 		t.Errorf("radar_front: repair %q applied %q, want multiply by 1000 and none", rd.Repair, rd.Applied)
 	}
 	// Without the latency the offset cannot be told from it.
-	r2, _ := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
-	est2, err := EstimateClocks(context.Background(), []*mcapio.Reader{r2}, ClockOptions{})
+	r2, _ := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	est2, err := EstimateClocks(context.Background(), []*mcapread.Reader{r2}, ClockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,5 @@
 // Package fusion turns a drive log into fused, annotation-ready frames:
-// Pipeline reads a log (formats/mcapio + formats/decode), corrects sensor
+// Pipeline reads a log (formats/mcapread + formats/decode), corrects sensor
 // clocks (sync/clock models), groups every sensor around the reference
 // LiDAR sweep (sync/match reference policy), and per frame transforms and
 // deskews every cloud into the shared frame, compensates radar Doppler for

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -33,7 +33,7 @@ func ExamplePipeline() {
 		fmt.Println(err)
 		return
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // BenchmarkPipelineFeatures fuses 2 s of the urban preset with the IMU
@@ -33,7 +33,7 @@ func BenchmarkPipelineFeatures(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(lf.log)))
 			for b.Loop() {
-				r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+				r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -63,7 +63,7 @@ func BenchmarkRegistration(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
-				r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+				r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // tinyConfig is a very small rig (4×32 LiDAR, 32×20 camera, radar, /tf,
@@ -63,7 +63,7 @@ func FuzzRun(f *testing.F) {
 	}
 	f.Add(log.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := mcapio.NewReader(bytes.NewReader(data), int64(len(data)), "fuzz.mcap")
+		r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "fuzz.mcap")
 		if err != nil {
 			return
 		}

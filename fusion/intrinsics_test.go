@@ -12,7 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -20,7 +20,7 @@ import (
 // calib check build it.
 func rigCalibration(t *testing.T, lf *logFixture, rg *rig.Rig) *Calibration {
 	t.Helper()
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,11 +42,11 @@ func rigCalibration(t *testing.T, lf *logFixture, rg *rig.Rig) *Calibration {
 // runNamed fuses lf with p (Reader and Names set here) and returns the
 // frames and Run's error.
 func runNamed(lf *logFixture, p *Pipeline) ([]*Frame, error) {
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		return nil, err
 	}
-	p.Readers, p.Names = []*mcapio.Reader{r}, []string{"drive.mcap"}
+	p.Readers, p.Names = []*mcapread.Reader{r}, []string{"drive.mcap"}
 	var c collect
 	err = p.Run(context.Background(), &c)
 	return c.frames, err

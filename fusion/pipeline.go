@@ -13,7 +13,7 @@ import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/mcapsource"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/sync/clock"
@@ -44,12 +44,12 @@ const (
 // MaxPending sets and the ego poses they need.
 type Pipeline struct {
 	// Reader is the log (when Readers is empty).
-	Reader *mcapio.Reader
+	Reader *mcapread.Reader
 	// Readers are several logs of one drive (split recordings, one log per
 	// sensor group), merged in log-time order; channels with the same
 	// topic in different logs are one stream. Names optionally names them
 	// in errors (one per reader).
-	Readers []*mcapio.Reader
+	Readers []*mcapread.Reader
 	Names   []string
 	// BaseFrame is the shared frame ("base_link" when empty).
 	BaseFrame string
@@ -296,7 +296,7 @@ func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
 // messages returns the run's message stream: the logs merged in log-time
 // order (ties to the earlier log), each read by formats/mcapsource with
 // only the channels the run uses decoded (wants).
-func (rn *runner) messages(inputs []*mcapio.Reader) (*formats.Merged, error) {
+func (rn *runner) messages(inputs []*mcapread.Reader) (*formats.Merged, error) {
 	srcs := make([]formats.Source, len(inputs))
 	for i, r := range inputs {
 		name := logName(rn.p.Names, i)
@@ -311,12 +311,12 @@ func (rn *runner) messages(inputs []*mcapio.Reader) (*formats.Merged, error) {
 
 // wants reports whether the run uses the channel's messages: a grouped
 // sensor, the ego source, an IMU or a camera info.
-func (rn *runner) wants(ch *mcapio.Channel) bool {
+func (rn *runner) wants(ch *mcapread.Channel) bool {
 	_, grouped := rn.index[ch.Topic]
 	return grouped || rn.egoTopic[ch.Topic] || rn.imuTopic[ch.Topic] || rn.isInfo(ch)
 }
 
-func (rn *runner) isInfo(ch *mcapio.Channel) bool {
+func (rn *runner) isInfo(ch *mcapread.Channel) bool {
 	return ch.Schema != nil && formats.ModalityOfType(ch.Schema.Name) == formats.CameraInfoModality
 }
 

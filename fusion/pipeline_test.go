@@ -13,7 +13,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures/scene"
 	"github.com/rigsync/rigsync/fixtures/traj"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/sync/clock"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -84,7 +84,7 @@ func base1s(t *testing.T) *logFixture {
 // run fuses a log with p (its Reader is set here).
 func run(t testing.TB, lf *logFixture, p Pipeline) []*Frame {
 	t.Helper()
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -729,7 +729,7 @@ func TestOdometryEgo(t *testing.T) {
 // item says where it came from.
 func TestReadCalibration(t *testing.T) {
 	lf := base1s(t)
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -785,7 +785,7 @@ func TestPipelineErrors(t *testing.T) {
 		{"bad ego", Pipeline{Ego: "gps"}, `fusion: unknown ego source "gps" (want auto, odometry, gnss, tf or none)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+			r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -103,7 +103,7 @@ func TestCheckImage(t *testing.T) {
 // with what f returns (nil: unchanged).
 func rewriteLog(tb testing.TB, log []byte, f func(topic string, k int, m *formats.Message) formats.Payload) []byte {
 	tb.Helper()
-	r, err := mcapio.NewReader(bytes.NewReader(log), int64(len(log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log), int64(len(log)), "drive.mcap")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func rewriteLog(tb testing.TB, log []byte, f func(topic string, k int, m *format
 		}
 		must(w.WriteChannel(ch.Channel))
 	}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	must(err)
 	var ds decode.Decoders
 	count := map[string]int{}

@@ -12,7 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -117,7 +117,7 @@ func TestRigOverridesLog(t *testing.T) {
 	cfg.Rig.Radars = nil
 	cfg.Faults = []fixtures.Fault{{Kind: fixtures.Miscalibrate, Sensor: "cam_front", Rotation: [3]float64{0, 3, 0}, Translation: [3]float64{0.05, 0, 0}}}
 	lf := generate(t, cfg)
-	r, err := mcapio.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}

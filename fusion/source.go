@@ -3,7 +3,7 @@ package fusion
 import (
 	"fmt"
 
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // logName names the i-th log in errors: names[i], or "log N" (N = i+1).
@@ -15,12 +15,12 @@ func logName(names []string, i int) string {
 }
 
 // inputs returns the pipeline's logs: Readers, or Reader alone.
-func (p *Pipeline) inputs() []*mcapio.Reader {
+func (p *Pipeline) inputs() []*mcapread.Reader {
 	if len(p.Readers) > 0 {
 		return p.Readers
 	}
 	if p.Reader != nil {
-		return []*mcapio.Reader{p.Reader}
+		return []*mcapread.Reader{p.Reader}
 	}
 	return nil
 }
@@ -64,7 +64,7 @@ type InputProblem struct {
 // (names, optional, one per reader, name the logs; the reader's own name
 // otherwise), in reader order. Call it after the reading (Pipeline.Run):
 // damage inside chunks is found when they are decompressed.
-func InputProblems(rs []*mcapio.Reader, names []string) []InputProblem {
+func InputProblems(rs []*mcapread.Reader, names []string) []InputProblem {
 	var out []InputProblem
 	for i, r := range rs {
 		for _, w := range r.Warnings() {

@@ -12,7 +12,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // splitLog writes the messages of log into len(names) logs, message i of
@@ -21,7 +21,7 @@ import (
 // different channel ids in different files).
 func splitLog(tb testing.TB, log []byte, n int, part func(topic string) int) [][]byte {
 	tb.Helper()
-	r, err := mcapio.NewReader(bytes.NewReader(log), int64(len(log)), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log), int64(len(log)), "drive.mcap")
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -39,7 +39,7 @@ func splitLog(tb testing.TB, log []byte, n int, part func(topic string) int) [][
 	for i := range chID {
 		chID[i] = map[string]uint16{}
 	}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -85,11 +85,11 @@ func splitLog(tb testing.TB, log []byte, n int, part func(topic string) int) [][
 	return out
 }
 
-func readers(tb testing.TB, logs [][]byte) []*mcapio.Reader {
+func readers(tb testing.TB, logs [][]byte) []*mcapread.Reader {
 	tb.Helper()
-	var rs []*mcapio.Reader
+	var rs []*mcapread.Reader
 	for i, b := range logs {
-		r, err := mcapio.NewReader(bytes.NewReader(b), int64(len(b)), []string{"a.mcap", "b.mcap", "c.mcap"}[i])
+		r, err := mcapread.NewReader(bytes.NewReader(b), int64(len(b)), []string{"a.mcap", "b.mcap", "c.mcap"}[i])
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -172,7 +172,7 @@ func TestMergedOrder(t *testing.T) {
 	}
 	var want []key
 	for i, r := range rs {
-		it, err := r.Messages(mcapio.Options{})
+		it, err := r.Messages(mcapread.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

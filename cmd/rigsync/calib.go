@@ -22,7 +22,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
 	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
@@ -165,7 +165,7 @@ Exit codes: 0 ok, 1 unreadable or unrecognised file, 2 usage error.`,
 
 func runCalibShow(cmd *cobra.Command, g *globalOptions, path string) error {
 	out := calibJSONShow{File: path, Cameras: []calibJSONCamera{}, Transforms: []calibJSONTransform{}}
-	if fe := mcapio.DetectFormat(path); fe != nil {
+	if fe := mcapread.DetectFormat(path); fe != nil {
 		return fe // a ROS bag is a log, but not one rigsync reads yet
 	}
 	if isMCAP(path) {

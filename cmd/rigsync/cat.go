@@ -14,7 +14,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/jsonvalue"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 type catOptions struct {
@@ -103,7 +103,7 @@ type catLine struct {
 }
 
 func runCat(cmd *cobra.Command, g *globalOptions, o catOptions, path string) error {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func runCat(cmd *cobra.Command, g *globalOptions, o catOptions, path string) err
 	if err != nil {
 		return err
 	}
-	it, err := r.Messages(mcapio.Options{Topics: o.Topics, Start: start, End: end})
+	it, err := r.Messages(mcapread.Options{Topics: o.Topics, Start: start, End: end})
 	if err != nil {
 		return err
 	}
@@ -178,11 +178,11 @@ func runCat(cmd *cobra.Command, g *globalOptions, o catOptions, path string) err
 }
 
 // firstLogTime is the log time of the first message (for +DURATION times).
-func firstLogTime(r *mcapio.Reader) (int64, error) {
+func firstLogTime(r *mcapread.Reader) (int64, error) {
 	if info, ok := r.Summary(); ok && info.Statistics != nil {
 		return int64(info.Statistics.MessageStartTime), nil
 	}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		return 0, err
 	}
@@ -198,7 +198,7 @@ func firstLogTime(r *mcapio.Reader) (int64, error) {
 
 // checkTopics is a usage error naming the log's topics when a --topic is
 // not one of them (instead of printing nothing).
-func checkTopics(r *mcapio.Reader, path string, topics []string) error {
+func checkTopics(r *mcapread.Reader, path string, topics []string) error {
 	have := map[string]bool{}
 	var all []string
 	for _, ch := range r.Channels() {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion"
 )
@@ -384,26 +384,26 @@ func TestFuseFrameEstimate(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
-	r, err := mcapio.Open(log)
+	r, err := mcapread.Open(log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cal, err := fusion.ReadCalibrations(context.Background(), []*mcapio.Reader{r}, "base_link")
+	cal, err := fusion.ReadCalibrations(context.Background(), []*mcapread.Reader{r}, "base_link")
 	if err != nil {
 		t.Fatal(err)
 	}
 	top, rear := tr.Sensor("lidar_top"), tr.Sensor("lidar_rear")
 	for _, tc := range []struct {
 		name      string
-		readers   []*mcapio.Reader
+		readers   []*mcapread.Reader
 		reference string
 		want      int64
 	}{
-		{"default reference", []*mcapio.Reader{r}, "", int64(sum.Frames)},
-		{"default is lidar_top", []*mcapio.Reader{r}, "", int64(top.Messages)},
-		{"--reference lidar_rear", []*mcapio.Reader{r}, rear.Topic, int64(rear.Messages)},
-		{"unknown reference", []*mcapio.Reader{r}, "/nope", -1},
+		{"default reference", []*mcapread.Reader{r}, "", int64(sum.Frames)},
+		{"default is lidar_top", []*mcapread.Reader{r}, "", int64(top.Messages)},
+		{"--reference lidar_rear", []*mcapread.Reader{r}, rear.Topic, int64(rear.Messages)},
+		{"unknown reference", []*mcapread.Reader{r}, "/nope", -1},
 		{"no readers", nil, "", -1},
 	} {
 		if got := fuseFrameEstimate(tc.readers, cal, tc.reference); got != tc.want {

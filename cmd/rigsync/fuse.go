@@ -18,9 +18,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/calib/rig"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/fusion/writers/all"
 	"github.com/rigsync/rigsync/sync/clock"
@@ -338,7 +338,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 		return usageError{fmt.Errorf("fuse: --format %s cannot --resume", o.Format)}
 	}
 	start := time.Now()
-	var readers []*mcapio.Reader
+	var readers []*mcapread.Reader
 	defer func() {
 		for _, r := range readers {
 			r.Close()
@@ -353,7 +353,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 		}
 	}()
 	for _, path := range paths {
-		r, err := mcapio.Open(path)
+		r, err := mcapread.Open(path)
 		if err != nil {
 			return err
 		}
@@ -410,8 +410,8 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	if err != nil {
 		return err
 	}
-	if st, ok := sink.(sinkpool.Staged); ok {
-		sink = sinkpool.New(st, o.Workers)
+	if st, ok := sink.(parallelsink.Staged); ok {
+		sink = parallelsink.New(st, o.Workers)
 	}
 	sum := &fuseSummary{Log: paths[0], Logs: paths, Format: o.Format, Output: o.Out, Completeness: map[string]float64{},
 		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: o.Rig,
@@ -463,7 +463,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 }
 
 // withInputDamage adds to err the damage found in the input logs, if any.
-func withInputDamage(err error, readers []*mcapio.Reader, paths []string) error {
+func withInputDamage(err error, readers []*mcapread.Reader, paths []string) error {
 	probs := fusion.InputProblems(readers, paths)
 	if len(probs) == 0 {
 		return err

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
@@ -408,7 +408,7 @@ func TestFuseAnnotationKilledAndResumed(t *testing.T) {
 			if code, _, errs := runCLI(t, "fuse", log, "--format", format, "-o", full, "-q"); code != exitOK {
 				t.Fatalf("uninterrupted run: exit %d: %s", code, errs)
 			}
-			r, err := mcapio.Open(log)
+			r, err := mcapread.Open(log)
 			if err != nil {
 				t.Fatal(err)
 			}

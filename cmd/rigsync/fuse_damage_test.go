@@ -16,7 +16,7 @@ import (
 	"github.com/foxglove/mcap/go/mcap"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // damageLog is what the test knows of a fixture log's layout, read with
@@ -77,7 +77,7 @@ func mapDamageLog(t *testing.T, path string) *damageLog {
 	l := &damageLog{path: path, size: st.Size(), header: -1}
 	lidar := map[uint16]bool{}
 	var cur *damageChunk
-	err = mcapio.ReadRecords(bufio.NewReader(f), func(rec mcapio.Record) error {
+	err = mcapread.ReadRecords(bufio.NewReader(f), func(rec mcapread.Record) error {
 		if rec.Chunk < 0 && rec.Op != mcap.OpHeader && l.header < 0 {
 			l.header = rec.Offset
 		}

@@ -18,7 +18,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // The fused MCAP of a fixture drive, read back: every /tf message is a
@@ -46,12 +46,12 @@ func TestFuseMCAPAgainstTruth(t *testing.T) {
 	if code, _, errs := runCLI(t, "fuse", log, "--format", "mcap", "-o", out, "-q"); code != exitOK {
 		t.Fatalf("fuse: exit %d: %s", code, errs)
 	}
-	r, err := mcapio.Open(out)
+	r, err := mcapread.Open(out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,7 @@ package main
 
 import (
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -12,7 +12,7 @@ import (
 // log's lowest channel id), counted in the logs' statistics (summed over
 // the logs that hold the topic). It returns −1 when no reference LiDAR is
 // found (the bar is then a counter without a total).
-func fuseFrameEstimate(readers []*mcapio.Reader, cal *fusion.Calibration, reference string) int64 {
+func fuseFrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, reference string) int64 {
 	topic := reference
 	if topic == "" {
 		// The pipeline's rule: the LiDAR with the lowest (log index,

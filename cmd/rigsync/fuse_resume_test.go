@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 )
@@ -63,7 +63,7 @@ func TestFuseNuScenesKilledAndResumed(t *testing.T) {
 		t.Fatalf("uninterrupted run: exit %d: %s", code, errs)
 	}
 	part := filepath.Join(dir, "part")
-	r, err := mcapio.Open(log)
+	r, err := mcapread.Open(log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
@@ -191,7 +191,7 @@ func TestFuseKilledAndResumed(t *testing.T) {
 	// The "killed" run: the pipeline stops after 4 frames and the writer
 	// is never closed, as when the process dies.
 	part := filepath.Join(dir, "part")
-	r, err := mcapio.Open(log)
+	r, err := mcapread.Open(log)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 type infoOptions struct {
@@ -69,7 +69,7 @@ func runInfo(cmd *cobra.Command, g *globalOptions, o infoOptions, path string) e
 	if err != nil {
 		return err
 	}
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return err
 	}

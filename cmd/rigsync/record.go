@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/rigsync/rigsync/formats/liverec"
-	"github.com/rigsync/rigsync/formats/mcaprec"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 	"github.com/rigsync/rigsync/formats/rtsp"
 )
 
@@ -193,14 +193,14 @@ func runRecord(ctx context.Context, g *globalOptions, o recordOptions, urls []st
 		seen[s.Name()] = rtsp.Redact(urls[i])
 	}
 
-	w, err := mcaprec.Create(o.Out, mcaprec.Options{Compression: o.Compression, FlushEvery: o.Flush,
+	w, err := mcapwrite.Create(o.Out, mcapwrite.Options{Compression: o.Compression, FlushEvery: o.Flush,
 		Library: "rigsync record", Sync: o.Sync})
 	if err != nil {
 		closeAll()
 		return fmt.Errorf("record: %w", err)
 	}
 	st := newStatusPrinter(g, o.StatusEvery)
-	sess, err := liverec.New(mcaprec.NewRecorder(w), sources, liverec.Options{
+	sess, err := liverec.New(mcapwrite.NewRecorder(w), sources, liverec.Options{
 		DropProvisional: o.DropProvisional, Status: st.update})
 	if err != nil {
 		closeAll()

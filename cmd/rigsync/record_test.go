@@ -22,7 +22,7 @@ import (
 	"github.com/rigsync/rigsync/formats/annexb"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/liverec"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/formats/videodec"
 	"github.com/rigsync/rigsync/formats/videodec/videotest"
@@ -32,20 +32,20 @@ import (
 type recorded struct {
 	frames  []formats.Message
 	events  []liverec.Event
-	warns   []mcapio.Warning
+	warns   []mcapread.Warning
 	trusted bool
 }
 
 func readRecording(t *testing.T, path string) recorded {
 	t.Helper()
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
 	_, trusted := r.Summary()
 	out := recorded{trusted: trusted}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

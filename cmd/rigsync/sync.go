@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -232,7 +232,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 	if err != nil {
 		return err
 	}
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -92,12 +92,12 @@ func rawPass(tb testing.TB, path string) int64 {
 // readPass iterates with rigsync's reader without decoding (to separate
 // the reader's cost — chunk CRC checks included — from the decoders').
 func readPass(tb testing.TB, path string) int64 {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -117,12 +117,12 @@ func readPass(tb testing.TB, path string) int64 {
 // decodePass iterates with rigsync's reader and decodes every message into
 // its typed payload; with soa, point clouds are also converted to columns.
 func decodePass(tb testing.TB, path string, soa bool) int64 {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

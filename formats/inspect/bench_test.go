@@ -10,7 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -72,7 +72,7 @@ func BenchmarkInfoIndexed1GB(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r, err := mcapio.Open(path)
+		r, err := mcapread.Open(path)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestIndexModeMatchesFull(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mid.mcap")
 	writeBigLog(t, path, 24<<20)
 	get := func(maxScan int64) *inspect.Report {
-		r, err := mcapio.Open(path)
+		r, err := mcapread.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,7 +19,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // bulkLog describes a log of bulky messages in one encoding: each
@@ -159,12 +159,12 @@ func writeBulkLog(tb testing.TB, path string, l bulkLog, compression mcap.Compre
 // readAll iterates every message of a log without decoding: the floor of
 // what info can cost (chunk reads and decompression).
 func readAll(tb testing.TB, path string) int {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func inspectPath(tb testing.TB, path string) *inspect.Report {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // TestInspectFindsInjectedFaults generates a fixture log with known faults
@@ -92,7 +92,7 @@ func TestInspectFindsInjectedFaults(t *testing.T) {
 
 func inspectFile(t *testing.T, path string) *inspect.Report {
 	t.Helper()
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Options control how much of the log is read.
@@ -261,7 +261,7 @@ func (a *channelAcc) addStamp(stamp, lt int64) {
 }
 
 // Inspect reads the log behind r and builds its report.
-func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (*Report, error) {
+func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options) (*Report, error) {
 	rep := &Report{File: name, SizeBytes: opts.FileSize}
 	if h := r.Header(); h != nil {
 		rep.Profile, rep.Library = h.Profile, h.Library
@@ -293,7 +293,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 	}
 	var col logcalib.Collector // the TF tree and camera calibrations
 
-	handle := func(m *mcapio.Message) {
+	handle := func(m *mcapread.Message) {
 		cr := byTopic[m.Channel.Topic]
 		if cr == nil {
 			return
@@ -342,7 +342,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		_ = col.Add(msg)
 	}
 
-	read := func(o mcapio.Options) error {
+	read := func(o mcapread.Options) error {
 		it, err := r.Messages(o)
 		if err != nil {
 			return err
@@ -371,7 +371,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 
 	if full {
 		rep.Mode = "full"
-		if err := read(mcapio.Options{ReadAhead: true}); err != nil {
+		if err := read(mcapread.Options{ReadAhead: true}); err != nil {
 			return nil, fmt.Errorf("inspect: %s: %w", name, err)
 		}
 	} else {
@@ -391,7 +391,7 @@ func Inspect(ctx context.Context, r *mcapio.Reader, name string, opts Options) (
 		// backwards); a short log is read as one window.
 		if info != nil && info.Statistics != nil {
 			for _, win := range sampleWindows(int64(info.Statistics.MessageStartTime), int64(info.Statistics.MessageEndTime)) {
-				if err := read(mcapio.Options{Start: win[0], End: win[1], ReadAhead: true}); err != nil {
+				if err := read(mcapread.Options{Start: win[0], End: win[1], ReadAhead: true}); err != nil {
 					return nil, fmt.Errorf("inspect: %s: %w", name, err)
 				}
 			}

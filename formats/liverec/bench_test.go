@@ -20,7 +20,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcaprec"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 	"github.com/rigsync/rigsync/formats/rtsp"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 )
@@ -187,7 +187,7 @@ func BenchmarkRecordFourMJPEG(b *testing.B) {
 // recordOnce records the cameras for benchPhase and reports the metrics.
 func recordOnce(b *testing.B, dial func(context.Context) []Source, comp string, baseCPU float64) {
 	path := filepath.Join(b.TempDir(), "bench.mcap")
-	w, err := mcaprec.Create(path, mcaprec.Options{Compression: comp})
+	w, err := mcapwrite.Create(path, mcapwrite.Options{Compression: comp})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -198,7 +198,7 @@ func recordOnce(b *testing.B, dial func(context.Context) []Source, comp string, 
 	// (the first ones wait for the first sender report).
 	var steady, steadyRecv []float64
 	var steadyFrom int64
-	s, err := New(mcaprec.NewRecorder(w), srcs, Options{Written: func(_ string, m formats.Message, prov bool, at time.Time) {
+	s, err := New(mcapwrite.NewRecorder(w), srcs, Options{Written: func(_ string, m formats.Message, prov bool, at time.Time) {
 		if !prov && m.LogTime >= steadyFrom {
 			steady = append(steady, float64(at.UnixNano()-m.Stamp)/1e6)
 			steadyRecv = append(steadyRecv, float64(at.UnixNano()-m.LogTime)/1e6)

@@ -1,6 +1,6 @@
 // Package liverec records live camera sources (formats/rtsp clients) into
 // one MCAP file: it fans the sources' frames into a single writer
-// goroutine, writes them as foxglove messages through mcaprec, records
+// goroutine, writes them as foxglove messages through mcapwrite, records
 // connection events, outages and provisionally stamped frames, and keeps
 // the numbers a person watching the recording wants (fps, bitrate, clock
 // drift, gaps, latency).
@@ -13,7 +13,7 @@
 //     sender reports) as the message timestamp and the MCAP publish_time,
 //     and the host receive time as the MCAP log_time; frame_id is the
 //     camera name. Keyframes carry their parameter sets (see
-//     mcaprec.Recorder).
+//     mcapwrite.Recorder).
 //   - provisional frames (received before the camera's first sender
 //     report, so no capture time is known) are written, by default, with
 //     the receive time as timestamp and publish_time; every run of them is
@@ -41,7 +41,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcaprec"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 	"github.com/rigsync/rigsync/formats/rtsp"
 )
 
@@ -195,7 +195,7 @@ type item struct {
 
 // Session is one recording. Create it with New and call Run once.
 type Session struct {
-	rec   *mcaprec.Recorder
+	rec   *mcapwrite.Recorder
 	opts  Options
 	cams  []*camera
 	start time.Time
@@ -207,7 +207,7 @@ type Session struct {
 
 // New prepares a recording of the sources into rec. Camera names must be
 // unique.
-func New(rec *mcaprec.Recorder, sources []Source, opts Options) (*Session, error) {
+func New(rec *mcapwrite.Recorder, sources []Source, opts Options) (*Session, error) {
 	if opts.StatusEvery <= 0 {
 		opts.StatusEvery = time.Second
 	}

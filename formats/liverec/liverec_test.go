@@ -17,8 +17,8 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
-	"github.com/rigsync/rigsync/formats/mcaprec"
+	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 	"github.com/rigsync/rigsync/formats/rtsp"
 )
 
@@ -63,12 +63,12 @@ type readBack struct {
 
 func read(t *testing.T, path string) readBack {
 	t.Helper()
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +122,7 @@ func TestSession(t *testing.T) {
 	for _, drop := range []bool{false, true} {
 		t.Run(map[bool]string{false: "keep", true: "drop"}[drop], func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "rec.mcap")
-			w, err := mcaprec.Create(path, mcaprec.Options{})
+			w, err := mcapwrite.Create(path, mcapwrite.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -149,7 +149,7 @@ func TestSession(t *testing.T) {
 				b.frame(base+int64(33*i)*ms, base+int64(33*i+4)*ms, false)
 			}
 			ctx, cancel := context.WithCancel(context.Background())
-			s, err := New(mcaprec.NewRecorder(w), []Source{a, b}, Options{DropProvisional: drop})
+			s, err := New(mcapwrite.NewRecorder(w), []Source{a, b}, Options{DropProvisional: drop})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,8 +223,8 @@ func TestSession(t *testing.T) {
 }
 
 func TestDuplicateNames(t *testing.T) {
-	w, _ := mcaprec.New(io.Discard, mcaprec.Options{})
-	if _, err := New(mcaprec.NewRecorder(w), []Source{newFake("x"), newFake("x")}, Options{}); err == nil {
+	w, _ := mcapwrite.New(io.Discard, mcapwrite.Options{})
+	if _, err := New(mcapwrite.NewRecorder(w), []Source{newFake("x"), newFake("x")}, Options{}); err == nil {
 		t.Fatal("duplicate names accepted")
 	}
 }
@@ -272,7 +272,7 @@ func (d *fullDisk) Write(p []byte) (int, error) {
 // TestWriteErrorStops checks that a failing disk ends the recording with
 // the error instead of hanging or losing it.
 func TestWriteErrorStops(t *testing.T) {
-	w, err := mcaprec.New(&fullDisk{}, mcaprec.Options{ChunkBytes: 1})
+	w, err := mcapwrite.New(&fullDisk{}, mcapwrite.Options{ChunkBytes: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -280,7 +280,7 @@ func TestWriteErrorStops(t *testing.T) {
 	for i := range 20 {
 		a.frame(int64(i+1)*1e9, int64(i+1)*1e9, false)
 	}
-	s, err := New(mcaprec.NewRecorder(w), []Source{a}, Options{StatusEvery: 10 * time.Millisecond})
+	s, err := New(mcapwrite.NewRecorder(w), []Source{a}, Options{StatusEvery: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 	"github.com/rigsync/rigsync/calib/tftree"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Calibration is the calibration a log carries.
@@ -57,7 +57,7 @@ const ScanWindowNs = 5e9
 
 // ReadFile opens the MCAP log at path and reads its calibration (Read).
 func ReadFile(ctx context.Context, path string) (*Calibration, error) {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +69,8 @@ func ReadFile(ctx context.Context, path string) (*Calibration, error) {
 // every channel's first message and every transform message) until each channel has been seen
 // and ScanWindowNs of log time have passed since the first message. A
 // channel whose message does not decode counts as seen.
-func Read(ctx context.Context, r *mcapio.Reader) (*Calibration, error) {
-	it, err := r.Messages(mcapio.Options{})
+func Read(ctx context.Context, r *mcapread.Reader) (*Calibration, error) {
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		return nil, err
 	}

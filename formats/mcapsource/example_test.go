@@ -10,7 +10,7 @@ import (
 	"github.com/foxglove/mcap/go/mcap"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/mcapsource"
 )
 
@@ -39,7 +39,7 @@ func Example() {
 		{"imu.mcap", jsonLog("/imu", 100, 200, 300)},
 		{"gps.mcap", jsonLog("/gps", 150, 250)},
 	} {
-		r, err := mcapio.NewReader(bytes.NewReader(log.data), int64(len(log.data)), log.name)
+		r, err := mcapread.NewReader(bytes.NewReader(log.data), int64(len(log.data)), log.name)
 		if err != nil {
 			fmt.Println(err)
 			return

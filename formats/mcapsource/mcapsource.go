@@ -1,10 +1,10 @@
 // Package mcapsource reads an MCAP log as a formats.Source: the messages
-// of an mcapio.Reader (log-time order, bounded memory, damaged files read
+// of an mcapread.Reader (log-time order, bounded memory, damaged files read
 // around the damage) decoded into formats.Message envelopes by
 // formats/decode.
 //
 // Damage that does not stop the reading is not an error of the Source: it
-// is a warning of the Reader (mcapio.Reader.Warnings), read after the
+// is a warning of the Reader (mcapread.Reader.Warnings), read after the
 // messages. A message that cannot be decoded is skipped and counted
 // (Stats); Next fails only when the file cannot be read.
 package mcapsource
@@ -17,7 +17,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Options configure a Source.
@@ -26,13 +26,13 @@ type Options struct {
 	// opened with when empty).
 	Name string
 	// Read selects the messages read (topics, log-time range, chunks
-	// decompressed ahead); see mcapio.Options.
-	Read mcapio.Options
+	// decompressed ahead); see mcapread.Options.
+	Read mcapread.Options
 	// Want, when set, keeps only the messages of the channels it returns
 	// true for; the others are read but not decoded (unlike Read.Topics,
 	// which skips the chunks that hold none of its topics, so damage in
 	// them goes unnoticed). It is asked once per channel.
-	Want func(ch *mcapio.Channel) bool
+	Want func(ch *mcapread.Channel) bool
 }
 
 // Stats count what a Source did.
@@ -46,13 +46,13 @@ type Stats struct {
 // Source is an MCAP log read as a formats.Source. It is not safe for
 // concurrent use.
 type Source struct {
-	r      *mcapio.Reader
+	r      *mcapread.Reader
 	closeR bool
 	name   string
-	it     *mcapio.Iterator
+	it     *mcapread.Iterator
 	ds     decode.Decoders
-	want   func(*mcapio.Channel) bool
-	wanted map[*mcapio.Channel]bool
+	want   func(*mcapread.Channel) bool
+	wanted map[*mcapread.Channel]bool
 	stats  Stats
 }
 
@@ -62,9 +62,9 @@ var _ interface {
 } = (*Source)(nil)
 
 // Open opens the MCAP file at path as a Source; Close closes it. A log in
-// another format is an *mcapio.FormatError naming the format.
+// another format is an *mcapread.FormatError naming the format.
 func Open(path string, opts Options) (*Source, error) {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mcapsource: %w", err)
 	}
@@ -78,7 +78,7 @@ func Open(path string, opts Options) (*Source, error) {
 }
 
 // New reads the log behind r (which the caller closes) as a Source.
-func New(r *mcapio.Reader, opts Options) (*Source, error) {
+func New(r *mcapread.Reader, opts Options) (*Source, error) {
 	name := opts.Name
 	if name == "" {
 		name = r.Name()
@@ -89,7 +89,7 @@ func New(r *mcapio.Reader, opts Options) (*Source, error) {
 	}
 	s := &Source{r: r, name: name, it: it, want: opts.Want}
 	if s.want != nil {
-		s.wanted = map[*mcapio.Channel]bool{}
+		s.wanted = map[*mcapread.Channel]bool{}
 	}
 	return s, nil
 }
@@ -99,7 +99,7 @@ func (s *Source) Name() string { return s.name }
 
 // Reader returns the underlying log reader (for its channels, summary and
 // warnings).
-func (s *Source) Reader() *mcapio.Reader { return s.r }
+func (s *Source) Reader() *mcapread.Reader { return s.r }
 
 // Stats returns what the Source did so far.
 func (s *Source) Stats() Stats { return s.stats }

@@ -18,7 +18,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/mcapsource"
 )
 
@@ -56,16 +56,16 @@ func logs(t *testing.T) []string {
 	return out
 }
 
-// original returns the log's decodable messages as mcapio and decode give
+// original returns the log's decodable messages as mcapread and decode give
 // them, and how many could not be decoded.
 func original(t *testing.T, path string, keep func(topic string) bool) ([]formats.Message, int) {
 	t.Helper()
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func key(m formats.Message) string {
 }
 
 // TestSameAsReader: on the fixture and the shared logs, a Source yields
-// every decodable message that mcapio and decode give, in the same order
+// every decodable message that mcapread and decode give, in the same order
 // and decoded the same, counts the others, and keeps io.EOF at the end.
 func TestSameAsReader(t *testing.T) {
 	ctx := context.Background()
@@ -156,7 +156,7 @@ func TestWant(t *testing.T) {
 	}
 	want, _ := original(t, path, keep)
 	asked := map[string]int{}
-	s, err := mcapsource.Open(path, mcapsource.Options{Name: "drive", Want: func(ch *mcapio.Channel) bool {
+	s, err := mcapsource.Open(path, mcapsource.Options{Name: "drive", Want: func(ch *mcapread.Channel) bool {
 		asked[ch.Topic]++
 		return keep(ch.Topic)
 	}})
@@ -225,7 +225,7 @@ func smallLog(t testing.TB) []byte {
 // counted, the first error kept; the stream goes on.
 func TestUndecodable(t *testing.T) {
 	data := smallLog(t)
-	r, err := mcapio.NewReader(bytes.NewReader(data), int64(len(data)), "small.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "small.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -259,7 +259,7 @@ func TestUndecodable(t *testing.T) {
 // TestContext: a done context stops Next.
 func TestContext(t *testing.T) {
 	data := smallLog(t)
-	r, err := mcapio.NewReader(bytes.NewReader(data), int64(len(data)), "small.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "small.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,7 @@
 // Package replay plays a recorded log back at real time, so that it can
 // stand in for live sensors beside live cameras (rigsync live --with).
 //
-// A Replayer reads an MCAP file with formats/mcapio (log-time order,
+// A Replayer reads an MCAP file with formats/mcapread (log-time order,
 // bounded memory) and decodes each message with formats/decode. Next
 // returns the next message when it is due on the host clock, not before:
 // a Replayer is a formats.Source, so formats.Merge can join it with other
@@ -37,7 +37,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Clock is the host clock the Replayer paces against. Tests give a fake.
@@ -123,9 +123,9 @@ type Stats struct {
 // Replayer hands out a log's messages at real time. It is not safe for
 // concurrent use.
 type Replayer struct {
-	r       *mcapio.Reader
+	r       *mcapread.Reader
 	closeR  bool
-	it      *mcapio.Iterator
+	it      *mcapread.Iterator
 	ds      decode.Decoders
 	clock   Clock
 	m       Mapping
@@ -135,7 +135,7 @@ type Replayer struct {
 
 // Open opens the MCAP file at path for replay.
 func Open(path string, opts Options) (*Replayer, error) {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -150,7 +150,7 @@ func Open(path string, opts Options) (*Replayer, error) {
 
 // New replays the log behind r (which the caller closes, unless Open made
 // it).
-func New(r *mcapio.Reader, opts Options) (*Replayer, error) {
+func New(r *mcapread.Reader, opts Options) (*Replayer, error) {
 	if opts.Speed == 0 {
 		opts.Speed = 1
 	}
@@ -160,7 +160,7 @@ func New(r *mcapio.Reader, opts Options) (*Replayer, error) {
 	if opts.Clock == nil {
 		opts.Clock = SystemClock{}
 	}
-	it, err := r.Messages(mcapio.Options{Topics: opts.Topics})
+	it, err := r.Messages(mcapread.Options{Topics: opts.Topics})
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -178,7 +178,7 @@ func (p *Replayer) Name() string { return p.r.Name() }
 
 // Reader returns the underlying log reader (for its channels and
 // warnings).
-func (p *Replayer) Reader() *mcapio.Reader { return p.r }
+func (p *Replayer) Reader() *mcapread.Reader { return p.r }
 
 // Mapping returns the clock mapping; it is known after the first Next.
 func (p *Replayer) Mapping() Mapping { return p.m }

@@ -13,7 +13,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 )
 
@@ -62,12 +62,12 @@ func fixtureLog(t *testing.T) string {
 
 // original returns the log's decodable messages as recorded.
 func original(t *testing.T, path string) []formats.Message {
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/live"
@@ -25,7 +25,7 @@ func (s *discardSink) Close() error                               { return nil }
 // ns/op within one run.
 func BenchmarkLiveFuser(b *testing.B) {
 	d := newDrive(b)
-	r, err := mcapio.Open(d.path)
+	r, err := mcapread.Open(d.path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func BenchmarkLiveFuser(b *testing.B) {
 
 func BenchmarkOfflinePipeline(b *testing.B) {
 	d := newDrive(b)
-	r, err := mcapio.Open(d.path)
+	r, err := mcapread.Open(d.path)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/live"
@@ -99,7 +99,7 @@ func (d drive) sensor(t testing.TB, name string) *fixtures.SensorTruth {
 // leaves the camera out (a dead stream).
 func runLive(t *testing.T, d drive, maxLat time.Duration, dropCamera bool) (*captureSink, *live.Fuser, replay.Mapping, map[int64]formats.Message) {
 	t.Helper()
-	r, err := mcapio.Open(d.path)
+	r, err := mcapread.Open(d.path)
 	if err != nil {
 		t.Fatal(err)
 	}

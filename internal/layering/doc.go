@@ -1,6 +1,6 @@
 // Package layering holds the test that keeps rigsync's packages in their
 // layers (see the README's layout): the sync/ and calib/ libraries do not
-// read logs or run the pipeline (no formats/mcapio, no fusion, no cmd),
+// read logs or run the pipeline (no formats/mcapread, no fusion, no cmd),
 // and nothing in formats/ depends on fusion/ or cmd/. It has no code.
 //
 // The layers are not all clean yet (issue 13 moves what is left):

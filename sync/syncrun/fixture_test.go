@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -38,7 +38,7 @@ func fixtureLog(t testing.TB, d time.Duration, faults ...fixtures.Fault) (*Log, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := mcapio.Open(lp)
+	r, err := mcapread.Open(lp)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Stream is the stamps of one channel in log order.
@@ -43,8 +43,8 @@ type Log struct {
 // ReadLog reads the header stamps of the given topics (all channels when
 // topics is empty) from an open MCAP reader. progress, if not nil, is
 // called with the number of messages read so far.
-func ReadLog(ctx context.Context, r *mcapio.Reader, topics []string, progress func(int64)) (*Log, error) {
-	it, err := r.Messages(mcapio.Options{Topics: topics})
+func ReadLog(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
+	it, err := r.Messages(mcapread.Options{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf("syncrun: %w", err)
 	}

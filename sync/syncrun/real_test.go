@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/rigsync/rigsync/fixtures/shareddata"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // On the real radar recording, the header stamps' seconds field counts
@@ -16,7 +16,7 @@ import (
 // repaired, and each radar then runs at 20 Hz.
 func TestRealRadar(t *testing.T) {
 	dir := shareddata.Dir(t, "mcap", "real")
-	r, err := mcapio.Open(filepath.Join(dir, "radar-can-vehicle_mcap2mat-data1.mcap"))
+	r, err := mcapread.Open(filepath.Join(dir, "radar-can-vehicle_mcap2mat-data1.mcap"))
 	if err != nil {
 		t.Fatal(err)
 	}

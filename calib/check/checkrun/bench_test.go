@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -42,7 +42,7 @@ func BenchmarkRun(b *testing.B) {
 	log = bytes.Buffer{}
 	b.Run("fusion", func(b *testing.B) {
 		for b.Loop() {
-			r, err := mcapio.Open(path)
+			r, err := mcapread.Open(path)
 			if err != nil {
 				b.Fatal(err)
 			}

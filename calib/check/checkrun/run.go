@@ -11,7 +11,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -98,14 +98,14 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 			return nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
 		}
 	}
-	var rs []*mcapio.Reader
+	var rs []*mcapread.Reader
 	defer func() {
 		for _, r := range rs {
 			r.Close()
 		}
 	}()
 	for _, path := range o.Logs {
-		r, err := mcapio.Open(path)
+		r, err := mcapread.Open(path)
 		if err != nil {
 			return nil, fmt.Errorf("checkrun: %w", err)
 		}
@@ -115,7 +115,7 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 }
 
 // run is Run on open readers.
-func run(ctx context.Context, rs []*mcapio.Reader, o Options) (*check.Report, error) {
+func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, error) {
 	name := strings.Join(o.Logs, ", ")
 	base := o.BaseFrame
 	if base == "" && o.Rig != nil {
@@ -209,12 +209,12 @@ func rank(v check.Verdict) int {
 
 // expectedFrames is the number of reference LiDAR sweeps in the logs
 // (from the summaries' statistics), or 0 when unknown.
-func expectedFrames(rs []*mcapio.Reader, cal *fusion.Calibration) int64 {
+func expectedFrames(rs []*mcapread.Reader, cal *fusion.Calibration) int64 {
 	// The pipeline's reference is the LiDAR channel with the lowest id
 	// (of the first log that has one).
 	for _, r := range rs {
 		st := r.Statistics()
-		var best *mcapio.Channel
+		var best *mcapread.Channel
 		for _, ch := range r.Channels() {
 			if ts, ok := cal.Sensors[ch.Topic]; ok && ts.Modality == formats.Lidar {
 				if best == nil || ch.ID < best.ID {

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -24,7 +24,7 @@ func BenchmarkCheck(b *testing.B) {
 	run := func(b *testing.B, sink func(*fusion.Frame) error, done func()) {
 		frames := 0
 		for b.Loop() {
-			r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+			r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func BenchmarkAdd(b *testing.B) {
 		if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
 			b.Fatal(err)
 		}
-		r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+		r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 		if err != nil {
 			b.Fatal(err)
 		}

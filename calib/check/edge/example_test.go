@@ -8,7 +8,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check/edge"
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -36,7 +36,7 @@ func ExampleNewCameraChecker() {
 	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
 		panic(err)
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 	if err != nil {
 		panic(err)
 	}

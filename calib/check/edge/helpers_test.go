@@ -10,7 +10,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -54,7 +54,7 @@ func checkLog(tb testing.TB, cfg fixtures.Config, opt Options) ([]check.PairResu
 	if err != nil {
 		tb.Fatal(err)
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -25,7 +25,7 @@ func windowsOf(tb testing.TB, cfg fixtures.Config) map[string][]check.Window {
 	if err := fixtures.Generate(context.Background(), cfg, &log, nil, nil); err != nil {
 		tb.Fatalf("Generate: %v", err)
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 	if err != nil {
 		tb.Fatal(err)
 	}

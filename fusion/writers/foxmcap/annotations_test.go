@@ -16,7 +16,7 @@ import (
 	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -170,11 +170,11 @@ func TestAnnotationsProtobuf(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@
 //
 // Every frame's messages start with its /tf message, in a fixed order, and
 // channels are added on first use, so the file depends only on the frames:
-// the Writer implements sinkpool.Staged (messages encoded in parallel,
+// the Writer implements parallelsink.Staged (messages encoded in parallel,
 // written in order) and Options.Resume finishes the partial file of a
 // killed run (an MCAP cannot be appended to, so its complete frames are
 // copied into a new file, read back with the mcap lexer up to the first

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -48,14 +48,14 @@ func FuzzWrite(f *testing.F) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		r, err := mcapio.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fuzz.mcap")
+		r, err := mcapread.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fuzz.mcap")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if ws := r.Warnings(); len(ws) > 0 {
 			t.Fatal(ws)
 		}
-		it, err := r.Messages(mcapio.Options{Topics: []string{TopicLidar}})
+		it, err := r.Messages(mcapread.Options{Topics: []string{TopicLidar}})
 		if err != nil {
 			t.Fatal(err)
 		}

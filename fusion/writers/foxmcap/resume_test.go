@@ -12,7 +12,7 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -44,7 +44,7 @@ func TestResumeFromOlderVersion(t *testing.T) {
 	want := writeFrames(t, Options{}, frames)
 
 	// The same messages, with /cam_front/lidar as the older JSON channel.
-	r, err := mcapio.NewReader(bytes.NewReader(want), int64(len(want)), "fused.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(want), int64(len(want)), "fused.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestResumeFromOlderVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	written := map[uint16]bool{}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -117,11 +117,11 @@ func TestTFIsATree(t *testing.T) {
 			if err := w.Close(); err != nil {
 				t.Fatal(err)
 			}
-			r, err := mcapio.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
+			r, err := mcapread.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
 			if err != nil {
 				t.Fatal(err)
 			}
-			it, err := r.Messages(mcapio.Options{})
+			it, err := r.Messages(mcapread.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

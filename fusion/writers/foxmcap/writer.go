@@ -18,7 +18,7 @@ import (
 	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 )
 
 // Topic names of the shared channels.
@@ -66,7 +66,7 @@ type Writer struct {
 	resume   *recovered
 }
 
-var _ sinkpool.Staged = (*Writer)(nil)
+var _ parallelsink.Staged = (*Writer)(nil)
 
 // rawMsg is one encoded message and where it goes.
 type rawMsg struct {
@@ -169,10 +169,10 @@ func (w *Writer) emit(m rawMsg) error {
 
 // Write adds one frame's transforms, clouds, images and calibrations.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
-	return sinkpool.Write(ctx, w, f)
+	return parallelsink.Write(ctx, w, f)
 }
 
-// Stage implements sinkpool.Staged: the task encodes the frame's messages
+// Stage implements parallelsink.Staged: the task encodes the frame's messages
 // (in parallel), the commit writes them (in order; channels are added on
 // first use, so ids and sequence numbers do not depend on the workers). A
 // frame the resumed partial file has complete is copied from it instead.

@@ -14,7 +14,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -78,7 +78,7 @@ func TestReadBack(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestReadBack(t *testing.T) {
 	if len(wantSchema) > 0 {
 		t.Errorf("missing channels %v", wantSchema)
 	}
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats/pcd"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 )
 
@@ -35,7 +35,7 @@ type Options struct {
 }
 
 // Writer is a fusion.Sink that writes the frames layout. It is not safe
-// for concurrent use; wrap it with sinkpool.New to encode and write frames
+// for concurrent use; wrap it with parallelsink.New to encode and write frames
 // in parallel (the output is the same).
 type Writer struct {
 	dir     *outdir.Dir
@@ -46,7 +46,7 @@ type Writer struct {
 	staged  map[int]bool // frame indices staged by this run
 }
 
-var _ sinkpool.Staged = (*Writer)(nil)
+var _ parallelsink.Staged = (*Writer)(nil)
 
 // New opens root for writing (see outdir.Open for Force and Resume).
 func New(root string, opts Options) (*Writer, error) {
@@ -73,10 +73,10 @@ func DirName(index int) string { return fmt.Sprintf("%06d", index) }
 // Write writes one frame. A frame whose index the manifest already lists
 // (Resume) is skipped.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
-	return sinkpool.Write(ctx, w, f)
+	return parallelsink.Write(ctx, w, f)
 }
 
-// Stage implements sinkpool.Staged: it names the frame's camera files and
+// Stage implements parallelsink.Staged: it names the frame's camera files and
 // skips a frame a resumed run already has (in order); the task renders the
 // frame into a temporary folder (in parallel); the commit renames the
 // folder into place and appends the manifest line (in order).

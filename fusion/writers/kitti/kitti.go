@@ -23,7 +23,7 @@ import (
 	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
@@ -85,7 +85,7 @@ type camState struct {
 func (c *camState) hasIntrinsics() bool { return c.info.K[0] != 0 || c.info.P[0] != 0 }
 
 // Writer is a fusion.Sink writing the KITTI layout. It is not safe for
-// concurrent use; wrap it with sinkpool.New to encode and write frames in
+// concurrent use; wrap it with parallelsink.New to encode and write frames in
 // parallel (the output is the same).
 type Writer struct {
 	dir     *outdir.Dir
@@ -101,7 +101,7 @@ type Writer struct {
 	closed  bool
 }
 
-var _ sinkpool.Staged = (*Writer)(nil)
+var _ parallelsink.Staged = (*Writer)(nil)
 
 // New opens root for writing.
 func New(root string, opts Options) (*Writer, error) {
@@ -267,10 +267,10 @@ type manifestDoc struct {
 
 // Write writes one frame.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
-	return sinkpool.Write(ctx, w, f)
+	return parallelsink.Write(ctx, w, f)
 }
 
-// Stage implements sinkpool.Staged: the camera table and the frame's calib
+// Stage implements parallelsink.Staged: the camera table and the frame's calib
 // file are made in frame order (a frame that a resumed run already has is
 // skipped); the task encodes the velodyne file and images into temporary
 // files; the commit renames them into place and appends the manifest line.

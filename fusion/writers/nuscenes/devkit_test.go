@@ -21,7 +21,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/fixtures/traj"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -80,7 +80,7 @@ func newDrive() (*drive, string) {
 	if err != nil {
 		return nil, err.Error()
 	}
-	r, err := mcapio.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
 	if err != nil {
 		return nil, err.Error()
 	}

@@ -41,7 +41,7 @@
 // appended to rigsync_manifest.jsonl; a resumed run (same frames) rebuilds
 // every record in memory, writes only the frames the manifest does not
 // list, and writes the tables at Close, so its output equals an
-// uninterrupted run's. The Writer implements sinkpool.Staged: records are
+// uninterrupted run's. The Writer implements parallelsink.Staged: records are
 // made in frame order, files encoded (JPEG undistortion included) in
 // parallel.
 package nuscenes

@@ -26,7 +26,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
@@ -76,7 +76,7 @@ type Options struct {
 const ManifestName = "rigsync_manifest.jsonl"
 
 // Writer is a fusion.Sink writing the nuScenes layout. It is not safe for
-// concurrent use; wrap it with sinkpool.New to encode and write frames in
+// concurrent use; wrap it with parallelsink.New to encode and write frames in
 // parallel (the output is the same).
 type Writer struct {
 	dir  string
@@ -115,7 +115,7 @@ type manifestDoc struct {
 	Files   []string `json:"files"`
 }
 
-var _ sinkpool.Staged = (*Writer)(nil)
+var _ parallelsink.Staged = (*Writer)(nil)
 
 // New prepares dir (creating it) for a nuScenes export. It refuses a
 // non-empty dir unless opts.Force or opts.Resume (see outdir.Open).
@@ -176,10 +176,10 @@ func Token(kind string, parts ...string) string {
 // Write adds one frame: its LiDAR cloud, radar detections and camera images,
 // each as a sample_data with an ego_pose; keyframes also get a sample.
 func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
-	return sinkpool.Write(ctx, w, f)
+	return parallelsink.Write(ctx, w, f)
 }
 
-// Stage implements sinkpool.Staged: the records of every table (tokens,
+// Stage implements parallelsink.Staged: the records of every table (tokens,
 // keyframe choice, links, calibrations, file names) are made in frame
 // order, also for a frame a resumed run already has; the task encodes the
 // frame's files (LiDAR .pcd.bin, radar PCDs, JPEGs, undistorted when the

@@ -1,4 +1,4 @@
-package mcaprec_test
+package mcapwrite_test
 
 import (
 	"fmt"
@@ -7,19 +7,19 @@ import (
 	"path/filepath"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcaprec"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 )
 
 // A recorder writes camera frames as foxglove messages: capture time as
 // timestamp and publish_time, receive time as log_time.
 func ExampleRecorder() {
-	dir, _ := os.MkdirTemp("", "mcaprec")
+	dir, _ := os.MkdirTemp("", "mcapwrite")
 	defer os.RemoveAll(dir)
-	w, err := mcaprec.Create(filepath.Join(dir, "cam.mcap"), mcaprec.Options{})
+	w, err := mcapwrite.Create(filepath.Join(dir, "cam.mcap"), mcapwrite.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	rec := mcaprec.NewRecorder(w)
+	rec := mcapwrite.NewRecorder(w)
 	for i := range 3 {
 		capture := int64(1_700_000_000_000_000_000) + int64(i)*33_333_333
 		err := rec.Write(formats.Message{

@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bytes"
@@ -355,10 +355,10 @@ func parseRecord(op mcap.OpCode, body []byte) (any, error) {
 func ReadRecords(r io.Reader, fn func(Record) error) error {
 	var head [recHeaderLen]byte
 	if _, err := io.ReadFull(r, head[:magicLen]); err != nil {
-		return fmt.Errorf("mcapio: reading magic at offset 0: %w", err)
+		return fmt.Errorf("mcapread: reading magic at offset 0: %w", err)
 	}
 	if !bytes.Equal(head[:magicLen], mcap.Magic) {
-		return fmt.Errorf("mcapio: bad magic %x at offset 0: not an MCAP file", head[:magicLen])
+		return fmt.Errorf("mcapread: bad magic %x at offset 0: not an MCAP file", head[:magicLen])
 	}
 	off := int64(magicLen)
 	var body, chunkBuf []byte
@@ -367,18 +367,18 @@ func ReadRecords(r io.Reader, fn func(Record) error) error {
 			if err == io.EOF {
 				err = io.ErrUnexpectedEOF
 			}
-			return fmt.Errorf("mcapio: record header at offset %d (file ends before footer): %w", off, err)
+			return fmt.Errorf("mcapread: record header at offset %d (file ends before footer): %w", off, err)
 		}
 		op := mcap.OpCode(head[0])
 		n := binary.LittleEndian.Uint64(head[1:])
 		var err error
 		body, err = readN(r, body, n)
 		if err != nil {
-			return fmt.Errorf("mcapio: %s record at offset %d, length %d: %w", op, off, n, err)
+			return fmt.Errorf("mcapread: %s record at offset %d, length %d: %w", op, off, n, err)
 		}
 		v, err := parseRecord(op, body)
 		if err != nil {
-			return fmt.Errorf("mcapio: %s record at offset %d: %w", op, off, err)
+			return fmt.Errorf("mcapread: %s record at offset %d: %w", op, off, err)
 		}
 		if v != nil {
 			if err := fn(Record{Op: op, Offset: off, Chunk: -1, Value: v}); err != nil {
@@ -391,7 +391,7 @@ func ReadRecords(r io.Reader, fn func(Record) error) error {
 				crc: ch.UncompressedCRC, compression: ch.Compression, records: ch.Records}
 			recs, err := decompress(chunkBuf, h)
 			if err != nil {
-				return fmt.Errorf("mcapio: chunk at offset %d: %w", off, err)
+				return fmt.Errorf("mcapread: chunk at offset %d: %w", off, err)
 			}
 			if h.compression != "" {
 				chunkBuf = recs
@@ -412,7 +412,7 @@ func ReadRecords(r io.Reader, fn func(Record) error) error {
 			})
 			if err != nil {
 				if errors.Is(err, errDamaged) {
-					return fmt.Errorf("mcapio: in chunk at offset %d: %w", chunkOff, err)
+					return fmt.Errorf("mcapread: in chunk at offset %d: %w", chunkOff, err)
 				}
 				return err
 			}
@@ -420,10 +420,10 @@ func ReadRecords(r io.Reader, fn func(Record) error) error {
 		off += recHeaderLen + int64(n)
 		if op == mcap.OpFooter {
 			if _, err := io.ReadFull(r, head[:magicLen]); err != nil {
-				return fmt.Errorf("mcapio: closing magic at offset %d: %w", off, err)
+				return fmt.Errorf("mcapread: closing magic at offset %d: %w", off, err)
 			}
 			if !bytes.Equal(head[:magicLen], mcap.Magic) {
-				return fmt.Errorf("mcapio: bad closing magic %x at offset %d", head[:magicLen], off)
+				return fmt.Errorf("mcapread: bad closing magic %x at offset %d", head[:magicLen], off)
 			}
 			return nil
 		}

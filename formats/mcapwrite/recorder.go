@@ -1,4 +1,4 @@
-package mcaprec
+package mcapwrite
 
 import (
 	"encoding/json"
@@ -111,7 +111,7 @@ func (r *Recorder) schema(name, encoding string, data func() ([]byte, error)) (u
 func (r *Recorder) topic(name, schema, schemaEncoding, msgEncoding string, data func() ([]byte, error), md map[string]string) (*topic, error) {
 	if t, ok := r.topics[name]; ok {
 		if t.schema != schema {
-			return nil, fmt.Errorf("mcaprec: topic %s: schema %s, but the channel was opened with %s", name, schema, t.schema)
+			return nil, fmt.Errorf("mcapwrite: topic %s: schema %s, but the channel was opened with %s", name, schema, t.schema)
 		}
 		return t, nil
 	}
@@ -133,7 +133,7 @@ func (r *Recorder) topic(name, schema, schemaEncoding, msgEncoding string, data 
 func (r *Recorder) Write(m formats.Message) error {
 	name := SchemaFor(m.Payload)
 	if name == "" {
-		return fmt.Errorf("mcaprec: topic %s: payload %T has no foxglove schema", m.Topic, m.Payload)
+		return fmt.Errorf("mcapwrite: topic %s: payload %T has no foxglove schema", m.Topic, m.Payload)
 	}
 	md := map[string]string{}
 	if m.StampClock != "" {
@@ -153,7 +153,7 @@ func (r *Recorder) Write(m formats.Message) error {
 	if cv, ok := payload.(*formats.CompressedVideo); ok {
 		if t.params == nil {
 			if t.params, err = annexb.NewParamCache(cv.Format); err != nil {
-				return fmt.Errorf("mcaprec: topic %s: %w", m.Topic, err)
+				return fmt.Errorf("mcapwrite: topic %s: %w", m.Topic, err)
 			}
 		}
 		data, info, ok := t.params.Fix(r.fixBuf[:0], cv.Data)
@@ -172,7 +172,7 @@ func (r *Recorder) Write(m formats.Message) error {
 	d := formats.Decoded{HasStamp: true, Stamp: m.Stamp, FrameID: m.FrameID, Payload: payload}
 	b, err := foxglove.AppendMarshal(r.buf[:0], name, d)
 	if err != nil {
-		return fmt.Errorf("mcaprec: topic %s: %w", m.Topic, err)
+		return fmt.Errorf("mcapwrite: topic %s: %w", m.Topic, err)
 	}
 	r.buf = b
 	pub := m.PublishTime
@@ -197,7 +197,7 @@ func (r *Recorder) WriteJSON(topicName, schemaName string, jsonSchema []byte, lo
 	}
 	b, err := json.Marshal(v)
 	if err != nil {
-		return fmt.Errorf("mcaprec: topic %s: %w", topicName, err)
+		return fmt.Errorf("mcapwrite: topic %s: %w", topicName, err)
 	}
 	if err := r.w.Write(t.id, logTime, logTime, b); err != nil {
 		return err

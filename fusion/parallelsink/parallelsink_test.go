@@ -1,4 +1,4 @@
-package sinkpool_test
+package parallelsink_test
 
 import (
 	"bytes"
@@ -12,10 +12,10 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/foxmcap"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/fusion/writers/kitti"
@@ -56,34 +56,34 @@ func urbanLog(t testing.TB) []byte {
 // format opens one writer into out (a folder, or a file for mcap).
 type format struct {
 	name string
-	open func(t testing.TB, out string, resume bool) (sinkpool.Staged, func())
+	open func(t testing.TB, out string, resume bool) (parallelsink.Staged, func())
 }
 
 var lidarExt = se3.Identity()
 
 var formatsUnderTest = []format{
-	{"frames", func(t testing.TB, out string, resume bool) (sinkpool.Staged, func()) {
+	{"frames", func(t testing.TB, out string, resume bool) (parallelsink.Staged, func()) {
 		w, err := frames.New(out, frames.Options{Resume: resume})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w, func() {}
 	}},
-	{"kitti", func(t testing.TB, out string, resume bool) (sinkpool.Staged, func()) {
+	{"kitti", func(t testing.TB, out string, resume bool) (parallelsink.Staged, func()) {
 		w, err := kitti.New(out, kitti.Options{Resume: resume, Lidar: &lidarExt})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w, func() {}
 	}},
-	{"nuscenes", func(t testing.TB, out string, resume bool) (sinkpool.Staged, func()) {
+	{"nuscenes", func(t testing.TB, out string, resume bool) (parallelsink.Staged, func()) {
 		w, err := nuscenes.New(out, nuscenes.Options{Resume: resume})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return w, func() {}
 	}},
-	{"mcap", func(t testing.TB, out string, resume bool) (sinkpool.Staged, func()) {
+	{"mcap", func(t testing.TB, out string, resume bool) (parallelsink.Staged, func()) {
 		// out is a folder holding fused.mcap; a resumed run reads the
 		// killed run's file and writes a new one, as "rigsync fuse" does.
 		os.MkdirAll(out, 0o755)
@@ -123,7 +123,7 @@ var formatsUnderTest = []format{
 // writer is never closed, as when the process dies.
 func run(t testing.TB, log []byte, fm format, out string, workers int, resume bool, stopAfter int) {
 	t.Helper()
-	r, err := mcapio.NewReader(bytes.NewReader(log), int64(len(log)), "urban.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(log), int64(len(log)), "urban.mcap")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func run(t testing.TB, log []byte, fm format, out string, workers int, resume bo
 		}
 		return
 	}
-	sink := sinkpool.New(w, workers)
+	sink := parallelsink.New(w, workers)
 	if err := p.Run(context.Background(), sink); err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestResumeRefusesOtherFrames(t *testing.T) {
 			run(t, log, fm, part, 1, false, 6)
 			w, done := fm.open(t, part, true)
 			defer done()
-			r, err := mcapio.NewReader(bytes.NewReader(log), int64(len(log)), "urban.mcap")
+			r, err := mcapread.NewReader(bytes.NewReader(log), int64(len(log)), "urban.mcap")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"errors"

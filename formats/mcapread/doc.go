@@ -1,4 +1,4 @@
-// Package mcapio is rigsync's robust MCAP reading layer: it opens a log,
+// Package mcapread is rigsync's robust MCAP reading layer: it opens a log,
 // decides whether its summary can be trusted, and yields messages in
 // log-time order with bounded memory, surviving the damage real logs
 // carry (a recording killed mid-write, chunks whose CRC does not match,
@@ -40,4 +40,4 @@
 //
 // [ReadRecords] is the record-level view (every record in file order,
 // chunks expanded inline), used for the MCAP conformance suite.
-package mcapio
+package mcapread

@@ -1,6 +1,6 @@
 //go:build race
 
-package sinkpool_test
+package parallelsink_test
 
 // raceEnabled shortens the slowest tests under the race detector.
 const raceEnabled = true

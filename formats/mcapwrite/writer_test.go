@@ -1,4 +1,4 @@
-package mcaprec
+package mcapwrite
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/annexb"
 	"github.com/rigsync/rigsync/formats/decode"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // fakeClock is a settable wall clock.
@@ -24,14 +24,14 @@ type fakeClock struct{ t time.Time }
 func (c *fakeClock) now() time.Time { return c.t }
 
 // readAll reads a file back with rigsync's reader and decoders.
-func readAll(t *testing.T, path string) ([]formats.Message, *mcapio.Reader) {
+func readAll(t *testing.T, path string) ([]formats.Message, *mcapread.Reader) {
 	t.Helper()
-	r, err := mcapio.Open(path)
+	r, err := mcapread.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	it, err := r.Messages(mcapio.Options{})
+	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

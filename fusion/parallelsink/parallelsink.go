@@ -1,4 +1,4 @@
-// Package sinkpool runs a frame writer on several goroutines without
+// Package parallelsink runs a frame writer on several goroutines without
 // reordering its output.
 //
 // A writer that supports it implements [Staged]: its work on a frame is cut
@@ -10,7 +10,7 @@
 // order, runs the parallel steps on a pool of goroutines, and commits in
 // frame order on one goroutine, with at most 2×workers frames in flight.
 // The output is the same, byte for byte, whatever the number of workers.
-package sinkpool
+package parallelsink
 
 import (
 	"context"

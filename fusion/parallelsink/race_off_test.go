@@ -1,5 +1,5 @@
 //go:build !race
 
-package sinkpool_test
+package parallelsink_test
 
 const raceEnabled = false

@@ -1,4 +1,4 @@
-package sinkpool_test
+package parallelsink_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/sinkpool"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 )
 
@@ -94,7 +94,7 @@ func BenchmarkFuse(b *testing.B) {
 					outRoot = d // e.g. /dev/shm: leave the file system's cost out
 				}
 				out := filepath.Join(outRoot, "rigsync-bench-"+strconv.Itoa(i))
-				r, err := mcapio.Open(path)
+				r, err := mcapread.Open(path)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -104,7 +104,7 @@ func BenchmarkFuse(b *testing.B) {
 					if err != nil {
 						b.Fatal(err)
 					}
-					sink = sinkpool.New(w, bc.workers)
+					sink = parallelsink.New(w, bc.workers)
 				}
 				c0 := cpuTime()
 				b.StartTimer()

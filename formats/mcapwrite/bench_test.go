@@ -1,4 +1,4 @@
-package mcaprec
+package mcapwrite
 
 import (
 	"bufio"
@@ -40,7 +40,7 @@ func cpuTime() time.Duration {
 func BenchmarkWriter(b *testing.B) {
 	payloads := benchPayloads()
 	for _, comp := range []string{"zstd", "none"} {
-		b.Run("mcaprec/"+comp, func(b *testing.B) {
+		b.Run("mcapwrite/"+comp, func(b *testing.B) {
 			w, err := New(io.Discard, Options{Compression: comp})
 			if err != nil {
 				b.Fatal(err)

@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bytes"
@@ -403,7 +403,7 @@ func TestIndexedTimes(t *testing.T) {
 
 func TestNotMCAP(t *testing.T) {
 	for _, b := range [][]byte{nil, []byte("hello"), []byte("\x89MCAP0\n\x01xxxxxxxxxxxxxxxxxxxxx"), append(slices.Clone(mcap.Magic), 1, 2)} {
-		if _, err := NewReader(bytes.NewReader(b), int64(len(b)), "x.mcap"); err == nil || !strings.HasPrefix(err.Error(), "mcapio: x.mcap") {
+		if _, err := NewReader(bytes.NewReader(b), int64(len(b)), "x.mcap"); err == nil || !strings.HasPrefix(err.Error(), "mcapread: x.mcap") {
 			t.Errorf("%q: err %v", b, err)
 		}
 	}

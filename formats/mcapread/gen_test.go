@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func genLogSized(tb testing.TB, opts *mcap.WriterOptions, n, lo, hi int) ([]byte
 			tb.Fatal(err)
 		}
 	}
-	must(w.WriteHeader(&mcap.Header{Profile: "test", Library: "mcapio"}))
+	must(w.WriteHeader(&mcap.Header{Profile: "test", Library: "mcapread"}))
 	must(w.WriteSchema(&mcap.Schema{ID: 1, Name: "pkg/msg/T", Encoding: "ros2msg", Data: []byte("int32 x")}))
 	for i, tp := range genTopics {
 		must(w.WriteChannel(&mcap.Channel{ID: uint16(i + 1), SchemaID: 1, Topic: tp, MessageEncoding: "cdr"}))

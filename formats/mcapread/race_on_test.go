@@ -1,6 +1,6 @@
 //go:build race
 
-package mcapio
+package mcapread
 
 // raceEnabled: under the race detector sync.Pool drops items at random, so
 // the lz4 reader's fixed 4 MiB block pool is reallocated and allocation

@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bytes"
@@ -119,7 +119,7 @@ func BenchmarkMessages(b *testing.B) {
 // (serial), in the same run: the ratio of their ns/op is the gain of
 // reading ahead.
 //
-//	go test -run '^$' -bench MessagesReadAhead -benchtime 5x ./formats/mcapio
+//	go test -run '^$' -bench MessagesReadAhead -benchtime 5x ./formats/mcapread
 func BenchmarkMessagesReadAhead(b *testing.B) {
 	data, err := bigLog()
 	if err != nil {

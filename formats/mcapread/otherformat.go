@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	s := fmt.Sprintf("mcapio: %s is a %s, not an MCAP file: rigsync reads MCAP logs only", e.Path, e.Format)
+	s := fmt.Sprintf("mcapread: %s is a %s, not an MCAP file: rigsync reads MCAP logs only", e.Path, e.Format)
 	if e.Hint != "" {
 		s += "; " + e.Hint
 	}

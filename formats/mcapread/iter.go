@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"cmp"
@@ -475,28 +475,28 @@ func (r *Reader) IndexedTimes(channelID uint16) ([]uint64, error) {
 		}
 		b, err := r.readAt(hdr[:], off, uint64(len(hdr)))
 		if err != nil {
-			return nil, fmt.Errorf("mcapio: %s: message index of channel %d at offset %d: %w", r.name, channelID, off, err)
+			return nil, fmt.Errorf("mcapread: %s: message index of channel %d at offset %d: %w", r.name, channelID, off, err)
 		}
 		n := binary.LittleEndian.Uint64(b[1:])
 		if mcap.OpCode(b[0]) != mcap.OpMessageIndex || n < 6 || binary.LittleEndian.Uint16(b[recHeaderLen:]) != channelID {
-			return nil, fmt.Errorf("mcapio: %s: offset %d: expected the message index of channel %d, found a %s record: %w",
+			return nil, fmt.Errorf("mcapread: %s: offset %d: expected the message index of channel %d, found a %s record: %w",
 				r.name, off, channelID, mcap.OpCode(b[0]), errDamaged)
 		}
 		el := uint64(binary.LittleEndian.Uint32(b[recHeaderLen+2:]))
 		if el > n-6 {
-			return nil, fmt.Errorf("mcapio: %s: message index at offset %d: entries length %d exceeds its record (%d bytes): %w",
+			return nil, fmt.Errorf("mcapread: %s: message index at offset %d: entries length %d exceeds its record (%d bytes): %w",
 				r.name, off, el, n, errDamaged)
 		}
 		ents, err := r.readAt(nil, off+int64(len(hdr)), el)
 		if err != nil {
-			return nil, fmt.Errorf("mcapio: %s: message index at offset %d: %w", r.name, off, err)
+			return nil, fmt.Errorf("mcapread: %s: message index at offset %d: %w", r.name, off, err)
 		}
 		for p := 0; p+16 <= len(ents); p += 16 {
 			out = append(out, binary.LittleEndian.Uint64(ents[p:]))
 		}
 	}
 	if !indexed {
-		return nil, fmt.Errorf("mcapio: %s: no message index records (written without message indexing, or no chunks)", r.name)
+		return nil, fmt.Errorf("mcapread: %s: no message index records (written without message indexing, or no chunks)", r.name)
 	}
 	slices.Sort(out)
 	return out, nil

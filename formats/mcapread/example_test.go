@@ -1,4 +1,4 @@
-package mcapio_test
+package mcapread_test
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/foxglove/mcap/go/mcap"
-	"github.com/rigsync/rigsync/formats/mcapio"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Example writes a small log whose messages are out of log-time order,
@@ -23,7 +23,7 @@ func Example() {
 	_ = w.Close()
 	// Cut the file where its Data End record starts: no footer, no summary.
 	var cut int64
-	_ = mcapio.ReadRecords(bytes.NewReader(buf.Bytes()), func(rec mcapio.Record) error {
+	_ = mcapread.ReadRecords(bytes.NewReader(buf.Bytes()), func(rec mcapread.Record) error {
 		if rec.Op == mcap.OpDataEnd {
 			cut = rec.Offset
 		}
@@ -31,12 +31,12 @@ func Example() {
 	})
 	data := buf.Bytes()[:cut]
 
-	r, err := mcapio.NewReader(bytes.NewReader(data), int64(len(data)), "demo.mcap")
+	r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "demo.mcap")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	it, _ := r.Messages(mcapio.Options{Topics: []string{"/imu"}})
+	it, _ := r.Messages(mcapread.Options{Topics: []string{"/imu"}})
 	for {
 		m, err := it.Next()
 		if err == io.EOF {

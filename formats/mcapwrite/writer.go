@@ -1,4 +1,4 @@
-// Package mcaprec writes MCAP files from live sources: messages arrive as
+// Package mcapwrite writes MCAP files from live sources: messages arrive as
 // they are captured, the recording may run for hours, and the process may
 // be killed at any moment.
 //
@@ -14,7 +14,7 @@
 //
 // A process killed with SIGKILL loses at most the open chunk and the one
 // being written (about FlushEvery of data): every chunk before them is
-// complete in the file, and rigsync's reader (formats/mcapio) recovers
+// complete in the file, and rigsync's reader (formats/mcapread) recovers
 // them from a file without a summary. [Writer.Close] writes the summary
 // (schemas, channels, statistics, chunk and metadata indexes) so that
 // indexed readers open the file directly.
@@ -22,7 +22,7 @@
 // [Recorder] sits on top: it takes formats.Message values with foxglove
 // payloads (CompressedImage, CompressedVideo, ...), opens a channel per
 // topic and encodes them as foxglove protobuf.
-package mcaprec
+package mcapwrite
 
 import (
 	"bufio"
@@ -61,7 +61,7 @@ type Options struct {
 	Compression string
 	// Profile is the MCAP header profile ("" for foxglove protobuf).
 	Profile string
-	// Library names the writer in the header (default "rigsync mcaprec").
+	// Library names the writer in the header (default "rigsync mcapwrite").
 	Library string
 	// Sync, when set, calls File.Sync after every chunk (survives power
 	// loss, not only a killed process; costs a disk flush per chunk).
@@ -146,7 +146,7 @@ type Writer struct {
 func Create(path string, opts Options) (*Writer, error) {
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("mcaprec: %w", err)
+		return nil, fmt.Errorf("mcapwrite: %w", err)
 	}
 	w, err := newWriter(f, f, opts)
 	if err != nil {
@@ -168,7 +168,7 @@ func newWriter(out io.Writer, f *os.File, opts Options) (*Writer, error) {
 		opts.FlushEvery = DefaultFlushEvery
 	}
 	if opts.Library == "" {
-		opts.Library = "rigsync mcaprec"
+		opts.Library = "rigsync mcapwrite"
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -182,7 +182,7 @@ func newWriter(out io.Writer, f *os.File, opts Options) (*Writer, error) {
 		w.comp = string(mcap.CompressionZSTD)
 		enc, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
 		if err != nil {
-			return nil, fmt.Errorf("mcaprec: zstd: %w", err)
+			return nil, fmt.Errorf("mcapwrite: zstd: %w", err)
 		}
 		w.zenc = enc
 	case "lz4":
@@ -190,15 +190,15 @@ func newWriter(out io.Writer, f *os.File, opts Options) (*Writer, error) {
 	case "none":
 		w.comp = string(mcap.CompressionNone)
 	default:
-		return nil, fmt.Errorf("mcaprec: unknown compression %q (want zstd, lz4 or none)", opts.Compression)
+		return nil, fmt.Errorf("mcapwrite: unknown compression %q (want zstd, lz4 or none)", opts.Compression)
 	}
 	mw, err := mcap.NewWriter(w.bw, &mcap.WriterOptions{IncludeCRC: true, OverrideLibrary: true})
 	if err != nil {
-		return nil, fmt.Errorf("mcaprec: %w", err)
+		return nil, fmt.Errorf("mcapwrite: %w", err)
 	}
 	w.mw = mw
 	if err := mw.WriteHeader(&mcap.Header{Profile: opts.Profile, Library: opts.Library}); err != nil {
-		return nil, fmt.Errorf("mcaprec: header: %w", err)
+		return nil, fmt.Errorf("mcapwrite: header: %w", err)
 	}
 	if err := w.flushOut(); err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (w *Writer) Schema(name, encoding string, data []byte) (uint16, error) {
 	}
 	id := w.nextSchema
 	if id == 0 {
-		return 0, errors.New("mcaprec: too many schemas")
+		return 0, errors.New("mcapwrite: too many schemas")
 	}
 	w.nextSchema++
 	w.ops <- op{schema: &mcap.Schema{ID: id, Name: name, Encoding: encoding, Data: bytes.Clone(data)}}
@@ -234,10 +234,10 @@ func (w *Writer) Channel(schemaID uint16, topic, messageEncoding string, metadat
 	}
 	id := w.nextChan
 	if id == 0 {
-		return 0, errors.New("mcaprec: too many channels")
+		return 0, errors.New("mcapwrite: too many channels")
 	}
 	if schemaID >= w.nextSchema {
-		return 0, fmt.Errorf("mcaprec: channel %s: unknown schema %d", topic, schemaID)
+		return 0, fmt.Errorf("mcapwrite: channel %s: unknown schema %d", topic, schemaID)
 	}
 	w.nextChan++
 	w.ops <- op{channel: &mcap.Channel{ID: id, SchemaID: schemaID, Topic: topic, MessageEncoding: messageEncoding, Metadata: md}}
@@ -252,10 +252,10 @@ func (w *Writer) Write(channel uint16, logTime, publishTime int64, data []byte) 
 		return err
 	}
 	if channel == 0 || channel >= w.nextChan {
-		return fmt.Errorf("mcaprec: unknown channel %d", channel)
+		return fmt.Errorf("mcapwrite: unknown channel %d", channel)
 	}
 	if logTime < 0 || publishTime < 0 {
-		return fmt.Errorf("mcaprec: channel %d: negative time (log %d, publish %d)", channel, logTime, publishTime)
+		return fmt.Errorf("mcapwrite: channel %d: negative time (log %d, publish %d)", channel, logTime, publishTime)
 	}
 	if w.count == 0 {
 		w.opened = w.opts.Now()
@@ -401,7 +401,7 @@ func (w *Writer) Close() error {
 
 func (w *Writer) usable() error {
 	if w.closed {
-		return errors.New("mcaprec: writer is closed")
+		return errors.New("mcapwrite: writer is closed")
 	}
 	return w.stickyErr()
 }
@@ -427,15 +427,15 @@ func (w *Writer) fileLoop() {
 			}
 		case o.schema != nil:
 			if err = w.mw.WriteSchema(o.schema); err != nil {
-				err = fmt.Errorf("mcaprec: schema %s: %w", o.schema.Name, err)
+				err = fmt.Errorf("mcapwrite: schema %s: %w", o.schema.Name, err)
 			}
 		case o.channel != nil:
 			if err = w.mw.WriteChannel(o.channel); err != nil {
-				err = fmt.Errorf("mcaprec: channel %s: %w", o.channel.Topic, err)
+				err = fmt.Errorf("mcapwrite: channel %s: %w", o.channel.Topic, err)
 			}
 		case o.metadata != nil:
 			if err = w.mw.WriteMetadata(o.metadata); err != nil {
-				err = fmt.Errorf("mcaprec: metadata %s: %w", o.metadata.Name, err)
+				err = fmt.Errorf("mcapwrite: metadata %s: %w", o.metadata.Name, err)
 			}
 		case o.chunk != nil:
 			if err = w.writeChunk(o.chunk); err == nil {
@@ -478,13 +478,13 @@ func (w *Writer) setErr(err error) {
 func (w *Writer) writeChunk(c *closedChunk) error {
 	records, err := w.compress(c.records)
 	if err != nil {
-		return fmt.Errorf("mcaprec: compress chunk: %w", err)
+		return fmt.Errorf("mcapwrite: compress chunk: %w", err)
 	}
 	ch := &mcap.Chunk{MessageStartTime: c.start, MessageEndTime: c.end,
 		UncompressedSize: uint64(len(c.records)), UncompressedCRC: crc32.ChecksumIEEE(c.records),
 		Compression: w.comp, Records: records}
 	if err := w.mw.WriteChunkWithIndexes(ch, c.indexes); err != nil {
-		return fmt.Errorf("mcaprec: write chunk: %w", err)
+		return fmt.Errorf("mcapwrite: write chunk: %w", err)
 	}
 	w.mw.Statistics.MessageCount += c.messages
 	for id, n := range c.counts {
@@ -519,11 +519,11 @@ func (w *Writer) compress(src []byte) ([]byte, error) {
 // with Options.Sync).
 func (w *Writer) flushOut() error {
 	if err := w.bw.Flush(); err != nil {
-		return fmt.Errorf("mcaprec: write: %w", err)
+		return fmt.Errorf("mcapwrite: write: %w", err)
 	}
 	if w.f != nil && w.opts.Sync {
 		if err := w.f.Sync(); err != nil {
-			return fmt.Errorf("mcaprec: sync: %w", err)
+			return fmt.Errorf("mcapwrite: sync: %w", err)
 		}
 	}
 	w.mu.Lock()
@@ -536,7 +536,7 @@ func (w *Writer) flushOut() error {
 func (w *Writer) finish() {
 	if w.stickyErr() == nil {
 		if err := w.mw.Close(); err != nil {
-			w.setErr(fmt.Errorf("mcaprec: summary: %w", err))
+			w.setErr(fmt.Errorf("mcapwrite: summary: %w", err))
 		} else {
 			w.setErr(w.flushOut())
 		}
@@ -549,7 +549,7 @@ func (w *Writer) finish() {
 			w.setErr(w.f.Sync())
 		}
 		if err := w.f.Close(); err != nil {
-			w.setErr(fmt.Errorf("mcaprec: %w", err))
+			w.setErr(fmt.Errorf("mcapwrite: %w", err))
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package mcapio
+package mcapread
 
 import (
 	"bytes"
@@ -120,12 +120,12 @@ func Open(path string) (*Reader, error) {
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("mcapio: %w", err)
+		return nil, fmt.Errorf("mcapread: %w", err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("mcapio: %w", err)
+		return nil, fmt.Errorf("mcapread: %w", err)
 	}
 	r, err := NewReader(f, st.Size(), path)
 	if err != nil {
@@ -248,14 +248,14 @@ func (r *Reader) lostRange(i int, s *segment) {
 // lie inside the file.
 func (r *Reader) readAt(buf []byte, off int64, n uint64) ([]byte, error) {
 	if off < 0 || off > r.size || n > uint64(r.size-off) {
-		return nil, fmt.Errorf("mcapio: %s: %d bytes at offset %d lie past the end of the file (size %d): %w", r.name, n, off, r.size, errDamaged)
+		return nil, fmt.Errorf("mcapread: %s: %d bytes at offset %d lie past the end of the file (size %d): %w", r.name, n, off, r.size, errDamaged)
 	}
 	if uint64(cap(buf)) < n {
 		buf = make([]byte, n, n+n/4) // headroom for reuse with a slightly larger record
 	}
 	buf = buf[:n]
 	if _, err := r.ra.ReadAt(buf, off); err != nil && !(err == io.EOF && n > 0) {
-		return nil, fmt.Errorf("mcapio: %s: reading %d bytes at offset %d: %w", r.name, n, off, err)
+		return nil, fmt.Errorf("mcapread: %s: reading %d bytes at offset %d: %w", r.name, n, off, err)
 	}
 	return buf, nil
 }
@@ -263,22 +263,22 @@ func (r *Reader) readAt(buf []byte, off int64, n uint64) ([]byte, error) {
 func (r *Reader) readHeader() error {
 	b, err := r.readAt(nil, 0, magicLen+recHeaderLen)
 	if err != nil {
-		return fmt.Errorf("mcapio: %s: too short for an MCAP file (%d bytes)", r.name, r.size)
+		return fmt.Errorf("mcapread: %s: too short for an MCAP file (%d bytes)", r.name, r.size)
 	}
 	if !bytes.Equal(b[:magicLen], mcap.Magic) {
-		return fmt.Errorf("mcapio: %s: bad magic %x at offset 0: not an MCAP file", r.name, b[:magicLen])
+		return fmt.Errorf("mcapread: %s: bad magic %x at offset 0: not an MCAP file", r.name, b[:magicLen])
 	}
 	if op := mcap.OpCode(b[magicLen]); op != mcap.OpHeader {
-		return fmt.Errorf("mcapio: %s: offset %d: first record is %s, want header", r.name, magicLen, op)
+		return fmt.Errorf("mcapread: %s: offset %d: first record is %s, want header", r.name, magicLen, op)
 	}
 	n := binary.LittleEndian.Uint64(b[magicLen+1:])
 	body, err := r.readAt(nil, magicLen+recHeaderLen, n)
 	if err != nil {
-		return fmt.Errorf("mcapio: %s: header record at offset %d: %w", r.name, magicLen, err)
+		return fmt.Errorf("mcapread: %s: header record at offset %d: %w", r.name, magicLen, err)
 	}
 	h, err := mcap.ParseHeader(body)
 	if err != nil {
-		return fmt.Errorf("mcapio: %s: header record at offset %d: %w", r.name, magicLen, err)
+		return fmt.Errorf("mcapread: %s: header record at offset %d: %w", r.name, magicLen, err)
 	}
 	r.header = h
 	return nil
