@@ -7,20 +7,20 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rigsync/rigsync/sync/syncrun"
+	"github.com/rigsync/rigsync/internal/app/syncapp"
 )
 
 func TestPlots(t *testing.T) {
-	rep := &syncrun.Report{Sets: 3, Spread: syncrun.Spread{P50: 2e6, P95: 3e6, Max: 3e6},
-		Topics: []syncrun.TopicReport{
-			{Topic: "/a", Gaps: []syncrun.Gap{{After: 200, Before: 500, Missing: 2}}},
+	rep := &syncapp.Report{Sets: 3, Spread: syncapp.Spread{P50: 2e6, P95: 3e6, Max: 3e6},
+		Topics: []syncapp.TopicReport{
+			{Topic: "/a", Gaps: []syncapp.Gap{{After: 200, Before: 500, Missing: 2}}},
 			{Topic: "/b"},
 		},
 		Timelines: [][]int64{{0, 100, 200, 500, 600}, {10, 110, 210, 310, 410, 510, 610}},
 		Spreads:   []int64{1e6, 2e6, 3e6},
 	}
 	dir := t.TempDir()
-	for name, f := range map[string]func(*syncrun.Report, string) error{"timeline.png": Timeline, "residuals.png": Histogram} {
+	for name, f := range map[string]func(*syncapp.Report, string) error{"timeline.png": Timeline, "residuals.png": Histogram} {
 		p := filepath.Join(dir, name)
 		if err := f(rep, p); err != nil {
 			t.Fatal(err)
@@ -37,7 +37,7 @@ func TestPlots(t *testing.T) {
 			t.Errorf("%s: %v pixels", name, r)
 		}
 	}
-	if err := Histogram(&syncrun.Report{}, filepath.Join(dir, "x.png")); err == nil {
+	if err := Histogram(&syncapp.Report{}, filepath.Join(dir, "x.png")); err == nil {
 		t.Error("empty report plotted")
 	}
 }
