@@ -9,8 +9,8 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
-	"github.com/rigsync/rigsync/sync/syncrun"
 )
 
 // ClockOptions configure EstimateClocks.
@@ -68,7 +68,7 @@ func ClockModels(est []ClockEstimate) (map[string]clock.Model, map[string]clock.
 }
 
 // EstimateClocks is fuse's first pass: it reads the header stamps of the
-// camera, LiDAR and radar topics of the logs (syncrun.ReadLog: 24 bytes
+// camera, LiDAR and radar topics of the logs (stamps.Read: 24 bytes
 // per message, the IMU and other high-rate topics are not read) and
 // estimates each sensor's clock against the recorder's log time the way
 // "rigsync sync --correct auto" does (package clock: unit and wrap
@@ -101,7 +101,7 @@ func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) 
 			base := done
 			prog = func(n int64) { o.Progress(base + n) }
 		}
-		lg, err := syncrun.ReadLog(ctx, r, topics, prog)
+		lg, err := stamps.Read(ctx, r, topics, prog)
 		if err != nil {
 			return nil, fmt.Errorf("fusion: clocks: log %d: %w", i+1, err)
 		}
@@ -150,7 +150,7 @@ func lookup[T any](m map[string]T, sensor, topic string) (T, bool) {
 	return v, ok
 }
 
-// estimateOne mirrors syncrun's auto correction for one stream.
+// estimateOne mirrors syncapp's auto correction for one stream.
 func estimateOne(topic, sensor string, stamps, logs []int64, o ClockOptions) ClockEstimate {
 	e := ClockEstimate{Sensor: sensor, Topic: topic, Messages: len(stamps), Repair: "none", Applied: "none"}
 	if e.Sensor == "" {

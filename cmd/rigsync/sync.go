@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,12 +16,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/internal/atomicfile"
+	"github.com/rigsync/rigsync/internal/app/syncapp"
+	"github.com/rigsync/rigsync/internal/app/syncapp/syncplot"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
-	"github.com/rigsync/rigsync/sync/syncplot"
-	"github.com/rigsync/rigsync/sync/syncrun"
 )
 
 type syncOptions struct {
@@ -161,9 +160,9 @@ func parseNamed[T any](flag string, vals []string, parse func(string) (T, error)
 	return out, nil
 }
 
-func syncRunOptions(o syncOptions) (syncrun.Options, error) {
-	ro := syncrun.Options{Topics: o.Topics, Policy: o.Policy, Reference: o.Reference, Tolerance: o.Tolerance,
-		QueueSize: o.QueueSize, MaxInterval: o.MaxInterval, AgePenalty: o.AgePenalty, Correct: syncrun.Correction(o.Correct),
+func syncRunOptions(o syncOptions) (syncapp.Options, error) {
+	ro := syncapp.Options{Topics: o.Topics, Policy: o.Policy, Reference: o.Reference, Tolerance: o.Tolerance,
+		QueueSize: o.QueueSize, MaxInterval: o.MaxInterval, AgePenalty: o.AgePenalty, Correct: syncapp.Correction(o.Correct),
 		Optional: o.Optional, OptionalTolerance: o.OptTol, Attach: o.Attach}
 	switch o.Policy {
 	case "exact", "approximate":
@@ -178,7 +177,7 @@ func syncRunOptions(o syncOptions) (syncrun.Options, error) {
 		return ro, usageError{fmt.Errorf("--policy %q: want exact, approximate or reference", o.Policy)}
 	}
 	switch ro.Correct {
-	case syncrun.CorrectAuto, syncrun.CorrectDrift, syncrun.CorrectFull, syncrun.CorrectNone:
+	case syncapp.CorrectAuto, syncapp.CorrectDrift, syncapp.CorrectFull, syncapp.CorrectNone:
 	default:
 		return ro, usageError{fmt.Errorf("--correct %q: want auto, drift, full or none", o.Correct)}
 	}
@@ -232,31 +231,18 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 	if err != nil {
 		return err
 	}
-	r, err := mcapread.Open(path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
 	prog := newProgress(g, "reading", -1)
-	read := ro.Topics
-	if len(read) > 0 {
-		read = append(slices.Clone(read), ro.Attach...)
-		for _, p := range ro.XCorr {
-			read = append(read, p[0], p[1])
-		}
-	}
-	lg, err := syncrun.ReadLog(cmd.Context(), r, read, func(n int64) { prog.Set(n) })
+	ro.Progress = func(n int64) { prog.Set(n) }
+	lg, err := syncapp.Read(cmd.Context(), path, ro)
 	prog.Finish()
+	if _, ok := errors.AsType[*syncapp.TopicError](err); ok {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
-	}
-	for _, t := range read {
-		if lg.Stream(t) == nil {
-			return usageError{fmt.Errorf("topic %q is not in the log", t)}
-		}
 	}
 	if !g.JSON {
-		rep, err := syncrun.Run(lg, ro)
+		rep, err := syncapp.Group(lg, ro)
 		if err != nil {
 			return err
 		}
@@ -267,21 +253,13 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 	w := bufio.NewWriter(g.stdout)
 	var keys [][]byte
 	n := 0
-	topics := ro.Topics
-	if len(topics) == 0 { // as Run selects them
-		for _, t := range lg.Stamped() {
-			if !slices.Contains(ro.Attach, t) {
-				topics = append(topics, t)
-			}
-		}
-	}
-	for _, t := range append(slices.Clone(topics), ro.Attach...) {
+	for _, t := range append(slices.Clone(syncapp.GroupedTopics(lg, ro)), ro.Attach...) {
 		k, _ := json.Marshal(t)
 		keys = append(keys, k)
 	}
 	w.WriteString(`{"sets": [`)
 	var buf []byte
-	ro.OnSet = func(s *syncrun.Set) {
+	ro.OnSet = func(s *syncapp.Set) {
 		buf = buf[:0]
 		if n > 0 {
 			buf = append(buf, ',')
@@ -313,7 +291,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 		w.Write(buf)
 		n++
 	}
-	rep, err := syncrun.Run(lg, ro)
+	rep, err := syncapp.Group(lg, ro)
 	if err != nil {
 		return err
 	}
@@ -330,7 +308,7 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncOptions, path string) e
 	return writePlots(g, o.Plot, rep)
 }
 
-func writePlots(g *globalOptions, prefix string, rep *syncrun.Report) error {
+func writePlots(g *globalOptions, prefix string, rep *syncapp.Report) error {
 	if prefix == "" {
 		return nil
 	}
@@ -338,13 +316,8 @@ func writePlots(g *globalOptions, prefix string, rep *syncrun.Report) error {
 	if err := os.MkdirAll(filepath.Dir(prefix), 0o755); err != nil {
 		return fmt.Errorf("--plot %s: %w", prefix, err)
 	}
-	if err := atomicfile.WriteVia(prefix+"-timeline.png", func(tmp string) error { return syncplot.Timeline(rep, tmp) }); err != nil {
+	if err := syncplot.Write(prefix, rep); err != nil {
 		return err
-	}
-	if rep.Sets > 0 {
-		if err := atomicfile.WriteVia(prefix+"-residuals.png", func(tmp string) error { return syncplot.Histogram(rep, tmp) }); err != nil {
-			return err
-		}
 	}
 	if !g.Quiet && !g.JSON {
 		fmt.Fprintf(g.stderr, "wrote %s-timeline.png and %s-residuals.png\n", prefix, prefix)
@@ -352,7 +325,7 @@ func writePlots(g *globalOptions, prefix string, rep *syncrun.Report) error {
 	return nil
 }
 
-func printSync(w io.Writer, rep *syncrun.Report) {
+func printSync(w io.Writer, rep *syncapp.Report) {
 	ms := func(ns int64) string { return strconv.FormatFloat(float64(ns)/1e6, 'f', 3, 64) }
 	fmt.Fprintf(w, "policy:  %s, queue size %d", rep.Policy, rep.QueueSize)
 	if rep.Reference != "" {
@@ -369,7 +342,7 @@ func printSync(w io.Writer, rep *syncrun.Report) {
 		slices.Sort(um)
 		c := t.Clock
 		off, drift, delay := "-", "-", "-"
-		if c.Estimation == syncrun.EstimationDone {
+		if c.Estimation == syncapp.EstimationDone {
 			off, drift = ms(c.EstimatedOffsetNS), fmt.Sprintf("%.2f ± %.2f", c.EstimatedDriftPPM, c.DriftSigmaPPM)
 			delay = ms(c.DelayP50) + " / " + ms(c.DelayP95)
 		}
@@ -380,12 +353,12 @@ func printSync(w io.Writer, rep *syncrun.Report) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	clockNote := func(topic, use string, c syncrun.ClockReport) {
+	clockNote := func(topic, use string, c syncapp.ClockReport) {
 		switch c.Estimation {
-		case syncrun.EstimationImpossible:
+		case syncapp.EstimationImpossible:
 			fmt.Fprintf(w, "clock: %s: cannot be estimated: %s; %s on its stamps as recorded (%s applied), in stamp order\n",
 				topic, c.EstimationNote, use, c.Applied)
-		case syncrun.EstimationSkipped:
+		case syncapp.EstimationSkipped:
 			fmt.Fprintf(w, "clock: %s: not estimated (%s)\n", topic, c.EstimationNote)
 		}
 	}

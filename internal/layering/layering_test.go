@@ -33,8 +33,6 @@ var knownViolations = []string{
 	"calib/check/checkrun -> fusion",
 	"calib/check/edge -> formats/mcapread",
 	"calib/check/edge -> fusion",
-	"sync/syncplot -> formats/mcapread",
-	"sync/syncrun -> formats/mcapread",
 }
 
 // under reports whether pkg is dir or inside it.

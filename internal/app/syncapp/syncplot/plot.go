@@ -9,13 +9,14 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 
-	"github.com/rigsync/rigsync/sync/syncrun"
+	"github.com/rigsync/rigsync/internal/app/syncapp"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 // Timeline writes a PNG with one row per topic: a tick per message at its
 // corrected stamp (seconds since the first stamp of the report) and a red
 // bar over every gap.
-func Timeline(rep *syncrun.Report, path string) error {
+func Timeline(rep *syncapp.Report, path string) error {
 	if len(rep.Timelines) != len(rep.Topics) {
 		return fmt.Errorf("syncplot: report has %d timelines for %d topics", len(rep.Timelines), len(rep.Topics))
 	}
@@ -62,7 +63,7 @@ func Timeline(rep *syncrun.Report, path string) error {
 
 // Histogram writes a PNG histogram of the sets' residual spreads (max −
 // min corrected stamp, in ms).
-func Histogram(rep *syncrun.Report, path string) error {
+func Histogram(rep *syncapp.Report, path string) error {
 	if len(rep.Spreads) == 0 {
 		return fmt.Errorf("syncplot: no sets to plot")
 	}
@@ -82,6 +83,21 @@ func Histogram(rep *syncrun.Report, path string) error {
 	p.Add(hist)
 	if err := p.Save(16*vg.Centimeter, 10*vg.Centimeter, path); err != nil {
 		return fmt.Errorf("syncplot: %w", err)
+	}
+	return nil
+}
+
+// Write writes both pictures of rep beside prefix, each whole or not at
+// all (internal/atomicfile): PREFIX-timeline.png, and PREFIX-residuals.png
+// when rep has sets. The folder of prefix must exist.
+func Write(prefix string, rep *syncapp.Report) error {
+	if err := atomicfile.WriteVia(prefix+"-timeline.png", func(tmp string) error { return Timeline(rep, tmp) }); err != nil {
+		return err
+	}
+	if rep.Sets > 0 {
+		if err := atomicfile.WriteVia(prefix+"-residuals.png", func(tmp string) error { return Histogram(rep, tmp) }); err != nil {
+			return err
+		}
 	}
 	return nil
 }

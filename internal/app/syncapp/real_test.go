@@ -1,4 +1,4 @@
-package syncrun
+package syncapp
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/stamps"
 )
 
 // On the real radar recording, the header stamps' seconds field counts
@@ -22,11 +23,11 @@ func TestRealRadar(t *testing.T) {
 	}
 	defer r.Close()
 	radars := []string{"/radar/fl", "/radar/fr", "/radar/fwd", "/radar/rl", "/radar/rr", "/radar/tracks"}
-	lg, err := ReadLog(context.Background(), r, radars, nil)
+	lg, err := stamps.Read(context.Background(), r, radars, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep, err := Run(lg, Options{Topics: radars, Policy: "approximate", AgePenalty: 0.1})
+	rep, err := Group(lg, Options{Topics: radars, Policy: "approximate", AgePenalty: 0.1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,10 @@
-package syncrun
+package syncapp
 
 import (
 	"fmt"
 	"slices"
 
+	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/match"
 )
 
@@ -12,7 +13,7 @@ import (
 type attacher struct {
 	o         Options
 	rep       *Report
-	idx       map[*Stream]int
+	idx       map[*stamps.Stream]int
 	corrected [][]int64
 	order     [][]int32 // by stamp, for streams whose log order is not trusted
 	next      []int32
@@ -26,8 +27,8 @@ type attacher struct {
 	spare     *Set
 }
 
-func newAttacher(lg *Log, o Options, rep *Report, grouped []string, groupedIdx map[*Stream]int) (*attacher, error) {
-	a := &attacher{o: o, rep: rep, idx: map[*Stream]int{}}
+func newAttacher(lg *stamps.Log, o Options, rep *Report, grouped []string, groupedIdx map[*stamps.Stream]int) (*attacher, error) {
+	a := &attacher{o: o, rep: rep, idx: map[*stamps.Stream]int{}}
 	for j, t := range o.Attach {
 		s := lg.Stream(t)
 		if s == nil || len(s.Stamps) == 0 {

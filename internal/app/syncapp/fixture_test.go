@@ -1,4 +1,4 @@
-package syncrun
+package syncapp
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
 // fixtureLog generates the minimal rig for d with faults and returns the
 // stamps read back and the truth.
-func fixtureLog(t testing.TB, d time.Duration, faults ...fixtures.Fault) (*Log, *fixtures.Truth) {
+func fixtureLog(t testing.TB, d time.Duration, faults ...fixtures.Fault) (*stamps.Log, *fixtures.Truth) {
 	t.Helper()
 	cfg, err := fixtures.Preset("minimal")
 	if err != nil {
@@ -43,7 +44,7 @@ func fixtureLog(t testing.TB, d time.Duration, faults ...fixtures.Fault) (*Log, 
 		t.Fatal(err)
 	}
 	defer r.Close()
-	lg, err := ReadLog(context.Background(), r, nil, nil)
+	lg, err := stamps.Read(context.Background(), r, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestFixtureFaults(t *testing.T) {
 	}
 	var worst int64
 	sets, missing := 0, 0
-	rep, err := Run(lg, Options{Topics: []string{lidar.Topic, cam.Topic}, Policy: "reference", Reference: lidar.Topic,
+	rep, err := Group(lg, Options{Topics: []string{lidar.Topic, cam.Topic}, Policy: "reference", Reference: lidar.Topic,
 		Tolerance: 20 * time.Millisecond, Correct: CorrectFull, Latency: lat,
 		OnSet: func(set *Set) {
 			stamps, present := set.Stamps, set.Present
@@ -157,7 +158,7 @@ func TestFixtureFaults(t *testing.T) {
 		phase time.Duration
 		used  int
 	}{{truePhase, cam.Messages}, {0, 0}} {
-		r, err := Run(lg, Options{Topics: []string{lidar.Topic, cam.Topic}, Policy: "reference", Reference: lidar.Topic,
+		r, err := Group(lg, Options{Topics: []string{lidar.Topic, cam.Topic}, Policy: "reference", Reference: lidar.Topic,
 			Tolerance: 500 * time.Microsecond, Phase: map[string]time.Duration{cam.Topic: tc.phase}, Correct: CorrectFull, Latency: lat})
 		if err != nil {
 			t.Fatal(err)
@@ -201,7 +202,7 @@ func TestFixtureWrongUnit(t *testing.T) {
 	}
 	lg, tr := fixtureLog(t, 5*time.Second, fixtures.Fault{Kind: fixtures.WrongUnit, Sensor: "imu", Unit: "us"})
 	imu := tr.Sensor("imu")
-	rep, err := Run(lg, Options{Topics: []string{imu.Topic, tr.Sensor("lidar_top").Topic}, Policy: "approximate"})
+	rep, err := Group(lg, Options{Topics: []string{imu.Topic, tr.Sensor("lidar_top").Topic}, Policy: "approximate"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package syncrun
+package syncapp
 
 import (
 	"cmp"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
 )
@@ -33,7 +34,7 @@ const (
 	CorrectAuto Correction = "auto"
 )
 
-// Options configures Run.
+// Options configures Read, Group and Run.
 type Options struct {
 	// Topics to group, in output order; empty: every stamped channel.
 	Topics []string
@@ -83,10 +84,13 @@ type Options struct {
 	// OnSet, if not nil, receives every emitted set in emission order.
 	// The Set is reused after OnSet returns.
 	OnSet func(s *Set)
+	// Progress, if not nil, is called by Read with the number of messages
+	// read so far.
+	Progress func(n int64)
 }
 
 // Set is one emitted set: corrected stamps per grouped topic (in
-// Report.Topics order), which are present, and per attached topic (in
+// GroupedTopics and Report.Topics order), which are present, and per attached topic (in
 // Report.Attached order) the corrected stamps of its window.
 type Set struct {
 	Stamps   []int64
@@ -180,7 +184,7 @@ type TopicReport struct {
 	Gaps      []Gap          `json:"gaps,omitempty"`
 }
 
-// Report is the result of Run.
+// Report is the result of Group and Run.
 type Report struct {
 	Policy    string         `json:"policy"`
 	Reference string         `json:"reference,omitempty"`
@@ -212,16 +216,25 @@ type XCorrReport struct {
 	Peak    float64 `json:"peak"`
 }
 
-// Run corrects the clocks of the selected streams and groups them.
-func Run(lg *Log, o Options) (*Report, error) {
-	topics := o.Topics
-	if len(topics) == 0 {
-		for _, t := range lg.Stamped() {
-			if !slices.Contains(o.Attach, t) {
-				topics = append(topics, t)
-			}
+// GroupedTopics returns the topics Group groups, in its output order:
+// o.Topics, or when it is empty every stamped topic of the log that is not
+// attached, sorted.
+func GroupedTopics(lg *stamps.Log, o Options) []string {
+	if len(o.Topics) > 0 {
+		return o.Topics
+	}
+	var topics []string
+	for _, t := range lg.Stamped() {
+		if !slices.Contains(o.Attach, t) {
+			topics = append(topics, t)
 		}
 	}
+	return topics
+}
+
+// Group corrects the clocks of the selected streams and groups them.
+func Group(lg *stamps.Log, o Options) (*Report, error) {
+	topics := GroupedTopics(lg, o)
 	if len(topics) < 2 && len(o.Topics) > 0 {
 		return nil, fmt.Errorf("syncrun: %d topic(s) %q to group: need at least 2", len(topics), topics)
 	}
@@ -232,8 +245,8 @@ func Run(lg *Log, o Options) (*Report, error) {
 		o.Policy = "approximate"
 	}
 	rep := &Report{Policy: o.Policy}
-	streamIdx := map[*Stream]int{}
-	sel := make([]*Stream, len(topics))
+	streamIdx := map[*stamps.Stream]int{}
+	sel := make([]*stamps.Stream, len(topics))
 	corrected := make([][]int64, len(topics))
 	// order[i], for a stream whose log order is not trusted, lists its
 	// messages by corrected stamp; nil: log order.
@@ -404,17 +417,17 @@ func Run(lg *Log, o Options) (*Report, error) {
 	last := make([]int64, k)
 	seen := make([]bool, k)
 	next := make([]int32, k)
-	for _, ev := range lg.order {
-		i, ok := streamIdx[lg.Streams[ev.stream]]
+	for _, ev := range lg.Order {
+		i, ok := streamIdx[lg.Streams[ev.Stream]]
 		if !ok {
-			if j, ok := at.idx[lg.Streams[ev.stream]]; ok {
-				if err := at.push(j, ev.idx); err != nil {
+			if j, ok := at.idx[lg.Streams[ev.Stream]]; ok {
+				if err := at.push(j, ev.Index); err != nil {
 					return nil, fmt.Errorf("syncrun: %w", err)
 				}
 			}
 			continue
 		}
-		idx := ev.idx
+		idx := ev.Index
 		if order[i] != nil {
 			// Untrusted log order: the stream's n-th message in log order
 			// is replaced by its n-th by stamp (the interleaving with the
@@ -472,9 +485,9 @@ const (
 
 // correct repairs and corrects one stream's stamps. trusted is false when
 // the stream's log times do not follow its stamps (or are too few to
-// tell): its log order then says nothing about its stamps either, and Run
+// tell): its log order then says nothing about its stamps either, and Group
 // takes its messages in stamp order.
-func correct(s *Stream, o Options) (out []int64, cr ClockReport, trusted bool, err error) {
+func correct(s *stamps.Stream, o Options) (out []int64, cr ClockReport, trusted bool, err error) {
 	cr = ClockReport{Repair: "none", Applied: string(CorrectNone), Estimation: EstimationDone}
 	out = make([]int64, len(s.Stamps))
 	copy(out, s.Stamps)
@@ -658,7 +671,7 @@ func dominantAxis(w [][3]float64) int {
 
 // xcorr cross-correlates the angular rates of a pair of streams on their
 // corrected stamps (corrected here when not among the grouped topics).
-func xcorr(lg *Log, pr [2]string, topics []string, corrected [][]int64, o Options) (XCorrReport, error) {
+func xcorr(lg *stamps.Log, pr [2]string, topics []string, corrected [][]int64, o Options) (XCorrReport, error) {
 	var ser [2]clock.Series
 	var minStep int64 = math.MaxInt64
 	for j, t := range pr {

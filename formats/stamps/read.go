@@ -1,4 +1,4 @@
-package syncrun
+package stamps
 
 import (
 	"context"
@@ -28,25 +28,32 @@ type Stream struct {
 	Unstamped, Undecodable int
 }
 
-// Event is one message in log order: its stream index and position.
-type event struct {
-	stream int32
-	idx    int32
+// Event is one stamped message in log order: the index of its stream in
+// Log.Streams and its position in that stream's Stamps.
+type Event struct {
+	Stream int32
+	Index  int32
 }
 
 // Log is the stamps of a log's channels.
 type Log struct {
 	Streams []*Stream
-	order   []event
+	// Order lists every stamped message in log order.
+	Order []Event
 }
 
-// ReadLog reads the header stamps of the given topics (all channels when
+// errPrefix starts the errors of Read. It is the name of the package this
+// reader came from (sync/syncrun, issue 13), kept so that the error texts
+// of "rigsync sync" and "rigsync fuse --clock auto" stay as they were.
+const errPrefix = "syncrun: "
+
+// Read reads the header stamps of the given topics (all channels when
 // topics is empty) from an open MCAP reader. progress, if not nil, is
 // called with the number of messages read so far.
-func ReadLog(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
+func Read(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
 	it, err := r.Messages(mcapread.Options{Topics: topics})
 	if err != nil {
-		return nil, fmt.Errorf("syncrun: %w", err)
+		return nil, fmt.Errorf(errPrefix+"%w", err)
 	}
 	var ds decode.Decoders
 	lg := &Log{}
@@ -58,7 +65,7 @@ func ReadLog(ctx context.Context, r *mcapread.Reader, topics []string, progress 
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("syncrun: reading: %w", err)
+			return nil, fmt.Errorf(errPrefix+"reading: %w", err)
 		}
 		n++
 		if n%4096 == 0 {
@@ -96,7 +103,7 @@ func ReadLog(ctx context.Context, r *mcapread.Reader, topics []string, progress 
 			w := p.AngularVelocity
 			s.Rates = append(s.Rates, [3]float64{w.X, w.Y, w.Z})
 		}
-		lg.order = append(lg.order, event{int32(k), int32(len(s.Stamps))})
+		lg.Order = append(lg.Order, Event{int32(k), int32(len(s.Stamps))})
 		s.Stamps = append(s.Stamps, env.Stamp)
 		s.Logs = append(s.Logs, env.LogTime)
 	}
