@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/calib/check"
-	"github.com/rigsync/rigsync/calib/check/checkrun"
-	"github.com/rigsync/rigsync/calib/check/report"
-	"github.com/rigsync/rigsync/calib/rig"
-	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/internal/atomicfile"
+	"github.com/rigsync/rigsync/internal/app/checkapp"
 )
 
 // calibCheckOptions are the flags of "calib check".
@@ -139,8 +134,8 @@ some pair was checked.`,
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing and the motion checks: auto, odometry, gnss, tf or none (as in fuse)")
 	f.StringVar(&o.Report, "report", "", "write a self-contained HTML report to FILE")
 	f.StringVar(&o.Overlays, "overlays", "", "write overlay images and plots into DIR")
-	f.DurationVar(&o.Window, "window", checkrun.DefaultWindow, "length of the time windows scored on their own (finds and dates a change)")
-	f.IntVar(&o.MaxFrames, "max-frames", checkrun.DefaultMaxFrames, "frames scored per pair for the correction search, spread through the log")
+	f.DurationVar(&o.Window, "window", checkapp.DefaultWindow, "length of the time windows scored on their own (finds and dates a change)")
+	f.IntVar(&o.MaxFrames, "max-frames", checkapp.DefaultMaxFrames, "frames scored per pair for the correction search, spread through the log")
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "only these pair kinds: "+strings.Join(checkKinds, ", ")+" (default all that apply)")
 	f.BoolVar(&o.Fix, "fix", false, "write a corrected rig (needs -o)")
 	f.StringVar(&o.FixFrom, "fix-from", string(check.Miscalibrated), "with --fix: apply corrections of pairs at least this bad: miscalibrated or suspicious")
@@ -149,7 +144,7 @@ some pair was checked.`,
 }
 
 // checkKinds are the pair kinds --kinds accepts.
-var checkKinds = []string{check.KindLidarCamera, check.KindCameraTime, check.KindLidarLidar, check.KindRadarLidar, check.KindHandEye}
+var checkKinds = checkapp.Kinds
 
 // calibrationError means a pair is miscalibrated (exit 4).
 type calibrationError struct{ pairs []string }
@@ -215,33 +210,17 @@ func samePath(a, b string) bool {
 	return err1 == nil && err2 == nil && aa == ab
 }
 
-func loadRigFile(path string) (*rig.Rig, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rg, err := rig.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return rg, nil
-}
-
 func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, logs []string) error {
 	if err := o.validate(logs); err != nil {
 		return err
 	}
 	ctx := cmd.Context()
-	var rg *rig.Rig
-	if o.Rig != "" {
-		var err error
-		if rg, err = loadRigFile(o.Rig); err != nil {
-			return err
-		}
+	rg, err := checkapp.LoadRig(o.Rig)
+	if err != nil {
+		return err
 	}
 	bar := newProgress(g, "checking", -1)
-	rep, err := checkrun.Run(ctx, checkrun.Options{
+	rep, err := checkapp.Run(ctx, checkapp.Options{
 		Logs: logs, Rig: rg, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
 		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
 		Progress: func(done, total int64) {
@@ -255,55 +234,12 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	if err != nil {
 		return err
 	}
-
-	// done are the lines telling what was written (and what was not).
-	var done []string
-	if o.Report != "" {
-		var buf bytes.Buffer
-		if err := report.WriteHTML(&buf, rep); err != nil {
-			return err
-		}
-		if err := writeFileReplacing(o.Report, buf.Bytes()); err != nil {
-			return err
-		}
-		done = append(done, "wrote report "+o.Report)
-	}
-	if o.Overlays != "" {
-		paths, err := report.WriteOverlays(o.Overlays, rep)
-		if err != nil {
-			return err
-		}
-		done = append(done, fmt.Sprintf("wrote %d picture(s) in %s", len(paths), o.Overlays))
-	}
-	// A rig "fixed" from a report that verified nothing would look like a
-	// checked calibration: --fix writes none then (and says so).
-	fixSkipped := o.Fix && check.Overall(rep.Pairs) == check.Unchecked
-	if fixSkipped {
-		done = append(done, fmt.Sprintf("wrote no corrected rig to %s: no sensor pair could be checked", o.Out))
-	}
-	if o.Fix && !fixSkipped {
-		base := rg
-		if base == nil {
-			frame := o.Base
-			if frame == "" {
-				frame = "base_link"
-			}
-			if base, err = logcalib.ReadRig(ctx, logs[0], frame); err != nil {
-				return err
-			}
-		}
-		fixed, err := checkrun.Fix(base, rep, check.Verdict(o.FixFrom))
-		if err != nil {
-			return err
-		}
-		var buf bytes.Buffer
-		if err := fixed.Write(&buf); err != nil {
-			return err
-		}
-		if err := writeFileReplacing(o.Out, buf.Bytes()); err != nil {
-			return err
-		}
-		done = append(done, "wrote corrected rig "+o.Out)
+	written, err := checkapp.WriteOutputs(ctx, rep, checkapp.Outputs{
+		Report: o.Report, Overlays: o.Overlays, Fix: o.Fix, FixFrom: check.Verdict(o.FixFrom), Out: o.Out,
+		Rig: rg, Log: logs[0], BaseFrame: o.Base,
+	})
+	if err != nil {
+		return err
 	}
 
 	if g.JSON {
@@ -314,12 +250,12 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		}
 	} else {
 		writeCheckTable(g.stdout, rep)
-		for _, line := range done {
+		for _, line := range written.Lines {
 			fmt.Fprintln(g.stdout, line)
 		}
 	}
 	err = checkExit(rep)
-	if fixSkipped {
+	if written.FixSkipped {
 		err = fmt.Errorf("%w (--fix: nothing written to %s)", err, o.Out)
 	}
 	return err
@@ -349,12 +285,6 @@ func checkExit(rep *check.Report) error {
 		return fmt.Errorf("no sensor pair could be checked (%d skipped): %w", len(rep.Pairs), problemsError{1})
 	}
 	return nil
-}
-
-// writeFileReplacing writes data to path through a temporary file in the
-// same directory renamed into place, so a failed run leaves no half file.
-func writeFileReplacing(path string, data []byte) error {
-	return atomicfile.WriteFile(path, data)
 }
 
 // writeCheckTable prints the verdicts, worst first, then the report's

@@ -1,4 +1,4 @@
-package checkrun
+package checkapp
 
 import (
 	"bytes"

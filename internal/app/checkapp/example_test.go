@@ -1,14 +1,17 @@
-package checkrun_test
+package checkapp_test
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
 	"github.com/rigsync/rigsync/calib/check"
-	"github.com/rigsync/rigsync/calib/check/checkrun"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/internal/app/checkapp"
 )
 
 // Apply a check report to a rig: the LiDAR–LiDAR check found lidar_rear
@@ -40,7 +43,7 @@ func ExampleFix() {
 		{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Miscalibrated, Correction: m(C)},
 		{Kind: check.KindRadarLidar, Sensor: "radar_front", Reference: "lidar_top", Verdict: check.Suspicious, Correction: m(Cr)},
 	}}
-	fixed, err := checkrun.Fix(rg, rep, check.Miscalibrated)
+	fixed, err := checkapp.Fix(rg, rep, check.Miscalibrated)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -52,4 +55,33 @@ func ExampleFix() {
 	// Output:
 	// lidar_rear: [-0.700 0.000 1.850] (was [-0.650 0.000 1.850])
 	// radar_front: [3.700 0.000 0.500] (was [3.700 0.000 0.500])
+}
+
+// Write the files "calib check" was asked for besides its report: here a
+// corrected rig, which is not written when no sensor pair could be checked
+// (a copy would look checked).
+func ExampleWriteOutputs() {
+	dir, err := os.MkdirTemp("", "checkapp")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer os.RemoveAll(dir)
+	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{{Name: "lidar_rear", Modality: "lidar"}}}
+	rg.Sensors[0].SetT(se3.Transform{Rot: se3.Identity().Rot, Trans: r3.Vec{X: -0.65, Z: 1.85}})
+	out := filepath.Join(dir, "rig.fixed.yaml")
+	rep := &check.Report{Pairs: []check.PairResult{
+		{Kind: check.KindLidarLidar, Sensor: "lidar_rear", Reference: "lidar_top", Verdict: check.Skipped, Note: "no overlap"},
+	}}
+	w, err := checkapp.WriteOutputs(context.Background(), rep, checkapp.Outputs{
+		Fix: true, FixFrom: check.Miscalibrated, Out: out, Rig: rg,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	_, statErr := os.Stat(out)
+	fmt.Println("rig skipped:", w.FixSkipped, "written:", statErr == nil)
+	// Output:
+	// rig skipped: true written: false
 }
