@@ -178,7 +178,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if _, err := live.NewHostMapper(o.CameraClock); err != nil {
 		return nil, UsageError{fmt.Errorf("live: --camera-clock %q: want sender, host or auto", o.CameraClock)}
 	}
-	println := func(line string) {
+	say := func(line string) {
 		if o.Println != nil {
 			o.Println(line)
 		}
@@ -269,7 +269,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	// the log's place: the log's images of it are not replayed.
 	streams, replaced := replaceLoggedCameras(rg, streams, topicStream, urls)
 	for _, t := range replaced {
-		println(fmt.Sprintf("live: %s of %s is not replayed: the live camera of that sensor takes its place", t, o.With))
+		say(fmt.Sprintf("live: %s of %s is not replayed: the live camera of that sensor takes its place", t, o.With))
 	}
 	if err := checkBeforeDial(o, rg, cal, streams, urls); err != nil {
 		return nil, err
@@ -291,7 +291,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		c := &camera{name: a.name, url: a.url}
 		cfg := rtsp.Config{URL: a.url, Name: a.name, Transport: o.Transport}
 		if o.Println != nil {
-			cfg.Logf = func(format string, args ...any) { println(fmt.Sprintf("live: "+format, args...)) }
+			cfg.Logf = func(format string, args ...any) { say(fmt.Sprintf("live: "+format, args...)) }
 		}
 		cl, err := rtsp.Dial(runCtx, cfg)
 		if err != nil {
@@ -375,7 +375,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	sum := &Summary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
 		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: []string{}}
 	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics,
-		println: println, status: o.Status, sum: sum}
+		say: say, status: o.Status, sum: sum}
 	if rp != nil {
 		lp.replay = rp
 	}

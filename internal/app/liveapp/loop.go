@@ -76,7 +76,7 @@ type loop struct {
 	cal         *fusion.Calibration
 	topicStream map[string]int  // replay topic → stream
 	imuTopics   map[string]bool // replay IMU topics
-	println     func(string)
+	say         func(string)
 	status      func(Progress) // nil: none
 	sum         *Summary
 }
@@ -268,7 +268,7 @@ func (l *loop) run(ctx context.Context) error {
 				l.status(l.progress())
 			}
 		case line := <-events:
-			l.println(line)
+			l.say(line)
 		case a := <-in:
 			now := time.Now().UnixNano()
 			gap(now)

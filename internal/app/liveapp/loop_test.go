@@ -104,7 +104,7 @@ func newTestLoop(t *testing.T, sink *memSink) (*loop, *memCamera, *memCamera, *m
 	}
 	rp := &memReplay{msgs: make(chan formats.Message)}
 	return &loop{fu: fu, cams: cams, replay: rp, cal: cal, topicStream: map[string]int{"/log_cam/image/compressed": 0},
-		imuTopics: map[string]bool{}, println: func(string) {}, sum: &Summary{}}, front, rear, rp
+		imuTopics: map[string]bool{}, say: func(string) {}, sum: &Summary{}}, front, rear, rp
 }
 
 // image is a frame's payload, marked with who sent it.
@@ -147,7 +147,7 @@ func TestLoopFusesInMemoryStreams(t *testing.T) {
 	sink := &memSink{fail: -1, written: make(chan *fusion.Frame, 16)}
 	l, front, rear, rp := newTestLoop(t, sink)
 	lines := make(chan string, 16)
-	l.println = func(s string) { lines <- s }
+	l.say = func(s string) { lines <- s }
 	wait := start(context.Background(), l)
 
 	base := time.Now().UnixNano()
