@@ -12,6 +12,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/internal/app/liveapp"
 )
 
 // TestLiveRigIntrinsics: a live MJPEG camera sends 160×96 images, the rig
@@ -69,7 +70,7 @@ func TestLiveRigIntrinsics(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("--scale-intrinsics: exit %d\n%s\n%s", code, stdout, errs)
 	}
-	var sum liveSummary
+	var sum liveapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/internal/app/liveapp"
 )
 
 // liveFrameDoc is the part of frame.json the live test reads.
@@ -115,7 +116,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("live: exit %d\n%s\n%s", code, stdout, errs)
 	}
-	var sum liveSummary
+	var sum liveapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}
@@ -308,7 +309,7 @@ func TestLiveReconnect(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("live: exit %d (outage phase %d reached)\n%s\n%s", code, phase, stdout, errs)
 	}
-	var sum liveSummary
+	var sum liveapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}
@@ -473,7 +474,7 @@ func TestLiveTwoCamerasH264(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("live: exit %d\n%s\n%s", code, stdout, errs)
 	}
-	var sum liveSummary
+	var sum liveapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}
@@ -575,7 +576,7 @@ func TestLiveReplacesLoggedCamera(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("live: exit %d\n%s\n%s", code, stdout, errs)
 	}
-	var sum liveSummary
+	var sum liveapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout)
 	}

@@ -1,4 +1,4 @@
-package main
+package liveapp
 
 import (
 	"bytes"
@@ -26,14 +26,14 @@ type liveVideo struct {
 	ctx     context.Context
 	codec   string
 	quality int
-	send    func(liveArrival) bool
+	send    func(arrival) bool
 	cam     int
 
 	// mu guards the decoder's lifetime; the reader never takes it (it
 	// must keep reading while push is blocked writing to ffmpeg).
 	mu      sync.Mutex
 	dec     *videodec.Decoder
-	waiting chan liveArrival // access units sent to ffmpeg, not yet decoded
+	waiting chan arrival // access units sent to ffmpeg, not yet decoded
 	readers sync.WaitGroup
 
 	decoded, skipped, failed atomic.Int64
@@ -44,12 +44,12 @@ type liveVideo struct {
 // new units are skipped until it catches up.
 const maxVideoWaiting = 32
 
-func newLiveVideo(ctx context.Context, cam int, codec string, send func(liveArrival) bool) *liveVideo {
+func newLiveVideo(ctx context.Context, cam int, codec string, send func(arrival) bool) *liveVideo {
 	return &liveVideo{ctx: ctx, codec: codec, quality: 90, send: send, cam: cam}
 }
 
 // push takes one access unit; it returns false when the loop has ended.
-func (v *liveVideo) push(a liveArrival, au *formats.CompressedVideo) bool {
+func (v *liveVideo) push(a arrival, au *formats.CompressedVideo) bool {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.dec == nil {
@@ -64,7 +64,7 @@ func (v *liveVideo) push(a liveArrival, au *formats.CompressedVideo) bool {
 			return true
 		}
 		v.dec = dec
-		v.waiting = make(chan liveArrival, maxVideoWaiting)
+		v.waiting = make(chan arrival, maxVideoWaiting)
 		v.readers.Add(1)
 		go v.read(dec, v.waiting)
 	}
@@ -83,7 +83,7 @@ func (v *liveVideo) push(a liveArrival, au *formats.CompressedVideo) bool {
 }
 
 // read pairs decoded pictures with waiting access units.
-func (v *liveVideo) read(dec *videodec.Decoder, waiting chan liveArrival) {
+func (v *liveVideo) read(dec *videodec.Decoder, waiting chan arrival) {
 	defer v.readers.Done()
 	for {
 		img, err := dec.Next()
@@ -94,7 +94,7 @@ func (v *liveVideo) read(dec *videodec.Decoder, waiting chan liveArrival) {
 			}
 			return
 		}
-		var a liveArrival
+		var a arrival
 		select {
 		case a = <-waiting:
 		default:

@@ -1,4 +1,4 @@
-package main
+package liveapp
 
 import (
 	"errors"
@@ -15,20 +15,20 @@ import (
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
-// checkLiveBeforeDial checks everything about a live run that does not
+// checkBeforeDial checks everything about a live run that does not
 // need a camera, before any camera is dialled: each camera's name (given,
 // or from its URL path as the client will name it) is a camera of the rig
 // with an extrinsic, no sensor comes twice, there are at least two
 // streams, every --lateness and --reference names one of them, and the
 // output folder can be used. streams are the --with log's streams; urls
 // the camera arguments as [NAME=]URL pairs.
-func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, streams []live.Stream, urls [][2]string) error {
+func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []live.Stream, urls [][2]string) error {
 	streams = slices.Clone(streams)
 	var camNames []string // the cameras' names (not frames), per camera stream
 	for _, a := range urls {
 		name, err := rtsp.CameraName(a[1], a[0])
 		if err != nil {
-			return usageError{fmt.Errorf("live: %w", err)}
+			return UsageError{fmt.Errorf("live: %w", err)}
 		}
 		s := rigCamera(rg, name)
 		if s == nil {
@@ -36,7 +36,7 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 			if a[0] == "" {
 				how = " (named from its URL path); name it NAME=rtsp://..."
 			}
-			return usageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
+			return UsageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
 				name, rtsp.Redact(a[1]), o.Rig, how, strings.Join(rigCameraNames(rg), ", "))}
 		}
 		frame := s.Frame
@@ -44,18 +44,18 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 			frame = s.Name
 		}
 		if _, ok := cal.Extrinsics[frame]; !ok {
-			return usageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
+			return UsageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
 		}
 		streams = append(streams, live.Stream{Name: frame, Topic: "/" + name + "/image/compressed", Modality: formats.Camera})
 		camNames = append(camNames, name)
 	}
 	if len(streams) < 2 {
-		return usageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
+		return UsageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
 	}
 	names := map[string]string{}
 	for _, s := range streams {
 		if t, dup := names[s.Name]; dup {
-			return usageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
+			return UsageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
 		}
 		names[s.Name] = s.Topic
 	}
@@ -63,10 +63,10 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 		name, val, ok := strings.Cut(spec, "=")
 		d, err := time.ParseDuration(val)
 		if !ok || err != nil || d < 0 {
-			return usageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
+			return UsageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
 		}
 		if !slices.ContainsFunc(streams, func(s live.Stream) bool { return s.Name == name || s.Topic == name }) {
-			return usageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
+			return UsageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
 		}
 	}
 	if o.Reference != "" {
@@ -76,7 +76,7 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 			found = found || s.Name == o.Reference || s.Topic == o.Reference || (i >= first && camNames[i-first] == o.Reference)
 		}
 		if !found {
-			return usageError{fmt.Errorf("live: --reference %q is none of the streams %s", o.Reference, streamNames(streams))}
+			return UsageError{fmt.Errorf("live: --reference %q is none of the streams %s", o.Reference, streamNames(streams))}
 		}
 	}
 	return checkOutputFolder("live", o.Out, o.Force)
@@ -87,7 +87,7 @@ func checkLiveBeforeDial(o liveOptions, rg *rig.Rig, cal *fusion.Calibration, st
 // of, so the live camera replaces the recorded one instead of clashing
 // with it. topicStream (log topic → stream index) is updated in place; the
 // dropped log topics are returned. Cameras whose name is not a rig camera
-// are left for checkLiveBeforeDial to report.
+// are left for checkBeforeDial to report.
 func replaceLoggedCameras(rg *rig.Rig, streams []live.Stream, topicStream map[string]int, urls [][2]string) ([]live.Stream, []string) {
 	liveFrames := map[string]bool{}
 	for _, a := range urls {
@@ -134,7 +134,7 @@ func checkOutputFolder(cmd, out string, force bool) error {
 	case err != nil:
 		return fmt.Errorf("%s: -o %s: %w", cmd, out, err)
 	case !st.IsDir():
-		return usageError{fmt.Errorf("%s: -o %s is a file, want a folder", cmd, out)}
+		return UsageError{fmt.Errorf("%s: -o %s is a file, want a folder", cmd, out)}
 	}
 	ents, err := os.ReadDir(out)
 	if err != nil {
