@@ -120,6 +120,7 @@ type Summary struct {
 // exit code 2).
 type UsageError struct{ Err error }
 
+// Error is the marked error's text.
 func (e UsageError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the error it marks.
@@ -129,6 +130,7 @@ func (e UsageError) Unwrap() error { return e.Err }
 // problems in the input logs (the command's exit code 3).
 type ProblemsError struct{ N int }
 
+// Error says how many problems were found.
 func (e ProblemsError) Error() string { return fmt.Sprintf("%d problem(s) found", e.N) }
 
 // noProgress is the display of a run without Options.Progress.
@@ -146,7 +148,7 @@ func (o *Options) progress(stage, unit string, total int64) Progress {
 
 // check refuses options that do not fit together, before any file is
 // opened.
-func (o *Options) check() (err error) {
+func (o *Options) check() error {
 	switch {
 	case o.Out == "":
 		return UsageError{errors.New("fuse: -o OUT is required")}

@@ -38,6 +38,7 @@ type Progress interface {
 // on the N problems its report lists (the command's exit code 3).
 type ProblemsError struct{ N int }
 
+// Error says how many problems were found.
 func (e ProblemsError) Error() string { return fmt.Sprintf("%d problem(s) found", e.N) }
 
 // Run inspects the log at path. With o.Strict and problems found it
