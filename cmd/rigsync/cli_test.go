@@ -21,6 +21,7 @@ import (
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 func TestReadVersion(t *testing.T) {
@@ -380,7 +381,7 @@ func TestFuseFrameEstimate(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("fuse: exit %d: %s", code, errs)
 	}
-	var sum fuseSummary
+	var sum fuseapp.Summary
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
@@ -406,7 +407,7 @@ func TestFuseFrameEstimate(t *testing.T) {
 		{"unknown reference", []*mcapread.Reader{r}, "/nope", -1},
 		{"no readers", nil, "", -1},
 	} {
-		if got := fuseFrameEstimate(tc.readers, cal, tc.reference); got != tc.want {
+		if got := fuseapp.FrameEstimate(tc.readers, cal, tc.reference); got != tc.want {
 			t.Errorf("%s: estimate %d, want %d", tc.name, got, tc.want)
 		}
 	}

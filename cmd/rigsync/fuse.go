@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -17,12 +15,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/calib/rig"
-	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/fusion/writers/all"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -185,60 +181,6 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	return c
 }
 
-// fuseSummary is what fuse reports at the end (--json prints it).
-type fuseSummary struct {
-	Log          string             `json:"log"`
-	Logs         []string           `json:"logs"`
-	Format       string             `json:"format"`
-	Output       string             `json:"output"`
-	Frames       int                `json:"frames"`
-	Completeness map[string]float64 `json:"completeness"`
-	Deskew       map[string]int     `json:"deskew"`
-	EgoSource    map[string]int     `json:"ego_source"`
-	CalibSource  map[string]string  `json:"calibration_source"`
-	Rig          string             `json:"rig,omitempty"`
-	// Clocks are the clock models applied: estimated (--clock auto),
-	// given (--clock NAME=..., rig.yaml).
-	Clocks   []fusion.ClockEstimate `json:"clocks"`
-	Degraded map[string]int         `json:"degraded"`
-	// Warnings are what fusing found that did not stop it (a log
-	// CameraInfo disagreeing with rig.yaml, once per camera; intrinsics
-	// scaled to the images).
-	Warnings []string `json:"warnings"`
-	Seconds  float64  `json:"seconds"`
-	// Problems is the damage found in the input logs (truncated files,
-	// skipped chunks): what was lost, per file; empty for healthy logs.
-	Problems []fusion.InputProblem `json:"problems"`
-}
-
-// countingSink passes frames on and keeps the summary's statistics.
-type countingSink struct {
-	fusion.Sink
-	sum     *fuseSummary
-	present map[string]int
-	prog    *progress
-}
-
-func (s *countingSink) Write(ctx context.Context, f *fusion.Frame) error {
-	s.sum.Frames++
-	for _, st := range f.Sensors {
-		if !st.Missing {
-			s.present[st.Name]++
-		} else if _, ok := s.present[st.Name]; !ok {
-			s.present[st.Name] = 0
-		}
-		if st.Degraded {
-			s.sum.Degraded[st.Name]++
-		}
-	}
-	if f.Lidar != nil {
-		s.sum.Deskew[f.Lidar.Deskew]++
-	}
-	s.sum.EgoSource[f.EgoSource]++
-	s.prog.Set(int64(s.sum.Frames))
-	return s.Sink.Write(ctx, f)
-}
-
 // parseClocks reads --clock values: NAME=OFFSET[,PPM] models, and "auto".
 func parseClocks(specs []string) (map[string]clock.Model, bool, error) {
 	out := map[string]clock.Model{}
@@ -294,159 +236,49 @@ func parseOrigin(s string) (*fusion.Geodetic, error) {
 	return &fusion.Geodetic{Lat: v[0], Lon: v[1], Alt: v[2]}, nil
 }
 
-func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []string) (err error) {
+// appOptions converts the flags to the fuse run's options: the --clock,
+// --latency and --gnss-origin values parsed (bad ones are usage errors, in
+// the order fuse has always checked them).
+func (o fuseOptions) appOptions(g *globalOptions) (fuseapp.Options, error) {
 	if o.Out == "" {
-		return usageError{errors.New("fuse: -o OUT is required")}
+		return fuseapp.Options{}, usageError{errors.New("fuse: -o OUT is required")}
 	}
 	clocks, autoClock, err := parseClocks(o.Clocks)
 	if err != nil {
-		return err
+		return fuseapp.Options{}, err
 	}
 	latency, err := parseLatencies(o.Latencies)
 	if err != nil {
-		return err
+		return fuseapp.Options{}, err
 	}
 	if len(latency) > 0 && !autoClock {
-		return usageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
+		return fuseapp.Options{}, usageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
 	}
 	if o.ScaleIntr && o.Rig == "" {
-		return usageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
+		return fuseapp.Options{}, usageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
 	}
 	origin, err := parseOrigin(o.GNSSOrigin)
 	if err != nil {
-		return err
+		return fuseapp.Options{}, err
 	}
-	switch o.Ego {
-	case "auto", "odometry", "gnss", "tf", "none":
-	default:
-		return usageError{fmt.Errorf("fuse: --ego %q: want auto, odometry, gnss, tf or none", o.Ego)}
-	}
-	if o.ImageCheck < 0 {
-		return usageError{fmt.Errorf("fuse: --image-check-every %d: want N ≥ 0 (0: never)", o.ImageCheck)}
-	}
-	format, err := fuseFormat(o.Format)
+	return fuseapp.Options{Format: o.Format, Out: o.Out, Frame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
+		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, ScaleIntrinsics: o.ScaleIntr,
+		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
+		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict,
+		Progress: func(stage, unit string, total int64) fuseapp.Progress { return newUnitProgress(g, stage, unit, total) }}, nil
+}
+
+// runFuse runs fuse on the logs at paths and prints its summary (also
+// when --strict fails the run on damaged input).
+func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []string) error {
+	ao, err := o.appOptions(g)
 	if err != nil {
 		return err
 	}
-	if o.KITTICamera != "" && o.Format != "kitti" {
-		return usageError{fmt.Errorf("fuse: --kitti-camera is for --format kitti, not %q", o.Format)}
-	}
-	if o.URLPrefix != "" && o.Format != "segments" {
-		return usageError{fmt.Errorf("fuse: --url-prefix is for --format segments, not %q", o.Format)}
-	}
-	if o.Resume && format.Resume == "" {
-		return usageError{fmt.Errorf("fuse: --format %s cannot --resume", o.Format)}
-	}
-	start := time.Now()
-	var readers []*mcapread.Reader
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
-	// A run that fails on a damaged log says so: the damage is often why
-	// (no LiDAR topic in a log cut after its header).
-	defer func() {
-		var pe problemsError
-		if err != nil && !errors.As(err, &pe) {
-			err = withInputDamage(err, readers, paths)
-		}
-	}()
-	for _, path := range paths {
-		r, err := mcapread.Open(path)
-		if err != nil {
-			return err
-		}
-		readers = append(readers, r)
-	}
-	cal, err := fusion.ReadCalibrations(ctx, readers, o.Frame)
-	if err != nil {
+	sum, err := fuseapp.Run(ctx, ao, paths)
+	if sum == nil {
 		return err
 	}
-	if o.Rig != "" {
-		rc, err := loadRigCalibration(o.Rig, o.Frame)
-		if err != nil {
-			return err
-		}
-		if cal, err = cal.Override(rc); err != nil {
-			return err
-		}
-	}
-	// Clock models: estimated, then rig.yaml's, then --clock's.
-	var clockRep []fusion.ClockEstimate
-	given := map[string]clock.Model{}
-	for k, v := range cal.Clocks {
-		given[k] = v
-	}
-	for k, v := range clocks {
-		given[k] = v
-	}
-	models := map[string]clock.Model{}
-	var repairs map[string]clock.Repair
-	if autoClock {
-		prog := newProgress(g, "clocks", -1)
-		clockRep, err = fusion.EstimateClocks(ctx, readers, fusion.ClockOptions{Latency: latency, Given: given, Progress: prog.Set})
-		prog.Finish()
-		if err != nil {
-			return err
-		}
-		models, repairs = fusion.ClockModels(clockRep)
-	} else {
-		for name, m := range given {
-			clockRep = append(clockRep, fusion.ClockEstimate{Sensor: name, Applied: "given", Model: m})
-		}
-		sort.Slice(clockRep, func(i, j int) bool { return clockRep[i].Sensor < clockRep[j].Sensor })
-	}
-	for k, v := range given {
-		models[k] = v
-	}
-	switch {
-	case o.Workers < 0:
-		return usageError{fmt.Errorf("fuse: --workers %d: want at least 1", o.Workers)}
-	case o.Workers == 0: // not set (callers other than the flag)
-		o.Workers = runtime.NumCPU()
-	}
-	sink, closeOut, err := openFuseSink(o, cal)
-	if err != nil {
-		return err
-	}
-	if st, ok := sink.(parallelsink.Staged); ok {
-		sink = parallelsink.New(st, o.Workers)
-	}
-	sum := &fuseSummary{Log: paths[0], Logs: paths, Format: o.Format, Output: o.Out, Completeness: map[string]float64{},
-		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: o.Rig,
-		Clocks: clockRep, Degraded: map[string]int{}, Warnings: []string{}}
-	if sum.Clocks == nil {
-		sum.Clocks = []fusion.ClockEstimate{}
-	}
-	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: newUnitProgress(g, "fusing", "frames", fuseFrameEstimate(readers, cal, o.Reference))}
-	imageCheck := o.ImageCheck
-	if imageCheck == 0 {
-		imageCheck = -1
-	}
-	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
-		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: origin, Calibration: cal, ImageCheckEvery: imageCheck,
-		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntr}
-	runErr := p.Run(ctx, cs)
-	cs.prog.Finish()
-	closeErr := sink.Close()
-	if closeOut != nil {
-		closeErr = errors.Join(closeErr, closeOut(runErr == nil && closeErr == nil))
-	}
-	if err := errors.Join(runErr, closeErr); err != nil {
-		return err
-	}
-	for name, n := range cs.present {
-		if sum.Frames > 0 {
-			sum.Completeness[name] = float64(n) / float64(sum.Frames)
-		}
-	}
-	sum.Warnings = append(sum.Warnings, p.Warnings()...)
-	sum.Problems = fusion.InputProblems(readers, paths)
-	if sum.Problems == nil {
-		sum.Problems = []fusion.InputProblem{}
-	}
-	sum.Seconds = time.Since(start).Seconds()
 	if g.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
@@ -456,79 +288,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []strin
 	} else {
 		printFuse(g, sum)
 	}
-	if o.Strict && len(sum.Problems) > 0 {
-		return fmt.Errorf("%s: %w", damagedLogs(sum.Problems), problemsError{len(sum.Problems)})
-	}
-	return nil
-}
-
-// withInputDamage adds to err the damage found in the input logs, if any.
-func withInputDamage(err error, readers []*mcapread.Reader, paths []string) error {
-	probs := fusion.InputProblems(readers, paths)
-	if len(probs) == 0 {
-		return err
-	}
-	msgs := make([]string, len(probs))
-	for i, p := range probs {
-		msgs[i] = p.Message
-	}
-	return fmt.Errorf("%w\n(damaged input: %s)", err, strings.Join(msgs, "; "))
-}
-
-// damagedLogs names the damaged logs of problems for the --strict error.
-func damagedLogs(probs []fusion.InputProblem) string {
-	var files []string
-	for _, p := range probs {
-		if !slices.Contains(files, p.File) {
-			files = append(files, p.File)
-		}
-	}
-	return "damaged input: " + strings.Join(files, ", ")
-}
-
-// loadRigCalibration reads rig.yaml as a calibration relative to base.
-func loadRigCalibration(path, base string) (*fusion.Calibration, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rg, err := rig.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("fuse: %s: %w", path, err)
-	}
-	c, err := fusion.CalibrationFromRig(rg, base)
-	if err != nil {
-		return nil, fmt.Errorf("fuse: %s: %w", path, err)
-	}
-	return c, nil
-}
-
-// fuseFormat looks the --format name up among the registered formats (an
-// unknown one is a usage error listing them).
-func fuseFormat(name string) (writers.Format, error) {
-	f, err := all.Formats().Lookup(name)
-	if ue := (*writers.UnknownFormatError)(nil); errors.As(err, &ue) {
-		return f, usageError{fmt.Errorf("fuse: --format %q: want %s", name, writers.OneOf(ue.Known))}
-	}
-	return f, err
-}
-
-// openFuseSink opens the writer of o.Format through the registry. For a
-// single-file output it also returns a finish function that moves the
-// temporary file into place when the run succeeded (ok) and removes it
-// otherwise.
-func openFuseSink(o fuseOptions, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
-	format, err := fuseFormat(o.Format)
-	if err != nil {
-		return nil, nil, err
-	}
-	out, err := format.New(writers.Options{Out: o.Out, Force: o.Force, Resume: o.Resume, Calibration: cal,
-		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix})
-	if oe := (*writers.OptionError)(nil); errors.As(err, &oe) {
-		return nil, nil, usageError{fmt.Errorf("fuse: %w", err)}
-	}
-	return out.Sink, out.Finish, err
+	return err
 }
 
 // formatsHelp lists the formats of reg for fuse --help: per format its
@@ -569,7 +329,7 @@ func writeHelpLine(b *strings.Builder, name, line string, first *bool) {
 	fmt.Fprintf(b, "%12s%s\n", "", line)
 }
 
-func printFuse(g *globalOptions, s *fuseSummary) {
+func printFuse(g *globalOptions, s *fuseapp.Summary) {
 	fmt.Fprintf(g.stdout, "fused %d frames of %s into %s (%s) in %.1f s\n", s.Frames, strings.Join(s.Logs, " + "), s.Output, s.Format, s.Seconds)
 	names := make([]string, 0, len(s.Completeness))
 	for n := range s.Completeness {

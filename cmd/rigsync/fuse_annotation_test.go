@@ -22,6 +22,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/all"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 // The annotation-tool formats (CVAT, Segments.ai, Xtreme1) are reachable
@@ -418,7 +419,7 @@ func TestFuseAnnotationKilledAndResumed(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The writer "fuse" opens, never closed: the process dies.
-			w, _, err := openFuseSink(fuseOptions{Format: format, Out: part, Frame: "base_link"}, cal)
+			w, _, err := fuseapp.OpenSink(fuseapp.Options{Format: format, Out: part, Frame: "base_link"}, cal)
 			if err != nil {
 				t.Fatal(err)
 			}

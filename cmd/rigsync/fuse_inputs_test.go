@@ -12,6 +12,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 // genLog runs "fixtures generate" with args and returns the log's path
@@ -68,7 +69,7 @@ func TestFuseRig(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("fuse --rig: exit %d: %s", code, errs)
 	}
-	var sum fuseSummary
+	var sum fuseapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +163,7 @@ func TestFuseSeveralLogs(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("fuse A B: exit %d: %s", code, errs)
 	}
-	var sum fuseSummary
+	var sum fuseapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +195,7 @@ func TestFuseClockAuto(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var sum fuseSummary
+	var sum fuseapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatal(err)
 	}

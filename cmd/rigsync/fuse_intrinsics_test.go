@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 // writeRigInit drafts rig.yaml from log ("rig init"), lets edit change it
@@ -97,7 +98,7 @@ func TestFuseRigIntrinsics(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
-			var sum fuseSummary
+			var sum fuseapp.Summary
 			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 				t.Fatal(err)
 			}
@@ -192,7 +193,7 @@ func TestFuseRigIntrinsicsImageSize(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("--scale-intrinsics: exit %d: %s", code, errs)
 	}
-	var sum fuseSummary
+	var sum fuseapp.Summary
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatal(err)
 	}

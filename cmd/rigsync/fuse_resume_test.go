@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 // "fuse --resume" of a killed MCAP run (its OUT.tmp is a prefix of the
@@ -72,7 +73,7 @@ func TestFuseNuScenesKilledAndResumed(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The writer "fuse" opens, never closed: the process dies.
-	w, _, err := openFuseSink(fuseOptions{Format: "nuscenes", Out: part, Frame: "base_link", KeyframeHz: 2}, cal)
+	w, _, err := fuseapp.OpenSink(fuseapp.Options{Format: "nuscenes", Out: part, Frame: "base_link", KeyframeHz: 2}, cal)
 	if err != nil {
 		t.Fatal(err)
 	}

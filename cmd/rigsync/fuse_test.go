@@ -15,6 +15,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 )
 
 // fuseFixture writes a 1 s minimal-rig log (with /tf for ego motion).
@@ -40,7 +41,7 @@ func TestFuseFormats(t *testing.T) {
 			if code != exitOK {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
-			var sum fuseSummary
+			var sum fuseapp.Summary
 			if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 				t.Fatalf("--json: %v\n%s", err, stdout)
 			}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -12,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/internal/app/infoapp"
 )
 
 type infoOptions struct {
@@ -64,23 +63,12 @@ Exit codes: 0 ok (problems are reported but do not fail the command unless
 	return c
 }
 
+// runInfo inspects the log at path and prints its report (also when
+// --strict fails the run on problems).
 func runInfo(cmd *cobra.Command, g *globalOptions, o infoOptions, path string) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	r, err := mcapread.Open(path)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	prog := newProgress(g, "reading", -1)
-	rep, err := inspect.Inspect(cmd.Context(), r, path, inspect.Options{
-		MaxScanBytes: o.MaxScan, FileSize: st.Size(),
-		Progress: func(n int64) { prog.Set(n) },
-	})
-	prog.Finish()
-	if err != nil {
+	rep, err := infoapp.Run(cmd.Context(), infoapp.Options{Strict: o.Strict, MaxScan: o.MaxScan,
+		Progress: func(stage, unit string, total int64) infoapp.Progress { return newUnitProgress(g, stage, unit, total) }}, path)
+	if rep == nil {
 		return err
 	}
 	if g.JSON {
@@ -92,10 +80,7 @@ func runInfo(cmd *cobra.Command, g *globalOptions, o infoOptions, path string) e
 	} else {
 		printInfo(g.stdout, rep)
 	}
-	if o.Strict && len(rep.Problems) > 0 {
-		return problemsError{len(rep.Problems)}
-	}
-	return nil
+	return err
 }
 
 func fmtNS(ns int64) string { return fmt.Sprintf("%.3f", float64(ns)/1e9) }

@@ -20,6 +20,9 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/app/infoapp"
 )
 
 // Exit codes.
@@ -106,10 +109,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var ue usageError
 	var pe problemsError
 	var ce calibrationError
+	var fue fuseapp.UsageError
+	var fpe fuseapp.ProblemsError
+	var ipe infoapp.ProblemsError
 	switch {
-	case errors.As(err, &ue):
+	case errors.As(err, &ue), errors.As(err, &fue):
 		return exitUsage
-	case errors.As(err, &pe):
+	case errors.As(err, &pe), errors.As(err, &fpe), errors.As(err, &ipe):
 		return exitProblems
 	case errors.As(err, &ce):
 		return exitMiscalibrated

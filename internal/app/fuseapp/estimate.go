@@ -1,4 +1,4 @@
-package main
+package fuseapp
 
 import (
 	"github.com/rigsync/rigsync/formats"
@@ -6,13 +6,13 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 )
 
-// fuseFrameEstimate is the total of fuse's progress bar: the number of
+// FrameEstimate is the total of fuse's progress bar: the number of
 // frames the run will write, one per message of the reference LiDAR (the
 // --reference topic, else the LiDAR channel the pipeline picks: the first
 // log's lowest channel id), counted in the logs' statistics (summed over
 // the logs that hold the topic). It returns −1 when no reference LiDAR is
 // found (the bar is then a counter without a total).
-func fuseFrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, reference string) int64 {
+func FrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, reference string) int64 {
 	topic := reference
 	if topic == "" {
 		// The pipeline's rule: the LiDAR with the lowest (log index,

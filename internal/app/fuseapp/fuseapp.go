@@ -1,0 +1,348 @@
+// Package fuseapp runs "rigsync fuse": it opens the input logs, reads
+// their calibration (overridden by a rig.yaml), estimates or takes the
+// sensor clock models, opens the output format through the
+// fusion/writers registry, runs the fusion.Pipeline into it and builds
+// the Summary (frames, completeness, deskew and ego sources, calibration
+// sources, clocks, warnings and input damage). Flags, help text, progress
+// bars and printing are the command's (cmd/rigsync).
+package fuseapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/parallelsink"
+	"github.com/rigsync/rigsync/sync/clock"
+)
+
+// Options are the settings of one fuse run (the flags of "rigsync fuse",
+// parsed).
+type Options struct {
+	// Format is the output format's registered name (fusion/writers/all).
+	Format string
+	// Out is the output folder (a file for single-file formats).
+	Out string
+	// Frame is the shared spatial frame of the fused point data.
+	Frame string
+	// Reference is the reference LiDAR topic ("": the first LiDAR channel).
+	Reference string
+	// Tolerance is how far from the frame time a sensor's message may be.
+	Tolerance time.Duration
+	// KeyframeHz is the nuScenes keyframe (sample) rate.
+	KeyframeHz float64
+	// Clocks are given clock models by sensor name; they win over rig.yaml
+	// clocks and over estimates.
+	Clocks map[string]clock.Model
+	// AutoClock estimates the sensor clocks before fusing.
+	AutoClock bool
+	// Latency is the known transport latency by sensor name (AutoClock
+	// only).
+	Latency map[string]time.Duration
+	// Rig is a rig.yaml whose extrinsics, intrinsics and clocks override
+	// the log's ("": none).
+	Rig string
+	// ScaleIntrinsics scales Rig's intrinsics to the images' size instead
+	// of refusing a size mismatch.
+	ScaleIntrinsics bool
+	// Ego is the ego-motion source: auto, odometry, gnss, tf or none.
+	Ego string
+	// GNSSOrigin is the origin of the ENU world frame (nil: the first fix).
+	GNSSOrigin *fusion.Geodetic
+	// ImageCheckEvery decodes and checks every Nth image of a camera (0:
+	// never).
+	ImageCheckEvery int
+	// Register registers consecutive sweeps when there is no ego source.
+	Register bool
+	// Force writes into a non-empty output folder.
+	Force bool
+	// Resume continues a killed run.
+	Resume bool
+	// Workers is the number of goroutines projecting and encoding frames
+	// (0: all cores).
+	Workers int
+	// KITTICamera is the camera written as image_2 / P2 (kitti only).
+	KITTICamera string
+	// URLPrefix is the Segments.ai asset URL prefix (segments only).
+	URLPrefix string
+	// Strict makes damaged input logs an error (a ProblemsError, returned
+	// with the Summary).
+	Strict bool
+	// Progress, if not nil, starts the progress display of a stage
+	// ("clocks" in msg, "fusing" in frames); total < 0 means unknown.
+	Progress func(stage, unit string, total int64) Progress
+}
+
+// Progress is a stage's progress display, fed by Run.
+type Progress interface {
+	// Set reports the amount done so far.
+	Set(n int64)
+	// Finish ends the display.
+	Finish()
+}
+
+// Summary is what fuse reports at the end (--json prints it).
+type Summary struct {
+	Log          string             `json:"log"`
+	Logs         []string           `json:"logs"`
+	Format       string             `json:"format"`
+	Output       string             `json:"output"`
+	Frames       int                `json:"frames"`
+	Completeness map[string]float64 `json:"completeness"`
+	Deskew       map[string]int     `json:"deskew"`
+	EgoSource    map[string]int     `json:"ego_source"`
+	CalibSource  map[string]string  `json:"calibration_source"`
+	Rig          string             `json:"rig,omitempty"`
+	// Clocks are the clock models applied: estimated (--clock auto),
+	// given (--clock NAME=..., rig.yaml).
+	Clocks   []fusion.ClockEstimate `json:"clocks"`
+	Degraded map[string]int         `json:"degraded"`
+	// Warnings are what fusing found that did not stop it (a log
+	// CameraInfo disagreeing with rig.yaml, once per camera; intrinsics
+	// scaled to the images).
+	Warnings []string `json:"warnings"`
+	Seconds  float64  `json:"seconds"`
+	// Problems is the damage found in the input logs (truncated files,
+	// skipped chunks): what was lost, per file; empty for healthy logs.
+	Problems []fusion.InputProblem `json:"problems"`
+}
+
+// UsageError marks an error as the options being wrong (the command's
+// exit code 2).
+type UsageError struct{ Err error }
+
+// Error is the marked error's text.
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the error it marks.
+func (e UsageError) Unwrap() error { return e.Err }
+
+// ProblemsError means the run completed but Options.Strict fails it on N
+// problems in the input logs (the command's exit code 3).
+type ProblemsError struct{ N int }
+
+// Error says how many problems were found.
+func (e ProblemsError) Error() string { return fmt.Sprintf("%d problem(s) found", e.N) }
+
+// noProgress is the display of a run without Options.Progress.
+type noProgress struct{}
+
+func (noProgress) Set(int64) {}
+func (noProgress) Finish()   {}
+
+func (o *Options) progress(stage, unit string, total int64) Progress {
+	if o.Progress == nil {
+		return noProgress{}
+	}
+	return o.Progress(stage, unit, total)
+}
+
+// check refuses options that do not fit together, before any file is
+// opened.
+func (o *Options) check() error {
+	switch {
+	case o.Out == "":
+		return UsageError{errors.New("fuse: -o OUT is required")}
+	case len(o.Latency) > 0 && !o.AutoClock:
+		return UsageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
+	case o.ScaleIntrinsics && o.Rig == "":
+		return UsageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
+	}
+	switch o.Ego {
+	case "auto", "odometry", "gnss", "tf", "none":
+	default:
+		return UsageError{fmt.Errorf("fuse: --ego %q: want auto, odometry, gnss, tf or none", o.Ego)}
+	}
+	if o.ImageCheckEvery < 0 {
+		return UsageError{fmt.Errorf("fuse: --image-check-every %d: want N ≥ 0 (0: never)", o.ImageCheckEvery)}
+	}
+	format, err := lookupFormat(o.Format)
+	if err != nil {
+		return err
+	}
+	if o.KITTICamera != "" && o.Format != "kitti" {
+		return UsageError{fmt.Errorf("fuse: --kitti-camera is for --format kitti, not %q", o.Format)}
+	}
+	if o.URLPrefix != "" && o.Format != "segments" {
+		return UsageError{fmt.Errorf("fuse: --url-prefix is for --format segments, not %q", o.Format)}
+	}
+	if o.Resume && format.Resume == "" {
+		return UsageError{fmt.Errorf("fuse: --format %s cannot --resume", o.Format)}
+	}
+	return nil
+}
+
+// Run fuses the logs at paths (one drive, merged in log-time order) into
+// o.Format at o.Out and returns the run's Summary. With o.Strict and
+// damaged input it returns the Summary and an error wrapping a
+// ProblemsError; any other error comes without a Summary.
+func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	var readers []*mcapread.Reader
+	defer func() {
+		for _, r := range readers {
+			r.Close()
+		}
+	}()
+	// A run that fails on a damaged log says so: the damage is often why
+	// (no LiDAR topic in a log cut after its header).
+	defer func() {
+		var pe ProblemsError
+		if err != nil && !errors.As(err, &pe) {
+			err = withInputDamage(err, readers, paths)
+		}
+	}()
+	for _, path := range paths {
+		r, err := mcapread.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		readers = append(readers, r)
+	}
+	cal, err := fusion.ReadCalibrations(ctx, readers, o.Frame)
+	if err != nil {
+		return nil, err
+	}
+	if o.Rig != "" {
+		rc, err := loadRigCalibration(o.Rig, o.Frame)
+		if err != nil {
+			return nil, err
+		}
+		if cal, err = cal.Override(rc); err != nil {
+			return nil, err
+		}
+	}
+	// Clock models: estimated, then rig.yaml's, then o.Clocks.
+	var clockRep []fusion.ClockEstimate
+	given := map[string]clock.Model{}
+	for k, v := range cal.Clocks {
+		given[k] = v
+	}
+	for k, v := range o.Clocks {
+		given[k] = v
+	}
+	models := map[string]clock.Model{}
+	var repairs map[string]clock.Repair
+	if o.AutoClock {
+		prog := o.progress("clocks", "msg", -1)
+		clockRep, err = fusion.EstimateClocks(ctx, readers, fusion.ClockOptions{Latency: o.Latency, Given: given, Progress: prog.Set})
+		prog.Finish()
+		if err != nil {
+			return nil, err
+		}
+		models, repairs = fusion.ClockModels(clockRep)
+	} else {
+		for name, m := range given {
+			clockRep = append(clockRep, fusion.ClockEstimate{Sensor: name, Applied: "given", Model: m})
+		}
+		sort.Slice(clockRep, func(i, j int) bool { return clockRep[i].Sensor < clockRep[j].Sensor })
+	}
+	for k, v := range given {
+		models[k] = v
+	}
+	switch {
+	case o.Workers < 0:
+		return nil, UsageError{fmt.Errorf("fuse: --workers %d: want at least 1", o.Workers)}
+	case o.Workers == 0: // not set
+		o.Workers = runtime.NumCPU()
+	}
+	sink, closeOut, err := OpenSink(o, cal)
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := sink.(parallelsink.Staged); ok {
+		sink = parallelsink.New(st, o.Workers)
+	}
+	sum := &Summary{Log: paths[0], Logs: paths, Format: o.Format, Output: o.Out, Completeness: map[string]float64{},
+		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: o.Rig,
+		Clocks: clockRep, Degraded: map[string]int{}, Warnings: []string{}}
+	if sum.Clocks == nil {
+		sum.Clocks = []fusion.ClockEstimate{}
+	}
+	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", FrameEstimate(readers, cal, o.Reference))}
+	imageCheck := o.ImageCheckEvery
+	if imageCheck == 0 {
+		imageCheck = -1
+	}
+	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
+		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,
+		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics}
+	runErr := p.Run(ctx, cs)
+	cs.prog.Finish()
+	closeErr := sink.Close()
+	if closeOut != nil {
+		closeErr = errors.Join(closeErr, closeOut(runErr == nil && closeErr == nil))
+	}
+	if err := errors.Join(runErr, closeErr); err != nil {
+		return nil, err
+	}
+	for name, n := range cs.present {
+		if sum.Frames > 0 {
+			sum.Completeness[name] = float64(n) / float64(sum.Frames)
+		}
+	}
+	sum.Warnings = append(sum.Warnings, p.Warnings()...)
+	sum.Problems = fusion.InputProblems(readers, paths)
+	if sum.Problems == nil {
+		sum.Problems = []fusion.InputProblem{}
+	}
+	sum.Seconds = time.Since(start).Seconds()
+	if o.Strict && len(sum.Problems) > 0 {
+		return sum, fmt.Errorf("%s: %w", damagedLogs(sum.Problems), ProblemsError{len(sum.Problems)})
+	}
+	return sum, nil
+}
+
+// withInputDamage adds to err the damage found in the input logs, if any.
+func withInputDamage(err error, readers []*mcapread.Reader, paths []string) error {
+	probs := fusion.InputProblems(readers, paths)
+	if len(probs) == 0 {
+		return err
+	}
+	msgs := make([]string, len(probs))
+	for i, p := range probs {
+		msgs[i] = p.Message
+	}
+	return fmt.Errorf("%w\n(damaged input: %s)", err, strings.Join(msgs, "; "))
+}
+
+// damagedLogs names the damaged logs of probs for the Strict error.
+func damagedLogs(probs []fusion.InputProblem) string {
+	var files []string
+	for _, p := range probs {
+		if !slices.Contains(files, p.File) {
+			files = append(files, p.File)
+		}
+	}
+	return "damaged input: " + strings.Join(files, ", ")
+}
+
+// loadRigCalibration reads rig.yaml as a calibration relative to base.
+func loadRigCalibration(path, base string) (*fusion.Calibration, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	rg, err := rig.Load(f)
+	if err != nil {
+		return nil, fmt.Errorf("fuse: %s: %w", path, err)
+	}
+	c, err := fusion.CalibrationFromRig(rg, base)
+	if err != nil {
+		return nil, fmt.Errorf("fuse: %s: %w", path, err)
+	}
+	return c, nil
+}

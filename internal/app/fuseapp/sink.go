@@ -1,0 +1,69 @@
+package fuseapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/writers"
+	"github.com/rigsync/rigsync/fusion/writers/all"
+)
+
+// countingSink passes frames on and keeps the summary's statistics.
+type countingSink struct {
+	fusion.Sink
+	sum     *Summary
+	present map[string]int
+	prog    Progress
+}
+
+func (s *countingSink) Write(ctx context.Context, f *fusion.Frame) error {
+	s.sum.Frames++
+	for _, st := range f.Sensors {
+		if !st.Missing {
+			s.present[st.Name]++
+		} else if _, ok := s.present[st.Name]; !ok {
+			s.present[st.Name] = 0
+		}
+		if st.Degraded {
+			s.sum.Degraded[st.Name]++
+		}
+	}
+	if f.Lidar != nil {
+		s.sum.Deskew[f.Lidar.Deskew]++
+	}
+	s.sum.EgoSource[f.EgoSource]++
+	s.prog.Set(int64(s.sum.Frames))
+	return s.Sink.Write(ctx, f)
+}
+
+// lookupFormat looks the format name up among the registered formats (an
+// unknown one is a UsageError listing them).
+func lookupFormat(name string) (writers.Format, error) {
+	f, err := all.Formats().Lookup(name)
+	if ue := (*writers.UnknownFormatError)(nil); errors.As(err, &ue) {
+		return f, UsageError{fmt.Errorf("fuse: --format %q: want %s", name, writers.OneOf(ue.Known))}
+	}
+	return f, err
+}
+
+// OpenSink opens the writer of o.Format through the fusion/writers
+// registry, as Run does (o's Out, Force, Resume, Frame, Reference,
+// KeyframeHz, KITTICamera and URLPrefix; the calibration cal). For a
+// single-file output it also returns a finish function that moves the
+// temporary file into place when the run succeeded (ok) and removes it
+// otherwise. An unknown format or options the format refuses are a
+// UsageError.
+func OpenSink(o Options, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
+	format, err := lookupFormat(o.Format)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := format.New(writers.Options{Out: o.Out, Force: o.Force, Resume: o.Resume, Calibration: cal,
+		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix})
+	if oe := (*writers.OptionError)(nil); errors.As(err, &oe) {
+		return nil, nil, UsageError{fmt.Errorf("fuse: %w", err)}
+	}
+	return out.Sink, out.Finish, err
+}
