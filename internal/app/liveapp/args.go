@@ -15,20 +15,27 @@ import (
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
+// cameraPlan is a camera argument as checkBeforeDial resolved it: its
+// name (given, or from the URL path as the client names it) and its rig
+// frame.
+type cameraPlan struct{ name, frame string }
+
 // checkBeforeDial checks everything about a live run that does not
 // need a camera, before any camera is dialled: each camera's name (given,
 // or from its URL path as the client will name it) is a camera of the rig
 // with an extrinsic, no sensor comes twice, there are at least two
 // streams, every --lateness and --reference names one of them, and the
 // output folder can be used. streams are the --with log's streams; urls
-// the camera arguments as [NAME=]URL pairs.
-func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []live.Stream, urls [][2]string) error {
+// the camera arguments as [NAME=]URL pairs. It returns each camera's
+// resolved name and frame, in the order of urls, for the dial loop.
+func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []live.Stream, urls [][2]string) ([]cameraPlan, error) {
 	streams = slices.Clone(streams)
 	var camNames []string // the cameras' names (not frames), per camera stream
+	var plan []cameraPlan
 	for _, a := range urls {
 		name, err := rtsp.CameraName(a[1], a[0])
 		if err != nil {
-			return UsageError{fmt.Errorf("live: %w", err)}
+			return nil, UsageError{fmt.Errorf("live: %w", err)}
 		}
 		s := rigCamera(rg, name)
 		if s == nil {
@@ -36,7 +43,7 @@ func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []
 			if a[0] == "" {
 				how = " (named from its URL path); name it NAME=rtsp://..."
 			}
-			return UsageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
+			return nil, UsageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
 				name, rtsp.Redact(a[1]), o.Rig, how, strings.Join(rigCameraNames(rg), ", "))}
 		}
 		frame := s.Frame
@@ -44,18 +51,19 @@ func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []
 			frame = s.Name
 		}
 		if _, ok := cal.Extrinsics[frame]; !ok {
-			return UsageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
+			return nil, UsageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
 		}
 		streams = append(streams, live.Stream{Name: frame, Topic: "/" + name + "/image/compressed", Modality: formats.Camera})
 		camNames = append(camNames, name)
+		plan = append(plan, cameraPlan{name: name, frame: frame})
 	}
 	if len(streams) < 2 {
-		return UsageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
+		return nil, UsageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
 	}
 	names := map[string]string{}
 	for _, s := range streams {
 		if t, dup := names[s.Name]; dup {
-			return UsageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
+			return nil, UsageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
 		}
 		names[s.Name] = s.Topic
 	}
@@ -63,10 +71,10 @@ func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []
 		name, val, ok := strings.Cut(spec, "=")
 		d, err := time.ParseDuration(val)
 		if !ok || err != nil || d < 0 {
-			return UsageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
+			return nil, UsageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
 		}
 		if !slices.ContainsFunc(streams, func(s live.Stream) bool { return s.Name == name || s.Topic == name }) {
-			return UsageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
+			return nil, UsageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
 		}
 	}
 	if o.Reference != "" {
@@ -76,10 +84,13 @@ func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []
 			found = found || s.Name == o.Reference || s.Topic == o.Reference || (i >= first && camNames[i-first] == o.Reference)
 		}
 		if !found {
-			return UsageError{fmt.Errorf("live: --reference %q is none of the streams %s", o.Reference, streamNames(streams))}
+			return nil, UsageError{fmt.Errorf("live: --reference %q is none of the streams %s", o.Reference, streamNames(streams))}
 		}
 	}
-	return checkOutputFolder("live", o.Out, o.Force)
+	if err := checkOutputFolder("live", o.Out, o.Force); err != nil {
+		return nil, err
+	}
+	return plan, nil
 }
 
 // replaceLoggedCameras drops from the --with log's streams every camera

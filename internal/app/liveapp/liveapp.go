@@ -271,7 +271,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	for _, t := range replaced {
 		say(fmt.Sprintf("live: %s of %s is not replayed: the live camera of that sensor takes its place", t, o.With))
 	}
-	if err := checkBeforeDial(o, rg, cal, streams, urls); err != nil {
+	plan, err := checkBeforeDial(o, rg, cal, streams, urls)
+	if err != nil {
 		return nil, err
 	}
 
@@ -282,13 +283,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			c.client.Close()
 		}
 	}()
-	for _, a := range camArgs {
-		if a.name != "" && rigCamera(rg, a.name) == nil {
-			return nil, UsageError{fmt.Errorf("live: camera %q is not a camera of %s (have %s)", a.name, o.Rig, strings.Join(rigCameraNames(rg), ", "))}
-		}
-	}
-	for _, a := range camArgs {
-		c := &camera{name: a.name, url: a.url}
+	// Every check was made before dialling (checkBeforeDial): the names,
+	// frames, stream count, duplicates and --lateness specs are valid.
+	for i, a := range camArgs {
+		c := &camera{name: plan[i].name, url: a.url, frame: plan[i].frame}
 		cfg := rtsp.Config{URL: a.url, Name: a.name, Transport: o.Transport}
 		if o.Println != nil {
 			cfg.Logf = func(format string, args ...any) { say(fmt.Sprintf("live: "+format, args...)) }
@@ -299,46 +297,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		c.client = cl
 		cams = append(cams, c)
-		if c.name == "" {
-			c.name = cl.Name()
-		}
-		s := rigCamera(rg, c.name)
-		if s == nil {
-			return nil, UsageError{fmt.Errorf("live: camera %q (%s) is not a camera of %s (have %s); name it NAME=rtsp://...",
-				c.name, rtsp.Redact(a.url), o.Rig, strings.Join(rigCameraNames(rg), ", "))}
-		}
-		c.frame = s.Frame
-		if c.frame == "" {
-			c.frame = s.Name
-		}
-		if _, ok := cal.Extrinsics[c.frame]; !ok {
-			return nil, fmt.Errorf("live: camera %s has no extrinsic in %s", c.name, o.Rig)
-		}
 		c.mapper, _ = live.NewHostMapper(o.CameraClock)
 		c.stream = len(streams)
 		streams = append(streams, live.Stream{Name: c.frame, Topic: "/" + cl.Name() + "/image/compressed", Modality: formats.Camera})
 	}
-	if len(streams) < 2 {
-		return nil, UsageError{fmt.Errorf("live: %d stream(s): need at least 2 (cameras, or a camera and --with)", len(streams))}
-	}
 	for _, spec := range o.Lateness {
-		name, val, ok := strings.Cut(spec, "=")
-		d, err := time.ParseDuration(val)
-		if !ok || err != nil || d < 0 {
-			return nil, UsageError{fmt.Errorf("live: --lateness %q: want NAME=DURATION, e.g. lidar_top=150ms", spec)}
-		}
-		i := slices.IndexFunc(streams, func(s live.Stream) bool { return s.Name == name || s.Topic == name })
-		if i < 0 {
-			return nil, UsageError{fmt.Errorf("live: --lateness %q: no stream %s (have %s)", spec, name, streamNames(streams))}
-		}
-		streams[i].Lateness = d
-	}
-	names := map[string]string{}
-	for _, s := range streams {
-		if t, dup := names[s.Name]; dup {
-			return nil, UsageError{fmt.Errorf("live: sensor %s comes twice (%s and %s): give the live camera another rig camera's name", s.Name, t, s.Topic)}
-		}
-		names[s.Name] = s.Topic
+		name, val, _ := strings.Cut(spec, "=")
+		d, _ := time.ParseDuration(val)
+		streams[slices.IndexFunc(streams, func(s live.Stream) bool { return s.Name == name || s.Topic == name })].Lateness = d
 	}
 	ref := -1
 	for i, s := range streams {
