@@ -52,8 +52,17 @@ func DetectFormat(path string) *FormatError {
 		return nil
 	}
 	defer f.Close()
+	return detectOpened(path, f, st)
+}
+
+// detectOpened is DetectFormat on a file already open (Open's one open
+// and stat): a folder by its contents, a file by its first bytes.
+func detectOpened(path string, f *os.File, st os.FileInfo) *FormatError {
+	if st.IsDir() {
+		return detectFolder(path)
+	}
 	head := make([]byte, 16)
-	n, _ := f.Read(head)
+	n, _ := f.ReadAt(head, 0)
 	return detectHead(path, head[:n])
 }
 

@@ -115,9 +115,6 @@ type Reader struct {
 // format (a ROS 1 bag, a rosbag2 database or folder) is a [*FormatError]
 // naming the format.
 func Open(path string) (*Reader, error) {
-	if fe := DetectFormat(path); fe != nil {
-		return nil, fe
-	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mcapread: %w", err)
@@ -126,6 +123,10 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("mcapread: %w", err)
+	}
+	if fe := detectOpened(path, f, st); fe != nil {
+		f.Close()
+		return nil, fe
 	}
 	r, err := NewReader(f, st.Size(), path)
 	if err != nil {
