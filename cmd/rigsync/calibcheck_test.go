@@ -417,6 +417,22 @@ func transform16(t *testing.T, m [16]float64) se3.Transform {
 	return T
 }
 
+// writeRigT writes rg to path as rig.yaml.
+func writeRigT(t *testing.T, path string, rg *rig.Rig) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rg.Write(f); err != nil {
+		f.Close()
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func loadRigT(t *testing.T, path string) *rig.Rig {
 	t.Helper()
 	f, err := os.Open(path)

@@ -39,24 +39,8 @@ func TestLiveRigIntrinsics(t *testing.T) {
 	}
 	logFx := front.Intrinsics.Fx
 	front.Intrinsics.Fx *= 0.9
-	f, err := os.Create(rigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rg.Write(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	jpegs, err := rtsptest.TestJPEGs(w, h, 60)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := rtsptest.Start(rtsptest.Config{Path: "/cam_live", Media: []rtsptest.Media{{Codec: rtsptest.MJPEG, FPS: 30, JPEGs: jpegs}},
-		SRPeriod: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	writeRigT(t, rigPath, rg)
+	srv := startMJPEG(t, rtsptest.Config{Path: "/cam_live", SRPeriod: 200 * time.Millisecond}, w, h, 60)
 
 	code, _, errs := runCLI(t, "live", "--rig", rigPath, srv.URL(), "--with", log, "--transport", "tcp", "-o", filepath.Join(dir, "refused"))
 	for _, want := range []string{"camera stream cam_live", "a 160×96 image", "rig.yaml calibrated camera cam_live at 120×72", "--scale-intrinsics"} {

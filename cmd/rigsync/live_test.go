@@ -61,14 +61,7 @@ func liveRig(t *testing.T, log string, w, h int) string {
 			Cx: float64(w)/2 - 0.5, Cy: float64(h)/2 - 0.5, Distortion: []float64{0, 0, 0, 0, 0}}}
 	rg.Sensors = append(rg.Sensors, cam)
 	path := filepath.Join(t.TempDir(), "rig.yaml")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if err := rg.Write(f); err != nil {
-		t.Fatal(err)
-	}
+	writeRigT(t, path, rg)
 	return path
 }
 
@@ -552,24 +545,8 @@ func TestLiveReplacesLoggedCamera(t *testing.T) {
 		t.Fatal(err)
 	}
 	rigPath := filepath.Join(dir, "rig.yaml")
-	f, err := os.Create(rigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := rg.Write(f); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	jpegs, err := rtsptest.TestJPEGs(w, h, 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := rtsptest.Start(rtsptest.Config{Path: "/stream1", Media: []rtsptest.Media{{Codec: rtsptest.MJPEG, FPS: 30, JPEGs: jpegs}},
-		SRPeriod: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	writeRigT(t, rigPath, rg)
+	srv := startMJPEG(t, rtsptest.Config{Path: "/stream1", SRPeriod: 200 * time.Millisecond}, w, h, 300)
 	out := filepath.Join(dir, "live")
 	code, stdout, errs := runCLI(t, "live", "--rig", rigPath, "cam_front="+srv.URL(), "--with", log, "--transport", "tcp",
 		"--max-latency", "400ms", "-o", out, "--json")
