@@ -244,8 +244,15 @@ func TestDriftFitted(t *testing.T) {
 				t.Fatalf("no drift estimate after %d frames", len(frames))
 			}
 			t.Logf("drift %.2f ppm (truth %.0f), offset %v", tr.DriftPPM, ppm, time.Duration(tr.OffsetNs))
-			if d := tr.DriftPPM - ppm; d > 10 || d < -10 {
-				t.Errorf("drift %.1f ppm, want %.0f ± 10", tr.DriftPPM, ppm)
+			// The fit's precision is set by the span (5 s) and how steady
+			// loopback delivery is on this host: ±6 ppm on an idle 2-core
+			// VM, 11.5 ppm once in CI with other packages' tests running.
+			// DriftFit's own precision is checked deterministically in
+			// TestDriftFit; this end-to-end check proves the wiring (sign,
+			// units, which clock is which), which ±25 ppm still catches:
+			// ignoring drift gives 0, a sign error −100 / +40.
+			if d := tr.DriftPPM - ppm; d > 25 || d < -25 {
+				t.Errorf("drift %.1f ppm, want %.0f ± 25", tr.DriftPPM, ppm)
 			}
 			// Offset: camera − host at the last frame, minus the loopback latency.
 			truth := srv.Truth()
