@@ -1,6 +1,9 @@
-// Package mcapwrite writes MCAP files from live sources: messages arrive as
-// they are captured, the recording may run for hours, and the process may
-// be killed at any moment.
+// Package mcapwrite writes MCAP files: every MCAP rigsync writes goes
+// through it. [Indexed] wraps the mcap library's writer for files produced
+// in one go (fused outputs, fixture logs): it numbers schemas, channels and
+// sequences the same way for every caller. [Writer] is for live sources:
+// messages arrive as they are captured, the recording may run for hours,
+// and the process may be killed at any moment.
 //
 // A [Writer] keeps one chunk open. The chunk is closed when it reaches
 // Options.ChunkBytes or when it has been open for Options.FlushEvery,

@@ -1,7 +1,6 @@
 package foxmcap
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -11,11 +10,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/foxglove/mcap/go/mcap"
-
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/foxglove"
+	"github.com/rigsync/rigsync/formats/mcapwrite"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
@@ -57,11 +55,8 @@ type Options struct {
 // but does not close the underlying io.Writer.
 type Writer struct {
 	opts     Options
-	bw       *bufio.Writer
-	mw       *mcap.Writer
-	schemas  map[string]uint16
-	channels map[string]uint16
-	seq      map[uint16]uint32
+	mw       *mcapwrite.Indexed
+	channels map[string]uint16 // topic NUL schema → channel id
 	closed   bool
 	resume   *recovered
 }
@@ -83,26 +78,16 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 	if opts.ChunkSize == 0 {
 		opts.ChunkSize = 4 << 20
 	}
-	wo := &mcap.WriterOptions{Chunked: true, ChunkSize: opts.ChunkSize, IncludeCRC: true}
-	switch opts.Compression {
-	case "", "zstd":
-		wo.Compression, wo.CompressionLevel = mcap.CompressionZSTD, mcap.CompressionLevelFastest
-	case "lz4":
-		wo.Compression, wo.CompressionLevel = mcap.CompressionLZ4, mcap.CompressionLevelFastest
-	case "none":
-	default:
-		return nil, fmt.Errorf("foxmcap: unknown compression %q (want zstd, lz4 or none)", opts.Compression)
+	compression := opts.Compression
+	if compression == "" {
+		compression = "zstd"
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	mw, err := mcap.NewWriter(bw, wo)
+	mw, err := mcapwrite.NewIndexed(w, mcapwrite.IndexedOptions{Compression: compression, ChunkSize: opts.ChunkSize,
+		Library: "rigsync foxmcap"})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %w", err)
 	}
-	if err := mw.WriteHeader(&mcap.Header{Library: "rigsync foxmcap"}); err != nil {
-		return nil, fmt.Errorf("foxmcap: header: %w", err)
-	}
-	fw := &Writer{opts: opts, bw: bw, mw: mw, schemas: map[string]uint16{}, channels: map[string]uint16{},
-		seq: map[uint16]uint32{}}
+	fw := &Writer{opts: opts, mw: mw, channels: map[string]uint16{}}
 	if opts.Resume != nil {
 		rec, err := recoverFrames(opts.Resume)
 		if err != nil {
@@ -120,25 +105,17 @@ func (w *Writer) channel(topic, schema string) (uint16, error) {
 	if id, ok := w.channels[key]; ok {
 		return id, nil
 	}
-	sid, ok := w.schemas[schema]
-	if !ok {
-		enc, data, err := foxglove.Schema(schema)
-		if err != nil {
-			return 0, fmt.Errorf("foxmcap: schema %s: %w", schema, err)
-		}
-		sid = uint16(len(w.schemas) + 1)
-		if err := w.mw.WriteSchema(&mcap.Schema{ID: sid, Name: schema, Encoding: enc, Data: data}); err != nil {
-			return 0, fmt.Errorf("foxmcap: schema %s: %w", schema, err)
-		}
-		w.schemas[schema] = sid
+	enc, data, err := foxglove.Schema(schema)
+	if err != nil {
+		return 0, fmt.Errorf("foxmcap: schema %s: %w", schema, err)
 	}
-	if len(w.channels) >= math.MaxUint16 {
-		return 0, fmt.Errorf("foxmcap: too many channels (topic %s)", topic)
+	sid, err := w.mw.Schema(schema, enc, data)
+	if err != nil {
+		return 0, fmt.Errorf("foxmcap: %w", err)
 	}
-	id := uint16(len(w.channels) + 1)
-	if err := w.mw.WriteChannel(&mcap.Channel{ID: id, SchemaID: sid, Topic: topic, MessageEncoding: "protobuf",
-		Metadata: map[string]string{}}); err != nil {
-		return 0, fmt.Errorf("foxmcap: channel %s: %w", topic, err)
+	id, err := w.mw.Channel(topic, sid, "protobuf", nil)
+	if err != nil {
+		return 0, fmt.Errorf("foxmcap: %w", err)
 	}
 	w.channels[key] = id
 	return id, nil
@@ -160,8 +137,7 @@ func (w *Writer) emit(m rawMsg) error {
 	if err != nil {
 		return err
 	}
-	w.seq[id]++
-	if err := w.mw.WriteMessage(&mcap.Message{ChannelID: id, Sequence: w.seq[id], LogTime: m.t, PublishTime: m.t, Data: m.data}); err != nil {
+	if err := w.mw.Write(id, m.t, m.data); err != nil {
 		return fmt.Errorf("foxmcap: %s: %w", m.topic, err)
 	}
 	return nil
@@ -341,9 +317,6 @@ func (w *Writer) Close() error {
 	}
 	w.closed = true
 	if err := w.mw.Close(); err != nil {
-		return fmt.Errorf("foxmcap: %w", err)
-	}
-	if err := w.bw.Flush(); err != nil {
 		return fmt.Errorf("foxmcap: %w", err)
 	}
 	return nil
