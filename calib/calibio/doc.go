@@ -24,4 +24,8 @@
 // nuScenes records are T_ego_sensor with a w,x,y,z quaternion; OpenCalib
 // "A-to-B" is T_B_A; Autoware and Apollo are T_parent_child (Autoware's
 // children are camera_link body frames, not optical frames).
+//
+// It also reads the numeric tables calibration tools exchange as CSV:
+// points (x,y,z), pixel correspondences (X,Y,Z,u,v) and pose tracks
+// (x,y,z,qx,qy,qz,qw) with ReadRows, ReadPointsFile and ReadPosesFile.
 package calibio

@@ -16,6 +16,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/pcd"
+	"github.com/rigsync/rigsync/internal/app/calibapp"
 )
 
 func calibRun(t *testing.T, args ...string) (string, string, int) {
@@ -92,7 +93,7 @@ func TestCalibShowConvert(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var doc calibJSONShow
+	var doc calibapp.ShowResult
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func TestCalibRigInit(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("show log exit %d: %s", code, errs)
 	}
-	var doc calibJSONShow
+	var doc calibapp.ShowResult
 	if err := json.Unmarshal([]byte(show), &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -229,3 +230,15 @@ func TestCalibRigInit(t *testing.T) {
 		t.Errorf("project via rig init: %q, want %q", out, want)
 	}
 }
+
+// calibJSONPixel decodes one point of "calib project --json" (the JSON
+// contract test in cli_test.go), independently of calibapp.Projection.
+type calibJSONPixel struct {
+	U     *float64 `json:"u"`
+	V     *float64 `json:"v"`
+	Depth *float64 `json:"depth"`
+	Valid bool     `json:"valid"`
+}
+
+// calibJSONSolve decodes "calib solve --json".
+type calibJSONSolve = calibapp.Solution

@@ -4,12 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -147,97 +142,42 @@ some pair was checked.`,
 var checkKinds = checkapp.Kinds
 
 // calibrationError means a pair is miscalibrated (exit 4).
-type calibrationError struct{ pairs []string }
+type calibrationError struct{ err error }
 
-func (e calibrationError) Error() string {
-	return fmt.Sprintf("miscalibrated: %s", strings.Join(e.pairs, ", "))
-}
-
-func (o *calibCheckOptions) validate(logs []string) error {
-	if o.Fix && o.Out == "" {
-		return usageError{errors.New("--fix needs -o FILE (the input rig is never modified)")}
-	}
-	if !o.Fix && o.Out != "" {
-		return usageError{errors.New("-o is the corrected rig of --fix; add --fix")}
-	}
-	if o.ScaleIntr && o.Rig == "" {
-		return usageError{errors.New("--scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
-	}
-	if o.FixFrom != string(check.Miscalibrated) && o.FixFrom != string(check.Suspicious) {
-		return usageError{fmt.Errorf("--fix-from %q: want miscalibrated or suspicious", o.FixFrom)}
-	}
-	switch o.Ego {
-	case "auto", "odometry", "gnss", "tf", "none":
-	default:
-		return usageError{fmt.Errorf("--ego %q: want auto, odometry, gnss, tf or none", o.Ego)}
-	}
-	if o.Window <= 0 {
-		return usageError{fmt.Errorf("--window %v: want a positive duration", o.Window)}
-	}
-	if o.MaxFrames < 1 {
-		return usageError{fmt.Errorf("--max-frames %d: want at least 1", o.MaxFrames)}
-	}
-	for _, k := range o.Kinds {
-		if !slices.Contains(checkKinds, k) {
-			return usageError{fmt.Errorf("--kinds %q: want some of %s", k, strings.Join(checkKinds, ", "))}
-		}
-	}
-	// No output may overwrite an input.
-	inputs := slices.Clone(logs)
-	if o.Rig != "" {
-		inputs = append(inputs, o.Rig)
-	}
-	for _, out := range []struct{ flag, path string }{{"-o", o.Out}, {"--report", o.Report}} {
-		for _, in := range inputs {
-			if out.path != "" && samePath(in, out.path) {
-				return usageError{fmt.Errorf("%s %s is an input; write it elsewhere (inputs are never modified)", out.flag, out.path)}
-			}
-		}
-	}
-	return nil
-}
-
-// samePath reports whether a and b name the same file (or, when b does not
-// exist yet, the same cleaned absolute path).
-func samePath(a, b string) bool {
-	sa, ea := os.Stat(a)
-	sb, eb := os.Stat(b)
-	if ea == nil && eb == nil {
-		return os.SameFile(sa, sb)
-	}
-	aa, err1 := filepath.Abs(a)
-	ab, err2 := filepath.Abs(b)
-	return err1 == nil && err2 == nil && aa == ab
-}
+func (e calibrationError) Error() string { return e.err.Error() }
+func (e calibrationError) Unwrap() error { return e.err }
 
 func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, logs []string) error {
-	if err := o.validate(logs); err != nil {
-		return err
+	opts := checkapp.Options{
+		Logs: logs, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
+		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
+	}
+	outs := checkapp.Outputs{
+		Report: o.Report, Overlays: o.Overlays, Fix: o.Fix, FixFrom: check.Verdict(o.FixFrom), Out: o.Out,
+		Log: logs[0], BaseFrame: o.Base,
+	}
+	if err := checkapp.Validate(opts, outs); err != nil {
+		return usageError{err}
 	}
 	ctx := cmd.Context()
 	rg, err := checkapp.LoadRig(o.Rig)
 	if err != nil {
 		return err
 	}
+	opts.Rig, outs.Rig = rg, rg
 	bar := newProgress(g, "checking", -1)
-	rep, err := checkapp.Run(ctx, checkapp.Options{
-		Logs: logs, Rig: rg, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
-		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
-		Progress: func(done, total int64) {
-			if total > 0 {
-				bar.SetTotal(total)
-			}
-			bar.Set(done)
-		},
-	})
+	opts.Progress = func(done, total int64) {
+		if total > 0 {
+			bar.SetTotal(total)
+		}
+		bar.Set(done)
+	}
+	rep, err := checkapp.Run(ctx, opts)
 	bar.Finish()
 	if err != nil {
 		return err
 	}
-	written, err := checkapp.WriteOutputs(ctx, rep, checkapp.Outputs{
-		Report: o.Report, Overlays: o.Overlays, Fix: o.Fix, FixFrom: check.Verdict(o.FixFrom), Out: o.Out,
-		Rig: rg, Log: logs[0], BaseFrame: o.Base,
-	})
+	written, err := checkapp.WriteOutputs(ctx, rep, outs)
 	if err != nil {
 		return err
 	}
@@ -249,7 +189,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 			return fmt.Errorf("calib check: JSON: %w", err)
 		}
 	} else {
-		writeCheckTable(g.stdout, rep)
+		_ = checkapp.WriteText(g.stdout, rep) // as before the split: a failed stdout is not an error
 		for _, line := range written.Lines {
 			fmt.Fprintln(g.stdout, line)
 		}
@@ -261,114 +201,19 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	return err
 }
 
-// checkExit maps the verdicts to the exit code: miscalibrated (4) before
-// suspicious (3); skipped pairs do not count, but a report with nothing
-// but skipped pairs is a problem (3).
+// checkExit maps checkapp.Gate's verdict to the exit code: miscalibrated
+// 4, suspicious 3, and 3 when no pair could be checked.
 func checkExit(rep *check.Report) error {
-	var mis, sus []string
-	for _, p := range rep.Pairs {
-		name := fmt.Sprintf("%s (%s vs %s)", p.Sensor, p.Kind, p.Reference)
-		switch p.Verdict {
-		case check.Miscalibrated:
-			mis = append(mis, name)
-		case check.Suspicious:
-			sus = append(sus, name)
-		}
-	}
+	err := checkapp.Gate(rep)
+	ge, ok := errors.AsType[*checkapp.GateError](err)
 	switch {
-	case len(mis) > 0:
-		return calibrationError{mis}
-	case len(sus) > 0:
-		return fmt.Errorf("suspicious: %s: %w", strings.Join(sus, ", "), problemsError{len(sus)})
-	case check.Overall(rep.Pairs) == check.Unchecked:
-		// Nothing was verified: a gate must not read that as "ok".
-		return fmt.Errorf("no sensor pair could be checked (%d skipped): %w", len(rep.Pairs), problemsError{1})
+	case !ok:
+		return err
+	case ge.Verdict == check.Miscalibrated:
+		return calibrationError{ge}
+	case ge.Verdict == check.Suspicious:
+		return fmt.Errorf("%w: %w", ge, problemsError{len(ge.Pairs)})
 	}
-	return nil
-}
-
-// writeCheckTable prints the verdicts, worst first, then the report's
-// overall verdict.
-func writeCheckTable(w io.Writer, rep *check.Report) {
-	order := make([]int, len(rep.Pairs))
-	for i := range order {
-		order[i] = i
-	}
-	rank := func(v check.Verdict) int {
-		return slices.Index([]check.Verdict{check.Miscalibrated, check.Suspicious, check.OK, check.Skipped}, v)
-	}
-	slices.SortStableFunc(order, func(a, b int) int { return rank(rep.Pairs[a].Verdict) - rank(rep.Pairs[b].Verdict) })
-	fmt.Fprintf(w, "log %s, calibration from %s, %.2f s on clock %s\n", rep.Log, orDefault(rep.Rig, "the log"),
-		float64(rep.End-rep.Start)/1e9, rep.Clock)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "VERDICT\tSENSOR\tREFERENCE\tKIND\tSCORE\tCORRECTION\t±1σ\tCHANGED\tNOTE")
-	for _, i := range order {
-		p := &rep.Pairs[i]
-		score, corr, unc, changed := "-", "-", "-", "-"
-		if p.Verdict != check.Skipped {
-			score = fmt.Sprintf("%.4g %s", p.Score, p.ScoreName)
-			if p.Kind == check.KindCameraTime {
-				corr = fmt.Sprintf("%+.2f ms", float64(p.TimeOffsetNs)/1e6)
-				unc = fmt.Sprintf("%.2f ms", float64(p.Uncertainty.TimeNs)/1e6)
-			} else {
-				corr = fmt.Sprintf("%.3f° %.3f m", p.CorrectionRotationDeg, p.CorrectionTranslationM)
-				unc = fmt.Sprintf("%.3f° %.3f m", p.Uncertainty.RotationDeg, p.Uncertainty.TranslationM)
-			}
-		}
-		if p.ChangedAt != nil {
-			changed = fmt.Sprintf("%.2f s ± %.2f", float64(*p.ChangedAt-rep.Start)/1e9, float64(p.ChangeUncertaintyNs)/1e9)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Verdict, p.Sensor, p.Reference, p.Kind, score, corr, unc, changed,
-			strings.ReplaceAll(p.Note, "\n", " "))
-	}
-	tw.Flush()
-	fmt.Fprintln(w, checkSummary(rep))
-	for _, p := range rep.Pairs {
-		if p.Verdict == check.Skipped || p.Verdict == "" {
-			fmt.Fprintf(w, "  skipped %s (%s vs %s): %s\n", p.Sensor, p.Kind, p.Reference,
-				orDefault(strings.ReplaceAll(p.Note, "\n", " "), "no reason given"))
-		}
-	}
-	for _, s := range rep.Warnings {
-		fmt.Fprintln(w, "warning:", s)
-	}
-}
-
-// checkSummary is the verdict line of the human output. It counts only the
-// pairs that were scored: skipped pairs are listed apart (with their
-// reasons, after the line), and a report with no scored pair says that
-// nothing could be checked rather than a verdict.
-func checkSummary(rep *check.Report) string {
-	checked, skipped := check.CountChecked(rep.Pairs)
-	v := check.Overall(rep.Pairs)
-	if v == check.Unchecked {
-		if len(rep.Pairs) == 0 {
-			return "verdict: nothing could be checked (no sensor pair to check)"
-		}
-		return fmt.Sprintf("verdict: nothing could be checked (all %d pair(s) skipped: reasons below)", skipped)
-	}
-	var parts []string
-	for _, vv := range []check.Verdict{check.Miscalibrated, check.Suspicious, check.OK} {
-		n := 0
-		for _, p := range rep.Pairs {
-			if p.Verdict == vv {
-				n++
-			}
-		}
-		if n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, vv))
-		}
-	}
-	s := fmt.Sprintf("verdict: %s (%d pair(s) checked: %s", v, checked, strings.Join(parts, ", "))
-	if skipped > 0 {
-		s += fmt.Sprintf("; %d skipped, not counted: reasons below", skipped)
-	}
-	return s + ")"
-}
-
-func orDefault(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
+	// Nothing was verified: a gate must not read that as "ok".
+	return fmt.Errorf("%w: %w", ge, problemsError{1})
 }

@@ -6,8 +6,11 @@
 // consistency) and gathers their results into a check.Report (Run). It then
 // writes what the command was asked for besides the report: the HTML page,
 // the overlay pictures and a corrected rig (WriteOutputs; Fix applies a
-// report's corrections to a rig). cmd/rigsync keeps the flags, the printing
-// and the exit codes.
+// report's corrections to a rig). Around the run it checks a command line's
+// settings (Validate), writes the report's human form (WriteText, with its
+// verdict line Summary) and tells whether a gate may pass the report (Gate).
+// cmd/rigsync keeps the flags, the choice of text or JSON and the exit
+// codes.
 //
 // Conventions: every time is int64 ns on the reference LiDAR's clock (the
 // report's Clock); every correction C is in the checked sensor's own frame,
