@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
@@ -114,8 +115,8 @@ func runDemoJSON(cmd *cobra.Command, g *globalOptions, dir, logPath, truthPath s
 }
 
 // demoFuseOptions are the fuse options of the demo's format layout.
-func demoFuseOptions(dir, format string) fuseOptions {
-	return fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
+func demoFuseOptions(dir, format string) fuseapp.Flags {
+	return fuseapp.Flags{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
 		Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
 }
 
