@@ -21,6 +21,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rigsync/rigsync/internal/app/catapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
@@ -114,7 +115,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // knows which error types mean what.
 func exitCode(err error) int {
 	switch {
-	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err):
+	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err),
+		isAny[catapp.UsageError](err):
 		return exitUsage
 	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
 		return exitProblems
