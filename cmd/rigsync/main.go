@@ -24,6 +24,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/catapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
+	"github.com/rigsync/rigsync/internal/app/liveapp"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
 )
@@ -117,7 +118,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func exitCode(err error) int {
 	switch {
 	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err),
-		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err):
+		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
+		isAny[liveapp.UsageError](err):
 		return exitUsage
 	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
 		return exitProblems

@@ -109,7 +109,7 @@ func runRecord(ctx context.Context, g *globalOptions, o recordapp.Options, urls 
 		enc.SetIndent("", "  ")
 		err = enc.Encode(rep)
 	} else {
-		err = rep.WriteText(g.stdout)
+		err = recordapp.WriteText(g.stdout, rep)
 	}
 	if err != nil {
 		return err

@@ -2,7 +2,7 @@
 // (Options.Check), dials every RTSP camera (formats/rtsp), creates the
 // crash-safe MCAP file (formats/mcapwrite), records the cameras into it
 // (formats/liverec) while writing status lines, and returns the Report;
-// Report.WriteText writes it as the command's text. Flags, help text,
+// WriteText writes it as the command's text. Flags, help text,
 // the choice of text or JSON and the exit code are the command's
 // (cmd/rigsync).
 package recordapp

@@ -70,7 +70,7 @@ func TestWriteText(t *testing.T) {
 			{Name: "back", URL: "rtsp://h/back"},
 		}}}
 	var buf bytes.Buffer
-	if err := r.WriteText(&buf); err != nil {
+	if err := recordapp.WriteText(&buf, r); err != nil {
 		t.Fatal(err)
 	}
 	want := `cams.mcap: 10 messages in 2 chunks, 2.5 MB, 01:01:01

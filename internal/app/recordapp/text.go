@@ -12,7 +12,7 @@ import (
 
 // WriteText writes the report as "rigsync record" prints it: the file's
 // size, a table of the cameras, their gaps and the write latencies.
-func (r *Report) WriteText(w io.Writer) error {
+func WriteText(w io.Writer, r *Report) error {
 	s := r.Summary
 	fmt.Fprintf(w, "%s: %d messages in %d chunks, %.1f MB, %s\n", r.File, s.Messages, s.Chunks,
 		float64(s.FileBytes)/1e6, hms(s.Seconds))
