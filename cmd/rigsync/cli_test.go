@@ -22,46 +22,18 @@ import (
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/version"
 )
 
-func TestReadVersion(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		bi   *debug.BuildInfo
-		ok   bool
-		want versionInfo
-		line string
-	}{
-		{"no build info", nil, false, versionInfo{Version: "unknown"}, "rigsync unknown"},
-		{"release", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/rigsync/rigsync", Version: "v1.4.0"},
-			Settings: []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
-				{Key: "vcs.time", Value: "2026-12-01T10:00:00Z"}, {Key: "vcs.modified", Value: "false"}}}, true,
-			versionInfo{Version: "v1.4.0", Revision: "0123456789abcdef0123456789abcdef01234567", Time: "2026-12-01T10:00:00Z", Go: "go1.26.8"},
-			"rigsync v1.4.0 (revision 0123456789abcdef0123456789abcdef01234567, 2026-12-01T10:00:00Z; go1.26.8)"},
-		{"checkout with edits", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
-			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "true"}}}, true,
-			versionInfo{Version: "(devel)", Revision: "abc", Modified: true, Go: "go1.26.8"},
-			"rigsync (devel) (revision abc, modified; go1.26.8)"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := readVersion(tc.bi, tc.ok)
-			if got != tc.want {
-				t.Errorf("readVersion = %+v, want %+v", got, tc.want)
-			}
-			if got.String() != tc.line {
-				t.Errorf("String() = %q, want %q", got.String(), tc.line)
-			}
-		})
-	}
-	// The binary (here the test binary) prints what its build info says.
-	bi, ok := debug.ReadBuildInfo()
-	want := readVersion(bi, ok)
+// The binary (here the test binary) prints what its build info says.
+func TestVersionFlag(t *testing.T) {
+	want := version.FromBuildInfo(debug.ReadBuildInfo())
 	code, out, errs := runCLI(t, "--version")
 	if code != exitOK || out != want.String()+"\n" {
 		t.Errorf("--version: exit %d, %q (%s); want %q", code, out, errs, want.String())
 	}
 	code, out, errs = runCLI(t, "--version", "--json")
-	var got versionInfo
+	var got version.Info
 	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil || got != want {
 		t.Errorf("--version --json: exit %d, %q (%s, %v); want %+v", code, out, errs, err, want)
 	}

@@ -83,9 +83,7 @@ func runDemoJSON(cmd *cobra.Command, g *globalOptions, d *fixturesapp.Demo) erro
 		}
 		doc.Fused = append(doc.Fused, json.RawMessage(bytes.TrimSpace(buf.Bytes())))
 	}
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return writeJSON(g.stdout, doc)
 }
 
 // demoFuseOptions are the fuse options of the demo's format layout.

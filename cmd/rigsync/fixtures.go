@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"time"
 
@@ -110,9 +109,7 @@ func runFixturesGenerate(cmd *cobra.Command, g *globalOptions, o fixturesapp.Fla
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sum)
+	return writeJSON(g.stdout, sum)
 }
 
 // simulatingProgress starts the progress bar of a fixture simulation.

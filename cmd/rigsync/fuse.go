@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"runtime"
 	"time"
 
@@ -161,9 +160,7 @@ func runFuse(ctx context.Context, g *globalOptions, o fuseapp.Flags, paths []str
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeJSON(g.stdout, sum); err != nil {
 			return err
 		}
 	} else {

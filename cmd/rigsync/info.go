@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/json"
-
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/formats/inspect"
@@ -67,9 +65,7 @@ func runInfo(cmd *cobra.Command, g *globalOptions, o infoOptions, path string) e
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeJSON(g.stdout, rep); err != nil {
 			return err
 		}
 	} else {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -122,9 +121,7 @@ func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []st
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeJSON(g.stdout, sum); err != nil {
 			return err
 		}
 	} else {

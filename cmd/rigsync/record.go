@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -105,9 +104,7 @@ func runRecord(ctx context.Context, g *globalOptions, o recordapp.Options, urls 
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		err = enc.Encode(rep)
+		err = writeJSON(g.stdout, rep)
 	} else {
 		err = recordapp.WriteText(g.stdout, rep)
 	}
