@@ -16,7 +16,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
@@ -385,50 +384,6 @@ func TestFuseFrameEstimate(t *testing.T) {
 	}
 	if sum.Frames == 0 || top.Messages == rear.Messages {
 		t.Errorf("fused %d frames; lidar_top %d and lidar_rear %d messages (want different counts to tell them apart)", sum.Frames, top.Messages, rear.Messages)
-	}
-}
-
-// The fixtures progress counts simulated seconds (it was fed nanoseconds).
-func TestSecondsProgress(t *testing.T) {
-	g := &globalOptions{stdout: io.Discard, stderr: io.Discard}
-	for _, tc := range []struct {
-		d          time.Duration
-		done       int64
-		wantN      int64
-		wantMax    int64
-		wantMaxEnd int64
-	}{
-		{10 * time.Second, int64(2500 * time.Millisecond), 2, 10, 10},
-		{10 * time.Second, int64(10 * time.Second), 10, 10, 10},
-		{1500 * time.Millisecond, int64(1200 * time.Millisecond), 1, 2, 2},
-		{500 * time.Millisecond, int64(500 * time.Millisecond), 1, 1, 1},
-	} {
-		p := newSecondsProgress(g, "simulating", tc.d)
-		if p.max != tc.wantMax {
-			t.Errorf("%v: total %d s, want %d", tc.d, p.max, tc.wantMax)
-		}
-		p.SetNS(tc.done, int64(tc.d))
-		if p.n != tc.wantN || p.max != tc.wantMaxEnd {
-			t.Errorf("%v: %d ns done shows %d of %d s, want %d of %d", tc.d, tc.done, p.n, p.max, tc.wantN, tc.wantMaxEnd)
-		}
-	}
-	// The generator's own reports, as fixtures generate feeds them.
-	cfg, err := fixtures.Preset("minimal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Duration = 2 * time.Second
-	p := newSecondsProgress(g, "simulating", cfg.Duration)
-	var seen []int64
-	err = fixtures.Generate(context.Background(), cfg, io.Discard, io.Discard, func(done, total int64) {
-		p.SetNS(done, total)
-		seen = append(seen, p.n)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(seen) == 0 || seen[len(seen)-1] != 2 || p.max != 2 || slices.Max(seen) > 2 {
-		t.Errorf("progress over a 2 s drive went %v of %d", seen, p.max)
 	}
 }
 

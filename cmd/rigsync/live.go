@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
@@ -108,8 +106,7 @@ nothing, or no frame was written).`,
 }
 
 func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []string) error {
-	f, ok := g.stderr.(*os.File)
-	st := liveapp.NewStatusWriter(g.stderr, ok && term.IsTerminal(int(f.Fd())))
+	st := liveapp.NewStatusWriter(g.stderr, g.stderrIsTerminal())
 	defer st.Finish()
 	o.Cameras = args
 	if !g.Quiet && !g.JSON {

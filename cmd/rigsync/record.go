@@ -3,12 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 )
@@ -95,9 +93,7 @@ func runRecord(ctx context.Context, g *globalOptions, o recordapp.Options, urls 
 		o.Log = g.stderr
 	}
 	if !g.Quiet && !g.JSON {
-		o.Status = g.stderr
-		f, ok := g.stderr.(*os.File)
-		o.StatusTTY = ok && term.IsTerminal(int(f.Fd()))
+		o.Status, o.StatusTTY = g.stderr, g.stderrIsTerminal()
 	}
 	rep, err := recordapp.Run(ctx, o, urls)
 	if err != nil {
