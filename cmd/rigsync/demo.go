@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -11,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/internal/app/fixturesapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/app/infoapp"
 )
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -50,10 +49,10 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o fixturesapp.DemoOptions) er
 	if g.JSON {
 		// One JSON document: where the files are and the fused summaries
 		// (info --json on the log is one command away).
-		return runDemoJSON(cmd, g, d)
+		return runDemoJSON(cmd, d, g)
 	}
 	fmt.Fprintf(g.stdout, "demo: simulated %s of the %q rig into %s\n\n", o.Duration, o.Preset, d.Dir)
-	if err := runInfo(cmd, g, infoOptions{MaxScan: -1}, d.Log); err != nil {
+	if err := runInfo(cmd, g, infoapp.Options{MaxScan: -1}, d.Log); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.stdout)
@@ -69,19 +68,21 @@ func runDemo(cmd *cobra.Command, g *globalOptions, o fixturesapp.DemoOptions) er
 // runDemoJSON fuses the demo log into the frames and nuScenes layouts and
 // prints one JSON object: {"dir", "log", "truth", "fused": [the fuse
 // summary of each layout]}.
-func runDemoJSON(cmd *cobra.Command, g *globalOptions, d *fixturesapp.Demo) error {
+func runDemoJSON(cmd *cobra.Command, d *fixturesapp.Demo, g *globalOptions) error {
 	doc := struct {
 		*fixturesapp.Demo
-		Fused []json.RawMessage `json:"fused"`
+		Fused []*fuseapp.Summary `json:"fused"`
 	}{Demo: d}
 	for _, format := range []string{"frames", "nuscenes"} {
-		var buf bytes.Buffer
-		gf := *g
-		gf.stdout = &buf
-		if err := runFuse(cmd.Context(), &gf, demoFuseOptions(d.Dir, format), []string{d.Log}); err != nil {
+		o, err := demoFuseOptions(d.Dir, format).Options()
+		if err != nil {
 			return err
 		}
-		doc.Fused = append(doc.Fused, json.RawMessage(bytes.TrimSpace(buf.Bytes())))
+		sum, err := fuseapp.Run(cmd.Context(), o, []string{d.Log})
+		if err != nil {
+			return err
+		}
+		doc.Fused = append(doc.Fused, sum)
 	}
 	return writeJSON(g.stdout, doc)
 }

@@ -7,13 +7,8 @@ import (
 	"github.com/rigsync/rigsync/internal/app/infoapp"
 )
 
-type infoOptions struct {
-	Strict  bool
-	MaxScan int64
-}
-
 func newInfoCommand(g *globalOptions) *cobra.Command {
-	var o infoOptions
+	var o infoapp.Options
 	c := &cobra.Command{
 		Use:   "info LOG.mcap",
 		Short: "Show what sensors a log holds and how healthy their timestamps are",
@@ -58,9 +53,9 @@ Exit codes: 0 ok (problems are reported but do not fail the command unless
 
 // runInfo inspects the log at path and prints its report (also when
 // --strict fails the run on problems).
-func runInfo(cmd *cobra.Command, g *globalOptions, o infoOptions, path string) error {
-	rep, err := infoapp.Run(cmd.Context(), infoapp.Options{Strict: o.Strict, MaxScan: o.MaxScan,
-		Progress: func(stage, unit string, total int64) infoapp.Progress { return newUnitProgress(g, stage, unit, total) }}, path)
+func runInfo(cmd *cobra.Command, g *globalOptions, o infoapp.Options, path string) error {
+	o.Progress = func(stage, unit string, total int64) infoapp.Progress { return newUnitProgress(g, stage, unit, total) }
+	rep, err := infoapp.Run(cmd.Context(), o, path)
 	if rep == nil {
 		return err
 	}

@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // knows which error types mean what.
 func exitCode(err error) int {
 	switch {
-	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err),
+	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
 		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err):
 		return exitUsage

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -124,9 +123,6 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncapp.Flags, path string)
 	ro.Progress = func(n int64) { prog.Set(n) }
 	lg, err := syncapp.Read(cmd.Context(), path, ro)
 	prog.Finish()
-	if _, ok := errors.AsType[*syncapp.TopicError](err); ok {
-		return usageError{err}
-	}
 	if err != nil {
 		return err
 	}
