@@ -93,26 +93,3 @@ func TestWrongEncodingChannel(t *testing.T) {
 		}
 	}
 }
-
-func TestParseLogTime(t *testing.T) {
-	cases := []struct {
-		in      string
-		base    int64
-		want    int64
-		wantErr bool
-	}{
-		{"", 5, 0, false},
-		{"1700000000000000000", 0, 1700000000000000000, false},
-		{"964.25", 0, 964_250_000_000, false},
-		{"+2.5s", 1_000, 2_500_001_000, false},
-		{"+1m", 0, 60e9, false},
-		{"yesterday", 0, 0, true},
-		{"+x", 0, 0, true},
-	}
-	for _, c := range cases {
-		got, err := parseLogTime(c.in, c.base)
-		if (err != nil) != c.wantErr || got != c.want {
-			t.Errorf("parseLogTime(%q, %d) = %d, %v; want %d (error %v)", c.in, c.base, got, err, c.want, c.wantErr)
-		}
-	}
-}

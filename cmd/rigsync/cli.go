@@ -1,13 +1,14 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rigsync/rigsync/internal/version"
 )
 
 // jsonAnnotation marks a command that honours --json (its value is
@@ -20,66 +21,6 @@ const jsonAnnotation = "rigsync.json"
 var jsonCommands = []string{
 	"info", "cat", "demo", "fixtures generate", "sync", "fuse", "record", "live",
 	"calib show", "calib project", "calib solve", "calib check",
-}
-
-// versionInfo is what --version prints.
-type versionInfo struct {
-	Version  string `json:"version"`
-	Revision string `json:"revision,omitempty"`
-	Time     string `json:"time,omitempty"`
-	Modified bool   `json:"modified"`
-	Go       string `json:"go,omitempty"`
-}
-
-// readVersion takes the module version and VCS stamp from the build
-// information (ok false: none embedded).
-func readVersion(bi *debug.BuildInfo, ok bool) versionInfo {
-	v := versionInfo{Version: "unknown"}
-	if !ok || bi == nil {
-		return v
-	}
-	if bi.Main.Version != "" {
-		v.Version = bi.Main.Version
-	}
-	v.Go = bi.GoVersion
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			v.Revision = s.Value
-		case "vcs.time":
-			v.Time = s.Value
-		case "vcs.modified":
-			v.Modified = s.Value == "true"
-		}
-	}
-	return v
-}
-
-// String is the one-line human form: "rigsync v1.2.0 (revision 0123abcd…,
-// 2026-12-01T10:00:00Z, modified; go1.26.8)".
-func (v versionInfo) String() string {
-	var parts []string
-	if v.Revision != "" {
-		parts = append(parts, "revision "+v.Revision)
-	}
-	if v.Time != "" {
-		parts = append(parts, v.Time)
-	}
-	if v.Modified {
-		parts = append(parts, "modified")
-	}
-	s := "rigsync " + v.Version
-	extra := strings.Join(parts, ", ")
-	if v.Go != "" {
-		if extra != "" {
-			extra += "; "
-		}
-		extra += v.Go
-	}
-	if extra != "" {
-		s += " (" + extra + ")"
-	}
-	return s
 }
 
 // setupContract applies the command-line contract to the whole tree:
@@ -96,12 +37,9 @@ func setupContract(root *cobra.Command, g *globalOptions) {
 	root.Args = groupArgs
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		if showVersion {
-			bi, ok := debug.ReadBuildInfo()
-			v := readVersion(bi, ok)
+			v := version.FromBuildInfo(debug.ReadBuildInfo())
 			if g.JSON {
-				enc := json.NewEncoder(g.stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(v)
+				return writeJSON(g.stdout, v)
 			}
 			_, err := fmt.Fprintln(g.stdout, v)
 			return err

@@ -16,52 +16,23 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/version"
 )
 
-func TestReadVersion(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		bi   *debug.BuildInfo
-		ok   bool
-		want versionInfo
-		line string
-	}{
-		{"no build info", nil, false, versionInfo{Version: "unknown"}, "rigsync unknown"},
-		{"release", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Path: "github.com/rigsync/rigsync", Version: "v1.4.0"},
-			Settings: []debug.BuildSetting{{Key: "vcs", Value: "git"}, {Key: "vcs.revision", Value: "0123456789abcdef0123456789abcdef01234567"},
-				{Key: "vcs.time", Value: "2026-12-01T10:00:00Z"}, {Key: "vcs.modified", Value: "false"}}}, true,
-			versionInfo{Version: "v1.4.0", Revision: "0123456789abcdef0123456789abcdef01234567", Time: "2026-12-01T10:00:00Z", Go: "go1.26.8"},
-			"rigsync v1.4.0 (revision 0123456789abcdef0123456789abcdef01234567, 2026-12-01T10:00:00Z; go1.26.8)"},
-		{"checkout with edits", &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
-			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "true"}}}, true,
-			versionInfo{Version: "(devel)", Revision: "abc", Modified: true, Go: "go1.26.8"},
-			"rigsync (devel) (revision abc, modified; go1.26.8)"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got := readVersion(tc.bi, tc.ok)
-			if got != tc.want {
-				t.Errorf("readVersion = %+v, want %+v", got, tc.want)
-			}
-			if got.String() != tc.line {
-				t.Errorf("String() = %q, want %q", got.String(), tc.line)
-			}
-		})
-	}
-	// The binary (here the test binary) prints what its build info says.
-	bi, ok := debug.ReadBuildInfo()
-	want := readVersion(bi, ok)
+// The binary (here the test binary) prints what its build info says.
+func TestVersionFlag(t *testing.T) {
+	want := version.FromBuildInfo(debug.ReadBuildInfo())
 	code, out, errs := runCLI(t, "--version")
 	if code != exitOK || out != want.String()+"\n" {
 		t.Errorf("--version: exit %d, %q (%s); want %q", code, out, errs, want.String())
 	}
 	code, out, errs = runCLI(t, "--version", "--json")
-	var got versionInfo
+	var got version.Info
 	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil || got != want {
 		t.Errorf("--version --json: exit %d, %q (%s, %v); want %+v", code, out, errs, err, want)
 	}
@@ -413,50 +384,6 @@ func TestFuseFrameEstimate(t *testing.T) {
 	}
 	if sum.Frames == 0 || top.Messages == rear.Messages {
 		t.Errorf("fused %d frames; lidar_top %d and lidar_rear %d messages (want different counts to tell them apart)", sum.Frames, top.Messages, rear.Messages)
-	}
-}
-
-// The fixtures progress counts simulated seconds (it was fed nanoseconds).
-func TestSecondsProgress(t *testing.T) {
-	g := &globalOptions{stdout: io.Discard, stderr: io.Discard}
-	for _, tc := range []struct {
-		d          time.Duration
-		done       int64
-		wantN      int64
-		wantMax    int64
-		wantMaxEnd int64
-	}{
-		{10 * time.Second, int64(2500 * time.Millisecond), 2, 10, 10},
-		{10 * time.Second, int64(10 * time.Second), 10, 10, 10},
-		{1500 * time.Millisecond, int64(1200 * time.Millisecond), 1, 2, 2},
-		{500 * time.Millisecond, int64(500 * time.Millisecond), 1, 1, 1},
-	} {
-		p := newSecondsProgress(g, "simulating", tc.d)
-		if p.max != tc.wantMax {
-			t.Errorf("%v: total %d s, want %d", tc.d, p.max, tc.wantMax)
-		}
-		p.SetNS(tc.done, int64(tc.d))
-		if p.n != tc.wantN || p.max != tc.wantMaxEnd {
-			t.Errorf("%v: %d ns done shows %d of %d s, want %d of %d", tc.d, tc.done, p.n, p.max, tc.wantN, tc.wantMaxEnd)
-		}
-	}
-	// The generator's own reports, as fixtures generate feeds them.
-	cfg, err := fixtures.Preset("minimal")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Duration = 2 * time.Second
-	p := newSecondsProgress(g, "simulating", cfg.Duration)
-	var seen []int64
-	err = fixtures.Generate(context.Background(), cfg, io.Discard, io.Discard, func(done, total int64) {
-		p.SetNS(done, total)
-		seen = append(seen, p.n)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(seen) == 0 || seen[len(seen)-1] != 2 || p.max != 2 || slices.Max(seen) > 2 {
-		t.Errorf("progress over a 2 s drive went %v of %d", seen, p.max)
 	}
 }
 

@@ -1,28 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/rigsync/rigsync/fixtures"
-	"github.com/rigsync/rigsync/internal/atomicfile"
+	"github.com/rigsync/rigsync/internal/app/fixturesapp"
+	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/app/infoapp"
 )
 
-type demoOptions struct {
-	Preset   string
-	Duration time.Duration
-	Seed     uint64
-	Dir      string
-}
-
 func newDemoCommand(g *globalOptions) *cobra.Command {
-	var o demoOptions
+	var o fixturesapp.DemoOptions
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Run the whole main job on a synthetic drive log (no files needed)",
@@ -50,108 +41,54 @@ The folder is kept, so you can go on with the printed commands.
 	return c
 }
 
-func runDemo(cmd *cobra.Command, g *globalOptions, o demoOptions) error {
-	cfg, err := fixtures.Preset(o.Preset)
+func runDemo(cmd *cobra.Command, g *globalOptions, o fixturesapp.DemoOptions) error {
+	d, err := fixturesapp.NewDemo(cmd.Context(), o, simulatingProgress(g))
 	if err != nil {
-		return usageError{err}
-	}
-	cfg.Duration, cfg.Seed = o.Duration, o.Seed
-	dir := o.Dir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "rigsync-demo-"); err != nil {
-			return err
-		}
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
-	}
-	logPath := filepath.Join(dir, "drive.mcap")
-	truthPath := filepath.Join(dir, "drive.truth.json")
-	if err := generateFiles(cmd, g, cfg, logPath, truthPath); err != nil {
-		return err
-	}
-	if !g.JSON {
-		fmt.Fprintf(g.stdout, "demo: simulated %s of the %q rig into %s\n\n", o.Duration, o.Preset, dir)
 	}
 	if g.JSON {
 		// One JSON document: where the files are and the fused summaries
 		// (info --json on the log is one command away).
-		return runDemoJSON(cmd, g, dir, logPath, truthPath)
+		return runDemoJSON(cmd, d, g)
 	}
-	if err := runInfo(cmd, g, infoOptions{MaxScan: -1}, logPath); err != nil {
+	fmt.Fprintf(g.stdout, "demo: simulated %s of the %q rig into %s\n\n", o.Duration, o.Preset, d.Dir)
+	if err := runInfo(cmd, g, infoapp.Options{MaxScan: -1}, d.Log); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.stdout)
-	if err := runDemoFuse(cmd, g, logPath, dir); err != nil {
-		return err
+	for _, format := range []string{"frames", "nuscenes"} {
+		if err := runFuse(cmd.Context(), g, demoFuseOptions(d.Dir, format), []string{d.Log}); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(g.stdout, "\nNext:\n  ls %s   # one folder per frame: lidar.pcd, radar.pcd, <camera>.jpg, frame.json\n  rigsync cat %s --limit 3\n  rigsync sync %s --plot %s\n  less %s   # the ground truth\n",
-		filepath.Join(dir, "frames"), logPath, logPath, filepath.Join(dir, "sync"), truthPath)
+	fixturesapp.WriteDemoNext(g.stdout, d)
 	return nil
 }
 
-// runDemoJSON fuses the demo log like runDemoFuse and prints one JSON
-// object: {"dir", "log", "truth", "fused": [the fuse summary of each
-// layout]}.
-func runDemoJSON(cmd *cobra.Command, g *globalOptions, dir, logPath, truthPath string) error {
+// runDemoJSON fuses the demo log into the frames and nuScenes layouts and
+// prints one JSON object: {"dir", "log", "truth", "fused": [the fuse
+// summary of each layout]}.
+func runDemoJSON(cmd *cobra.Command, d *fixturesapp.Demo, g *globalOptions) error {
 	doc := struct {
-		Dir   string            `json:"dir"`
-		Log   string            `json:"log"`
-		Truth string            `json:"truth"`
-		Fused []json.RawMessage `json:"fused"`
-	}{Dir: dir, Log: logPath, Truth: truthPath}
+		*fixturesapp.Demo
+		Fused []*fuseapp.Summary `json:"fused"`
+	}{Demo: d}
 	for _, format := range []string{"frames", "nuscenes"} {
-		var buf bytes.Buffer
-		gf := *g
-		gf.stdout = &buf
-		if err := runFuse(cmd.Context(), &gf, demoFuseOptions(dir, format), []string{logPath}); err != nil {
+		o, err := demoFuseOptions(d.Dir, format).Options()
+		if err != nil {
 			return err
 		}
-		doc.Fused = append(doc.Fused, json.RawMessage(bytes.TrimSpace(buf.Bytes())))
+		sum, err := fuseapp.Run(cmd.Context(), o, []string{d.Log})
+		if err != nil {
+			return err
+		}
+		doc.Fused = append(doc.Fused, sum)
 	}
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return writeJSON(g.stdout, doc)
 }
 
 // demoFuseOptions are the fuse options of the demo's format layout.
-func demoFuseOptions(dir, format string) fuseOptions {
-	return fuseOptions{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
+func demoFuseOptions(dir, format string) fuseapp.Flags {
+	return fuseapp.Flags{Format: format, Out: filepath.Join(dir, format), Frame: "base_link",
 		Tolerance: 50 * time.Millisecond, KeyframeHz: 2, Ego: "auto", Force: true}
-}
-
-// runDemoFuse fuses the demo log into the frames and nuScenes layouts.
-func runDemoFuse(cmd *cobra.Command, g *globalOptions, logPath, dir string) error {
-	for _, format := range []string{"frames", "nuscenes"} {
-		if err := runFuse(cmd.Context(), g, demoFuseOptions(dir, format), []string{logPath}); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// generateFiles runs the fixture generator into logPath and truthPath.
-// Both are written under temporary names and moved into place only when
-// the whole drive was generated: an interrupted or failed run leaves
-// existing files as they were.
-func generateFiles(cmd *cobra.Command, g *globalOptions, cfg fixtures.Config, logPath, truthPath string) error {
-	lf, err := atomicfile.Create(logPath)
-	if err != nil {
-		return err
-	}
-	defer lf.Abort()
-	tf, err := atomicfile.Create(truthPath)
-	if err != nil {
-		return err
-	}
-	defer tf.Abort()
-	prog := newSecondsProgress(g, "simulating", cfg.Duration)
-	err = fixtures.Generate(cmd.Context(), cfg, lf, tf, prog.SetNS)
-	prog.Finish()
-	if err != nil {
-		return err
-	}
-	if err := lf.Commit(); err != nil {
-		return err
-	}
-	return tf.Commit()
 }

@@ -1,53 +1,14 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/internal/app/fixturesapp"
 )
-
-type fixturesOptions struct {
-	Preset      string
-	RigFile     string
-	Duration    time.Duration
-	Seed        uint64
-	Output      string
-	Truth       string
-	Encoding    string
-	Compression string
-	Speed       float64
-	CameraSize  string
-	LidarStamp  string
-	RadarCloud  bool
-	RawImages   bool
-	Fisheye     []string
-	SecondLidar bool
-	TF          bool
-	faults      map[fixtures.FaultKind]*[]string
-}
-
-// faultFlags are the fault flags in the order they are applied.
-var faultFlags = []struct {
-	kind  fixtures.FaultKind
-	flag  string
-	usage string
-}{
-	{fixtures.ClockOffset, "clock-offset", "NAME=DUR: add DUR to every stamp of sensor NAME (e.g. cam_front=-25ms)"},
-	{fixtures.Drift, "drift", "NAME=PPM: sensor clock runs fast by PPM parts per million (e.g. lidar_top=80)"},
-	{fixtures.Jitter, "jitter", "NAME=DUR: Gaussian stamp jitter with standard deviation DUR (e.g. imu=1ms)"},
-	{fixtures.Dropout, "dropout", "NAME=START-END: no messages in that window (e.g. cam_back=3s-4.5s)"},
-	{fixtures.Duplicate, "duplicate", "NAME=TIME: write the first message at or after TIME twice"},
-	{fixtures.Reorder, "reorder", "NAME=TIME: deliver the first message at or after TIME after its successor"},
-	{fixtures.Miscalibrate, "miscalibrate", "NAME=ROLL,PITCH,YAW,X,Y,Z: /tf_static extrinsic = true · Δ (deg, m)"},
-	{fixtures.Knock, "knock", "NAME=TIME:ROLL,PITCH,YAW,X,Y,Z: true extrinsic becomes true · Δ at TIME"},
-	{fixtures.WrongUnit, "wrong-unit", "NAME=us|ms: write stamps in µs or ms where ns belong"},
-}
 
 func newFixturesCommand(g *globalOptions) *cobra.Command {
 	root := &cobra.Command{
@@ -63,7 +24,7 @@ everything that is true about it.`,
 }
 
 func newFixturesGenerateCommand(g *globalOptions) *cobra.Command {
-	o := fixturesOptions{faults: map[fixtures.FaultKind]*[]string{}}
+	o := fixturesapp.Flags{Faults: make([][]string, len(fixturesapp.FaultFlags))}
 	c := &cobra.Command{
 		Use:   "generate -o DRIVE.mcap",
 		Short: "Simulate a drive: MCAP log + truth file (intrinsics, extrinsics, clocks, trajectory, faults)",
@@ -110,7 +71,7 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
   rigsync fixtures generate -o miscal.mcap --miscalibrate cam_front=0,0,1,0.02,0,0 \
       --knock lidar_top=6s:0,0.5,0,0,0,0`,
 		Args: exactArgs(0),
-		RunE: func(cmd *cobra.Command, args []string) error { return runFixturesGenerate(cmd, g, &o) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runFixturesGenerate(cmd, g, o) },
 	}
 	f := c.Flags()
 	f.StringVar(&o.Preset, "preset", "urban", "rig preset: "+strings.Join(fixtures.Presets(), " or "))
@@ -129,125 +90,29 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
 	f.StringArrayVar(&o.Fisheye, "fisheye", nil, "NAME: make camera NAME a 190° equidistant fisheye (repeatable)")
 	f.BoolVar(&o.SecondLidar, "second-lidar", false, "add lidar_rear, a 32-beam LiDAR stamped at sweep end")
 	f.BoolVar(&o.TF, "tf", false, "also publish the true odom → base_link on /tf at 50 Hz")
-	for _, ff := range faultFlags {
-		o.faults[ff.kind] = f.StringArray(ff.flag, nil, ff.usage+" (repeatable)")
+	for i, ff := range fixturesapp.FaultFlags {
+		f.StringArrayVar(&o.Faults[i], ff.Flag, nil, ff.Usage+" (repeatable)")
 	}
 	return c
 }
 
-// fixturesConfig turns the flags into a generator config.
-func fixturesConfig(o *fixturesOptions) (fixtures.Config, error) {
-	cfg, err := fixtures.Preset(o.Preset)
+func runFixturesGenerate(cmd *cobra.Command, g *globalOptions, o fixturesapp.Flags) error {
+	gen, err := fixturesapp.Run(cmd.Context(), o, simulatingProgress(g))
 	if err != nil {
-		return cfg, err
+		return err
 	}
-	if o.RigFile != "" {
-		f, err := os.Open(o.RigFile)
-		if err != nil {
-			return cfg, err
-		}
-		rig, err := fixtures.LoadRig(f)
-		f.Close()
-		if err != nil {
-			return cfg, err
-		}
-		cfg.Rig = rig
+	if !g.JSON {
+		fixturesapp.WriteText(g.stdout, gen)
+		return nil
 	}
-	cfg.Duration, cfg.Seed, cfg.Encoding, cfg.Compression, cfg.Speed = o.Duration, o.Seed, o.Encoding, o.Compression, o.Speed
-	if o.CameraSize != "" {
-		var w, h int
-		if _, err := fmt.Sscanf(o.CameraSize, "%dx%d", &w, &h); err != nil {
-			return cfg, fmt.Errorf("--camera-size %q: want WIDTHxHEIGHT, e.g. 640x400", o.CameraSize)
-		}
-		cfg.Rig.SetCameraSize(w, h)
+	sum, err := gen.Summary()
+	if err != nil {
+		return err
 	}
-	for i := range cfg.Rig.Lidars {
-		if o.LidarStamp != "" {
-			cfg.Rig.Lidars[i].StampAt = o.LidarStamp
-		}
-	}
-	for i := range cfg.Rig.Radars {
-		cfg.Rig.Radars[i].PointCloud = cfg.Rig.Radars[i].PointCloud || o.RadarCloud
-	}
-	for i := range cfg.Rig.Cameras {
-		cfg.Rig.Cameras[i].Raw = cfg.Rig.Cameras[i].Raw || o.RawImages
-	}
-	for _, name := range o.Fisheye {
-		if err := cfg.Rig.Fisheye(name); err != nil {
-			return cfg, fmt.Errorf("--fisheye: %w", err)
-		}
-	}
-	cfg.Rig.TF = cfg.Rig.TF || o.TF
-	if o.SecondLidar {
-		cfg.Rig.AddSecondLidar()
-	}
-	for _, ff := range faultFlags {
-		for _, s := range *o.faults[ff.kind] {
-			fault, err := fixtures.ParseFault(ff.kind, s)
-			if err != nil {
-				return cfg, fmt.Errorf("--%s: %w", ff.flag, err)
-			}
-			cfg.Faults = append(cfg.Faults, fault)
-		}
-	}
-	return cfg, cfg.Validate()
+	return writeJSON(g.stdout, sum)
 }
 
-func runFixturesGenerate(cmd *cobra.Command, g *globalOptions, o *fixturesOptions) error {
-	if o.Output == "" {
-		return usageError{fmt.Errorf("fixtures generate: -o DRIVE.mcap is required")}
-	}
-	cfg, err := fixturesConfig(o)
-	if err != nil {
-		return usageError{err}
-	}
-	truth := o.Truth
-	if truth == "" {
-		truth = strings.TrimSuffix(o.Output, ".mcap") + ".truth.json"
-	}
-	if err := generateFiles(cmd, g, cfg, o.Output, truth); err != nil {
-		return err
-	}
-	st, err := os.Stat(o.Output)
-	if err != nil {
-		return err
-	}
-	if g.JSON {
-		tf, err := os.Open(truth)
-		if err != nil {
-			return err
-		}
-		t, err := fixtures.LoadTruth(tf)
-		tf.Close()
-		if err != nil {
-			return err
-		}
-		type sensor struct {
-			Name     string `json:"name"`
-			Kind     string `json:"kind"`
-			Topic    string `json:"topic"`
-			Messages int    `json:"messages"`
-		}
-		out := struct {
-			Log        string   `json:"log"`
-			Truth      string   `json:"truth"`
-			Bytes      int64    `json:"bytes"`
-			Preset     string   `json:"preset"`
-			DurationNS int64    `json:"duration_ns"`
-			Seed       uint64   `json:"seed"`
-			Sensors    []sensor `json:"sensors"`
-			Faults     int      `json:"faults"`
-			Events     int      `json:"fault_events"`
-		}{Log: o.Output, Truth: truth, Bytes: st.Size(), Preset: cfg.Preset, DurationNS: int64(cfg.Duration), Seed: cfg.Seed,
-			Faults: len(t.Faults), Events: len(t.Events)}
-		for _, s := range t.Sensors {
-			out.Sensors = append(out.Sensors, sensor{s.Name, s.Kind, s.Topic, s.Messages})
-		}
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	fmt.Fprintf(g.stdout, "wrote %s (%.1f MiB, %s of the %q rig, seed %d) and %s\n",
-		o.Output, float64(st.Size())/(1<<20), cfg.Duration, cfg.Preset, cfg.Seed, truth)
-	return nil
+// simulatingProgress starts the progress bar of a fixture simulation.
+func simulatingProgress(g *globalOptions) func(d time.Duration) fixturesapp.Progress {
+	return func(d time.Duration) fixturesapp.Progress { return newSecondsProgress(g, "simulating", d) }
 }

@@ -2,16 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
 	"runtime"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -19,36 +11,10 @@ import (
 	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/fusion/writers/all"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
-	"github.com/rigsync/rigsync/sync/clock"
 )
 
-type fuseOptions struct {
-	Format     string
-	Out        string
-	Frame      string
-	Reference  string
-	Tolerance  time.Duration
-	KeyframeHz float64
-	Clocks     []string
-	Latencies  []string
-	Rig        string
-	ScaleIntr  bool
-	Ego        string
-	GNSSOrigin string
-	ImageCheck int
-	Register   bool
-	Force      bool
-	Resume     bool
-	Workers    int
-	// KITTICamera is the camera written as image_2 / P2 (--kitti-camera).
-	KITTICamera string
-	// URLPrefix is the Segments.ai asset URL prefix (--url-prefix).
-	URLPrefix string
-	Strict    bool
-}
-
 func newFuseCommand(g *globalOptions) *cobra.Command {
-	var o fuseOptions
+	var o fuseapp.Flags
 	reg := all.Formats()
 	c := &cobra.Command{
 		Use:   "fuse LOG.mcap [LOG2.mcap ...] -o OUT",
@@ -113,7 +79,7 @@ image of a camera is decoded (about 2 ms for 480×300), and every JPEG
 that is suspiciously small for its size (a dark or blank image compresses
 to almost nothing) at once.
 
-` + formatsHelp(reg) + `
+` + fuseapp.FormatsHelp(reg) + `
 A non-empty output folder is refused unless --force; --resume continues a
 killed run (every format, as its --resume line above says) without losing
 or duplicating frames. The resumed output equals an uninterrupted run's,
@@ -181,232 +147,24 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	return c
 }
 
-// parseClocks reads --clock values: NAME=OFFSET[,PPM] models, and "auto".
-func parseClocks(specs []string) (map[string]clock.Model, bool, error) {
-	out := map[string]clock.Model{}
-	auto := false
-	for _, s := range specs {
-		if s == "auto" {
-			auto = true
-			continue
-		}
-		name, val, ok := strings.Cut(s, "=")
-		if !ok || name == "" {
-			return nil, false, usageError{fmt.Errorf("--clock %q: want NAME=OFFSET[,PPM] or auto", s)}
-		}
-		m, err := clock.ParseModel(val)
-		if err != nil {
-			return nil, false, usageError{fmt.Errorf("--clock %q: %w", s, err)}
-		}
-		out[name] = m
-	}
-	return out, auto, nil
-}
-
-// parseLatencies reads --latency NAME=D values.
-func parseLatencies(specs []string) (map[string]time.Duration, error) {
-	out := map[string]time.Duration{}
-	for _, s := range specs {
-		name, val, ok := strings.Cut(s, "=")
-		d, err := time.ParseDuration(val)
-		if !ok || name == "" || err != nil || d < 0 {
-			return nil, usageError{fmt.Errorf("--latency %q: want NAME=DURATION (e.g. cam_front=30ms)", s)}
-		}
-		out[name] = d
-	}
-	return out, nil
-}
-
-// parseOrigin reads --gnss-origin LAT,LON,ALT.
-func parseOrigin(s string) (*fusion.Geodetic, error) {
-	if s == "" {
-		return nil, nil
-	}
-	parts := strings.Split(s, ",")
-	var v [3]float64
-	ok := len(parts) == 3
-	for i := 0; ok && i < 3; i++ {
-		var err error
-		v[i], err = strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
-		ok = err == nil && !math.IsNaN(v[i]) && !math.IsInf(v[i], 0)
-	}
-	if !ok || math.Abs(v[0]) > 90 || math.Abs(v[1]) > 180 {
-		return nil, usageError{fmt.Errorf("--gnss-origin %q: want LAT,LON,ALT in degrees, degrees and metres", s)}
-	}
-	return &fusion.Geodetic{Lat: v[0], Lon: v[1], Alt: v[2]}, nil
-}
-
-// appOptions converts the flags to the fuse run's options: the --clock,
-// --latency and --gnss-origin values parsed (bad ones are usage errors, in
-// the order fuse has always checked them).
-func (o fuseOptions) appOptions(g *globalOptions) (fuseapp.Options, error) {
-	if o.Out == "" {
-		return fuseapp.Options{}, usageError{errors.New("fuse: -o OUT is required")}
-	}
-	clocks, autoClock, err := parseClocks(o.Clocks)
-	if err != nil {
-		return fuseapp.Options{}, err
-	}
-	latency, err := parseLatencies(o.Latencies)
-	if err != nil {
-		return fuseapp.Options{}, err
-	}
-	if len(latency) > 0 && !autoClock {
-		return fuseapp.Options{}, usageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
-	}
-	if o.ScaleIntr && o.Rig == "" {
-		return fuseapp.Options{}, usageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
-	}
-	origin, err := parseOrigin(o.GNSSOrigin)
-	if err != nil {
-		return fuseapp.Options{}, err
-	}
-	return fuseapp.Options{Format: o.Format, Out: o.Out, Frame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
-		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, ScaleIntrinsics: o.ScaleIntr,
-		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
-		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict,
-		Progress: func(stage, unit string, total int64) fuseapp.Progress { return newUnitProgress(g, stage, unit, total) }}, nil
-}
-
 // runFuse runs fuse on the logs at paths and prints its summary (also
 // when --strict fails the run on damaged input).
-func runFuse(ctx context.Context, g *globalOptions, o fuseOptions, paths []string) error {
-	ao, err := o.appOptions(g)
+func runFuse(ctx context.Context, g *globalOptions, o fuseapp.Flags, paths []string) error {
+	ao, err := o.Options()
 	if err != nil {
 		return err
 	}
+	ao.Progress = func(stage, unit string, total int64) fuseapp.Progress { return newUnitProgress(g, stage, unit, total) }
 	sum, err := fuseapp.Run(ctx, ao, paths)
 	if sum == nil {
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeJSON(g.stdout, sum); err != nil {
 			return err
 		}
 	} else {
-		printFuse(g, sum)
+		fuseapp.WriteText(g.stdout, sum)
 	}
 	return err
-}
-
-// formatsHelp lists the formats of reg for fuse --help: per format its
-// name and doc, then how --resume continues it, wrapped at 76 columns.
-func formatsHelp(reg *writers.Registry) string {
-	var b strings.Builder
-	b.WriteString("Formats (--format):\n")
-	for _, f := range reg.Formats() {
-		text := f.Doc
-		if f.Resume != "" {
-			text += "\n--resume: " + f.Resume
-		}
-		first := true
-		for para := range strings.SplitSeq(text, "\n") {
-			line := ""
-			for _, word := range strings.Fields(para) {
-				if line != "" && 12+utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > 76 {
-					writeHelpLine(&b, f.Name, line, &first)
-					line = ""
-				}
-				if line != "" {
-					line += " "
-				}
-				line += word
-			}
-			writeHelpLine(&b, f.Name, line, &first)
-		}
-	}
-	return b.String()
-}
-
-func writeHelpLine(b *strings.Builder, name, line string, first *bool) {
-	if *first {
-		fmt.Fprintf(b, "  %-9s %s\n", name, line)
-		*first = false
-		return
-	}
-	fmt.Fprintf(b, "%12s%s\n", "", line)
-}
-
-func printFuse(g *globalOptions, s *fuseapp.Summary) {
-	fmt.Fprintf(g.stdout, "fused %d frames of %s into %s (%s) in %.1f s\n", s.Frames, strings.Join(s.Logs, " + "), s.Output, s.Format, s.Seconds)
-	names := make([]string, 0, len(s.Completeness))
-	for n := range s.Completeness {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	fmt.Fprintln(g.stdout, "completeness:")
-	for _, n := range names {
-		fmt.Fprintf(g.stdout, "  %-24s %6.1f%%\n", n, 100*s.Completeness[n])
-	}
-	fmt.Fprintf(g.stdout, "deskew (frames): %s\nego pose (frames): %s\n", countList(s.Deskew), countList(s.EgoSource))
-	if len(s.Degraded) > 0 {
-		fmt.Fprintf(g.stdout, "degraded (frames): %s\n", countList(s.Degraded))
-	}
-	if len(s.Clocks) > 0 {
-		fmt.Fprintln(g.stdout, "clocks:")
-		for _, c := range s.Clocks {
-			line := fmt.Sprintf("  %-24s %-6s %s", c.Sensor, c.Applied, c.Model)
-			if c.Repair != "" && c.Repair != "none" {
-				line += ", stamps repaired: " + c.Repair
-			}
-			if c.Applied != "given" {
-				line += fmt.Sprintf(" (stamp − log time at the minimum delay %.3f ms, drift %.2f ± %.2f ppm)", float64(c.EstimatedOffsetNS)/1e6, c.DriftPPM, c.DriftSigmaPPM)
-			}
-			if c.Note != "" {
-				line += "; " + c.Note
-			}
-			fmt.Fprintln(g.stdout, line)
-		}
-	}
-	if len(s.Problems) > 0 {
-		fmt.Fprintf(g.stdout, "problems: %d (damaged input; the frames hold what could be read)\n", len(s.Problems))
-		for _, p := range s.Problems {
-			fmt.Fprintf(g.stdout, "  %-7s [%s] %s\n", p.Severity, p.Kind, p.Message)
-		}
-	}
-	if len(s.CalibSource) > 0 {
-		keys := make([]string, 0, len(s.CalibSource))
-		for k := range s.CalibSource {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		from := "the log"
-		if s.Rig != "" {
-			from = "the log and " + s.Rig
-		}
-		fmt.Fprintf(g.stdout, "calibration (from %s):\n", from)
-		for _, k := range keys {
-			fmt.Fprintf(g.stdout, "  %-24s %s\n", k, s.CalibSource[k])
-		}
-	}
-	if len(s.Warnings) > 0 {
-		fmt.Fprintln(g.stdout, "warnings:")
-		for _, w := range s.Warnings {
-			fmt.Fprintf(g.stdout, "  %s\n", w)
-		}
-	}
-}
-
-// countList prints a name → count map as "a 3, b 1", most frequent first.
-func countList(m map[string]int) string {
-	names := make([]string, 0, len(m))
-	for n := range m {
-		names = append(names, n)
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if m[names[i]] != m[names[j]] {
-			return m[names[i]] > m[names[j]]
-		}
-		return names[i] < names[j]
-	})
-	parts := make([]string, len(names))
-	for i, n := range names {
-		parts[i] = fmt.Sprintf("%s %d", n, m[n])
-	}
-	if len(parts) == 0 {
-		return "none"
-	}
-	return strings.Join(parts, ", ")
 }

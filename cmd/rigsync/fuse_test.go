@@ -230,7 +230,7 @@ func TestFuseMCAPFailedRunLeavesNothing(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "fused.mcap")
 	// The pipeline fails once the output is open: no such reference LiDAR.
 	g := &globalOptions{Quiet: true, stdout: os.Stdout, stderr: os.Stderr}
-	o := fuseOptions{Format: "mcap", Out: out, Frame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto", Reference: "/no/such/lidar"}
+	o := fuseapp.Flags{Format: "mcap", Out: out, Frame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto", Reference: "/no/such/lidar"}
 	if err := runFuse(context.Background(), g, o, []string{log}); err == nil {
 		t.Fatal("a run with a missing reference LiDAR succeeded")
 	}

@@ -2,18 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"sort"
-	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
@@ -116,142 +106,26 @@ nothing, or no frame was written).`,
 }
 
 func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []string) error {
-	st := newLiveStatus(g)
-	defer st.finish()
+	st := liveapp.NewStatusWriter(g.stderr, g.stderrIsTerminal())
+	defer st.Finish()
 	o.Cameras = args
 	if !g.Quiet && !g.JSON {
-		o.Println = st.println
-		o.Status = st.show
+		o.Println = st.Println
+		o.Status = st.Show
 	}
 	sum, err := liveapp.Run(ctx, o)
 	if err != nil {
-		if ue := (liveapp.UsageError{}); errors.As(err, &ue) {
-			return usageError{err}
-		}
 		return err
 	}
 	if g.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := writeJSON(g.stdout, sum); err != nil {
 			return err
 		}
 	} else {
-		printLive(g.stdout, sum)
+		liveapp.WriteText(g.stdout, sum)
 	}
 	if len(sum.Problems) > 0 {
 		return problemsError{len(sum.Problems)}
 	}
 	return nil
-}
-
-// liveStatus writes the status line and messages to stderr, from any
-// goroutine (the RTSP clients log from theirs).
-type liveStatus struct {
-	mu    sync.Mutex
-	g     *globalOptions
-	tty   bool
-	shown bool
-	last  time.Time
-}
-
-func newLiveStatus(g *globalOptions) *liveStatus {
-	f, ok := g.stderr.(*os.File)
-	return &liveStatus{g: g, tty: ok && term.IsTerminal(int(f.Fd()))}
-}
-
-// println prints a message line (clearing the status line on a terminal).
-func (s *liveStatus) println(line string) {
-	if s.g.Quiet || s.g.JSON {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shown {
-		fmt.Fprint(s.g.stderr, "\r\033[K")
-		s.shown = false
-	}
-	fmt.Fprintln(s.g.stderr, line)
-}
-
-// show shows the status line (on a terminal; every 10 s as a message
-// line otherwise).
-func (s *liveStatus) show(p liveapp.Progress) {
-	if s.g.Quiet || s.g.JSON {
-		return
-	}
-	// Off a terminal (a log file) one line every 10 s is enough.
-	if !s.tty && time.Since(s.last) < 10*time.Second {
-		return
-	}
-	s.last = time.Now()
-	var b strings.Builder
-	fmt.Fprintf(&b, "frames %d", p.Frames)
-	for _, st := range p.Streams {
-		drift := ""
-		if ppm, ok := p.DriftPPM[st.Name]; ok {
-			drift = fmt.Sprintf(" drift %+.1fppm", ppm)
-		}
-		fmt.Fprintf(&b, " | %s %.1ffps delay %v%s", st.Name, st.FPS, time.Duration(st.Delay).Round(time.Millisecond), drift)
-	}
-	l := p.Latency
-	fmt.Fprintf(&b, " | latency p50 %v max %v", time.Duration(l.P50).Round(time.Millisecond), time.Duration(l.Max).Round(time.Millisecond))
-	if !s.tty {
-		s.println("live: " + b.String())
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	fmt.Fprintf(s.g.stderr, "\r\033[K%s", b.String())
-	s.shown = true
-}
-
-func (s *liveStatus) finish() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.shown {
-		fmt.Fprint(s.g.stderr, "\r\033[K")
-		s.shown = false
-	}
-}
-
-func printLive(w io.Writer, s *liveapp.Summary) {
-	fmt.Fprintf(w, "wrote %d fused frames to %s in %.1f s (stopped: %s); reference %s\n", s.Frames, s.Output, s.Seconds, s.Stopped, s.Reference)
-	fmt.Fprintf(w, "latency (write − frame time): p50 %v  p99 %v  max %v  (bound %v)\n",
-		time.Duration(s.Latency.P50).Round(time.Millisecond), time.Duration(s.Latency.P99).Round(time.Millisecond),
-		time.Duration(s.Latency.Max).Round(time.Millisecond), time.Duration(s.MaxLatencyNS))
-	fmt.Fprintf(w, "%-24s %8s %6s %8s %7s %9s  %s\n", "stream", "received", "used", "missing", "fps", "delay", "dropped")
-	for _, st := range s.Streams {
-		var drops []string
-		for r, n := range st.Dropped {
-			drops = append(drops, fmt.Sprintf("%s %d", r, n))
-		}
-		sort.Strings(drops)
-		fmt.Fprintf(w, "%-24s %8d %6d %8d %7.1f %9v  %s\n", st.Name, st.Received, st.Used, st.Missing, st.FPS,
-			time.Duration(st.Delay).Round(time.Millisecond), strings.Join(drops, ", "))
-	}
-	for _, c := range s.Cameras {
-		fmt.Fprintf(w, "camera %s (%s): clock %s, offset %v, sessions %d, gaps %d", c.Name, c.URL, c.Clock,
-			time.Duration(c.OffsetNS).Round(time.Microsecond), c.RTSP.Sessions, c.RTSP.Gaps)
-		for _, t := range c.RTSP.Tracks {
-			fmt.Fprintf(w, "; %s %s %.1f fps %.0f kbit/s dropped %d provisional %d", t.Topic, t.Codec, t.FPS, t.Bitrate/1e3, t.DroppedFrames, t.Provisional)
-			if t.DriftOK {
-				fmt.Fprintf(w, " drift %+.2f ppm", t.DriftPPM)
-			}
-		}
-		fmt.Fprintln(w)
-		if c.Video != "" {
-			fmt.Fprintf(w, "  video: %s\n", c.Video)
-		}
-	}
-	if s.Replay != nil {
-		fmt.Fprintf(w, "replayed %s: %d messages at %gx, host clock = log clock %+.3f s (max %v behind)\n", s.Replay.Log, s.Replay.Stats.Messages,
-			s.Replay.Mapping.Speed, float64(s.Replay.Mapping.HostStart-s.Replay.Mapping.LogStart)/1e9, time.Duration(s.Replay.Stats.MaxBehind).Round(time.Millisecond))
-	}
-	for _, x := range s.Warnings {
-		fmt.Fprintln(w, "warning:", x)
-	}
-	for _, p := range s.Problems {
-		fmt.Fprintln(w, "problem:", p)
-	}
 }

@@ -21,8 +21,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rigsync/rigsync/internal/app/catapp"
+	"github.com/rigsync/rigsync/internal/app/fixturesapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
+	"github.com/rigsync/rigsync/internal/app/liveapp"
+	"github.com/rigsync/rigsync/internal/app/recordapp"
+	"github.com/rigsync/rigsync/internal/app/syncapp"
 )
 
 // Exit codes.
@@ -106,21 +111,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	fmt.Fprintln(stderr, "rigsync:", err)
-	var ue usageError
-	var pe problemsError
-	var ce calibrationError
-	var fue fuseapp.UsageError
-	var fpe fuseapp.ProblemsError
-	var ipe infoapp.ProblemsError
+	return exitCode(err)
+}
+
+// exitCode maps a command's error to the exit code: the one place that
+// knows which error types mean what.
+func exitCode(err error) int {
 	switch {
-	case errors.As(err, &ue), errors.As(err, &fue):
+	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
+		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
+		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err):
 		return exitUsage
-	case errors.As(err, &pe), errors.As(err, &fpe), errors.As(err, &ipe):
+	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
 		return exitProblems
-	case errors.As(err, &ce):
+	case isAny[calibrationError](err):
 		return exitMiscalibrated
 	}
 	return exitError
+}
+
+// isAny reports whether err's chain holds an E.
+func isAny[E error](err error) bool {
+	_, ok := errors.AsType[E](err)
+	return ok
 }
 
 func main() {

@@ -26,6 +26,7 @@ import (
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/formats/videodec"
 	"github.com/rigsync/rigsync/formats/videodec/videotest"
+	"github.com/rigsync/rigsync/internal/app/recordapp"
 )
 
 // recorded is a recording read back with rigsync's reader and decoders.
@@ -154,7 +155,7 @@ func TestRecordMJPEG(t *testing.T) {
 			if raw, _ := os.ReadFile(out); bytes.Contains(raw, []byte("s3cret")) {
 				t.Fatal("the password is in the recording")
 			}
-			var rep recordReport
+			var rep recordapp.Report
 			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 				t.Fatalf("--json output: %v\n%s", err, stdout)
 			}
@@ -359,7 +360,7 @@ func TestRecordReconnect(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var rep recordReport
+	var rep recordapp.Report
 	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +496,7 @@ func TestRecordSignals(t *testing.T) {
 			if err != nil {
 				t.Fatalf("child: %v\n%s", err, stderr.String())
 			}
-			var rep recordReport
+			var rep recordapp.Report
 			if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 				t.Fatalf("summary: %v\n%s\n%s", err, stdout.String(), stderr.String())
 			}

@@ -3,8 +3,11 @@
 // sensor clock models, opens the output format through the
 // fusion/writers registry, runs the fusion.Pipeline into it and builds
 // the Summary (frames, completeness, deskew and ego sources, calibration
-// sources, clocks, warnings and input damage). Flags, help text, progress
-// bars and printing are the command's (cmd/rigsync).
+// sources, clocks, warnings and input damage). Flags.Options parses the
+// command's flag values, WriteText writes the Summary as the command's
+// text and FormatsHelp lists the formats for its help; cobra flags, help
+// text, progress bars and the choice of text or JSON are the command's
+// (cmd/rigsync).
 package fuseapp
 
 import (

@@ -1,7 +1,7 @@
 // Package infoapp runs "rigsync info": it opens one MCAP log, inspects it
 // (formats/inspect: channels, stamps, TF tree, camera calibrations,
-// problems) and returns the report. Printing it, as a table or as JSON,
-// is the command's (cmd/rigsync).
+// problems) and returns the report; WriteText writes it as the command's
+// text (cmd/rigsync picks text or JSON).
 package infoapp
 
 import (

@@ -4,6 +4,8 @@
 // corrected stamps with a policy (package match) and reports the quality
 // of the alignment (Group): sets, completeness per sensor, residual
 // spread, unmatched messages and why, clock models, gaps. Run does both.
+// Flags.Options checks the command's flag values; WriteText and WriteJSON
+// write the report as the command prints it.
 // Its subpackage syncplot draws the report's pictures.
 //
 // Logs it did not write are taken as they are: a channel whose clock cannot
