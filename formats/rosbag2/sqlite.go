@@ -1,0 +1,410 @@
+package rosbag2
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/klauspost/compress/zstd"
+
+	// The pure-Go SQLite driver (no cgo, so the binary still
+	// cross-compiles); why this one: docs/sources.md.
+	_ "modernc.org/sqlite"
+)
+
+// sqliteFile is an open .db3.
+type sqliteFile struct {
+	db      *sql.DB
+	ids     map[int64]*Topic // topics.id -> topic (ids are per file)
+	cols    []string         // topics columns
+	msgComp int              // 1: metadata says MESSAGE, 0: unknown (sniff), -1: says not
+}
+
+func (s *sqliteFile) close() error { return s.db.Close() }
+
+// sqliteURI is the read-only URI of a database file: immutable (SQLite
+// creates nothing beside it and ignores locks) unless wal is set.
+func sqliteURI(path string, immutable bool) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	abs = filepath.ToSlash(abs)
+	abs = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(abs)
+	u := "file:" + abs + "?mode=ro"
+	if immutable {
+		u += "&immutable=1"
+	}
+	return u, nil
+}
+
+// openSQLite opens a .db3 without writing beside it: immutable, unless a
+// non-empty -wal file holds rows not yet in the database; then the
+// database and its -wal are copied to the temporary folder and the copy is
+// opened read-only.
+func (b *Bag) openSQLite(f *File) error {
+	head := make([]byte, 20)
+	if fh, err := os.Open(f.open); err == nil {
+		io.ReadFull(fh, head)
+		fh.Close()
+	}
+	f.WAL = head[18] == 2 || head[19] == 2
+	immutable := true
+	if !f.FileCompressed {
+		if st, err := os.Stat(f.Path + "-wal"); err == nil && st.Size() > 0 {
+			dir, err := b.tempDir()
+			if err != nil {
+				return err
+			}
+			sub, err := os.MkdirTemp(dir, "wal-")
+			if err != nil {
+				return fmt.Errorf("rosbag2: %w", err)
+			}
+			cp := filepath.Join(sub, filepath.Base(f.Path))
+			if err := copyFile(f.Path, cp); err != nil {
+				return err
+			}
+			if err := copyFile(f.Path+"-wal", cp+"-wal"); err != nil {
+				return err
+			}
+			f.open, immutable, f.RecoveredWAL = cp, false, true
+		}
+	}
+	uri, err := sqliteURI(f.open, immutable)
+	if err != nil {
+		return fmt.Errorf("rosbag2: %s: %w", f.name, err)
+	}
+	db, err := sql.Open("sqlite", uri)
+	if err != nil {
+		return fmt.Errorf("rosbag2: %s: %w", f.name, err)
+	}
+	db.SetMaxOpenConns(1)
+	s := &sqliteFile{db: db, ids: map[int64]*Topic{}}
+	if err := b.readSQLite(f, s); err != nil {
+		db.Close()
+		return err
+	}
+	f.sq = s
+	if f.RecoveredWAL {
+		b.warn(f.name, "", "", fmt.Sprintf("a write-ahead log (%s-wal) holds rows not yet in the database: read from a copy with them, %d messages in all", filepath.Base(f.Path), f.Messages))
+	}
+	return nil
+}
+
+func copyFile(src, dst string) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("rosbag2: %w", err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return fmt.Errorf("rosbag2: %w", err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("rosbag2: copying %s: %w", src, err)
+	}
+	return out.Close()
+}
+
+// readSQLite reads a database's schema version, topics, definitions,
+// metadata and counts.
+func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
+	fail := func(what string, err error) error {
+		return fmt.Errorf("rosbag2: %s: %s: %w", f.name, what, err)
+	}
+	tables := map[string]bool{}
+	rows, err := s.db.Query(`SELECT name FROM sqlite_master WHERE type = 'table'`)
+	if err != nil {
+		return fail("reading the tables", err)
+	}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return fail("reading the tables", err)
+		}
+		tables[n] = true
+	}
+	if err := closeRows(rows); err != nil {
+		return fail("reading the tables", err)
+	}
+	if !tables["topics"] || !tables["messages"] {
+		return fmt.Errorf("rosbag2: %s: a SQLite database without the rosbag2 topics and messages tables", f.name)
+	}
+	// Columns of topics.
+	rows, err = s.db.Query(`PRAGMA table_info(topics)`)
+	if err != nil {
+		return fail("reading the topics columns", err)
+	}
+	for rows.Next() {
+		var (
+			cid         int
+			name, typ   string
+			notnull, pk int
+			dflt        sql.NullString
+		)
+		if err := rows.Scan(&cid, &name, &typ, &notnull, &dflt, &pk); err != nil {
+			rows.Close()
+			return fail("reading the topics columns", err)
+		}
+		s.cols = append(s.cols, name)
+	}
+	if err := closeRows(rows); err != nil {
+		return fail("reading the topics columns", err)
+	}
+	hasQoS := slices.Contains(s.cols, "offered_qos_profiles")
+	hasHash := slices.Contains(s.cols, "type_description_hash")
+	// Schema version (read_db_schema_version's rule).
+	switch {
+	case tables["schema"]:
+		if err := s.db.QueryRow(`SELECT schema_version FROM schema`).Scan(&f.SchemaVersion); err != nil {
+			b.warn(f.name, "", "", "schema table unreadable: "+err.Error())
+		}
+		var distro sql.NullString
+		if s.db.QueryRow(`SELECT ros_distro FROM schema`).Scan(&distro) == nil {
+			f.ROSDistro = distro.String
+		}
+	case hasQoS:
+		f.SchemaVersion = 2
+	default:
+		f.SchemaVersion = 1
+	}
+	// Message compression: metadata.yaml, else the metadata table, else
+	// the blobs themselves tell.
+	switch {
+	case b.meta != nil && b.meta.Version >= 3:
+		s.msgComp = -1
+		if b.meta.messageCompressed() {
+			s.msgComp = 1
+		}
+	case tables["metadata"]:
+		var text string
+		if err := s.db.QueryRow(`SELECT metadata FROM metadata ORDER BY id DESC LIMIT 1`).Scan(&text); err == nil {
+			if m, _, err := ParseMetadata([]byte(text)); err == nil && m.Version >= 3 {
+				s.msgComp = -1
+				if m.messageCompressed() {
+					s.msgComp = 1
+				}
+			}
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			b.warn(f.name, "", "", "metadata table unreadable: "+err.Error())
+		}
+	}
+	f.MessageCompressed = s.msgComp == 1
+	// Stored definitions (schema 4).
+	defs := map[string][2]string{}
+	if tables["message_definitions"] {
+		rows, err := s.db.Query(`SELECT topic_type, encoding, encoded_message_definition FROM message_definitions`)
+		if err != nil {
+			return fail("reading message_definitions", err)
+		}
+		for rows.Next() {
+			var typ, enc, text sql.NullString
+			if err := rows.Scan(&typ, &enc, &text); err != nil {
+				rows.Close()
+				return fail("reading message_definitions", err)
+			}
+			defs[typ.String] = [2]string{enc.String, text.String}
+		}
+		if err := closeRows(rows); err != nil {
+			return fail("reading message_definitions", err)
+		}
+	}
+	// Topics.
+	q := `SELECT id, name, type, serialization_format`
+	if hasQoS {
+		q += `, offered_qos_profiles`
+	} else {
+		q += `, ''`
+	}
+	if hasHash {
+		q += `, type_description_hash`
+	} else {
+		q += `, ''`
+	}
+	rows, err = s.db.Query(q + ` FROM topics ORDER BY id`)
+	if err != nil {
+		return fail("reading the topics", err)
+	}
+	for rows.Next() {
+		var (
+			id                int64
+			name, typ, format string
+			qos, hash         sql.NullString
+		)
+		if err := rows.Scan(&id, &name, &typ, &format, &qos, &hash); err != nil {
+			rows.Close()
+			return fail("reading the topics", err)
+		}
+		t := b.topic(f.name, name, typ, format)
+		s.ids[id] = t
+		if t.OfferedQoS == "" {
+			t.OfferedQoS = qos.String
+		}
+		if t.TypeDescriptionHash == "" {
+			t.TypeDescriptionHash = hash.String
+		}
+		if d, ok := defs[typ]; ok && t.storedEnc == "" {
+			t.DefinitionStored = true
+			t.storedEnc, t.stored = d[0], []byte(d[1])
+			if t.storedEnc == "" {
+				t.storedEnc = "unknown"
+			}
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		return fail("reading the topics", err)
+	}
+	// Counts.
+	rows, err = s.db.Query(`SELECT topic_id, COUNT(*) FROM messages GROUP BY topic_id`)
+	if err != nil {
+		return fail("counting the messages", err)
+	}
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			rows.Close()
+			return fail("counting the messages", err)
+		}
+		f.Messages += n
+		if t := s.ids[id]; t != nil {
+			t.Count += n
+		} else {
+			b.warn(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id))
+		}
+	}
+	if err := closeRows(rows); err != nil {
+		// A damaged database: the count is what could be read.
+		b.warn(f.name, "", "", "counting the messages stopped: "+err.Error())
+	}
+	return nil
+}
+
+func closeRows(rows *sql.Rows) error {
+	err := rows.Err()
+	if cerr := rows.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// firstData returns the first message blob (log-time order) of a topic in
+// the file, decompressed, or nil.
+func (b *Bag) firstData(f *File, t *Topic) []byte {
+	if f.sq == nil {
+		return nil
+	}
+	for id, tt := range f.sq.ids {
+		if tt != t {
+			continue
+		}
+		var data []byte
+		if f.sq.db.QueryRow(`SELECT data FROM messages WHERE topic_id = ? ORDER BY timestamp, id LIMIT 1`, id).Scan(&data) != nil {
+			continue
+		}
+		if d, err := b.unpack(f, f.sq, data); err == nil {
+			return d
+		}
+	}
+	return nil
+}
+
+// unpack returns a message blob's CDR bytes: zstd-decompressed when the
+// file's messages are compressed (or, with nothing saying, when the blob
+// is a zstd frame: a CDR payload starts with 00, never with 28 B5 2F FD).
+func (b *Bag) unpack(f *File, s *sqliteFile, data []byte) ([]byte, error) {
+	compressed := s.msgComp == 1 || s.msgComp == 0 && len(data) >= 4 && data[0] == zstdMagic[0] && string(data[:4]) == string(zstdMagic)
+	if !compressed {
+		return data, nil
+	}
+	if !f.MessageCompressed {
+		f.MessageCompressed = true
+		b.warn(f.name, "", "", "message blobs are zstd frames though no metadata says so: decompressed")
+	}
+	if b.zdec == nil {
+		d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
+		if err != nil {
+			return nil, err
+		}
+		b.zdec = d
+	}
+	return b.zdec.DecodeAll(data, nil)
+}
+
+// sqliteCursor reads a database's messages in timestamp order.
+type sqliteCursor struct {
+	b    *Bag
+	f    *File
+	rows *sql.Rows
+	row  int64
+	ts   int64
+}
+
+func (b *Bag) sqliteCursor(f *File) (cursor, error) {
+	q := `SELECT id, topic_id, timestamp, data FROM messages`
+	var args []any
+	if b.opts.Want != nil {
+		var ids []string
+		for id, t := range f.sq.ids {
+			if b.wanted(t) {
+				ids = append(ids, fmt.Sprint(id))
+			}
+		}
+		if len(ids) == 0 {
+			return &sqliteCursor{b: b, f: f}, nil
+		}
+		slices.Sort(ids)
+		q += ` WHERE topic_id IN (` + strings.Join(ids, ",") + `)`
+	}
+	rows, err := f.sq.db.Query(q+` ORDER BY timestamp, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("rosbag2: %s: reading the messages: %w", f.name, err)
+	}
+	return &sqliteCursor{b: b, f: f, rows: rows}, nil
+}
+
+func (c *sqliteCursor) next() (rawMsg, bool) {
+	for c.rows != nil {
+		if !c.rows.Next() {
+			if err := c.rows.Err(); err != nil {
+				c.b.warn(c.f.name, fmt.Sprintf("after row %d (log time %d)", c.row, c.ts), "", "reading stopped: "+err.Error()+": the messages after it in this file are lost")
+			}
+			c.close()
+			return rawMsg{}, false
+		}
+		var (
+			id, tid, ts int64
+			data        []byte
+		)
+		if err := c.rows.Scan(&id, &tid, &ts, &data); err != nil {
+			c.b.warn(c.f.name, fmt.Sprintf("row %d", c.row), "", "message unreadable, skipped: "+err.Error())
+			continue
+		}
+		c.row, c.ts = id, ts
+		t := c.f.sq.ids[tid]
+		if t == nil {
+			continue // counted and warned about at open
+		}
+		d, err := c.b.unpack(c.f, c.f.sq, data)
+		if err != nil {
+			c.b.undecodable(fmt.Errorf("rosbag2: %s: row %d: topic %s: zstd: %w", c.f.name, id, t.Name, err))
+			continue
+		}
+		return rawMsg{topic: t, logTime: ts, publishTime: ts, data: d, file: c.f, pos: id}, true
+	}
+	return rawMsg{}, false
+}
+
+func (c *sqliteCursor) close() {
+	if c.rows != nil {
+		c.rows.Close()
+		c.rows = nil
+	}
+}
