@@ -120,6 +120,21 @@ type File struct {
 	RecoveredWAL bool
 	// Messages is the number of messages the file holds.
 	Messages int64
+	// DecompressedSize is the size of a FileCompressed file once
+	// decompressed.
+	DecompressedSize int64
+	// Tables (SQLite) are the database's tables, sorted; TopicColumns
+	// the columns of its topics table; TopicIDs its topics.id per topic
+	// name (ids are per file: topics are joined by name); MetadataRows
+	// the rows of its metadata table (schema 3+).
+	Tables, TopicColumns []string
+	TopicIDs             map[string]int64
+	MetadataRows         int
+	// Profile, Library and ChunkCompressions (MCAP) are the header's
+	// profile and library and the distinct chunk compressions ("none" for
+	// uncompressed chunks), in order met.
+	Profile, Library  string
+	ChunkCompressions []string
 
 	name   string // the path shown in messages
 	open   string // the path opened (a temporary copy or decompression)
@@ -432,6 +447,9 @@ func (b *Bag) openFile(path string) (*File, error) {
 			b.warn(path, "", "", fmt.Sprintf("zstd stream damaged (%v): reading what was decompressed before the damage", err))
 		}
 		f.open = tmp
+		if st, err := os.Stat(tmp); err == nil {
+			f.DecompressedSize = st.Size()
+		}
 		kind = sniff(tmp)
 	} else if b.meta.fileCompressed() {
 		b.warn(path, "", "", "metadata says FILE compression but the file is not zstd: read as is")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
@@ -39,6 +40,20 @@ func (b *Bag) openMCAP(f *File) error {
 		return fmt.Errorf("rosbag2: %w", err)
 	}
 	m := &mcapFile{fh: fh, r: r, ids: map[uint16]*Topic{}}
+	if h := r.Header(); h != nil {
+		f.Profile, f.Library = h.Profile, h.Library
+	}
+	if info, _ := r.Summary(); info != nil {
+		for _, ci := range info.ChunkIndexes {
+			c := string(ci.Compression)
+			if c == "" {
+				c = "none"
+			}
+			if !slices.Contains(f.ChunkCompressions, c) {
+				f.ChunkCompressions = append(f.ChunkCompressions, c)
+			}
+		}
+	}
 	counts := map[uint16]uint64{}
 	if s := r.Statistics(); s != nil {
 		counts = s.ChannelMessageCounts

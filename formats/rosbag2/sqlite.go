@@ -131,7 +131,9 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 			return fail("reading the tables", err)
 		}
 		tables[n] = true
+		f.Tables = append(f.Tables, n)
 	}
+	slices.Sort(f.Tables)
 	if err := closeRows(rows); err != nil {
 		return fail("reading the tables", err)
 	}
@@ -155,6 +157,7 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 			return fail("reading the topics columns", err)
 		}
 		s.cols = append(s.cols, name)
+		f.TopicColumns = append(f.TopicColumns, name)
 	}
 	if err := closeRows(rows); err != nil {
 		return fail("reading the topics columns", err)
@@ -194,6 +197,11 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 				}
 			}
 		} else if !errors.Is(err, sql.ErrNoRows) {
+			b.warn(f.name, "", "", "metadata table unreadable: "+err.Error())
+		}
+	}
+	if tables["metadata"] {
+		if err := s.db.QueryRow(`SELECT COUNT(*) FROM metadata`).Scan(&f.MetadataRows); err != nil {
 			b.warn(f.name, "", "", "metadata table unreadable: "+err.Error())
 		}
 	}
@@ -245,6 +253,10 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 		}
 		t := b.topic(f.name, name, typ, format)
 		s.ids[id] = t
+		if f.TopicIDs == nil {
+			f.TopicIDs = map[string]int64{}
+		}
+		f.TopicIDs[name] = id
 		if t.OfferedQoS == "" {
 			t.OfferedQoS = qos.String
 		}
