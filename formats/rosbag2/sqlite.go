@@ -27,16 +27,16 @@ type sqliteFile struct {
 
 func (s *sqliteFile) close() error { return s.db.Close() }
 
-// sqliteURI is the read-only URI of a database file: immutable (SQLite
-// creates nothing beside it and ignores locks) unless wal is set.
-func sqliteURI(path string, immutable bool) (string, error) {
+// sqliteURI is the URI of a database file opened in mode (ro, rwc), and
+// immutable (SQLite then creates nothing beside it and ignores locks).
+func sqliteURI(path, mode string, immutable bool) (string, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return "", err
 	}
 	abs = filepath.ToSlash(abs)
 	abs = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(abs)
-	u := "file:" + abs + "?mode=ro"
+	u := "file:" + abs + "?mode=" + mode
 	if immutable {
 		u += "&immutable=1"
 	}
@@ -75,7 +75,7 @@ func (b *Bag) openSQLite(f *File) error {
 			f.open, immutable, f.RecoveredWAL = cp, false, true
 		}
 	}
-	uri, err := sqliteURI(f.open, immutable)
+	uri, err := sqliteURI(f.open, "ro", immutable)
 	if err != nil {
 		return fmt.Errorf("rosbag2: %s: %w", f.name, err)
 	}
