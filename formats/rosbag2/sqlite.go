@@ -1,7 +1,9 @@
 package rosbag2
 
 import (
+	"cmp"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +25,7 @@ type sqliteFile struct {
 	ids     map[int64]*Topic // topics.id -> topic (ids are per file)
 	cols    []string         // topics columns
 	msgComp int              // 1: metadata says MESSAGE, 0: unknown (sniff), -1: says not
+	cut     bool             // a database cut short, read from a padded copy
 }
 
 func (s *sqliteFile) close() error { return s.db.Close() }
@@ -48,7 +51,7 @@ func sqliteURI(path, mode string, immutable bool) (string, error) {
 // database and its -wal are copied to the temporary folder and the copy is
 // opened read-only.
 func (b *Bag) openSQLite(f *File) error {
-	head := make([]byte, 20)
+	head := make([]byte, 100)
 	if fh, err := os.Open(f.open); err == nil {
 		io.ReadFull(fh, head)
 		fh.Close()
@@ -75,6 +78,14 @@ func (b *Bag) openSQLite(f *File) error {
 			f.open, immutable, f.RecoveredWAL = cp, false, true
 		}
 	}
+	if !f.RecoveredWAL && cutShort(f.open, head) {
+		s, err := b.openCut(f, head, fmt.Errorf("rosbag2: %s: database cut short, and the pages that remain cannot be read", f.name))
+		if err != nil {
+			return err
+		}
+		f.sq = s
+		return nil
+	}
 	uri, err := sqliteURI(f.open, "ro", immutable)
 	if err != nil {
 		return fmt.Errorf("rosbag2: %s: %w", f.name, err)
@@ -87,13 +98,89 @@ func (b *Bag) openSQLite(f *File) error {
 	s := &sqliteFile{db: db, ids: map[int64]*Topic{}}
 	if err := b.readSQLite(f, s); err != nil {
 		db.Close()
-		return err
+		if f.RecoveredWAL {
+			return err
+		}
+		s, err = b.openCut(f, head, err)
+		if err != nil {
+			return err
+		}
 	}
 	f.sq = s
 	if f.RecoveredWAL {
 		b.warn(f.name, "", "", fmt.Sprintf("a write-ahead log (%s-wal) holds rows not yet in the database: read from a copy with them, %d messages in all", filepath.Base(f.Path), f.Messages))
 	}
 	return nil
+}
+
+// openCut opens a database cut short (a copy that ended early, a full
+// disk): its header says how many pages it has, the file holds fewer. The
+// file is copied to the temporary folder, padded with zero bytes to that
+// size, and the copy is read: SQLite then reads every page that survived
+// and stops, with an error that ends the file's reading with a warning, at
+// the first missing one. err is the error of the plain open, returned when
+// the file is not cut or the copy cannot be read either.
+func (b *Bag) openCut(f *File, head []byte, err error) (*sqliteFile, error) {
+	st, serr := os.Stat(f.open)
+	if serr != nil || len(head) < 32 {
+		return nil, err
+	}
+	pageSize := int64(binary.BigEndian.Uint16(head[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	pages := int64(binary.BigEndian.Uint32(head[28:32]))
+	want := pageSize * pages
+	if pageSize < 512 || pages == 0 || want <= st.Size() || want > 1<<40 {
+		return nil, err
+	}
+	dir, terr := b.tempDir()
+	if terr != nil {
+		return nil, err
+	}
+	cp := filepath.Join(dir, "cut-"+filepath.Base(f.Path))
+	if cerr := copyFile(f.open, cp); cerr != nil {
+		return nil, err
+	}
+	if terr := os.Truncate(cp, want); terr != nil {
+		return nil, err
+	}
+	uri, uerr := sqliteURI(cp, "ro", true)
+	if uerr != nil {
+		return nil, err
+	}
+	db, oerr := sql.Open("sqlite", uri)
+	if oerr != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	s := &sqliteFile{db: db, ids: map[int64]*Topic{}}
+	if rerr := b.readSQLite(f, s); rerr != nil {
+		db.Close()
+		return nil, err
+	}
+	f.open = cp
+	s.cut = true
+	b.warn(f.name, fmt.Sprintf("offset %d", st.Size()), "", fmt.Sprintf("database cut short (%d of the %d bytes its header gives): the rows on the pages that remain are read, the rest are lost", st.Size(), want))
+	return s, nil
+}
+
+// cutShort reports whether the database file is shorter than its header
+// says: the in-header page count is valid when the version-valid-for
+// number (bytes 92-95) equals the change counter (bytes 24-27).
+func cutShort(path string, head []byte) bool {
+	if len(head) < 100 || string(head[24:28]) != string(head[92:96]) {
+		return false
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	pageSize := int64(binary.BigEndian.Uint16(head[16:18]))
+	if pageSize == 1 {
+		pageSize = 65536
+	}
+	return st.Size() < pageSize*int64(binary.BigEndian.Uint32(head[28:32]))
 }
 
 func copyFile(src, dst string) error {
@@ -206,23 +293,12 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 		}
 	}
 	f.MessageCompressed = s.msgComp == 1
-	// Stored definitions (schema 4).
+	// Stored definitions (schema 4). Unreadable (a damaged file): the
+	// topics fall back to the other definitions.
 	defs := map[string][2]string{}
 	if tables["message_definitions"] {
-		rows, err := s.db.Query(`SELECT topic_type, encoding, encoded_message_definition FROM message_definitions`)
-		if err != nil {
-			return fail("reading message_definitions", err)
-		}
-		for rows.Next() {
-			var typ, enc, text sql.NullString
-			if err := rows.Scan(&typ, &enc, &text); err != nil {
-				rows.Close()
-				return fail("reading message_definitions", err)
-			}
-			defs[typ.String] = [2]string{enc.String, text.String}
-		}
-		if err := closeRows(rows); err != nil {
-			return fail("reading message_definitions", err)
+		if err := readDefinitions(s.db, defs); err != nil {
+			b.warn(f.name, "", "", "message_definitions unreadable, the bag's definitions are not used: "+err.Error())
 		}
 	}
 	// Topics.
@@ -274,16 +350,39 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 	if err := closeRows(rows); err != nil {
 		return fail("reading the topics", err)
 	}
-	// Counts.
-	rows, err = s.db.Query(`SELECT topic_id, COUNT(*) FROM messages GROUP BY topic_id`)
+	// Counts. A damaged file: the count is what could be read.
+	if err := b.countSQLite(f, s); err != nil {
+		b.warn(f.name, "", "", "counting the messages stopped: "+err.Error())
+	}
+	return nil
+}
+
+func readDefinitions(db *sql.DB, defs map[string][2]string) error {
+	rows, err := db.Query(`SELECT topic_type, encoding, encoded_message_definition FROM message_definitions`)
 	if err != nil {
-		return fail("counting the messages", err)
+		return err
+	}
+	for rows.Next() {
+		var typ, enc, text sql.NullString
+		if err := rows.Scan(&typ, &enc, &text); err != nil {
+			rows.Close()
+			return err
+		}
+		defs[typ.String] = [2]string{enc.String, text.String}
+	}
+	return closeRows(rows)
+}
+
+func (b *Bag) countSQLite(f *File, s *sqliteFile) error {
+	rows, err := s.db.Query(`SELECT topic_id, COUNT(*) FROM messages GROUP BY topic_id`)
+	if err != nil {
+		return err
 	}
 	for rows.Next() {
 		var id, n int64
 		if err := rows.Scan(&id, &n); err != nil {
 			rows.Close()
-			return fail("counting the messages", err)
+			return err
 		}
 		f.Messages += n
 		if t := s.ids[id]; t != nil {
@@ -292,11 +391,7 @@ func (b *Bag) readSQLite(f *File, s *sqliteFile) error {
 			b.warn(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id))
 		}
 	}
-	if err := closeRows(rows); err != nil {
-		// A damaged database: the count is what could be read.
-		b.warn(f.name, "", "", "counting the messages stopped: "+err.Error())
-	}
-	return nil
+	return closeRows(rows)
 }
 
 func closeRows(rows *sql.Rows) error {
@@ -375,9 +470,14 @@ func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 		slices.Sort(ids)
 		q += ` WHERE topic_id IN (` + strings.Join(ids, ",") + `)`
 	}
+	if f.sq.cut {
+		return b.salvage(f, q), nil
+	}
 	rows, err := f.sq.db.Query(q+` ORDER BY timestamp, id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("rosbag2: %s: reading the messages: %w", f.name, err)
+		// A damaged file: its messages are lost, the other files' are not.
+		b.warn(f.name, "", "", "reading the messages failed, none of this file's are read: "+err.Error())
+		return &sqliteCursor{b: b, f: f}, nil
 	}
 	return &sqliteCursor{b: b, f: f, rows: rows}, nil
 }
@@ -420,3 +520,68 @@ func (c *sqliteCursor) close() {
 		c.rows = nil
 	}
 }
+
+// salvage reads what it can of a database cut short: the rows through
+// the timestamp index and the rows in rowid order (the table scan), each
+// until the first missing page, which reach different pages. Their union
+// is served in log-time order from memory.
+func (b *Bag) salvage(f *File, q string) cursor {
+	got := map[int64]rawMsg{}
+	indexed := q + ` ORDER BY timestamp, id`
+	scan := strings.Replace(q, "FROM messages", "FROM messages NOT INDEXED", 1) + ` ORDER BY id`
+	for _, query := range []string{indexed, scan} {
+		rows, err := f.sq.db.Query(query)
+		if err != nil {
+			continue
+		}
+		for rows.Next() {
+			var (
+				id, tid, ts int64
+				data        []byte
+			)
+			if rows.Scan(&id, &tid, &ts, &data) != nil {
+				break
+			}
+			if t := f.sq.ids[tid]; t != nil {
+				got[id] = rawMsg{topic: t, logTime: ts, publishTime: ts, data: data, file: f, pos: id}
+			}
+		}
+		rows.Close()
+	}
+	ms := make([]rawMsg, 0, len(got))
+	for _, m := range got {
+		ms = append(ms, m)
+	}
+	slices.SortFunc(ms, func(a, b rawMsg) int {
+		if a.logTime != b.logTime {
+			return cmp.Compare(a.logTime, b.logTime)
+		}
+		return cmp.Compare(a.pos, b.pos)
+	})
+	b.warn(f.name, "", "", fmt.Sprintf("%d messages salvaged from the pages that remain", len(ms)))
+	return &memCursor{b: b, f: f, ms: ms}
+}
+
+// memCursor serves salvaged messages.
+type memCursor struct {
+	b  *Bag
+	f  *File
+	ms []rawMsg
+}
+
+func (c *memCursor) next() (rawMsg, bool) {
+	for len(c.ms) > 0 {
+		m := c.ms[0]
+		c.ms = c.ms[1:]
+		d, err := c.b.unpack(c.f, c.f.sq, m.data)
+		if err != nil {
+			c.b.undecodable(fmt.Errorf("rosbag2: %s: row %d: topic %s: zstd: %w", c.f.name, m.pos, m.topic.Name, err))
+			continue
+		}
+		m.data = d
+		return m, true
+	}
+	return rawMsg{}, false
+}
+
+func (c *memCursor) close() { c.ms = nil }
