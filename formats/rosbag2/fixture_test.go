@@ -173,6 +173,7 @@ func BenchmarkDB3VsMCAP(b *testing.B) {
 	}
 	bag := filepath.Join(dir, "drive")
 	n := toDB3(b, log, bag, rosbag2.WriterOptions{})
+	b.Logf("fixture drive: %d messages, %.1f MB of MCAP", n, float64(len(log))/1e6)
 	b.ResetTimer()
 	var tm, td time.Duration
 	for range b.N {

@@ -49,6 +49,7 @@ type Metadata struct {
 
 // MetadataTopic is one entry of topics_with_message_count.
 type MetadataTopic struct {
+	// Name, Type and SerializationFormat are the topic_metadata's.
 	Name, Type, SerializationFormat string
 	// OfferedQoS is the offered QoS profiles as YAML text (v4-8 store a
 	// string; a v9 list is re-rendered as YAML).
@@ -61,9 +62,12 @@ type MetadataTopic struct {
 
 // MetadataFile is one entry of files (v5+).
 type MetadataFile struct {
-	Path            string
+	// Path is the file's path relative to the bag folder.
+	Path string
+	// Start and Duration are the file's time span in ns (receive time).
 	Start, Duration int64
-	MessageCount    int64
+	// MessageCount is the file's message count.
+	MessageCount int64
 }
 
 type rawMetadata struct {

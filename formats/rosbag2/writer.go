@@ -24,12 +24,14 @@ type WriterOptions struct {
 	ROSDistro string
 }
 
-// Writer writes a rosbag2 bag folder with SQLite storage the way rosbag2
-// 0.22+ (Iron, Jazzy) does: schema version 4 (topics with
-// type_description_hash, message_definitions, schema and metadata tables),
-// files NAME_0.db3, NAME_1.db3, ... and metadata.yaml version 8. It
-// exists to write fixture logs for tests; it is not safe for concurrent
-// use.
+// Writer writes a rosbag2 bag folder with SQLite storage in the layout of
+// rosbag2 0.22+ (Iron, Jazzy): the tables and columns of schema version 4
+// (topics with type_description_hash, message_definitions, schema and
+// metadata tables, the timestamp index), files NAME_0.db3, NAME_1.db3, ...
+// and metadata.yaml version 8. It exists to write fixture logs for tests:
+// its bytes are not checked against rosbag2's own writer (no reference
+// writer runs here), and it writes no QoS profiles or type hashes. It is
+// not safe for concurrent use.
 type Writer struct {
 	dir, base string
 	opts      WriterOptions
