@@ -5,7 +5,7 @@
 // deskews every cloud into the shared frame, compensates radar Doppler for
 // ego motion, places each camera at its own exposure time and projects the
 // LiDAR points into it, and records what each sensor contributed. Frames go
-// to a Sink; the writers live in fusion/writers.
+// (package fusion/fused) to a fused.Sink; the writers live in fusion/writers.
 //
 // Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
 // one drive, with Names naming them in errors. The run reads its messages

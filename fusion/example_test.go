@@ -9,12 +9,13 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // printSink prints a line per frame.
 type printSink struct{}
 
-func (printSink) Write(_ context.Context, f *fusion.Frame) error {
+func (printSink) Write(_ context.Context, f *fused.Frame) error {
 	fmt.Printf("frame %d: %d LiDAR points from %v, deskew %s, ego %s, %d camera(s), %d IMU messages\n",
 		f.Index, f.Lidar.Points.Len(), f.Lidar.Sources, f.Lidar.Deskew, f.EgoSource, len(f.Cameras), len(f.IMU))
 	return nil

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // gyroHistory is how much gyro history is kept (the frames waiting for
@@ -263,7 +264,7 @@ func (g *gyroTrack) integrate(a, b int64, v0 r3.Vec) (v, d r3.Vec, ok bool) {
 // rotation from S to t, and the position of the ego track at t (none with
 // no ego source: rotation-only deskewing). interp is false when the ego
 // position was extrapolated.
-func (rn *runner) imuMotion(f *Frame, tb *gyroTable, ext se3.Transform, t int64) (se3.Transform, bool) {
+func (rn *runner) imuMotion(f *fused.Frame, tb *gyroTable, ext se3.Transform, t int64) (se3.Transform, bool) {
 	W := se3.Identity()
 	interp := true
 	if f.EgoSource != "none" {

@@ -15,6 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/mcapsource"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -156,16 +157,20 @@ type runner struct {
 	guard     *IntrinsicsGuard
 	models    map[string]camera.Model
 	pending   []pendingSet
-	prevS     int64
-	frames    int
-	sink      Sink
-	q         *ordered.Queue // Workers > 1: projection and sink writes
-	ctx       context.Context
+	// checks are the camera images of the frame being fused that are due
+	// for CheckImage (in frame order); emit runs them with the frame's
+	// parallel work and they update its Sensors.
+	checks []imageCheck
+	prevS  int64
+	frames int
+	sink   fused.Sink
+	q      *ordered.Queue // Workers > 1: projection and sink writes
+	ctx    context.Context
 }
 
 // Run fuses the whole log and writes every frame to sink in order. It does
 // not close sink.
-func (p *Pipeline) Run(ctx context.Context, sink Sink) (err error) {
+func (p *Pipeline) Run(ctx context.Context, sink fused.Sink) (err error) {
 	inputs := p.inputs()
 	if len(inputs) == 0 {
 		return errors.New("fusion: Pipeline.Reader is nil and Pipeline.Readers is empty")
@@ -523,7 +528,9 @@ func (rn *runner) drain(final bool) error {
 		}
 		rn.pending = rn.pending[1:]
 		f := rn.fuse(ps.members)
-		if err := rn.emit(f); err != nil {
+		checks := rn.checks
+		rn.checks = nil
+		if err := rn.emit(f, checks); err != nil {
 			return err
 		}
 		if len(rn.pending) > 0 {
@@ -536,10 +543,10 @@ func (rn *runner) drain(final bool) error {
 }
 
 // fuse builds one frame from a set.
-func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
+func (rn *runner) fuse(members []match.Member[*formats.Message]) *fused.Frame {
 	S := members[0].Stamp
 	ref := rn.sensors[0]
-	f := &Frame{Index: rn.frames, Stamp: S, Clock: formats.SensorClock(ref.name, ref.topic), FrameID: rn.base,
+	f := &fused.Frame{Index: rn.frames, Stamp: S, Clock: formats.SensorClock(ref.name, ref.topic), FrameID: rn.base,
 		Ego: se3.Identity(), EgoSource: "none"}
 	rn.frames++
 	egoS, _, haveEgo := rn.ego.at(S)
@@ -558,7 +565,7 @@ func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
 	}
 	for i, m := range members {
 		s := rn.sensors[i]
-		st := SensorStatus{Name: s.name, Topic: s.topic, Modality: s.mod, ClockCorrected: rn.clockCorrected(s.name)}
+		st := fused.SensorStatus{Name: s.name, Topic: s.topic, Modality: s.mod, ClockCorrected: rn.clockCorrected(s.name)}
 		if !m.Present {
 			st.Missing = true
 			st.Note = "no message within tolerance"
@@ -594,7 +601,7 @@ func (rn *runner) fuse(members []match.Member[*formats.Message]) *Frame {
 }
 
 // addLidar transforms (and deskews) one LiDAR message into the frame.
-func (rn *runner) addLidar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+func (rn *runner) addLidar(f *fused.Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *fused.SensorStatus) {
 	pts, o, ok := f.GrowLidar(msg.FrameID, msg.Payload, st)
 	if !ok {
 		return
@@ -702,7 +709,7 @@ func floorDiv(a, b int64) int64 {
 
 // addRadar places radar detections in the frame and removes the ego motion
 // from their Doppler speeds.
-func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+func (rn *runner) addRadar(f *fused.Frame, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *fused.SensorStatus) {
 	x, y, z, dop, rcs, err := RadarColumns(msg.Payload)
 	if err != nil {
 		st.Missing, st.Note = true, err.Error()
@@ -757,7 +764,7 @@ func (rn *runner) addRadar(f *Frame, msg *formats.Message, ext se3.Transform, mo
 }
 
 // addCamera adds a camera image with its calibration at its own stamp.
-func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *SensorStatus) {
+func (rn *runner) addCamera(f *fused.Frame, s sensor, msg *formats.Message, ext se3.Transform, motion func(se3.Transform, int64) (se3.Transform, bool), st *fused.SensorStatus) {
 	switch msg.Payload.(type) {
 	case *formats.CompressedImage, *formats.Image:
 	default:
@@ -770,17 +777,17 @@ func (rn *runner) addCamera(f *Frame, s sensor, msg *formats.Message, ext se3.Tr
 	}
 	if rn.imageDue(msg.FrameID, msg.Payload) {
 		// st becomes f.Sensors[len(f.Sensors)] once addCamera returns.
-		f.imageChecks = append(f.imageChecks, imageCheck{sensor: len(f.Sensors), p: msg.Payload})
+		rn.checks = append(rn.checks, imageCheck{sensor: len(f.Sensors), p: msg.Payload})
 	}
 	M, _ := motion(ext, msg.Stamp)
-	f.Cameras = append(f.Cameras, Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M, Extrinsic: ext})
+	f.Cameras = append(f.Cameras, fused.Camera{Name: msg.FrameID, Topic: s.topic, Stamp: msg.Stamp, Image: msg.Payload, Info: info, BaseCamera: M, Extrinsic: ext})
 }
 
 // emit projects the frame's LiDAR points into its cameras, checks the
 // camera images that are due, and writes the frame to the sink: inline, or
 // with Workers > 1 on the worker pool (projections and image checks in
 // parallel, sink writes in frame order).
-func (rn *runner) emit(f *Frame) error {
+func (rn *runner) emit(f *fused.Frame, checks []imageCheck) error {
 	project := rn.projector(f)
 	write := func() error {
 		if err := rn.sink.Write(rn.ctx, f); err != nil {
@@ -790,12 +797,12 @@ func (rn *runner) emit(f *Frame) error {
 	}
 	if rn.q == nil {
 		project()
-		f.runImageChecks()
+		runImageChecks(f, checks)
 		return write()
 	}
 	return rn.q.Submit(rn.ctx, func() (func() error, error) {
 		project()
-		f.runImageChecks()
+		runImageChecks(f, checks)
 		return write, nil
 	})
 }
@@ -805,12 +812,12 @@ func (rn *runner) emit(f *Frame) error {
 // → base at the camera time → camera, folded into Camera.BaseCamera). It
 // resolves the camera models now, in frame order; the work it returns
 // touches nothing but the frame.
-func (rn *runner) projector(f *Frame) func() {
+func (rn *runner) projector(f *fused.Frame) func() {
 	if f.Lidar == nil || rn.p.NoProject {
 		return func() {}
 	}
 	type job struct {
-		c     *Camera
+		c     *fused.Camera
 		model camera.Model
 	}
 	var jobs []job
@@ -845,7 +852,7 @@ func (rn *runner) projector(f *Frame) func() {
 // takeIMU moves the IMU messages stamped in (previous frame, this frame]
 // into the frame and adds the IMU's status (one status for all IMU topics,
 // named after the first).
-func (rn *runner) takeIMU(f *Frame) {
+func (rn *runner) takeIMU(f *fused.Frame) {
 	sort.SliceStable(rn.imu, func(i, j int) bool { return rn.imu[i].Stamp < rn.imu[j].Stamp })
 	k := 0
 	for k < len(rn.imu) && rn.imu[k].Stamp <= f.Stamp {
@@ -856,7 +863,7 @@ func (rn *runner) takeIMU(f *Frame) {
 	}
 	rn.imu = append(rn.imu[:0], rn.imu[k:]...)
 	if len(rn.imuTopic) > 0 {
-		st := SensorStatus{Modality: formats.IMUModality}
+		st := fused.SensorStatus{Modality: formats.IMUModality}
 		for t := range rn.imuTopic {
 			if st.Topic == "" || t < st.Topic {
 				st.Topic = t

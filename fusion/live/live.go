@@ -4,7 +4,7 @@
 // (sync/watermark: one set per reference-stream message, every other
 // stream's nearest message within Tolerance, emitted with at most
 // MaxLatency delay, late or silent streams marked missing) and turns each
-// set into a fusion.Frame for any fusion.Sink (fusion/writers/frames).
+// set into a fused.Frame for any fused.Sink (fusion/writers/frames).
 //
 // What a live frame holds, and what it does not (compare package fusion,
 // which fuses a whole log offline):
@@ -45,6 +45,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/sync/match"
 	"github.com/rigsync/rigsync/sync/watermark"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -150,7 +151,7 @@ type streamState struct {
 type Fuser struct {
 	cfg     Config
 	base    string
-	sink    fusion.Sink
+	sink    fused.Sink
 	g       *watermark.Grouper[*entry]
 	streams []streamState
 	imu     []formats.Message
@@ -167,7 +168,7 @@ type Fuser struct {
 }
 
 // New returns a Fuser writing to sink (which the caller closes).
-func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
+func New(cfg Config, sink fused.Sink) (*Fuser, error) {
 	if cfg.Calibration == nil {
 		return nil, errors.New("live: Config.Calibration is nil")
 	}
@@ -359,14 +360,14 @@ func (f *Fuser) onSet(s *watermark.Set[*entry]) error {
 }
 
 // fuse builds one frame from a set.
-func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
+func (f *Fuser) fuse(s *watermark.Set[*entry]) *fused.Frame {
 	S := s.Stamp
-	fr := &fusion.Frame{Index: f.frames, Stamp: S, Clock: Clock, FrameID: f.base, Ego: se3.Identity(), EgoSource: "none"}
+	fr := &fused.Frame{Index: f.frames, Stamp: S, Clock: Clock, FrameID: f.base, Ego: se3.Identity(), EgoSource: "none"}
 	f.frames++
 	cal := f.cfg.Calibration
 	for i, m := range s.Members {
 		sp := f.cfg.Streams[i]
-		st := fusion.SensorStatus{Name: sp.Name, Topic: sp.Topic, Modality: sp.Modality}
+		st := fused.SensorStatus{Name: sp.Name, Topic: sp.Topic, Modality: sp.Modality}
 		if !m.Present {
 			f.streams[i].Missing++
 			st.Missing, st.Note = true, fmt.Sprintf("no message within ±%v arrived within the %v latency bound", f.cfg.Tolerance, f.cfg.MaxLatency)
@@ -413,7 +414,7 @@ func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
 	return fr
 }
 
-func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+func addLidar(fr *fused.Frame, msg *formats.Message, name string, ext se3.Transform, st *fused.SensorStatus) {
 	pts, o, ok := fr.GrowLidar(name, msg.Payload, st)
 	if !ok {
 		return
@@ -431,7 +432,7 @@ func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 	}
 }
 
-func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+func addRadar(fr *fused.Frame, msg *formats.Message, name string, ext se3.Transform, st *fused.SensorStatus) {
 	x, y, z, dop, rcs, err := fusion.RadarColumns(msg.Payload)
 	if err != nil {
 		st.Missing, st.Note = true, err.Error()
@@ -466,7 +467,7 @@ func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Trans
 	st.AddNote("Doppler not ego-compensated (no ego motion live)")
 }
 
-func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
+func (f *Fuser) addCamera(fr *fused.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fused.SensorStatus) {
 	img := msg.Payload
 	switch p := img.(type) {
 	case *formats.CompressedImage, *formats.Image:
@@ -488,13 +489,13 @@ func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, nam
 	if msg.Topic != "" {
 		topic = msg.Topic
 	}
-	fr.Cameras = append(fr.Cameras, fusion.Camera{Name: name, Topic: topic, Stamp: msg.Stamp, Image: img, Info: info,
+	fr.Cameras = append(fr.Cameras, fused.Camera{Name: name, Topic: topic, Stamp: msg.Stamp, Image: img, Info: info,
 		BaseCamera: ext, Extrinsic: ext})
 }
 
 // project maps the frame's LiDAR points into a camera with the static
 // extrinsic (no motion compensation).
-func (f *Fuser) project(fr *fusion.Frame, c *fusion.Camera) {
+func (f *Fuser) project(fr *fused.Frame, c *fused.Camera) {
 	if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
 		return
 	}
@@ -523,13 +524,13 @@ func (f *Fuser) project(fr *fusion.Frame, c *fusion.Camera) {
 		if !ok || !in.InImage(u, v) {
 			continue
 		}
-		c.Projected = append(c.Projected, fusion.Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
+		c.Projected = append(c.Projected, fused.Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
 	}
 }
 
 // takeIMU moves the buffered IMU messages stamped in (previous frame,
 // this frame] into the frame.
-func (f *Fuser) takeIMU(fr *fusion.Frame) {
+func (f *Fuser) takeIMU(fr *fused.Frame) {
 	if f.imuTopic == "" {
 		return // no IMU stream
 	}
@@ -542,7 +543,7 @@ func (f *Fuser) takeIMU(fr *fusion.Frame) {
 		k++
 	}
 	f.imu = append(f.imu[:0], f.imu[k:]...)
-	st := fusion.SensorStatus{Modality: formats.IMUModality, Name: f.imuName, Topic: f.imuTopic}
+	st := fused.SensorStatus{Modality: formats.IMUModality, Name: f.imuName, Topic: f.imuTopic}
 	if n := len(fr.IMU); n > 0 {
 		last := fr.IMU[n-1]
 		st.Name, st.Topic, st.Stamp, st.Offset = last.FrameID, last.Topic, last.Stamp, last.Stamp-fr.Stamp

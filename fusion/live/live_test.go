@@ -17,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
@@ -33,11 +34,11 @@ func (c *fakeClock) SleepUntil(ctx context.Context, t int64) error {
 // captureSink keeps the frames with the host time they were written at.
 type captureSink struct {
 	clock  *fakeClock
-	frames []*fusion.Frame
+	frames []*fused.Frame
 	at     []int64
 }
 
-func (s *captureSink) Write(ctx context.Context, f *fusion.Frame) error {
+func (s *captureSink) Write(ctx context.Context, f *fused.Frame) error {
 	s.frames = append(s.frames, f)
 	s.at = append(s.at, s.clock.now)
 	return nil

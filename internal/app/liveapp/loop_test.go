@@ -15,6 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/formats/rtsp"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
@@ -62,12 +63,12 @@ func (r *memReplay) Mapping() replay.Mapping { return replay.Mapping{Speed: 1} }
 // each; it fails the write of frame fail (−1: never).
 type memSink struct {
 	fail    int
-	written chan *fusion.Frame
+	written chan *fused.Frame
 }
 
 var errDisk = errors.New("disk full")
 
-func (s *memSink) Write(_ context.Context, f *fusion.Frame) error {
+func (s *memSink) Write(_ context.Context, f *fused.Frame) error {
 	if f.Index == s.fail {
 		return errDisk
 	}
@@ -144,7 +145,7 @@ func start(ctx context.Context, l *loop) func() error {
 // end of the log ends the run.
 func TestLoopFusesInMemoryStreams(t *testing.T) {
 	const ms = int64(time.Millisecond)
-	sink := &memSink{fail: -1, written: make(chan *fusion.Frame, 16)}
+	sink := &memSink{fail: -1, written: make(chan *fused.Frame, 16)}
 	l, front, rear, rp := newTestLoop(t, sink)
 	lines := make(chan string, 16)
 	l.say = func(s string) { lines <- s }
@@ -172,7 +173,7 @@ func TestLoopFusesInMemoryStreams(t *testing.T) {
 	}
 	// Every frame but the last is complete once each stream has its next
 	// message; the last one waits for the end.
-	var got []*fusion.Frame
+	var got []*fused.Frame
 	for range n - 1 {
 		select {
 		case f := <-sink.written:
@@ -241,7 +242,7 @@ func TestLoopFusesInMemoryStreams(t *testing.T) {
 // blocked camera reader would hang wait or trip the race detector).
 func TestLoopStopsOnSinkError(t *testing.T) {
 	const ms = int64(time.Millisecond)
-	sink := &memSink{fail: 1, written: make(chan *fusion.Frame, 64)}
+	sink := &memSink{fail: 1, written: make(chan *fused.Frame, 64)}
 	l, front, rear, rp := newTestLoop(t, sink)
 	wait := start(context.Background(), l)
 	base := time.Now().UnixNano()
