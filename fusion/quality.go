@@ -190,16 +190,16 @@ func runImageChecks(f *fused.Frame, checks []imageCheck) {
 // imageDue tells, in frame order, whether a camera's image is to be
 // checked: every ImageCheckEvery-th image of the camera, a suspiciously
 // small compressed image, or any raw image (sampling raw pixels is cheap).
-func (rn *runner) imageDue(name string, p formats.Payload) bool {
-	every := rn.p.ImageCheckEvery
+func (e *Engine) imageDue(name string, p formats.Payload) bool {
+	every := e.cfg.ImageCheckEvery
 	if every == 0 {
 		every = DefaultImageCheckEvery
 	}
 	if every < 0 {
 		return false
 	}
-	k := rn.imageSeen[name]
-	rn.imageSeen[name] = k + 1
+	k := e.imageSeen[name]
+	e.imageSeen[name] = k + 1
 	due := k%every == 0
 	switch im := p.(type) {
 	case *formats.Image:
