@@ -243,8 +243,12 @@ func (e *Engine) CameraInfo(frame, where string, ci *formats.CameraInfo) {
 
 // AddEgo takes an ego-motion message of the configured source: the base
 // pose of an odometry message or of a /tf transform to the base frame, or
-// a GNSS fix (its pose follows once the fixes around it are in).
+// a GNSS fix (its pose follows once the fixes around it are in). Without
+// an ego source it does nothing.
 func (e *Engine) AddEgo(m *formats.Message) {
+	if e.ego.source == "none" {
+		return
+	}
 	switch p := m.Payload.(type) {
 	case *formats.Odometry:
 		if p.ChildFrame != "" && p.ChildFrame != e.base {
