@@ -7,6 +7,12 @@
 // LiDAR points into it, and records what each sensor contributed. Frames go
 // (package fusion/fused) to a fused.Sink; the writers live in fusion/writers.
 //
+// Engine is the frame assembly on its own: grouped sets in, frames out,
+// fed with the ego-motion, IMU and camera-info messages. Pipeline is
+// reading, clock correction and sync/match grouping in front of an
+// Engine; the live Fuser (fusion/live) is watermark grouping in front of
+// the same Engine, so live and offline frames are assembled alike.
+//
 // Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
 // one drive, with Names naming them in errors. The run reads its messages
 // as one formats.Source: each log through formats/mcapsource (only the

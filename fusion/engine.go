@@ -95,6 +95,7 @@ type FrameError struct {
 	Err   error
 }
 
+// Error says which frame the sink failed on, and why.
 func (e *FrameError) Error() string { return fmt.Sprintf("frame %d: %v", e.Frame, e.Err) }
 
 // Unwrap returns the sink's error.

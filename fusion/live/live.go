@@ -62,8 +62,6 @@ const Clock = "host"
 const (
 	DefaultTolerance  = 50 * time.Millisecond
 	DefaultMaxLatency = 300 * time.Millisecond
-	// maxIMU bounds the buffered IMU messages.
-	maxIMU = 4096
 )
 
 // Stream is one grouped input.
