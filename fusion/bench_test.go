@@ -10,6 +10,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -41,7 +42,7 @@ type heapSink struct {
 	peak   uint64
 }
 
-func (h *heapSink) Write(_ context.Context, _ *Frame) error {
+func (h *heapSink) Write(_ context.Context, _ *fused.Frame) error {
 	h.frames++
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)

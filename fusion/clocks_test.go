@@ -8,6 +8,7 @@ import (
 
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // TestEstimateClocks: the camera's clock is 25 ms off and the radar
@@ -83,7 +84,7 @@ func TestEstimateClocks(t *testing.T) {
 	tol := 100 * time.Millisecond
 	good := run(t, lf, Pipeline{Tolerance: tol, Clocks: models, Repairs: repairs})
 	bad := run(t, lf, Pipeline{Tolerance: tol})
-	radarIn := func(frames []*Frame) (n int) {
+	radarIn := func(frames []*fused.Frame) (n int) {
 		for _, f := range frames {
 			for _, s := range f.Sensors {
 				if s.Name == "radar_front" && !s.Missing {

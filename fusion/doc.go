@@ -5,7 +5,13 @@
 // deskews every cloud into the shared frame, compensates radar Doppler for
 // ego motion, places each camera at its own exposure time and projects the
 // LiDAR points into it, and records what each sensor contributed. Frames go
-// to a Sink; the writers live in fusion/writers.
+// (package fusion/fused) to a fused.Sink; the writers live in fusion/writers.
+//
+// Engine is the frame assembly on its own: grouped sets in, frames out,
+// fed with the ego-motion, IMU and camera-info messages. Pipeline is
+// reading, clock correction and sync/match grouping in front of an
+// Engine; the live Fuser (fusion/live) is watermark grouping in front of
+// the same Engine, so live and offline frames are assembled alike.
 //
 // Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
 // one drive, with Names naming them in errors. The run reads its messages

@@ -1,9 +1,13 @@
 package fusion
 
 import (
+	"errors"
+	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/formats"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -91,4 +95,64 @@ func (e *egoTrack) velocity(q r3.Vec, t, h int64) r3.Vec {
 	}
 	b, _, _ := e.at(t + h)
 	return r3.Scale(1e9/float64(2*h), r3.Sub(b.Apply(q), a.Apply(q)))
+}
+
+// EgoTopics are a log's candidate ego-motion topics, in channel order.
+type EgoTopics struct {
+	Odometry, GNSS, TF []string
+}
+
+// Add files a topic of modality mod: odometry, GNSS or /tf (not
+// /tf_static); other modalities are ignored.
+func (t *EgoTopics) Add(topic string, mod formats.Modality) {
+	switch mod {
+	case formats.OdometryModality:
+		t.Odometry = append(t.Odometry, topic)
+	case formats.GNSSModality:
+		t.GNSS = append(t.GNSS, topic)
+	case formats.TF:
+		if !strings.Contains(topic, "tf_static") {
+			t.TF = append(t.TF, topic)
+		}
+	}
+}
+
+// ChooseEgo picks the ego-motion source of a log with candidate topics t:
+// mode "" or "auto" takes odometry, else GNSS, else /tf, else none;
+// "odometry", "gnss" and "tf" need a topic of their kind, "none" needs
+// nothing. It returns the source (never "auto") and the topics that carry
+// it: the first odometry or GNSS topic, or every /tf topic.
+func ChooseEgo(mode string, t EgoTopics) (source string, topics []string, err error) {
+	if mode == "" || mode == "auto" {
+		switch {
+		case len(t.Odometry) > 0:
+			mode = "odometry"
+		case len(t.GNSS) > 0:
+			mode = "gnss"
+		case len(t.TF) > 0:
+			mode = "tf"
+		default:
+			mode = "none"
+		}
+	}
+	switch mode {
+	case "odometry":
+		if len(t.Odometry) == 0 {
+			return "", nil, errors.New("fusion: ego source odometry: no odometry topic in the log")
+		}
+		return mode, t.Odometry[:1], nil
+	case "gnss":
+		if len(t.GNSS) == 0 {
+			return "", nil, errors.New("fusion: ego source gnss: no GNSS (NavSatFix) topic in the log")
+		}
+		return mode, t.GNSS[:1], nil
+	case "tf":
+		if len(t.TF) == 0 {
+			return "", nil, errors.New("fusion: ego source tf: no /tf topic in the log")
+		}
+		return mode, t.TF, nil
+	case "none":
+		return mode, nil, nil
+	}
+	return "", nil, fmt.Errorf("fusion: unknown ego source %q (want auto, odometry, gnss, tf or none)", mode)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // tinyConfig is a very small rig (4×32 LiDAR, 32×20 camera, radar, /tf,
@@ -24,7 +25,7 @@ func tinyConfig(tb testing.TB) fixtures.Config {
 
 // checkFrame verifies a frame's internal consistency (column lengths,
 // projection indices).
-func checkFrame(t *testing.T, f *Frame) {
+func checkFrame(t *testing.T, f *fused.Frame) {
 	t.Helper()
 	if c := f.Lidar; c != nil {
 		n := c.Points.Len()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // gyroHistory is how much gyro history is kept (the frames waiting for
@@ -137,23 +138,23 @@ type biasEstimate struct {
 
 // gyroBias updates the estimate with the window ending at b (not before
 // the frame stamp S) and returns it.
-func (rn *runner) gyroBias(S, b int64) r3.Vec {
-	e := &rn.ego
-	g := &rn.gyro
-	if len(e.t) < 2 || len(g.t) < 2 {
-		return rn.bias.mean
+func (e *Engine) gyroBias(S, b int64) r3.Vec {
+	tr := &e.ego
+	g := &e.gyro
+	if len(tr.t) < 2 || len(g.t) < 2 {
+		return e.bias.mean
 	}
-	a := max(S-biasWindow, e.t[0], g.t[0])
-	b = min(max(b, S), e.t[len(e.t)-1])
+	a := max(S-biasWindow, tr.t[0], g.t[0])
+	b = min(max(b, S), tr.t[len(tr.t)-1])
 	if b-a < biasWindow/100 {
-		return rn.bias.mean
+		return e.bias.mean
 	}
 	tb, ok := g.rotations(a, a, b)
 	if !ok {
-		return rn.bias.mean
+		return e.bias.mean
 	}
-	wa, _, _ := e.at(a)
-	wb, _, _ := e.at(b)
+	wa, _, _ := tr.at(a)
+	wb, _, _ := tr.at(b)
 	track := quat.Mul(quat.Conj(wa.Rot), wb.Rot)
 	gyro := quat.Mul(quat.Conj(tb.raw(a)), tb.raw(b))
 	// Δ = gyro⁻¹·track over b − a; a constant bias β gives
@@ -164,9 +165,9 @@ func (rn *runner) gyroBias(S, b int64) r3.Vec {
 	// Weighted by the window length: a short window (start of the log)
 	// counts little once longer ones are in.
 	wt := float64(b-a) / 1e9
-	rn.bias.weight += wt
-	rn.bias.mean = r3.Add(rn.bias.mean, r3.Scale(wt/rn.bias.weight, r3.Sub(w, rn.bias.mean)))
-	return rn.bias.mean
+	e.bias.weight += wt
+	e.bias.mean = r3.Add(e.bias.mean, r3.Scale(wt/e.bias.weight, r3.Sub(w, e.bias.mean)))
+	return e.bias.mean
 }
 
 // rate is the mean rate over [t[k], t[k+1]].
@@ -199,14 +200,14 @@ func expRate(w r3.Vec, dt int64) quat.Number {
 	return r.Rot
 }
 
-// addIMU adds an IMU message's angular rate, rotated into base_link by the
+// addGyro adds an IMU message's angular rate, rotated into base_link by the
 // IMU's extrinsic (an IMU without one is not used for deskewing).
-func (rn *runner) addIMU(m *formats.Message) {
+func (e *Engine) addGyro(m *formats.Message) {
 	p, ok := m.Payload.(*formats.IMU)
 	if !ok {
 		return
 	}
-	ext, ok := rn.cal.Extrinsics[m.FrameID]
+	ext, ok := e.cal.Extrinsics[m.FrameID]
 	w := p.AngularVelocity
 	if !ok || math.IsNaN(w.X) || math.IsNaN(w.Y) || math.IsNaN(w.Z) || math.IsInf(w.X+w.Y+w.Z, 0) {
 		return
@@ -221,7 +222,7 @@ func (rn *runner) addIMU(m *formats.Message) {
 		grav = Rwb.Inverse().Rotate(grav)
 	}
 	f := ext.Rotate(p.LinearAcceleration)
-	rn.gyro.add(m.Stamp, ext.Rotate(w), r3.Add(f, grav))
+	e.gyro.add(m.Stamp, ext.Rotate(w), r3.Add(f, grav))
 }
 
 // integrate carries a base_link velocity v0 at a to b with the IMU
@@ -263,11 +264,11 @@ func (g *gyroTrack) integrate(a, b int64, v0 r3.Vec) (v, d r3.Vec, ok bool) {
 // rotation from S to t, and the position of the ego track at t (none with
 // no ego source: rotation-only deskewing). interp is false when the ego
 // position was extrapolated.
-func (rn *runner) imuMotion(f *Frame, tb *gyroTable, ext se3.Transform, t int64) (se3.Transform, bool) {
+func (e *Engine) imuMotion(f *fused.Frame, tb *gyroTable, ext se3.Transform, t int64) (se3.Transform, bool) {
 	W := se3.Identity()
 	interp := true
 	if f.EgoSource != "none" {
-		W, interp, _ = rn.ego.at(t)
+		W, interp, _ = e.ego.at(t)
 	}
 	W.Rot = quat.Mul(f.Ego.Rot, tb.at(t))
 	if n := quat.Abs(W.Rot); n > 0 {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -14,7 +15,7 @@ import (
 // return (the raw cloud's point through the true extrinsic and the true
 // pose at the point's firing time), both put in odom with the true pose at
 // the frame stamp; raw are the same frames fused with NoDeskew.
-func deskewErrors(t *testing.T, lf *logFixture, frames, raw []*Frame) (errs, rawErrs []float64) {
+func deskewErrors(t *testing.T, lf *logFixture, frames, raw []*fused.Frame) (errs, rawErrs []float64) {
 	t.Helper()
 	tr := lf.truth
 	drive, err := tr.Drive()

@@ -13,6 +13,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -41,7 +42,7 @@ func rigCalibration(t *testing.T, lf *logFixture, rg *rig.Rig) *Calibration {
 
 // runNamed fuses lf with p (Reader and Names set here) and returns the
 // frames and Run's error.
-func runNamed(lf *logFixture, p *Pipeline) ([]*Frame, error) {
+func runNamed(lf *logFixture, p *Pipeline) ([]*fused.Frame, error) {
 	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
 		return nil, err

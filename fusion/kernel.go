@@ -3,6 +3,7 @@ package fusion
 import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -60,7 +61,7 @@ const projectBlock = 512
 // lies inside the image (camera.Intrinsics.InImage). Index is the point's
 // position in x, y, z. The result is the same as projecting point by point
 // with Project; the batches let the model skip per-point dispatch.
-func ProjectCloud(dst []Projection, a *Affine, model camera.Model, minDepth float64, x, y, z []float32) []Projection {
+func ProjectCloud(dst []fused.Projection, a *Affine, model camera.Model, minDepth float64, x, y, z []float32) []fused.Projection {
 	n := len(x)
 	y, z = y[:n], z[:n]
 	in := model.Intrinsics()
@@ -78,7 +79,7 @@ func ProjectCloud(dst []Projection, a *Affine, model camera.Model, minDepth floa
 			if !valid[j] || !in.InImage(u, v) {
 				continue
 			}
-			dst = append(dst, Projection{U: float32(u), V: float32(v), Depth: float32(src[j].Z), Index: idx[j]})
+			dst = append(dst, fused.Projection{U: float32(u), V: float32(v), Depth: float32(src[j].Z), Index: idx[j]})
 		}
 		k = 0
 	}

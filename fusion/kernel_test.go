@@ -7,6 +7,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -39,7 +40,7 @@ func TestProjectCloudMatchesProject(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		var want []Projection
+		var want []fused.Projection
 		for i := range n {
 			p := a.Apply(r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])})
 			if p.Z <= 0.1 {
@@ -49,7 +50,7 @@ func TestProjectCloudMatchesProject(t *testing.T) {
 			if !ok || !in.InImage(u, v) {
 				continue
 			}
-			want = append(want, Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
+			want = append(want, fused.Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
 		}
 		got := ProjectCloud(nil, &a, m, 0.1, x, y, z)
 		if len(want) < 100 {
@@ -82,7 +83,7 @@ func BenchmarkProjectCloud(b *testing.B) {
 	}
 	T, _ := se3.FromRPY(-math.Pi/2, 0, -math.Pi/2, r3.Vec{X: 1.5, Z: 1.6})
 	a := AffineOf(T.Inverse())
-	var dst []Projection
+	var dst []fused.Projection
 	b.ReportAllocs()
 	for b.Loop() {
 		dst = ProjectCloud(dst[:0], &a, m, 0.1, x, y, z)

@@ -14,6 +14,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures/traj"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/sync/clock"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -26,11 +27,11 @@ type logFixture struct {
 
 // collect is a Sink keeping every frame.
 type collect struct {
-	frames []*Frame
+	frames []*fused.Frame
 	closed bool
 }
 
-func (c *collect) Write(_ context.Context, f *Frame) error {
+func (c *collect) Write(_ context.Context, f *fused.Frame) error {
 	c.frames = append(c.frames, f)
 	return nil
 }
@@ -82,7 +83,7 @@ func base1s(t *testing.T) *logFixture {
 }
 
 // run fuses a log with p (its Reader is set here).
-func run(t testing.TB, lf *logFixture, p Pipeline) []*Frame {
+func run(t testing.TB, lf *logFixture, p Pipeline) []*fused.Frame {
 	t.Helper()
 	r, err := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
 	if err != nil {
@@ -328,7 +329,7 @@ func inHull(h [][2]float64, u, v, margin float64) bool {
 //
 // pixErr holds, for the same points, the distance between the pipeline's
 // pixel and the truth's pixel of the point's true world position.
-func projectionScore(t *testing.T, lf *logFixture, frames []*Frame) (inside, total int, pixErr []float64) {
+func projectionScore(t *testing.T, lf *logFixture, frames []*fused.Frame) (inside, total int, pixErr []float64) {
 	t.Helper()
 	tr := lf.truth
 	drive, err := tr.Drive()
@@ -615,7 +616,7 @@ func abs64(x int64) int64 {
 // wanted), with the true ego pose at each frame's stamp.
 type surfaceStats struct{ ground, groundBad, box, boxBad int }
 
-func surfaces(t *testing.T, lf *logFixture, frames []*Frame) map[string]*surfaceStats {
+func surfaces(t *testing.T, lf *logFixture, frames []*fused.Frame) map[string]*surfaceStats {
 	t.Helper()
 	tr := lf.truth
 	drive, err := tr.Drive()

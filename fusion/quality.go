@@ -11,6 +11,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // Image verdicts of CheckImage.
@@ -174,32 +175,31 @@ type imageCheck struct {
 	p      formats.Payload
 }
 
-// runImageChecks decodes the frame's due images and flags the degraded
-// ones in Sensors (part of the frame's parallel work).
-func (f *Frame) runImageChecks() {
-	for _, c := range f.imageChecks {
+// runImageChecks decodes a frame's due images and flags the degraded
+// ones in its Sensors (part of the frame's parallel work).
+func runImageChecks(f *fused.Frame, checks []imageCheck) {
+	for _, c := range checks {
 		if note := imageNote(c.p); note != "" {
 			st := &f.Sensors[c.sensor]
 			st.Degraded = st.Degraded || !strings.HasPrefix(note, "image not checked")
 			st.AddNote(note)
 		}
 	}
-	f.imageChecks = nil
 }
 
 // imageDue tells, in frame order, whether a camera's image is to be
 // checked: every ImageCheckEvery-th image of the camera, a suspiciously
 // small compressed image, or any raw image (sampling raw pixels is cheap).
-func (rn *runner) imageDue(name string, p formats.Payload) bool {
-	every := rn.p.ImageCheckEvery
+func (e *Engine) imageDue(name string, p formats.Payload) bool {
+	every := e.cfg.ImageCheckEvery
 	if every == 0 {
 		every = DefaultImageCheckEvery
 	}
 	if every < 0 {
 		return false
 	}
-	k := rn.imageSeen[name]
-	rn.imageSeen[name] = k + 1
+	k := e.imageSeen[name]
+	e.imageSeen[name] = k + 1
 	due := k%every == 0
 	switch im := p.(type) {
 	case *formats.Image:

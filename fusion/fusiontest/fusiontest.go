@@ -12,19 +12,19 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // KillAfter passes N frames to Sink, then fails every Write with Err, as a
 // run killed midway would stop.
 type KillAfter struct {
-	fusion.Sink
+	fused.Sink
 	N   int
 	Err error
 }
 
 // Write passes f on while frames remain, else returns Err.
-func (k *KillAfter) Write(ctx context.Context, f *fusion.Frame) error {
+func (k *KillAfter) Write(ctx context.Context, f *fused.Frame) error {
 	if k.N == 0 {
 		return k.Err
 	}

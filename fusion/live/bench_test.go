@@ -11,13 +11,14 @@ import (
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
 type discardSink struct{ n int }
 
-func (s *discardSink) Write(context.Context, *fusion.Frame) error { s.n++; return nil }
-func (s *discardSink) Close() error                               { return nil }
+func (s *discardSink) Write(context.Context, *fused.Frame) error { s.n++; return nil }
+func (s *discardSink) Close() error                              { return nil }
 
 // BenchmarkLiveFuser replays a 2 s minimal-rig log as fast as possible (a
 // fake clock) through the live Fuser; BenchmarkOfflinePipeline fuses the

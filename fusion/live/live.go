@@ -4,29 +4,38 @@
 // (sync/watermark: one set per reference-stream message, every other
 // stream's nearest message within Tolerance, emitted with at most
 // MaxLatency delay, late or silent streams marked missing) and turns each
-// set into a fusion.Frame for any fusion.Sink (fusion/writers/frames).
+// set into a fused.Frame for any fused.Sink (fusion/writers/frames).
 //
-// What a live frame holds, and what it does not (compare package fusion,
-// which fuses a whole log offline):
+// Each set becomes a frame through the same frame-assembly engine as the
+// offline pipeline (fusion.Engine), fed with the ego-motion and IMU
+// messages the Fuser gets (AddEgo, AddIMU) and the camera infos
+// (CameraInfo). A live frame holds:
 //
 //   - cameras: the image as pushed (JPEG for MJPEG cameras; an H.264/H.265
 //     access unit cannot be written as an image, so a camera pushed
-//     undecoded is marked missing with a note), the intrinsics and
-//     T_base_camera of the calibration, at the camera's own stamp;
-//   - LiDAR: every cloud transformed into the base frame with its static
-//     extrinsic, point times relative to the frame stamp; NOT deskewed and
-//     not ego-motion compensated between sensor times (there is no ego
-//     source live): Cloud.Deskew is "none" and Frame.EgoSource "none";
-//   - radar: detections in the base frame; RawRadialVelocity as measured,
-//     RadialVelocity NaN (ego motion cannot be removed without ego);
-//   - LiDAR points projected into each camera with the static extrinsics
-//     (no motion compensation between the LiDAR and camera times);
+//     undecoded is marked missing with a note), the intrinsics of the
+//     calibration (or of a CameraInfo, where the rig has none) and
+//     T_base_camera at the camera's own stamp, with the ego motion between
+//     the camera and frame times folded in when there is an ego source;
+//   - LiDAR: every cloud transformed into the base frame and deskewed as
+//     offline (Cloud.Deskew "imu", "odometry", "gnss", "tf",
+//     "imu-rotation" with an IMU and no ego source, "none" with neither);
+//     with an ego source (Config.Ego) a set waits until its ego poses have
+//     arrived, at most MaxLatency past them;
+//   - radar: detections in the base frame; RadialVelocity with the ego
+//     motion removed when there is an ego source, else NaN with a note;
+//   - LiDAR points projected into each camera;
 //   - IMU: the messages stamped in (previous frame, this frame] that have
-//     arrived when the frame is emitted (IMU messages do not hold the
-//     watermark);
+//     arrived when the frame is assembled;
 //   - per sensor: stamp, offset from the frame time, missing, and a note
 //     for a provisional camera stamp (receive time: no RTCP sender report
 //     yet).
+//
+// What stays live: the watermark grouping, per-stream statistics, the
+// latency record, Frame.Clock "host", the provisional-stamp notes and the
+// wording of a missing member's note. Camera images are not decoded to
+// check for black or saturated pictures (the offline ImageCheckEvery):
+// that would take the live loop's CPU.
 //
 // Times are int64 ns since the UNIX epoch on the host clock; Frame.Clock
 // is "host". Transforms are T_base_sensor from fusion.Calibration.
@@ -36,18 +45,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
-	"sort"
 	"time"
 
-	"github.com/rigsync/rigsync/calib/camera"
-	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/sync/match"
 	"github.com/rigsync/rigsync/sync/watermark"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Clock is the Frame.Clock of live frames.
@@ -57,8 +62,6 @@ const Clock = "host"
 const (
 	DefaultTolerance  = 50 * time.Millisecond
 	DefaultMaxLatency = 300 * time.Millisecond
-	// maxIMU bounds the buffered IMU messages.
-	maxIMU = 4096
 )
 
 // Stream is one grouped input.
@@ -98,6 +101,10 @@ type Config struct {
 	MaxLatency time.Duration
 	// NoProject skips projecting LiDAR points into cameras.
 	NoProject bool
+	// Ego is the ego-motion source of the messages AddEgo gets:
+	// "odometry", "gnss" or "tf" (fusion.ChooseEgo picks it among a log's
+	// topics); "" or "none": none (AddEgo ignores its messages).
+	Ego string
 }
 
 // Input is one message of a stream.
@@ -149,25 +156,20 @@ type streamState struct {
 // safe for concurrent use: one goroutine pushes and advances.
 type Fuser struct {
 	cfg     Config
-	base    string
-	sink    fusion.Sink
 	g       *watermark.Grouper[*entry]
+	eng     *fusion.Engine
 	streams []streamState
-	imu     []formats.Message
-	// imuName and imuTopic name the IMU (the first seen) for its status.
-	imuName, imuTopic string
-	models            map[string]camera.Model
-	guard             *fusion.IntrinsicsGuard
-	frames            int
-	prevS             int64
-	lats              []int64
-	// ctx is the context of the Push, Advance or Flush in progress, for
-	// the sink writes of the sets it emits (onSet).
-	ctx context.Context
+	// stamps are the stamps of the sets handed to the engine and not yet
+	// written, for the latency of each frame when it is written.
+	stamps   []int64
+	recorded int // frames whose latency is in lats
+	lats     []int64
+	// err is the sink error that stopped the Fuser.
+	err error
 }
 
 // New returns a Fuser writing to sink (which the caller closes).
-func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
+func New(cfg Config, sink fused.Sink) (*Fuser, error) {
 	if cfg.Calibration == nil {
 		return nil, errors.New("live: Config.Calibration is nil")
 	}
@@ -183,12 +185,9 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 	if cfg.MaxLatency <= cfg.Tolerance {
 		return nil, fmt.Errorf("live: max latency %v must exceed the tolerance %v", cfg.MaxLatency, cfg.Tolerance)
 	}
-	f := &Fuser{cfg: cfg, base: cfg.Calibration.Base, sink: sink, models: map[string]camera.Model{}, prevS: math.MinInt64,
-		guard: fusion.NewIntrinsicsGuard(cfg.Calibration, cfg.ScaleIntrinsics)}
-	if f.base == "" {
-		f.base = "base_link"
-	}
+	f := &Fuser{cfg: cfg}
 	ws := make([]watermark.Stream, len(cfg.Streams))
+	sensors := make([]fusion.Sensor, len(cfg.Streams))
 	for i, s := range cfg.Streams {
 		switch s.Modality {
 		case formats.Camera, formats.Lidar, formats.Radar:
@@ -196,6 +195,7 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 			return nil, fmt.Errorf("live: stream %d (%s): modality %v cannot be grouped (want camera, lidar or radar)", i, s.Topic, s.Modality)
 		}
 		ws[i] = watermark.Stream{Name: s.Topic, Window: match.Tolerance(cfg.Tolerance), Lateness: s.Lateness}
+		sensors[i] = fusion.Sensor{Name: s.Name, Topic: s.Topic, Modality: s.Modality}
 		f.streams = append(f.streams, streamState{StreamStats: StreamStats{Name: s.Name, Topic: s.Topic, Dropped: map[string]int{}}})
 	}
 	g, err := watermark.New(watermark.Config{Streams: ws, Reference: cfg.Reference, MaxLatency: cfg.MaxLatency},
@@ -206,6 +206,20 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 		return nil, fmt.Errorf("live: %w", err)
 	}
 	f.g = g
+	// The offline engine, with what differs live on purpose: the host
+	// clock, the missing note naming the latency bound, extrinsics from
+	// the calibration (no /tf_static), Doppler left NaN (and said so)
+	// without an ego source rather than passed off as compensated, and no
+	// image checks (decoding takes the live loop's CPU).
+	f.eng, err = fusion.NewEngine(fusion.EngineConfig{Sensors: sensors, Reference: cfg.Reference,
+		Base: cfg.Calibration.Base, Clock: Clock, Calibration: cfg.Calibration,
+		Guard: fusion.NewIntrinsicsGuard(cfg.Calibration, cfg.ScaleIntrinsics), Ego: cfg.Ego,
+		NoProject: cfg.NoProject, ImageCheckEvery: -1,
+		MissingNote:          fmt.Sprintf("no message within ±%v arrived within the %v latency bound", cfg.Tolerance, cfg.MaxLatency),
+		DopplerNaNWithoutEgo: true}, sink)
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
 	return f, nil
 }
 
@@ -213,12 +227,24 @@ func New(cfg Config, sink fusion.Sink) (*Fuser, error) {
 // writes the frames that become complete. The error is the sink's, or
 // says that a camera image is not the size its rig-file intrinsics were
 // calibrated at (Config.ScaleIntrinsics). A sink error stops the Fuser:
-// every later Push, Advance and Flush returns it.
+// every later Push, Advance, AddEgo and Flush returns it.
 func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
+	if f.err != nil {
+		return f.err
+	}
 	if i < 0 || i >= len(f.streams) {
 		return fmt.Errorf("live: stream %d out of range [0, %d)", i, len(f.streams))
 	}
-	if err := f.checkImage(f.cfg.Streams[i], &in.Msg); err != nil {
+	sp := f.cfg.Streams[i]
+	// The engine names a sensor by its message's frame id and a camera's
+	// topic by its message's.
+	if in.Msg.FrameID == "" {
+		in.Msg.FrameID = sp.Name
+	}
+	if in.Msg.Topic == "" {
+		in.Msg.Topic = sp.Topic
+	}
+	if err := f.checkImage(sp, &in.Msg); err != nil {
 		return err
 	}
 	st := &f.streams[i]
@@ -228,66 +254,95 @@ func (f *Fuser) Push(ctx context.Context, now int64, i int, in Input) error {
 		st.Provisional++
 	}
 	st.arrivals = append(st.arrivals, now)
-	f.ctx = ctx
-	defer f.endCall()
-	// i is in range, so the error can only be onSet's (already "live: ").
-	return f.g.Push(now, i, in.Msg.Stamp, &entry{in: in, arrival: now})
+	if err := f.g.Push(now, i, in.Msg.Stamp, &entry{in: in, arrival: now}); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	return f.drain(ctx, now)
 }
 
 // checkImage measures an image of a camera whose intrinsics come from a
 // rig file (IntrinsicsGuard.Image): another size than the rig's is an
 // error, or scales the intrinsics with Config.ScaleIntrinsics.
 func (f *Fuser) checkImage(sp Stream, m *formats.Message) error {
-	if sp.Modality != formats.Camera {
-		return nil
-	}
-	name := sp.Name
-	if m.FrameID != "" {
-		name = m.FrameID
-	}
-	if !f.guard.Guards(name) {
+	if sp.Modality != formats.Camera || !f.eng.Guards(m.FrameID) {
 		return nil
 	}
 	where := fmt.Sprintf("camera stream %s (%s), image stamped %d ns (host clock)", sp.Name, sp.Topic, m.Stamp)
-	if err := f.guard.Image(name, where, m.Payload); err != nil {
+	if err := f.eng.Image(m.FrameID, where, m.Payload); err != nil {
 		return fmt.Errorf("live: %w", err)
 	}
 	return nil
 }
 
-// AddIMU buffers an IMU message (stamp on the host clock) for the IMU
-// windows of the frames.
-func (f *Fuser) AddIMU(m formats.Message) {
-	if f.imuTopic == "" {
-		f.imuName, f.imuTopic = m.FrameID, m.Topic
+// AddIMU buffers an IMU message (stamp on the host clock) for deskewing
+// and for the IMU windows of the frames.
+func (f *Fuser) AddIMU(m formats.Message) { f.eng.AddIMU(m) }
+
+// AddEgo takes an ego-motion message of the Config.Ego source (odometry,
+// /tf or GNSS; stamp on the host clock) that arrived at host time now, and
+// writes the frames that were waiting for it. The error is the sink's
+// (see Push).
+func (f *Fuser) AddEgo(ctx context.Context, now int64, m formats.Message) error {
+	if f.err != nil {
+		return f.err
 	}
-	f.imu = append(f.imu, m)
-	if len(f.imu) > maxIMU {
-		f.imu = append(f.imu[:0], f.imu[len(f.imu)/2:]...)
-	}
+	f.eng.AddEgo(&m)
+	return f.drain(ctx, now)
 }
 
 // Advance moves host time to now and writes the frames the watermark
 // releases (call it on a ticker). The error is the sink's (see Push).
 func (f *Fuser) Advance(ctx context.Context, now int64) error {
-	f.ctx = ctx
-	defer f.endCall()
-	return f.g.Advance(now)
+	if f.err != nil {
+		return f.err
+	}
+	if err := f.g.Advance(now); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	return f.drain(ctx, now)
 }
 
 // Flush ends the input: every pending frame is written with what it has.
 // The error is the sink's (see Push).
 func (f *Fuser) Flush(ctx context.Context, now int64) error {
-	f.ctx = ctx
-	defer f.endCall()
-	return f.g.Flush(now)
+	if f.err != nil {
+		return f.err
+	}
+	if err := f.g.Flush(now); err != nil {
+		return fmt.Errorf("live: %w", err)
+	}
+	return f.written(now, f.eng.Flush(ctx))
 }
 
-// endCall forgets the context of the call that ends.
-func (f *Fuser) endCall() { f.ctx = nil }
+// drain writes the sets whose ego poses are in, or that waited for them
+// MaxLatency past their need (the ego stream is late or silent).
+func (f *Fuser) drain(ctx context.Context, now int64) error {
+	return f.written(now, f.eng.Drain(ctx, now-int64(f.cfg.MaxLatency)))
+}
 
-// Frames returns the number of frames written.
-func (f *Fuser) Frames() int { return f.frames }
+// written records the latency of the frames written by the call at now
+// and keeps the sink error err, which stops the Fuser.
+func (f *Fuser) written(now int64, err error) error {
+	for f.recorded < f.eng.Frames() {
+		lat := now - f.stamps[0]
+		f.stamps = f.stamps[1:]
+		if len(f.lats) < 1<<16 {
+			f.lats = append(f.lats, lat)
+		} else {
+			f.lats[f.recorded%(1<<16)] = lat
+		}
+		f.recorded++
+	}
+	if err != nil {
+		f.err = fmt.Errorf("live: %w", err)
+		return f.err
+	}
+	return nil
+}
+
+// Frames returns the number of frames written (or, after a sink error,
+// tried).
+func (f *Fuser) Frames() int { return f.eng.Frames() }
 
 // Stats returns per-stream statistics at host time now.
 func (f *Fuser) Stats(now int64) []StreamStats {
@@ -312,7 +367,7 @@ func (f *Fuser) Stats(now int64) []StreamStats {
 	return out
 }
 
-// Latency returns the emit-time − frame-stamp percentiles so far.
+// Latency returns the write-time − frame-stamp percentiles so far.
 func (f *Fuser) Latency() Latency {
 	if len(f.lats) == 0 {
 		return Latency{}
@@ -322,232 +377,43 @@ func (f *Fuser) Latency() Latency {
 	return Latency{P50: s[len(s)/2], P99: s[min(len(s)-1, len(s)*99/100)], Max: s[len(s)-1]}
 }
 
-// CameraInfo notes a CameraInfo of camera frame seen elsewhere (e.g. in a
-// log replayed alongside; where names it). It never replaces intrinsics
-// the calibration takes from a rig file; Warnings says where the two
-// disagree.
+// CameraInfo takes a CameraInfo of camera frame seen elsewhere (e.g. in a
+// log replayed alongside; where names it): its intrinsics are used where
+// the calibration has none from a rig file; rig-file intrinsics stay, and
+// Warnings says where the two disagree.
 func (f *Fuser) CameraInfo(frame, where string, ci *formats.CameraInfo) {
-	f.guard.CameraInfo(frame, where, ci)
+	f.eng.CameraInfo(frame, where, ci)
 }
 
 // Warnings returns what fusing found that did not stop it, one line each
 // (see fusion.IntrinsicsGuard.Warnings): a CameraInfo disagreeing with the
 // rig's intrinsics, intrinsics scaled to the images, image sizes that
 // could not be read.
-func (f *Fuser) Warnings() []string { return f.guard.Warnings() }
+func (f *Fuser) Warnings() []string { return f.eng.Warnings() }
 
 // Held returns the messages waiting for the watermark.
 func (f *Fuser) Held() int { return f.g.Held() }
 
-// onSet fuses a set and writes the frame; a sink error stops the grouper
-// (watermark.Handler), which returns it from the call in progress.
+// onSet hands a set to the engine (which writes its frame once the ego
+// poses it needs are in) and counts it in the stream statistics.
 func (f *Fuser) onSet(s *watermark.Set[*entry]) error {
-	fr := f.fuse(s)
-	if len(f.lats) < 1<<16 {
-		f.lats = append(f.lats, s.Emitted-s.Stamp)
-	} else {
-		f.lats[f.frames%(1<<16)] = s.Emitted - s.Stamp
-	}
-	ctx := f.ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if err := f.sink.Write(ctx, fr); err != nil {
-		return fmt.Errorf("live: frame %d: %w", fr.Index, err)
-	}
-	return nil
-}
-
-// fuse builds one frame from a set.
-func (f *Fuser) fuse(s *watermark.Set[*entry]) *fusion.Frame {
-	S := s.Stamp
-	fr := &fusion.Frame{Index: f.frames, Stamp: S, Clock: Clock, FrameID: f.base, Ego: se3.Identity(), EgoSource: "none"}
-	f.frames++
-	cal := f.cfg.Calibration
+	set := make([]fusion.Member, len(s.Members))
 	for i, m := range s.Members {
-		sp := f.cfg.Streams[i]
-		st := fusion.SensorStatus{Name: sp.Name, Topic: sp.Topic, Modality: sp.Modality}
 		if !m.Present {
 			f.streams[i].Missing++
-			st.Missing, st.Note = true, fmt.Sprintf("no message within ±%v arrived within the %v latency bound", f.cfg.Tolerance, f.cfg.MaxLatency)
-			fr.Sensors = append(fr.Sensors, st)
 			continue
 		}
 		f.streams[i].Used++
 		e := m.Value
-		msg := &e.in.Msg
-		st.Stamp, st.Offset = msg.Stamp, msg.Stamp-S
-		if msg.FrameID != "" {
-			st.Name = msg.FrameID
-		}
-		if i != f.cfg.Reference && msg.Stamp <= f.prevS {
-			st.Stale, st.Note = true, "stamped before the previous frame"
-		}
-		ext, ok := cal.Extrinsics[st.Name]
-		if !ok {
-			st.Missing, st.Note = true, "no extrinsic for frame "+st.Name
-			fr.Sensors = append(fr.Sensors, st)
-			continue
-		}
-		switch sp.Modality {
-		case formats.Lidar:
-			addLidar(fr, msg, st.Name, ext, &st)
-		case formats.Radar:
-			addRadar(fr, msg, st.Name, ext, &st)
-		case formats.Camera:
-			f.addCamera(fr, sp, msg, st.Name, ext, &st)
+		set[i] = fusion.Member{Msg: &e.in.Msg, Present: true}
+		if v, ok := e.in.Msg.Payload.(*formats.CompressedVideo); ok && f.cfg.Streams[i].Modality == formats.Camera {
+			set[i].Reject = v.Format + " access unit: frames need images; decode the video before pushing it (rigsync live uses ffmpeg)"
 		}
 		if e.in.Provisional {
-			st.Degraded = true
-			st.AddNote("provisional stamp: receive time, no RTCP sender report yet")
-		}
-		fr.Sensors = append(fr.Sensors, st)
-	}
-	if fr.Lidar != nil && !f.cfg.NoProject {
-		for i := range fr.Cameras {
-			f.project(fr, &fr.Cameras[i])
+			set[i].Degraded = "provisional stamp: receive time, no RTCP sender report yet"
 		}
 	}
-	f.takeIMU(fr)
-	f.prevS = S
-	return fr
-}
-
-func addLidar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
-	pts, o, ok := fr.GrowLidar(name, msg.Payload, st)
-	if !ok {
-		return
-	}
-	n := pts.Len()
-	P := &fr.Lidar.Points
-	a := fusion.AffineOf(ext)
-	fusion.TransformPoints(&a, P.X[o:], P.Y[o:], P.Z[o:], pts.X, pts.Y, pts.Z)
-	dt := msg.Stamp - fr.Stamp
-	for i := range n {
-		P.TimeOffset[o+i] = dt
-		if pts.TimeOffset != nil {
-			P.TimeOffset[o+i] += pts.TimeOffset[i]
-		}
-	}
-}
-
-func addRadar(fr *fusion.Frame, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
-	x, y, z, dop, rcs, err := fusion.RadarColumns(msg.Payload)
-	if err != nil {
-		st.Missing, st.Note = true, err.Error()
-		return
-	}
-	if len(x) == 0 {
-		st.Degraded, st.Note = true, "radar scan with no detections"
-	}
-	src, ok := fr.RadarSource(name, st)
-	if !ok {
-		return
-	}
-	rc := fr.Radar
-	nan := float32(math.NaN())
-	for i := range x {
-		p := ext.Apply(r3.Vec{X: float64(x[i]), Y: float64(y[i]), Z: float64(z[i])})
-		rc.X = append(rc.X, float32(p.X))
-		rc.Y = append(rc.Y, float32(p.Y))
-		rc.Z = append(rc.Z, float32(p.Z))
-		raw, r := nan, nan
-		if dop != nil {
-			raw = dop[i]
-		}
-		if rcs != nil {
-			r = rcs[i]
-		}
-		rc.RawRadialVelocity = append(rc.RawRadialVelocity, raw)
-		rc.RadialVelocity = append(rc.RadialVelocity, nan)
-		rc.RCS = append(rc.RCS, r)
-		rc.Source = append(rc.Source, src)
-	}
-	st.AddNote("Doppler not ego-compensated (no ego motion live)")
-}
-
-func (f *Fuser) addCamera(fr *fusion.Frame, sp Stream, msg *formats.Message, name string, ext se3.Transform, st *fusion.SensorStatus) {
-	img := msg.Payload
-	switch p := img.(type) {
-	case *formats.CompressedImage, *formats.Image:
-	case *formats.CompressedVideo:
-		st.Missing, st.Note = true, p.Format+" access unit: frames need images; decode the video before pushing it (rigsync live uses ffmpeg)"
-		return
-	default:
-		st.Missing, st.Note = true, fmt.Sprintf("payload %T is not an image", msg.Payload)
-		return
-	}
-	info, ok := f.cfg.Calibration.Infos[name]
-	if gi, guarded := f.guard.Info(name); guarded {
-		info = gi // the rig's, scaled to the images when allowed
-	}
-	if !ok {
-		st.Degraded, st.Note = true, "no intrinsics for "+name
-	}
-	topic := sp.Topic
-	if msg.Topic != "" {
-		topic = msg.Topic
-	}
-	fr.Cameras = append(fr.Cameras, fusion.Camera{Name: name, Topic: topic, Stamp: msg.Stamp, Image: img, Info: info,
-		BaseCamera: ext, Extrinsic: ext})
-}
-
-// project maps the frame's LiDAR points into a camera with the static
-// extrinsic (no motion compensation).
-func (f *Fuser) project(fr *fusion.Frame, c *fusion.Camera) {
-	if c.Info.K[0] == 0 || c.Info.Width <= 0 || c.Info.Height <= 0 {
-		return
-	}
-	model, ok := f.models[c.Name]
-	if !ok {
-		in := camera.Intrinsics{Fx: c.Info.K[0], Fy: c.Info.K[4], Cx: c.Info.K[2], Cy: c.Info.K[5], Width: c.Info.Width, Height: c.Info.Height}
-		m, err := camera.New(c.Info.DistortionModel, in, c.Info.D)
-		if err != nil {
-			m = nil
-		}
-		f.models[c.Name] = m
-		model = m
-	}
-	if model == nil {
-		return
-	}
-	in := model.Intrinsics()
-	a := fusion.AffineOf(c.BaseCamera.Inverse())
-	P := &fr.Lidar.Points
-	for i := range P.X {
-		p := a.Apply(r3.Vec{X: float64(P.X[i]), Y: float64(P.Y[i]), Z: float64(P.Z[i])})
-		if p.Z <= 0.1 {
-			continue
-		}
-		u, v, ok := model.Project(p)
-		if !ok || !in.InImage(u, v) {
-			continue
-		}
-		c.Projected = append(c.Projected, fusion.Projection{U: float32(u), V: float32(v), Depth: float32(p.Z), Index: int32(i)})
-	}
-}
-
-// takeIMU moves the buffered IMU messages stamped in (previous frame,
-// this frame] into the frame.
-func (f *Fuser) takeIMU(fr *fusion.Frame) {
-	if f.imuTopic == "" {
-		return // no IMU stream
-	}
-	sort.SliceStable(f.imu, func(i, j int) bool { return f.imu[i].Stamp < f.imu[j].Stamp })
-	k := 0
-	for k < len(f.imu) && f.imu[k].Stamp <= fr.Stamp {
-		if f.imu[k].Stamp > f.prevS {
-			fr.IMU = append(fr.IMU, f.imu[k])
-		}
-		k++
-	}
-	f.imu = append(f.imu[:0], f.imu[k:]...)
-	st := fusion.SensorStatus{Modality: formats.IMUModality, Name: f.imuName, Topic: f.imuTopic}
-	if n := len(fr.IMU); n > 0 {
-		last := fr.IMU[n-1]
-		st.Name, st.Topic, st.Stamp, st.Offset = last.FrameID, last.Topic, last.Stamp, last.Stamp-fr.Stamp
-	} else {
-		st.Missing, st.Note = true, "no IMU message since the previous frame had arrived"
-	}
-	fr.Sensors = append(fr.Sensors, st)
+	f.stamps = append(f.stamps, s.Stamp)
+	f.eng.Add(set)
+	return nil
 }

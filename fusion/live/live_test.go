@@ -17,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
@@ -33,11 +34,11 @@ func (c *fakeClock) SleepUntil(ctx context.Context, t int64) error {
 // captureSink keeps the frames with the host time they were written at.
 type captureSink struct {
 	clock  *fakeClock
-	frames []*fusion.Frame
+	frames []*fused.Frame
 	at     []int64
 }
 
-func (s *captureSink) Write(ctx context.Context, f *fusion.Frame) error {
+func (s *captureSink) Write(ctx context.Context, f *fused.Frame) error {
 	s.frames = append(s.frames, f)
 	s.at = append(s.at, s.clock.now)
 	return nil
@@ -96,8 +97,8 @@ func (d drive) sensor(t testing.TB, name string) *fixtures.SensorTruth {
 
 // runLive replays the drive through a Fuser with a fake clock (arrival =
 // the log time mapped to the host clock), ticking every 10 ms; dropCamera
-// leaves the camera out (a dead stream).
-func runLive(t *testing.T, d drive, maxLat time.Duration, dropCamera bool) (*captureSink, *live.Fuser, replay.Mapping, map[int64]formats.Message) {
+// leaves the camera out (a dead stream), noIMU the IMU.
+func runLive(t *testing.T, d drive, maxLat time.Duration, dropCamera, noIMU bool) (*captureSink, *live.Fuser, replay.Mapping, map[int64]formats.Message) {
 	t.Helper()
 	r, err := mcapread.Open(d.path)
 	if err != nil {
@@ -157,7 +158,9 @@ func runLive(t *testing.T, d drive, maxLat time.Duration, dropCamera bool) (*cap
 				err = f.Push(ctx, now, 1, live.Input{Msg: m})
 			}
 		case formats.IMUModality:
-			f.AddIMU(m)
+			if !noIMU {
+				f.AddIMU(m)
+			}
 		}
 		if err != nil {
 			t.Fatal(err)
@@ -177,7 +180,7 @@ func runLive(t *testing.T, d drive, maxLat time.Duration, dropCamera bool) (*cap
 func TestLiveFusionAgainstTruth(t *testing.T) {
 	d := newDrive(t)
 	const maxLat = 300 * time.Millisecond
-	sink, f, mp, lidars := runLive(t, d, maxLat, false)
+	sink, f, mp, _ := runLive(t, d, maxLat, false, false)
 	lid, cam := d.sensor(t, "lidar_top"), d.sensor(t, "cam_front")
 	// One frame per sweep, in order.
 	if len(sink.frames) != lid.Messages {
@@ -187,6 +190,14 @@ func TestLiveFusionAgainstTruth(t *testing.T) {
 	for i, fr := range sink.frames {
 		if fr.Index != i || fr.Clock != live.Clock || fr.FrameID != "base_link" {
 			t.Fatalf("frame %d: index %d clock %q frame %q", i, fr.Index, fr.Clock, fr.FrameID)
+		}
+		// An IMU and no ego source: the rotation within the sweep comes
+		// from the gyro (as offline).
+		if fr.Lidar == nil {
+			t.Fatalf("frame %d: no cloud", i)
+		}
+		if fr.Lidar.Deskew != "imu-rotation" || fr.EgoSource != "none" {
+			t.Fatalf("frame %d: ego %q, deskew %q, want deskewed with the IMU rotation", i, fr.EgoSource, fr.Lidar.Deskew)
 		}
 		// Latency bound (frames written by the final Flush are exempt).
 		if lat := sink.at[i] - fr.Stamp; lat <= int64(maxLat)+int64(10*time.Millisecond) {
@@ -216,8 +227,10 @@ func TestLiveFusionAgainstTruth(t *testing.T) {
 	if emitted < len(sink.frames)-1 {
 		t.Errorf("only %d of %d frames within the latency bound", emitted, len(sink.frames))
 	}
-	// Geometry: the cloud is the raw sweep through the true extrinsic.
-	fr := sink.frames[len(sink.frames)/2]
+	// Geometry, without the IMU (nothing to deskew with): the cloud is the
+	// raw sweep through the true extrinsic.
+	plain, _, _, lidars := runLive(t, d, maxLat, false, true)
+	fr := plain.frames[len(plain.frames)/2]
 	raw, ok := lidars[fr.Stamp]
 	if !ok {
 		t.Fatalf("no sweep stamped %d", fr.Stamp)
@@ -226,8 +239,11 @@ func TestLiveFusionAgainstTruth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fr.Lidar == nil || fr.Lidar.Points.Len() != pts.Len() || fr.Lidar.Deskew != "none" || fr.EgoSource != "none" {
-		t.Fatalf("frame cloud %+v, want %d points, not deskewed", fr.Lidar, pts.Len())
+	if fr.Lidar == nil {
+		t.Fatalf("frame %d: no cloud", fr.Index)
+	}
+	if fr.Lidar.Points.Len() != pts.Len() || fr.Lidar.Deskew != "none" || fr.EgoSource != "none" {
+		t.Fatalf("frame %d: ego %q, cloud of %d points deskewed %q, want %d points, not deskewed", fr.Index, fr.EgoSource, fr.Lidar.Points.Len(), fr.Lidar.Deskew, pts.Len())
 	}
 	for i := 0; i < pts.Len(); i += 97 {
 		want := lid.Extrinsic.Apply(r3.Vec{X: float64(pts.X[i]), Y: float64(pts.Y[i]), Z: float64(pts.Z[i])})
@@ -285,7 +301,7 @@ func TestLiveFusionAgainstTruth(t *testing.T) {
 func TestDeadCamera(t *testing.T) {
 	d := newDrive(t)
 	const maxLat = 200 * time.Millisecond
-	sink, f, _, _ := runLive(t, d, maxLat, true)
+	sink, f, _, _ := runLive(t, d, maxLat, true, false)
 	if len(sink.frames) != d.sensor(t, "lidar_top").Messages {
 		t.Fatalf("%d frames", len(sink.frames))
 	}

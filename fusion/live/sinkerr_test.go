@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
 )
 
@@ -20,7 +21,7 @@ type failingSink struct {
 	fail, writes int
 }
 
-func (s *failingSink) Write(_ context.Context, f *fusion.Frame) error {
+func (s *failingSink) Write(_ context.Context, f *fused.Frame) error {
 	s.writes++
 	if f.Index == s.fail {
 		return errDisk

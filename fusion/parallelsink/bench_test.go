@@ -13,6 +13,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 )
@@ -54,8 +55,8 @@ func (nopWriter) Write(p []byte) (int, error) { return len(p), nil }
 
 type nopSink struct{ n int }
 
-func (s *nopSink) Write(context.Context, *fusion.Frame) error { s.n++; return nil }
-func (s *nopSink) Close() error                               { return nil }
+func (s *nopSink) Write(context.Context, *fused.Frame) error { s.n++; return nil }
+func (s *nopSink) Close() error                              { return nil }
 
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -98,7 +99,7 @@ func BenchmarkFuse(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				var sink fusion.Sink = &nopSink{}
+				var sink fused.Sink = &nopSink{}
 				if bc.write {
 					w, err := frames.New(out, frames.Options{})
 					if err != nil {

@@ -6,7 +6,7 @@
 // whether a resumed run already has the frame), a parallel step (encoding
 // PCDs, JPEGs and JSON, writing temporary files) and an ordered commit
 // (renaming into place, appending the manifest line, writing an MCAP
-// record). [New] wraps it in a fusion.Sink that stages every frame in
+// record). [New] wraps it in a fused.Sink that stages every frame in
 // order, runs the parallel steps on a pool of goroutines, and commits in
 // frame order on one goroutine, with at most 2×workers frames in flight.
 // The output is the same, byte for byte, whatever the number of workers.
@@ -16,22 +16,22 @@ import (
 	"context"
 	"errors"
 
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 )
 
-// Staged is a fusion.Sink whose work on a frame splits into an ordered
+// Staged is a fused.Sink whose work on a frame splits into an ordered
 // Stage, a parallel task and an ordered commit. Write must be equivalent
 // to Stage, then the task, then its commit. Stage is called in frame order
 // from one goroutine; tasks of different frames run concurrently; commits
 // run one at a time in frame order; Close runs after the last commit.
 type Staged interface {
-	fusion.Sink
+	fused.Sink
 	// Stage does the order-dependent bookkeeping of f and returns the
 	// frame's parallel work (nil: nothing to do, e.g. a frame a resumed run
 	// already has). The task must not touch state that Stage or commits of
 	// other frames change.
-	Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error)
+	Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error)
 }
 
 // Sink is a Staged writer run by a pool of goroutines.
@@ -43,7 +43,7 @@ type Sink struct {
 // New returns a sink that runs s's parallel steps on workers goroutines.
 // With workers <= 1 it returns s itself. The tasks run with the context of
 // the Write that staged them.
-func New(s Staged, workers int) fusion.Sink {
+func New(s Staged, workers int) fused.Sink {
 	if workers <= 1 {
 		return s
 	}
@@ -52,7 +52,7 @@ func New(s Staged, workers int) fusion.Sink {
 
 // Write stages f and queues its parallel work. It returns the first error
 // of any earlier frame.
-func (p *Sink) Write(ctx context.Context, f *fusion.Frame) error {
+func (p *Sink) Write(ctx context.Context, f *fused.Frame) error {
 	if err := p.q.Err(); err != nil {
 		return err
 	}
@@ -71,11 +71,11 @@ func (p *Sink) Close() error {
 }
 
 // Unwrap returns the writer.
-func (p *Sink) Unwrap() fusion.Sink { return p.s }
+func (p *Sink) Unwrap() fused.Sink { return p.s }
 
 // Write is the sequential form of a Staged write: Stage, the task, its
 // commit. Writers implement their Write with it.
-func Write(ctx context.Context, s Staged, f *fusion.Frame) error {
+func Write(ctx context.Context, s Staged, f *fused.Frame) error {
 	task, err := s.Stage(ctx, f)
 	if err != nil || task == nil {
 		return err

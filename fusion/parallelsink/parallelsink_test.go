@@ -14,6 +14,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/fusiontest"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/foxmcap"
@@ -273,11 +274,11 @@ func TestResumeRefusesOtherFrames(t *testing.T) {
 }
 
 type shifted struct {
-	fusion.Sink
+	fused.Sink
 	d int64
 }
 
-func (s *shifted) Write(ctx context.Context, f *fusion.Frame) error {
+func (s *shifted) Write(ctx context.Context, f *fused.Frame) error {
 	f.Stamp += s.d
 	return s.Sink.Write(ctx, f)
 }

@@ -4,15 +4,15 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers"
 )
 
 // countSink counts the frames it is given.
 type countSink struct{ n *int }
 
-func (s countSink) Write(_ context.Context, _ *fusion.Frame) error { *s.n++; return nil }
-func (s countSink) Close() error                                   { return nil }
+func (s countSink) Write(_ context.Context, _ *fused.Frame) error { *s.n++; return nil }
+func (s countSink) Close() error                                  { return nil }
 
 // A registry of one format that counts frames: look it up by its --format
 // name, open it with the run's Options, write, close, finish.
@@ -38,7 +38,7 @@ func Example() {
 		panic(err)
 	}
 	for i := range 3 {
-		if err := out.Sink.Write(context.Background(), &fusion.Frame{Index: i}); err != nil {
+		if err := out.Sink.Write(context.Background(), &fused.Frame{Index: i}); err != nil {
 			panic(err)
 		}
 	}

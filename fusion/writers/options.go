@@ -38,7 +38,7 @@ type Options struct {
 
 // Camera is a calibrated camera of the run.
 type Camera struct {
-	// Name is the camera's frame id (fusion.Camera.Name).
+	// Name is the camera's frame id (fused.Camera.Name).
 	Name string
 	// Extrinsic is T_<BaseFrame>_<camera>.
 	Extrinsic se3.Transform

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // Format is one output format of fuse.
@@ -24,7 +24,7 @@ type Format struct {
 // Output is an opened writer.
 type Output struct {
 	// Sink receives the frames; the caller closes it.
-	Sink fusion.Sink
+	Sink fused.Sink
 	// Finish, if set, is called once after Sink.Close with whether the
 	// whole run succeeded: a single-file writer moves its temporary file
 	// into place when ok and removes it otherwise.

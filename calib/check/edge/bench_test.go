@@ -10,6 +10,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // BenchmarkCheck measures the checker per fused frame (Add on every frame,
@@ -21,7 +22,7 @@ func BenchmarkCheck(b *testing.B) {
 	if err := fixtures.Generate(context.Background(), testConfig(b, 4*time.Second, 1), &log, &truth, nil); err != nil {
 		b.Fatal(err)
 	}
-	run := func(b *testing.B, sink func(*fusion.Frame) error, done func()) {
+	run := func(b *testing.B, sink func(*fused.Frame) error, done func()) {
 		frames := 0
 		for b.Loop() {
 			r, err := mcapread.NewReader(bytes.NewReader(log.Bytes()), int64(log.Len()), "drive.mcap")
@@ -29,7 +30,7 @@ func BenchmarkCheck(b *testing.B) {
 				b.Fatal(err)
 			}
 			p := fusion.Pipeline{Reader: r, NoProject: true}
-			if err := p.Run(context.Background(), sinkFunc(func(f *fusion.Frame) error { frames++; return sink(f) })); err != nil {
+			if err := p.Run(context.Background(), sinkFunc(func(f *fused.Frame) error { frames++; return sink(f) })); err != nil {
 				b.Fatal(err)
 			}
 			done()
@@ -37,11 +38,11 @@ func BenchmarkCheck(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(max(frames, 1)), "ns/frame")
 	}
 	b.Run("fuse", func(b *testing.B) {
-		run(b, func(*fusion.Frame) error { return nil }, func() {})
+		run(b, func(*fused.Frame) error { return nil }, func() {})
 	})
 	b.Run("fuse+check", func(b *testing.B) {
 		var c *Checker
-		run(b, func(f *fusion.Frame) error {
+		run(b, func(f *fused.Frame) error {
 			if c == nil {
 				c = NewCameraChecker("cam_front", "lidar_top", Options{})
 			}
@@ -70,9 +71,9 @@ func BenchmarkAdd(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		var frames []*fusion.Frame
+		var frames []*fused.Frame
 		p := fusion.Pipeline{Reader: r, NoProject: true}
-		if err := p.Run(context.Background(), sinkFunc(func(f *fusion.Frame) error { frames = append(frames, f); return nil })); err != nil {
+		if err := p.Run(context.Background(), sinkFunc(func(f *fused.Frame) error { frames = append(frames, f); return nil })); err != nil {
 			b.Fatal(err)
 		}
 		name := fmt.Sprintf("%dx%d", size[0], size[1])

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -78,7 +78,7 @@ type ring struct {
 // azimuth (no return) are skipped; points with X_i < minJump are dropped;
 // the weight is min(X_i, maxJump)^pointGamma. A cloud without rings gives
 // nothing.
-func discontinuities(c *fusion.Cloud, src uint8, ep edgeParams) []discontinuity {
+func discontinuities(c *fused.Cloud, src uint8, ep edgeParams) []discontinuity {
 	P := &c.Points
 	n := len(P.X)
 	if len(P.Ring) != n || len(P.Y) != n || len(P.Z) != n || (len(c.Source) != n && len(c.Sources) > 1) {

@@ -9,7 +9,7 @@ import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -234,8 +234,8 @@ func meanTurnRate(frames []*frame) float64 {
 }
 
 // NewCameraChecker returns a checker of camera cam (its frame id, as in
-// fusion.Camera.Name) against the LiDAR named lidar (its frame id, as in
-// fusion.Cloud.Sources).
+// fused.Camera.Name) against the LiDAR named lidar (its frame id, as in
+// fused.Cloud.Sources).
 func NewCameraChecker(cam, lidar string, opt Options) *Checker {
 	opt.defaults()
 	c := &Checker{cam: cam, lidar: lidar, opt: opt, every: 1, skipped: map[string]int{}}
@@ -261,7 +261,7 @@ func correction(rpy, t [3]float64) se3.Transform {
 // Add scores one fused frame. Frames without this camera, without the
 // LiDAR or with an undecodable image are skipped (and counted for the
 // result's note); Add returns an error only for a nil frame.
-func (c *Checker) Add(f *fusion.Frame) error {
+func (c *Checker) Add(f *fused.Frame) error {
 	if f == nil {
 		return errors.New("edge: nil frame")
 	}
@@ -275,7 +275,7 @@ func (c *Checker) Add(f *fusion.Frame) error {
 		}
 		c.prevEgo, c.prevStamp, c.havePrev = f.Ego, f.Stamp, true
 	}
-	var cam *fusion.Camera
+	var cam *fused.Camera
 	for i := range f.Cameras {
 		if f.Cameras[i].Name == c.cam {
 			cam = &f.Cameras[i]
@@ -410,7 +410,7 @@ func (c *Checker) fail(err error) {
 
 // overlayCloud returns the cloud's points in view (optical frame),
 // decimated to at most maxOverlayPoints.
-func overlayCloud(cl *fusion.Cloud, inv se3.Transform, keep func(r3.Vec) bool) []float32 {
+func overlayCloud(cl *fused.Cloud, inv se3.Transform, keep func(r3.Vec) bool) []float32 {
 	P := &cl.Points
 	var in []float32
 	for i := range P.X {

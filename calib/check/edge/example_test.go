@@ -10,13 +10,14 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
 type sink struct{ c *edge.Checker }
 
-func (s sink) Write(_ context.Context, f *fusion.Frame) error { return s.c.Add(f) }
-func (sink) Close() error                                     { return nil }
+func (s sink) Write(_ context.Context, f *fused.Frame) error { return s.c.Add(f) }
+func (sink) Close() error                                    { return nil }
 
 // Check the front camera of a synthetic log whose /tf_static turns it by
 // 0.5° about its optical y axis (a yaw error of a forward camera): fuse

@@ -9,9 +9,9 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/fusion/fused"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -51,8 +51,8 @@ func FuzzAdd(f *testing.F) {
 		}
 		c := NewCameraChecker("cam", "lidar", Options{MaxFrames: 4})
 		for i := range 6 {
-			fr := &fusion.Frame{Index: i, Stamp: int64(i) * 1e8, EgoSource: "tf", Ego: se3.Identity(), Lidar: cloud,
-				Cameras: []fusion.Camera{{Name: "cam", Stamp: int64(i) * 1e8, Image: p, Info: info}}}
+			fr := &fused.Frame{Index: i, Stamp: int64(i) * 1e8, EgoSource: "tf", Ego: se3.Identity(), Lidar: cloud,
+				Cameras: []fused.Camera{{Name: "cam", Stamp: int64(i) * 1e8, Image: p, Info: info}}}
 			// The cloud is in front of a camera looking along base x.
 			fr.Cameras[0].BaseCamera = opticalLookingForward
 			if err := c.Add(fr); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -36,11 +37,11 @@ func fault(tb testing.TB, kind fixtures.FaultKind, s string) fixtures.Fault {
 	return f
 }
 
-// sinkFunc adapts a function to fusion.Sink.
-type sinkFunc func(f *fusion.Frame) error
+// sinkFunc adapts a function to fused.Sink.
+type sinkFunc func(f *fused.Frame) error
 
-func (s sinkFunc) Write(_ context.Context, f *fusion.Frame) error { return s(f) }
-func (sinkFunc) Close() error                                     { return nil }
+func (s sinkFunc) Write(_ context.Context, f *fused.Frame) error { return s(f) }
+func (sinkFunc) Close() error                                    { return nil }
 
 // checkLog generates the log of cfg, fuses it with the log's own
 // (/tf_static) calibration and runs the cam_front checker over it.

@@ -12,7 +12,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -106,8 +106,8 @@ func TestSample(t *testing.T) {
 // scan builds a one-LiDAR cloud of rings × cols firings from the origin
 // (column j at azimuth π − 2πj/cols, ring i at elevation elev[i]), with
 // the range of each firing from rangeAt (≤ 0: no return).
-func scan(origin r3.Vec, elev []float64, cols int, rangeAt func(ring, col int, az, el float64) float64) *fusion.Cloud {
-	c := &fusion.Cloud{Sources: []string{"lidar"}}
+func scan(origin r3.Vec, elev []float64, cols int, rangeAt func(ring, col int, az, el float64) float64) *fused.Cloud {
+	c := &fused.Cloud{Sources: []string{"lidar"}}
 	P := &c.Points
 	for j := range cols {
 		az := math.Pi - 2*math.Pi*float64(j)/float64(cols)
@@ -227,11 +227,11 @@ func TestSkipped(t *testing.T) {
 	bad := &formats.CompressedImage{Format: "jpeg", Data: []byte("not a jpeg")}
 	info := formats.CameraInfo{Width: 8, Height: 8, DistortionModel: "plumb_bob", D: make([]float64, 5),
 		K: [9]float64{8, 0, 4, 0, 8, 4, 0, 0, 1}}
-	frames := []*fusion.Frame{
+	frames := []*fused.Frame{
 		{Stamp: 1},
-		{Stamp: 2, Cameras: []fusion.Camera{{Name: "other"}}},
-		{Stamp: 3, Cameras: []fusion.Camera{{Name: "cam", Image: bad, Info: info}}},
-		{Stamp: 4, Index: 3, Cameras: []fusion.Camera{{Name: "cam", Topic: "/cam/image", Stamp: 44, Image: bad, Info: info}}, Lidar: &fusion.Cloud{Sources: []string{"lidar"}}},
+		{Stamp: 2, Cameras: []fused.Camera{{Name: "other"}}},
+		{Stamp: 3, Cameras: []fused.Camera{{Name: "cam", Image: bad, Info: info}}},
+		{Stamp: 4, Index: 3, Cameras: []fused.Camera{{Name: "cam", Topic: "/cam/image", Stamp: 44, Image: bad, Info: info}}, Lidar: &fused.Cloud{Sources: []string{"lidar"}}},
 	}
 	for _, f := range frames {
 		if err := c.Add(f); err != nil {

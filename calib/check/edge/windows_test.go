@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -40,7 +41,7 @@ func windowsOf(tb testing.TB, cfg fixtures.Config) map[string][]check.Window {
 		cs = append(cs, NewCameraChecker(c.Name, "lidar_top", Options{LidarOrigin: origin, NoOverlays: true}))
 	}
 	p := fusion.Pipeline{Reader: r, NoProject: true}
-	if err := p.Run(context.Background(), sinkFunc(func(f *fusion.Frame) error {
+	if err := p.Run(context.Background(), sinkFunc(func(f *fused.Frame) error {
 		for _, c := range cs {
 			if err := c.Add(f); err != nil {
 				return err

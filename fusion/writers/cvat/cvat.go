@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
@@ -20,7 +20,7 @@ type Options struct {
 	Force, Resume, Sync bool
 }
 
-// Writer is a fusion.Sink writing the CVAT layout. It is not safe for
+// Writer is a fused.Sink writing the CVAT layout. It is not safe for
 // concurrent use.
 type Writer struct {
 	dir     *outdir.Dir
@@ -30,7 +30,7 @@ type Writer struct {
 	skipped int
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ fused.Sink = (*Writer)(nil)
 
 // New opens root for writing.
 func New(root string, opts Options) (*Writer, error) {
@@ -45,11 +45,11 @@ func New(root string, opts Options) (*Writer, error) {
 func (w *Writer) Stats() (written, skipped int) { return w.written, w.skipped }
 
 // Write writes one frame.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := fusion.CheckFrame(f); err != nil {
+	if err := fused.CheckFrame(f); err != nil {
 		return fmt.Errorf("cvat: %w", err)
 	}
 	stems := make([]string, len(f.Cameras))

@@ -14,21 +14,21 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-func frame(i int) *fusion.Frame {
-	return &fusion.Frame{Index: i, Stamp: int64(i), FrameID: "base_link", Ego: se3.Identity(),
-		Lidar: &fusion.Cloud{Points: formats.Points{X: []float32{1, float32(i)}, Y: []float32{2, 0}, Z: []float32{3, 0}, Intensity: []float32{9, 9}}},
-		Cameras: []fusion.Camera{
+func frame(i int) *fused.Frame {
+	return &fused.Frame{Index: i, Stamp: int64(i), FrameID: "base_link", Ego: se3.Identity(),
+		Lidar: &fused.Cloud{Points: formats.Points{X: []float32{1, float32(i)}, Y: []float32{2, 0}, Z: []float32{3, 0}, Intensity: []float32{9, 9}}},
+		Cameras: []fused.Camera{
 			{Name: "/cam/front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte("front")}, BaseCamera: se3.Identity()},
 			{Name: "cam left", Image: &formats.CompressedImage{Format: "png", Data: []byte("left")}, BaseCamera: se3.Identity()},
 		}}
 }
 
-func write(t *testing.T, root string, opts Options, fs []*fusion.Frame, close bool) *Writer {
+func write(t *testing.T, root string, opts Options, fs []*fused.Frame, close bool) *Writer {
 	t.Helper()
 	w, err := New(root, opts)
 	if err != nil {
@@ -60,7 +60,7 @@ func files(t *testing.T, root string) map[string]string {
 
 func TestLayout(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, Options{}, []*fusion.Frame{frame(0), frame(1)}, true)
+	write(t, root, Options{}, []*fused.Frame{frame(0), frame(1)}, true)
 	m := files(t, root)
 	var names []string
 	for k := range m {
@@ -85,7 +85,7 @@ func TestLayout(t *testing.T) {
 }
 
 func TestResume(t *testing.T) {
-	all := []*fusion.Frame{frame(0), frame(1), frame(2)}
+	all := []*fused.Frame{frame(0), frame(1), frame(2)}
 	clean, crashed := t.TempDir(), t.TempDir()
 	write(t, clean, Options{}, all, true)
 	write(t, crashed, Options{}, all[:1], false)

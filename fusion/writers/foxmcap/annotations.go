@@ -4,7 +4,7 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/formats/foxglove"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // MaxDepthColor is the depth (m) at which the projected-point colour ramp
@@ -44,7 +44,7 @@ func binColor(k int) foxglove.Color {
 // pixel centres); foxglove's origin is the top-left corner of the top-left
 // pixel, hence the half-pixel shift. Points with a non-finite pixel
 // coordinate are skipped.
-func appendProjections(b []byte, c *fusion.Camera) []byte {
+func appendProjections(b []byte, c *fused.Camera) []byte {
 	var count [DepthColorBins]int
 	for _, p := range c.Projected {
 		if finite(p.U) && finite(p.V) {

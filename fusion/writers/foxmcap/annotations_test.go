@@ -17,7 +17,7 @@ import (
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // annotatedPoint is one point of a POINTS annotation as read back.
@@ -98,7 +98,7 @@ const colourTolerance = 1.0 / 64
 // projections: every finite projection once, shifted by half a pixel, at
 // the camera's stamp, coloured by its depth (blue = depth/MaxDepthColor,
 // clamped, within colourTolerance; red = 1 − blue).
-func checkAnnotations(t *testing.T, sc *mcap.Schema, data []byte, c *fusion.Camera) {
+func checkAnnotations(t *testing.T, sc *mcap.Schema, data []byte, c *fused.Camera) {
 	t.Helper()
 	pts, stamps, err := readAnnotations(sc, data)
 	if err != nil {
@@ -142,12 +142,12 @@ func checkAnnotations(t *testing.T, sc *mcap.Schema, data []byte, c *fusion.Came
 // reads the annotations back with the protobuf runtime; it reports the
 // size per message.
 func TestAnnotationsProtobuf(t *testing.T) {
-	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1)}
+	frames := []*fused.Frame{testFrame(t, 0), testFrame(t, 1)}
 	// A dense projection: 20000 points over a 1280×800 image at depths
 	// 0.5 to 100 m, some invalid.
-	var proj []fusion.Projection
+	var proj []fused.Projection
 	for k := 0; k < 20000; k++ {
-		p := fusion.Projection{U: float32(k%1280) + 0.25, V: float32(k/1280*50%800) + 0.75, Depth: 0.5 + float32(k%200)/2, Index: int32(k)}
+		p := fused.Projection{U: float32(k%1280) + 0.25, V: float32(k/1280*50%800) + 0.75, Depth: 0.5 + float32(k%200)/2, Index: int32(k)}
 		switch k % 997 {
 		case 5:
 			p.U = float32(math.Inf(1))

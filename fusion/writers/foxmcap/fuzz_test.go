@@ -10,7 +10,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // FuzzWrite writes a frame whose LiDAR and radar columns have fuzzed
@@ -33,10 +33,10 @@ func FuzzWrite(f *testing.F) {
 			}
 			return c
 		}
-		fr := &fusion.Frame{Stamp: 1e9, FrameID: "base_link",
-			Lidar: &fusion.Cloud{Points: formats.Points{X: col(lens[0]), Y: col(lens[1]), Z: col(lens[2]),
+		fr := &fused.Frame{Stamp: 1e9, FrameID: "base_link",
+			Lidar: &fused.Cloud{Points: formats.Points{X: col(lens[0]), Y: col(lens[1]), Z: col(lens[2]),
 				Intensity: col(lens[3]), Ring: make([]uint16, lens[4]%32)}},
-			Radar: &fusion.RadarCloud{X: col(lens[5]), Y: col(lens[6]), Z: col(lens[7])}}
+			Radar: &fused.RadarCloud{X: col(lens[5]), Y: col(lens[6]), Z: col(lens[7])}}
 		var buf bytes.Buffer
 		w, err := New(&buf, Options{Compression: "none"})
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 	"github.com/foxglove/mcap/go/mcap"
 
 	"github.com/rigsync/rigsync/formats/foxglove"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // recovered reads back the complete frames of a killed run's partial MCAP
@@ -126,7 +126,7 @@ func (r *recovered) read() (*rawMsg, error) {
 // after checking that the file's frame is f: same stamp and the same /tf
 // message as this writer encodes for f (tf), which another calibration or
 // another rigsync version would change.
-func (r *recovered) copyFrame(f *fusion.Frame, tf rawMsg, emit func(rawMsg) error) error {
+func (r *recovered) copyFrame(f *fused.Frame, tf rawMsg, emit func(rawMsg) error) error {
 	if f.Index != r.copied {
 		return fmt.Errorf("foxmcap: resume: frame %d arrives when frame %d is next in the partial file", f.Index, r.copied)
 	}

@@ -13,11 +13,11 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // writeFrames writes frames with a Writer and returns the file.
-func writeFrames(t *testing.T, opts Options, frames []*fusion.Frame) []byte {
+func writeFrames(t *testing.T, opts Options, frames []*fused.Frame) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	w, err := New(&buf, opts)
@@ -40,7 +40,7 @@ func writeFrames(t *testing.T, opts Options, frames []*fusion.Frame) []byte {
 // the protobuf channels (Recover finds no reusable frame), so the resumed
 // file is exactly the one an uninterrupted run writes.
 func TestResumeFromOlderVersion(t *testing.T) {
-	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
+	frames := []*fused.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
 	want := writeFrames(t, Options{}, frames)
 
 	// The same messages, with /cam_front/lidar as the older JSON channel.
@@ -112,7 +112,7 @@ func TestResumeFromOlderVersion(t *testing.T) {
 // base_link→base_link edge): refused with an error that says so, instead of
 // a file whose first frames carry the other transforms.
 func TestResumeWithOtherTransforms(t *testing.T) {
-	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
+	frames := []*fused.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
 	tests := []struct {
 		name       string
 		prev, next map[string]se3.Transform

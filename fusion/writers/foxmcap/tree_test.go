@@ -13,7 +13,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // checkTree tells whether the transforms of one message form a tree: no
@@ -85,20 +85,20 @@ func TestTFIsATree(t *testing.T) {
 		"cam_rear": staticCam.Mul(mustT(t, 0, 0, 1, 0, r3.Vec{}))}
 	tests := []struct {
 		name   string
-		frames func() []*fusion.Frame
+		frames func() []*fused.Frame
 	}{
-		{"cameras in every frame", func() []*fusion.Frame {
-			return []*fusion.Frame{testFrame(t, 0), testFrame(t, 1)}
+		{"cameras in every frame", func() []*fused.Frame {
+			return []*fused.Frame{testFrame(t, 0), testFrame(t, 1)}
 		}},
-		{"a frame without its camera", func() []*fusion.Frame {
+		{"a frame without its camera", func() []*fused.Frame {
 			f := testFrame(t, 1)
 			f.Cameras = nil
-			return []*fusion.Frame{testFrame(t, 0), f}
+			return []*fused.Frame{testFrame(t, 0), f}
 		}},
-		{"a camera named like the base", func() []*fusion.Frame {
+		{"a camera named like the base", func() []*fused.Frame {
 			f := testFrame(t, 0)
 			f.Cameras[0].Name = "base_link"
-			return []*fusion.Frame{f}
+			return []*fused.Frame{f}
 		}},
 	}
 	for _, tc := range tests {

@@ -14,7 +14,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/foxglove"
 	"github.com/rigsync/rigsync/formats/mcapwrite"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 )
@@ -50,7 +50,7 @@ type Options struct {
 	Resume io.ReadSeeker
 }
 
-// Writer is a fusion.Sink writing a Foxglove MCAP. It is not safe for
+// Writer is a fused.Sink writing a Foxglove MCAP. It is not safe for
 // concurrent use. Close finishes the MCAP (summary and footer) and flushes
 // but does not close the underlying io.Writer.
 type Writer struct {
@@ -144,7 +144,7 @@ func (w *Writer) emit(m rawMsg) error {
 }
 
 // Write adds one frame's transforms, clouds, images and calibrations.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	return parallelsink.Write(ctx, w, f)
 }
 
@@ -152,7 +152,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 // (in parallel), the commit writes them (in order; channels are added on
 // first use, so ids and sequence numbers do not depend on the workers). A
 // frame the resumed partial file has complete is copied from it instead.
-func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
+func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error) {
 	if w.closed {
 		return nil, errors.New("foxmcap: write after close")
 	}
@@ -188,7 +188,7 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 }
 
 // encode marshals every message of a frame, in the order they are written.
-func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
+func (w *Writer) encode(f *fused.Frame) ([]rawMsg, error) {
 	tf, err := w.encodeTF(f)
 	if err != nil {
 		return nil, err
@@ -251,7 +251,7 @@ func (w *Writer) encode(f *fusion.Frame) ([]rawMsg, error) {
 }
 
 // frameOf is the frame's shared frame (base_link when unset).
-func frameOf(f *fusion.Frame) string {
+func frameOf(f *fused.Frame) string {
 	if f.FrameID == "" {
 		return "base_link"
 	}
@@ -259,7 +259,7 @@ func frameOf(f *fusion.Frame) string {
 }
 
 // encodeTF marshals a frame's /tf message.
-func (w *Writer) encodeTF(f *fusion.Frame) (rawMsg, error) {
+func (w *Writer) encodeTF(f *fused.Frame) (rawMsg, error) {
 	ego := f.Ego
 	if ego == (se3.Transform{}) {
 		ego = se3.Identity()
@@ -279,7 +279,7 @@ func (w *Writer) encodeTF(f *fusion.Frame) (rawMsg, error) {
 // its static extrinsic, and names that are the base or the world frame
 // themselves (the calibration holds T_base_base = identity) are left out,
 // as they would make a self-edge or a cycle.
-func (w *Writer) transforms(f *fusion.Frame, base string, ego se3.Transform) *formats.Transforms {
+func (w *Writer) transforms(f *fused.Frame, base string, ego se3.Transform) *formats.Transforms {
 	world := w.opts.WorldFrame
 	var out []formats.Transform
 	if base != world {
@@ -341,7 +341,7 @@ func foxgloveModel(m string) string {
 	return m
 }
 
-func lidarCloud(c *fusion.Cloud) (*formats.PointCloud, error) {
+func lidarCloud(c *fused.Cloud) (*formats.PointCloud, error) {
 	p := &c.Points
 	n := len(p.X)
 	if len(p.Y) != n || len(p.Z) != n || p.Intensity != nil && len(p.Intensity) != n ||
@@ -378,7 +378,7 @@ func lidarCloud(c *fusion.Cloud) (*formats.PointCloud, error) {
 		}}, nil
 }
 
-func radarCloud(r *fusion.RadarCloud) (*formats.PointCloud, error) {
+func radarCloud(r *fused.RadarCloud) (*formats.PointCloud, error) {
 	n := len(r.X)
 	cols := [][]float32{r.X, r.Y, r.Z, r.RadialVelocity, r.RawRadialVelocity, r.RCS}
 	for _, c := range cols[1:] {

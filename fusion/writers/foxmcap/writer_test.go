@@ -15,7 +15,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 const t0 = int64(1_700_000_000_000_000_000)
@@ -31,9 +31,9 @@ func mustT(t testing.TB, w, x, y, z float64, tr r3.Vec) se3.Transform {
 
 var jpegBytes = []byte{0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 0xff, 0xd9} // opaque to the writer
 
-func testFrame(t testing.TB, i int) *fusion.Frame {
+func testFrame(t testing.TB, i int) *fused.Frame {
 	stamp := t0 + int64(i)*100_000_000
-	f := &fusion.Frame{Index: i, Stamp: stamp, FrameID: "base_link",
+	f := &fused.Frame{Index: i, Stamp: stamp, FrameID: "base_link",
 		Ego: mustT(t, 0.8, 0.1, 0.2, 0.3, r3.Vec{X: float64(i), Y: -2, Z: 0.5})}
 	var p formats.Points
 	var src []uint8
@@ -45,18 +45,18 @@ func testFrame(t testing.TB, i int) *fusion.Frame {
 		p.Ring = append(p.Ring, uint16(k%16))
 		src = append(src, uint8(k%2))
 	}
-	f.Lidar = &fusion.Cloud{Points: p, Source: src, Sources: []string{"lidar_a", "lidar_b"}}
-	f.Radar = &fusion.RadarCloud{X: []float32{30, 31}, Y: []float32{1, -1}, Z: []float32{0.5, 0.6},
+	f.Lidar = &fused.Cloud{Points: p, Source: src, Sources: []string{"lidar_a", "lidar_b"}}
+	f.Radar = &fused.RadarCloud{X: []float32{30, 31}, Y: []float32{1, -1}, Z: []float32{0.5, 0.6},
 		RadialVelocity: []float32{0.1, -5}, RawRadialVelocity: []float32{-9.9, -15}, RCS: []float32{3, 7},
 		Source: []uint8{0, 0}, Sources: []string{"radar_front"}}
-	f.Cameras = []fusion.Camera{{
+	f.Cameras = []fused.Camera{{
 		Name: "cam_front", Stamp: stamp + 5_000_000,
 		Image: &formats.CompressedImage{Format: "rgb8; jpeg compressed bgr8", Data: jpegBytes},
 		Info: formats.CameraInfo{Width: 640, Height: 480, DistortionModel: "equidistant", D: []float64{0.1, 0.01, 0, 0},
 			K: [9]float64{500, 0, 320, 0, 500, 240, 0, 0, 1}, R: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1},
 			P: [12]float64{500, 0, 320, 0, 0, 500, 240, 0, 0, 0, 1, 0}},
 		BaseCamera: mustT(t, 1, 0, 0, 0.1, r3.Vec{X: 1.5, Z: 1.4}).Mul(se3.LinkToOptical),
-		Projected: []fusion.Projection{{U: 10, V: 20, Depth: 5, Index: 3}, {U: float32(math.NaN()), V: 1, Depth: 1, Index: 4},
+		Projected: []fused.Projection{{U: 10, V: 20, Depth: 5, Index: 3}, {U: float32(math.NaN()), V: 1, Depth: 1, Index: 4},
 			{U: 600.25, V: 470, Depth: 80, Index: 7}},
 	}}
 	return f
@@ -69,7 +69,7 @@ func TestReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	frames := []*fusion.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
+	frames := []*fused.Frame{testFrame(t, 0), testFrame(t, 1), testFrame(t, 2)}
 	for _, f := range frames {
 		if err := w.Write(context.Background(), f); err != nil {
 			t.Fatal(err)
@@ -230,13 +230,13 @@ func TestErrors(t *testing.T) {
 	}
 	tests := []struct {
 		name string
-		mod  func(f *fusion.Frame)
+		mod  func(f *fused.Frame)
 	}{
-		{"lidar columns", func(f *fusion.Frame) { f.Lidar.Points.Z = nil }},
-		{"lidar source", func(f *fusion.Frame) { f.Lidar.Source = f.Lidar.Source[:2] }},
-		{"radar columns", func(f *fusion.Frame) { f.Radar.RCS = []float32{1} }},
-		{"camera payload", func(f *fusion.Frame) { f.Cameras[0].Image = nil }},
-		{"big-endian raw image", func(f *fusion.Frame) {
+		{"lidar columns", func(f *fused.Frame) { f.Lidar.Points.Z = nil }},
+		{"lidar source", func(f *fused.Frame) { f.Lidar.Source = f.Lidar.Source[:2] }},
+		{"radar columns", func(f *fused.Frame) { f.Radar.RCS = []float32{1} }},
+		{"camera payload", func(f *fused.Frame) { f.Cameras[0].Image = nil }},
+		{"big-endian raw image", func(f *fused.Frame) {
 			f.Cameras[0].Image = &formats.Image{Width: 1, Height: 1, Encoding: "mono16", BigEndian: true, Step: 2, Data: []byte{0, 0}}
 		}},
 	}

@@ -8,13 +8,13 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // BenchFrame is a frame the size of a 128-beam sweep (131072 points, two
 // LiDARs), 200 radar detections and six cameras with 400 kB compressed
 // images and 20000 projected points each.
-func BenchFrame(index int) *fusion.Frame {
+func BenchFrame(index int) *fused.Frame {
 	const n, cams, proj = 1 << 17, 6, 20000
 	r := rand.New(rand.NewPCG(1, 2))
 	p := formats.Points{X: make([]float32, n), Y: make([]float32, n), Z: make([]float32, n),
@@ -25,20 +25,20 @@ func BenchFrame(index int) *fusion.Frame {
 		p.Intensity[i], p.Ring[i], p.TimeOffset[i] = r.Float32()*255, uint16(i%128), int64(i)*760-50_000_000
 		src[i] = uint8(i & 1)
 	}
-	f := &fusion.Frame{Index: index, Stamp: 1e18, Clock: "sensor:lidar_top", FrameID: "base_link", Ego: se3.Identity(), EgoSource: "none",
-		Lidar: &fusion.Cloud{Points: p, Source: src, Sources: []string{"lidar_top", "lidar_rear"}, Deskew: "imu"},
-		Radar: &fusion.RadarCloud{X: make([]float32, 200), Y: make([]float32, 200), Z: make([]float32, 200)},
+	f := &fused.Frame{Index: index, Stamp: 1e18, Clock: "sensor:lidar_top", FrameID: "base_link", Ego: se3.Identity(), EgoSource: "none",
+		Lidar: &fused.Cloud{Points: p, Source: src, Sources: []string{"lidar_top", "lidar_rear"}, Deskew: "imu"},
+		Radar: &fused.RadarCloud{X: make([]float32, 200), Y: make([]float32, 200), Z: make([]float32, 200)},
 	}
 	for c := 0; c < cams; c++ {
 		img := make([]byte, 400_000)
 		for i := range img {
 			img[i] = byte(r.Uint32())
 		}
-		ps := make([]fusion.Projection, proj)
+		ps := make([]fused.Projection, proj)
 		for i := range ps {
-			ps[i] = fusion.Projection{U: r.Float32() * 1920, V: r.Float32() * 1080, Depth: r.Float32() * 80, Index: int32(r.IntN(n))}
+			ps[i] = fused.Projection{U: r.Float32() * 1920, V: r.Float32() * 1080, Depth: r.Float32() * 80, Index: int32(r.IntN(n))}
 		}
-		f.Cameras = append(f.Cameras, fusion.Camera{
+		f.Cameras = append(f.Cameras, fused.Camera{
 			Name: "cam_" + string(rune('a'+c)), Stamp: 1e18 + int64(c)*1e6,
 			Image:      &formats.CompressedImage{Format: "jpeg", Data: img},
 			Info:       formats.CameraInfo{Width: 1920, Height: 1080, K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}},

@@ -8,7 +8,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 )
 
@@ -21,11 +21,11 @@ func ExampleNew() {
 		fmt.Println(err)
 		return
 	}
-	f := &fusion.Frame{
+	f := &fused.Frame{
 		Index: 7, Stamp: 1_700_000_000_000_000_000, Clock: "sensor:lidar_top", FrameID: "base_link", Ego: se3.Identity(), EgoSource: "none",
-		Lidar: &fusion.Cloud{Points: formats.Points{X: []float32{1, 2}, Y: []float32{0, 0}, Z: []float32{0, 1}}},
-		Cameras: []fusion.Camera{{Name: "/cam/front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte{0xff, 0xd8, 0xff, 0xd9}},
-			BaseCamera: se3.LinkToOptical, Projected: []fusion.Projection{{U: 10, V: 20, Depth: 1, Index: 0}}}},
+		Lidar: &fused.Cloud{Points: formats.Points{X: []float32{1, 2}, Y: []float32{0, 0}, Z: []float32{0, 1}}},
+		Cameras: []fused.Camera{{Name: "/cam/front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte{0xff, 0xd8, 0xff, 0xd9}},
+			BaseCamera: se3.LinkToOptical, Projected: []fused.Projection{{U: 10, V: 20, Depth: 1, Index: 0}}}},
 	}
 	if err := w.Write(context.Background(), f); err != nil {
 		fmt.Println(err)

@@ -13,7 +13,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
@@ -34,7 +34,7 @@ type Options struct {
 	JPEGQuality int
 }
 
-// Writer is a fusion.Sink that writes the frames layout. It is not safe
+// Writer is a fused.Sink that writes the frames layout. It is not safe
 // for concurrent use; wrap it with parallelsink.New to encode and write frames
 // in parallel (the output is the same).
 type Writer struct {
@@ -72,7 +72,7 @@ func DirName(index int) string { return fmt.Sprintf("%06d", index) }
 
 // Write writes one frame. A frame whose index the manifest already lists
 // (Resume) is skipped.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	return parallelsink.Write(ctx, w, f)
 }
 
@@ -80,11 +80,11 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 // skips a frame a resumed run already has (in order); the task renders the
 // frame into a temporary folder (in parallel); the commit renames the
 // folder into place and appends the manifest line (in order).
-func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
+func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := fusion.CheckFrame(f); err != nil {
+	if err := fused.CheckFrame(f); err != nil {
 		return nil, fmt.Errorf("frames: %w", err)
 	}
 	stems := make([]string, len(f.Cameras))
@@ -169,7 +169,7 @@ func bytesFile(name string, b []byte) file {
 }
 
 // render builds the frame's files and its frame.json document.
-func (w *Writer) render(f *fusion.Frame, stems []string) ([]file, *frameDoc, error) {
+func (w *Writer) render(f *fused.Frame, stems []string) ([]file, *frameDoc, error) {
 	doc := newFrameDoc(f)
 	ego := f.Ego
 	if ego == (se3.Transform{}) { // an unset pose: the identity
@@ -265,7 +265,7 @@ func safeComment(s string) string {
 	}, s)
 }
 
-func lidarPCD(c *fusion.Cloud, frameID string) ([]byte, *cloudDoc, error) {
+func lidarPCD(c *fused.Cloud, frameID string) ([]byte, *cloudDoc, error) {
 	p := &c.Points
 	n := len(p.X)
 	if len(p.Y) != n || len(p.Z) != n {
@@ -332,7 +332,7 @@ func radarHeader(n int, frameID string) string {
 var radarFields = []pcd.Field{pcd.NewField("x", 'F', 4), pcd.NewField("y", 'F', 4), pcd.NewField("z", 'F', 4), pcd.NewField("radial_velocity", 'F', 4),
 	pcd.NewField("raw_radial_velocity", 'F', 4), pcd.NewField("rcs", 'F', 4), pcd.NewField("source", 'U', 1)}
 
-func radarPCD(c *fusion.RadarCloud, frameID string) ([]byte, *cloudDoc, error) {
+func radarPCD(c *fused.RadarCloud, frameID string) ([]byte, *cloudDoc, error) {
 	n := len(c.X)
 	if len(c.Y) != n || len(c.Z) != n {
 		return nil, nil, fmt.Errorf("radar: x, y, z have %d, %d, %d values", n, len(c.Y), len(c.Z))
@@ -384,7 +384,7 @@ func radarPCD(c *fusion.RadarCloud, frameID string) ([]byte, *cloudDoc, error) {
 
 // projectionBytes encodes a projection sidecar; indices must address one
 // of the n LiDAR points.
-func projectionBytes(ps []fusion.Projection, n int) ([]byte, error) {
+func projectionBytes(ps []fused.Projection, n int) ([]byte, error) {
 	b := make([]byte, len(ps)*ProjectionRecordSize)
 	le := binary.LittleEndian
 	for i, p := range ps {
@@ -401,15 +401,15 @@ func projectionBytes(ps []fusion.Projection, n int) ([]byte, error) {
 }
 
 // ReadProjections decodes a .proj.bin sidecar.
-func ReadProjections(b []byte) ([]fusion.Projection, error) {
+func ReadProjections(b []byte) ([]fused.Projection, error) {
 	if len(b)%ProjectionRecordSize != 0 {
 		return nil, fmt.Errorf("frames: projection sidecar of %d bytes is not a multiple of %d", len(b), ProjectionRecordSize)
 	}
-	out := make([]fusion.Projection, len(b)/ProjectionRecordSize)
+	out := make([]fused.Projection, len(b)/ProjectionRecordSize)
 	le := binary.LittleEndian
 	for i := range out {
 		r := b[i*ProjectionRecordSize:]
-		out[i] = fusion.Projection{
+		out[i] = fused.Projection{
 			U:     math.Float32frombits(le.Uint32(r[0:])),
 			V:     math.Float32frombits(le.Uint32(r[4:])),
 			Depth: math.Float32frombits(le.Uint32(r[8:])),

@@ -17,7 +17,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -35,15 +35,15 @@ func mustT(t testing.TB, w, x, y, z float64, tr r3.Vec) se3.Transform {
 }
 
 // testFrame builds a small frame with known values; i varies the content.
-func testFrame(t testing.TB, i int) *fusion.Frame {
+func testFrame(t testing.TB, i int) *fused.Frame {
 	s := float32(i)
 	h := math.Sqrt(0.5)
 	raw := &formats.Image{Width: 2, Height: 2, Encoding: "rgb8", Step: 7, // padded rows
 		Data: []byte{255, 0, 0, 255, 0, 0, 9, 255, 0, 0, 255, 0, 0, 9}}
-	return &fusion.Frame{
+	return &fused.Frame{
 		Index: i, Stamp: 1_700_000_000_000_000_000 + int64(i)*100_000_000, Clock: "sensor:lidar_top", FrameID: "base_link",
 		Ego: mustT(t, h, 0, 0, h, r3.Vec{X: 10 + float64(i), Y: -2, Z: 0.5}), EgoSource: "odometry",
-		Lidar: &fusion.Cloud{
+		Lidar: &fused.Cloud{
 			Points: formats.Points{
 				X: []float32{1.5, -2.25, 3 + s}, Y: []float32{0.125, 4, -1}, Z: []float32{-0.5, 0, 2},
 				Intensity:  []float32{10, 20.5, 255},
@@ -52,12 +52,12 @@ func testFrame(t testing.TB, i int) *fusion.Frame {
 			},
 			Source: []uint8{0, 1, 1}, Sources: []string{"lidar_top", "lidar_rear"}, Deskew: "imu",
 		},
-		Radar: &fusion.RadarCloud{
+		Radar: &fused.RadarCloud{
 			X: []float32{20, 30}, Y: []float32{1, -1}, Z: []float32{0.5, 0.25},
 			RadialVelocity: []float32{-1.5, 0}, RawRadialVelocity: []float32{-11.5, -10},
 			RCS: []float32{5, 12.5}, Source: []uint8{0, 0}, Sources: []string{"radar_front"},
 		},
-		Cameras: []fusion.Camera{
+		Cameras: []fused.Camera{
 			{
 				Name: "cam/front", Topic: "/cam/front/image/compressed", Stamp: 1_700_000_000_000_000_000 + int64(i)*100_000_000 + 1_500_000,
 				Image: &formats.CompressedImage{Format: "jpeg", Data: fakeJPEG},
@@ -65,7 +65,7 @@ func testFrame(t testing.TB, i int) *fusion.Frame {
 					K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}, R: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1},
 					P: [12]float64{1000, 0, 960, 0, 0, 1000, 540, 0, 0, 0, 1, 0}},
 				BaseCamera: se3.LinkToOptical.Mul(se3.Identity()).Mul(se3.Identity()),
-				Projected:  []fusion.Projection{{U: 960.5, V: 540.25, Depth: 1.5, Index: 0}, {U: 12, V: 1079, Depth: 3 + s, Index: 2}},
+				Projected:  []fused.Projection{{U: 960.5, V: 540.25, Depth: 1.5, Index: 0}, {U: 12, V: 1079, Depth: 3 + s, Index: 2}},
 			},
 			{
 				Name: "cam rear", Topic: "/cam_rear/image_raw", Stamp: 1_700_000_000_000_000_000 + int64(i)*100_000_000 - 2_000_000,
@@ -75,7 +75,7 @@ func testFrame(t testing.TB, i int) *fusion.Frame {
 			},
 		},
 		IMU: make([]formats.Message, 3),
-		Sensors: []fusion.SensorStatus{
+		Sensors: []fused.SensorStatus{
 			{Name: "lidar_top", Topic: "/lidar", Modality: formats.Lidar, Stamp: 1, Offset: 0},
 			{Name: "cam_front", Topic: "/cam/front", Modality: formats.Camera, Stamp: 2, Offset: 1_500_000, ClockCorrected: true},
 			{Name: "radar_front", Topic: "/radar", Modality: formats.Radar, Missing: true, Note: "no message within 50 ms"},
@@ -84,7 +84,7 @@ func testFrame(t testing.TB, i int) *fusion.Frame {
 	}
 }
 
-func writeFrames(t testing.TB, root string, opts Options, frames []*fusion.Frame, close bool) *Writer {
+func writeFrames(t testing.TB, root string, opts Options, frames []*fused.Frame, close bool) *Writer {
 	t.Helper()
 	w, err := New(root, opts)
 	if err != nil {
@@ -106,7 +106,7 @@ func writeFrames(t testing.TB, root string, opts Options, frames []*fusion.Frame
 func TestLidarPCD(t *testing.T) {
 	root := t.TempDir()
 	f := testFrame(t, 0)
-	writeFrames(t, root, Options{}, []*fusion.Frame{f}, true)
+	writeFrames(t, root, Options{}, []*fused.Frame{f}, true)
 	b, err := os.ReadFile(filepath.Join(root, "000000", "lidar.pcd"))
 	if err != nil {
 		t.Fatal(err)
@@ -160,7 +160,7 @@ func TestLidarPCD(t *testing.T) {
 
 func TestRadarPCD(t *testing.T) {
 	root := t.TempDir()
-	writeFrames(t, root, Options{}, []*fusion.Frame{testFrame(t, 0)}, true)
+	writeFrames(t, root, Options{}, []*fused.Frame{testFrame(t, 0)}, true)
 	b, err := os.ReadFile(filepath.Join(root, "000000", "radar.pcd"))
 	if err != nil {
 		t.Fatal(err)
@@ -252,7 +252,7 @@ type frameJSON struct {
 func TestFrameJSONAndSidecars(t *testing.T) {
 	root := t.TempDir()
 	f := testFrame(t, 0)
-	writeFrames(t, root, Options{}, []*fusion.Frame{f}, true)
+	writeFrames(t, root, Options{}, []*fused.Frame{f}, true)
 	dir := filepath.Join(root, "000000")
 	ents, _ := os.ReadDir(dir)
 	var names []string
@@ -371,12 +371,12 @@ func TestRefuseNonEmpty(t *testing.T) {
 	if _, err := New(root, Options{}); !errors.Is(err, outdir.ErrNotEmpty) {
 		t.Fatalf("New on a non-empty folder: %v, want ErrNotEmpty", err)
 	}
-	writeFrames(t, root, Options{Force: true}, []*fusion.Frame{testFrame(t, 0)}, true)
+	writeFrames(t, root, Options{Force: true}, []*fused.Frame{testFrame(t, 0)}, true)
 	if b, _ := os.ReadFile(filepath.Join(root, "precious.txt")); string(b) != "x" {
 		t.Error("Force removed an unrelated file")
 	}
 	// A forced second run starts a fresh manifest.
-	writeFrames(t, root, Options{Force: true}, []*fusion.Frame{testFrame(t, 0)}, true)
+	writeFrames(t, root, Options{Force: true}, []*fused.Frame{testFrame(t, 0)}, true)
 	if m, _ := os.ReadFile(filepath.Join(root, outdir.ManifestName)); bytes.Count(m, []byte("\n")) != 1 {
 		t.Errorf("manifest after a forced rerun has %d lines, want 1", bytes.Count(m, []byte("\n")))
 	}
@@ -419,7 +419,7 @@ func compareTrees(t *testing.T, got, want map[string]string) {
 
 func TestResumeAfterCrash(t *testing.T) {
 	const n, crashAt = 6, 3
-	var all []*fusion.Frame
+	var all []*fused.Frame
 	for i := 0; i < n; i++ {
 		all = append(all, testFrame(t, i))
 	}
@@ -460,20 +460,20 @@ func TestResumeAfterCrash(t *testing.T) {
 func TestBadFrames(t *testing.T) {
 	cases := []struct {
 		name string
-		edit func(f *fusion.Frame)
+		edit func(f *fused.Frame)
 		want string
 	}{
-		{"negative index", func(f *fusion.Frame) { f.Index = -1 }, "negative"},
-		{"short y", func(f *fusion.Frame) { f.Lidar.Points.Y = f.Lidar.Points.Y[:2] }, "x, y, z have 3, 2, 3"},
-		{"short intensity", func(f *fusion.Frame) { f.Lidar.Points.Intensity = f.Lidar.Points.Intensity[:1] }, "lidar intensity has 1 values for 3 points"},
-		{"bad source", func(f *fusion.Frame) { f.Lidar.Source[2] = 7 }, "point 2 has source 7"},
-		{"short rcs", func(f *fusion.Frame) { f.Radar.RCS = f.Radar.RCS[:1] }, "radar rcs has 1 values"},
-		{"radar source", func(f *fusion.Frame) { f.Radar.Sources = nil }, "detection 0 has source 0, only 0 sources"},
-		{"projection index", func(f *fusion.Frame) { f.Cameras[0].Projected[1].Index = 3 }, "point index 3 outside the 3 lidar points"},
-		{"nan extrinsic", func(f *fusion.Frame) { f.Cameras[1].BaseCamera.Trans.X = math.NaN() }, "not finite"},
-		{"zero quaternion", func(f *fusion.Frame) { f.Cameras[1].BaseCamera.Rot.Real = 0; f.Cameras[1].BaseCamera.Rot.Kmag = 0 }, "not a unit quaternion"},
-		{"duplicate camera", func(f *fusion.Frame) { f.Cameras[1].Name = f.Cameras[0].Name }, `camera "cam/front" appears twice`},
-		{"nan K", func(f *fusion.Frame) { f.Cameras[0].Info.K[0] = math.Inf(1) }, "not finite"},
+		{"negative index", func(f *fused.Frame) { f.Index = -1 }, "negative"},
+		{"short y", func(f *fused.Frame) { f.Lidar.Points.Y = f.Lidar.Points.Y[:2] }, "x, y, z have 3, 2, 3"},
+		{"short intensity", func(f *fused.Frame) { f.Lidar.Points.Intensity = f.Lidar.Points.Intensity[:1] }, "lidar intensity has 1 values for 3 points"},
+		{"bad source", func(f *fused.Frame) { f.Lidar.Source[2] = 7 }, "point 2 has source 7"},
+		{"short rcs", func(f *fused.Frame) { f.Radar.RCS = f.Radar.RCS[:1] }, "radar rcs has 1 values"},
+		{"radar source", func(f *fused.Frame) { f.Radar.Sources = nil }, "detection 0 has source 0, only 0 sources"},
+		{"projection index", func(f *fused.Frame) { f.Cameras[0].Projected[1].Index = 3 }, "point index 3 outside the 3 lidar points"},
+		{"nan extrinsic", func(f *fused.Frame) { f.Cameras[1].BaseCamera.Trans.X = math.NaN() }, "not finite"},
+		{"zero quaternion", func(f *fused.Frame) { f.Cameras[1].BaseCamera.Rot.Real = 0; f.Cameras[1].BaseCamera.Rot.Kmag = 0 }, "not a unit quaternion"},
+		{"duplicate camera", func(f *fused.Frame) { f.Cameras[1].Name = f.Cameras[0].Name }, `camera "cam/front" appears twice`},
+		{"nan K", func(f *fused.Frame) { f.Cameras[0].Info.K[0] = math.Inf(1) }, "not finite"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -499,7 +499,7 @@ func TestBadFrames(t *testing.T) {
 }
 
 func FuzzReadProjections(f *testing.F) {
-	b, _ := projectionBytes([]fusion.Projection{{U: 1, V: 2, Depth: 3, Index: 0}, {U: -1, V: 1e6, Depth: 0.5, Index: 1}}, 2)
+	b, _ := projectionBytes([]fused.Projection{{U: 1, V: 2, Depth: 3, Index: 0}, {U: -1, V: 1e6, Depth: 0.5, Index: 1}}, 2)
 	f.Add(b)
 	f.Add([]byte{1, 2, 3})
 	f.Add([]byte{})

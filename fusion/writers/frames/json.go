@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // conventions is written into every frame.json.
@@ -134,7 +134,7 @@ type summaryDoc struct {
 	Stale    []string `json:"stale"`
 }
 
-func newFrameDoc(f *fusion.Frame) *frameDoc {
+func newFrameDoc(f *fused.Frame) *frameDoc {
 	d := &frameDoc{
 		Format: FormatVersion, Conventions: conventions,
 		Index: f.Index, StampNs: f.Stamp, Clock: f.Clock, FrameID: f.FrameID,
@@ -164,7 +164,7 @@ func newFrameDoc(f *fusion.Frame) *frameDoc {
 	return d
 }
 
-func newCameraDoc(f *fusion.Frame, c *fusion.Camera, stem string) (*cameraDoc, error) {
+func newCameraDoc(f *fused.Frame, c *fused.Camera, stem string) (*cameraDoc, error) {
 	ext, err := transformJSON(f.FrameID, c.Name, c.BaseCamera)
 	if err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ type manifestDoc struct {
 	Degraded     []string `json:"degraded"`
 }
 
-func manifestLine(f *fusion.Frame, dir string, d *frameDoc) manifestDoc {
+func manifestLine(f *fused.Frame, dir string, d *frameDoc) manifestDoc {
 	m := manifestDoc{
 		Index: f.Index, Dir: dir, StampNs: f.Stamp, Clock: f.Clock, Cameras: []string{},
 		SensorsTotal: d.Summary.Sensors, SensorsOK: d.Summary.Present,

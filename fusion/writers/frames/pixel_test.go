@@ -16,6 +16,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // readerPixel is what a reader who follows frame.json's
@@ -78,9 +79,9 @@ func TestPixelOriginConvention(t *testing.T) {
 				t.Fatal(err)
 			}
 			// base_link is the optical frame here (BaseCamera identity).
-			f := &fusion.Frame{Index: 0, Stamp: 1_700_000_000_000_000_000, FrameID: "base_link", Ego: se3.Identity(), EgoSource: "none",
-				Lidar: &fusion.Cloud{Points: formats.Points{X: []float32{x}, Y: []float32{y}, Z: []float32{z}}, Deskew: "none"},
-				Cameras: []fusion.Camera{{Name: "cam", Stamp: 1_700_000_000_000_000_000,
+			f := &fused.Frame{Index: 0, Stamp: 1_700_000_000_000_000_000, FrameID: "base_link", Ego: se3.Identity(), EgoSource: "none",
+				Lidar: &fused.Cloud{Points: formats.Points{X: []float32{x}, Y: []float32{y}, Z: []float32{z}}, Deskew: "none"},
+				Cameras: []fused.Camera{{Name: "cam", Stamp: 1_700_000_000_000_000_000,
 					Image: &formats.CompressedImage{Format: "png", Data: pb.Bytes()},
 					Info: formats.CameraInfo{Width: w, Height: h, DistortionModel: "plumb_bob", D: []float64{0, 0, 0, 0, 0},
 						K: [9]float64{in.Fx, 0, in.Cx, 0, in.Fy, in.Cy, 0, 0, 1}},
@@ -90,7 +91,7 @@ func TestPixelOriginConvention(t *testing.T) {
 			f.Cameras[0].Projected = fusion.ProjectCloud(nil, &a, model, 0.1, P.X, P.Y, P.Z)
 
 			root := t.TempDir()
-			writeFrames(t, root, Options{}, []*fusion.Frame{f}, true)
+			writeFrames(t, root, Options{}, []*fused.Frame{f}, true)
 			dir := filepath.Join(root, "000000")
 			b, err := os.ReadFile(filepath.Join(dir, "frame.json"))
 			if err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -19,9 +19,9 @@ func BenchmarkWrite(b *testing.B) {
 	for i := range n {
 		p.X[i], p.Y[i], p.Z[i], p.Intensity[i] = float32(i%1000)*0.1, float32(i%77), float32(i%5), float32(i%256)
 	}
-	f := &fusion.Frame{Stamp: 1e18, FrameID: "base_link", Ego: se3.Identity(), Lidar: &fusion.Cloud{Points: p}}
+	f := &fused.Frame{Stamp: 1e18, FrameID: "base_link", Ego: se3.Identity(), Lidar: &fused.Cloud{Points: p}}
 	for c := 0; c < 6; c++ {
-		f.Cameras = append(f.Cameras, fusion.Camera{Name: "cam" + string(rune('0'+c)), Image: &formats.CompressedImage{Format: "jpeg", Data: make([]byte, 400_000)},
+		f.Cameras = append(f.Cameras, fused.Camera{Name: "cam" + string(rune('0'+c)), Image: &formats.CompressedImage{Format: "jpeg", Data: make([]byte, 400_000)},
 			Info: formats.CameraInfo{K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}}, BaseCamera: optical(r3.Vec{X: float64(c)})})
 	}
 	lidar, _ := se3.FromRPY(0.01, -0.02, 0.03, r3.Vec{Z: 1.8})

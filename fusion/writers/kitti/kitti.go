@@ -21,7 +21,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
@@ -56,7 +56,7 @@ type Options struct {
 
 // RigCamera is one camera of Options.Cameras.
 type RigCamera struct {
-	// Name is the camera's name (fusion.Camera.Name, its frame id).
+	// Name is the camera's name (fused.Camera.Name, its frame id).
 	Name string
 	// Extrinsic is T_<FrameID>_<camera optical frame> (OpenCV axes: x
 	// right, y down, z forward).
@@ -84,7 +84,7 @@ type camState struct {
 // hasIntrinsics reports whether the camera's K (or P) is known.
 func (c *camState) hasIntrinsics() bool { return c.info.K[0] != 0 || c.info.P[0] != 0 }
 
-// Writer is a fusion.Sink writing the KITTI layout. It is not safe for
+// Writer is a fused.Sink writing the KITTI layout. It is not safe for
 // concurrent use; wrap it with parallelsink.New to encode and write frames in
 // parallel (the output is the same).
 type Writer struct {
@@ -120,12 +120,12 @@ func New(root string, opts Options) (*Writer, error) {
 		*p.dst = *p.t
 	}
 	if len(opts.Cameras) > 0 {
-		cs := make([]fusion.Camera, len(opts.Cameras))
+		cs := make([]fused.Camera, len(opts.Cameras))
 		for i, c := range opts.Cameras {
 			if err := checkTransform(c.Extrinsic); err != nil {
 				return nil, fmt.Errorf("kitti: option Cameras: camera %q extrinsic: %w", c.Name, err)
 			}
-			cs[i] = fusion.Camera{Name: c.Name, Info: c.Info, Extrinsic: c.Extrinsic}
+			cs[i] = fused.Camera{Name: c.Name, Info: c.Info, Extrinsic: c.Extrinsic}
 		}
 		if err := w.layout(cs); err != nil {
 			return nil, fmt.Errorf("kitti: option Cameras: %w", err)
@@ -178,7 +178,7 @@ func axisAngle(ext se3.Transform, dir r3.Vec) float64 {
 // then the more left (larger FrameID y) first, then by name; angles and
 // positions that agree to 1e-6 (rad, m) count as equal so that a
 // symmetric rig's order does not depend on rounding.
-func order(cs []fusion.Camera, dir r3.Vec) {
+func order(cs []fused.Camera, dir r3.Vec) {
 	type key struct {
 		angle, y int64
 		name     string
@@ -205,8 +205,8 @@ func order(cs []fusion.Camera, dir r3.Vec) {
 // of: the reference (Options.Reference, or the camera nearest to +x)
 // becomes image_2, the others follow by the angle between their optical
 // axis and the reference's: image_3, image_0, image_1, image_4, ...
-func (w *Writer) layout(cams []fusion.Camera) error {
-	cs := append([]fusion.Camera(nil), cams...)
+func (w *Writer) layout(cams []fused.Camera) error {
+	cs := append([]fused.Camera(nil), cams...)
 	names := make([]string, len(cs))
 	for i, c := range cs {
 		names[i] = c.Name
@@ -266,7 +266,7 @@ type manifestDoc struct {
 }
 
 // Write writes one frame.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	return parallelsink.Write(ctx, w, f)
 }
 
@@ -274,11 +274,11 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 // file are made in frame order (a frame that a resumed run already has is
 // skipped); the task encodes the velodyne file and images into temporary
 // files; the commit renames them into place and appends the manifest line.
-func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
+func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := fusion.CheckFrame(f); err != nil {
+	if err := fused.CheckFrame(f); err != nil {
 		return nil, fmt.Errorf("kitti: %w", err)
 	}
 	if w.frameID == "" {
@@ -399,7 +399,7 @@ func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, erro
 }
 
 // velodyne encodes the cloud in the LiDAR frame: float32 x y z intensity.
-func (w *Writer) velodyne(c *fusion.Cloud) ([]byte, error) {
+func (w *Writer) velodyne(c *fused.Cloud) ([]byte, error) {
 	if c == nil {
 		return []byte{}, nil
 	}
@@ -571,7 +571,7 @@ func encodePNG(img image.Image) ([]byte, error) {
 // camera's undistortion maps built on its first image; the returned
 // function decodes, remaps and encodes it again (JPEG as JPEG, anything
 // else as PNG).
-func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext, note string, err error), error) {
+func (w *Writer) image(st *camState, c *fused.Camera) (func() (data []byte, ext, note string, err error), error) {
 	if !undistort.HasDistortion(&c.Info) {
 		return func() ([]byte, string, string, error) { return imageFile(c.Image) }, nil
 	}

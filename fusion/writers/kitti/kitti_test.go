@@ -16,7 +16,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -30,15 +30,15 @@ func optical(t r3.Vec) se3.Transform {
 	return T
 }
 
-func testFrame(i int) *fusion.Frame {
+func testFrame(i int) *fused.Frame {
 	stamp := int64(1_317_000_000_123_456_789) + int64(i)*100_000_000
-	return &fusion.Frame{
+	return &fused.Frame{
 		Index: i, Stamp: stamp, Clock: "sensor:lidar_top", FrameID: "base_link", Ego: se3.Identity(),
-		Lidar: &fusion.Cloud{Points: formats.Points{
+		Lidar: &fused.Cloud{Points: formats.Points{
 			X: []float32{10, -3, 0.5}, Y: []float32{1, 2, 0}, Z: []float32{2, 0, float32(i)},
 			Intensity: []float32{0.25, 0.5, 1},
 		}},
-		Cameras: []fusion.Camera{
+		Cameras: []fused.Camera{
 			{Name: "cam_right", Stamp: stamp + 2_000_000, Image: &formats.Image{Width: 2, Height: 1, Encoding: "mono8", Step: 2, Data: []byte{7, 200}},
 				Info:       formats.CameraInfo{Width: 640, Height: 480, K: [9]float64{500, 0, 320, 0, 500, 240, 0, 0, 1}},
 				BaseCamera: optical(r3.Vec{X: 1, Y: -0.5, Z: 1.5})},
@@ -49,7 +49,7 @@ func testFrame(i int) *fusion.Frame {
 	}
 }
 
-func run(t testing.TB, root string, opts Options, fs []*fusion.Frame, close bool) *Writer {
+func run(t testing.TB, root string, opts Options, fs []*fused.Frame, close bool) *Writer {
 	t.Helper()
 	w, err := New(root, opts)
 	if err != nil {
@@ -91,7 +91,7 @@ func parseCalib(t *testing.T, b []byte) map[string][]float64 {
 
 func TestKITTI(t *testing.T) {
 	root := t.TempDir()
-	run(t, root, Options{Lidar: &lidarExt}, []*fusion.Frame{testFrame(0), testFrame(1)}, true)
+	run(t, root, Options{Lidar: &lidarExt}, []*fused.Frame{testFrame(0), testFrame(1)}, true)
 
 	// velodyne: base points minus the LiDAR mounting height 2 m.
 	b, err := os.ReadFile(filepath.Join(root, "velodyne", "000001.bin"))
@@ -190,7 +190,7 @@ func TestKITTI(t *testing.T) {
 
 func TestKITTINoLidarExtrinsic(t *testing.T) {
 	root := t.TempDir()
-	run(t, root, Options{}, []*fusion.Frame{testFrame(0)}, true)
+	run(t, root, Options{}, []*fused.Frame{testFrame(0)}, true)
 	b, _ := os.ReadFile(filepath.Join(root, "velodyne", "000000.bin"))
 	if got := math.Float32frombits(binary.LittleEndian.Uint32(b[8:])); got != 2 {
 		t.Errorf("z of point 0 = %v, want 2 (base_link kept)", got)
@@ -232,7 +232,7 @@ func tree(t *testing.T, root string) map[string]string {
 }
 
 func TestKITTIResume(t *testing.T) {
-	var all []*fusion.Frame
+	var all []*fused.Frame
 	for i := 0; i < 5; i++ {
 		all = append(all, testFrame(i))
 	}
@@ -273,14 +273,14 @@ func TestKITTIBadInput(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		edit func(*fusion.Frame)
+		edit func(*fused.Frame)
 		want string
 	}{
-		{"short z", func(f *fusion.Frame) { f.Lidar.Points.Z = nil }, "x, y, z have 3, 3, 0"},
-		{"short intensity", func(f *fusion.Frame) { f.Lidar.Points.Intensity = []float32{1} }, "intensity has 1 values"},
-		{"zero rotation", func(f *fusion.Frame) { f.Cameras[0].BaseCamera = se3.Transform{} }, "not a unit quaternion"},
-		{"duplicate camera", func(f *fusion.Frame) { f.Cameras[1].Name = "cam_right" }, "appears twice"},
-		{"negative index", func(f *fusion.Frame) { f.Index = -2 }, "negative"},
+		{"short z", func(f *fused.Frame) { f.Lidar.Points.Z = nil }, "x, y, z have 3, 3, 0"},
+		{"short intensity", func(f *fused.Frame) { f.Lidar.Points.Intensity = []float32{1} }, "intensity has 1 values"},
+		{"zero rotation", func(f *fused.Frame) { f.Cameras[0].BaseCamera = se3.Transform{} }, "not a unit quaternion"},
+		{"duplicate camera", func(f *fused.Frame) { f.Cameras[1].Name = "cam_right" }, "appears twice"},
+		{"negative index", func(f *fused.Frame) { f.Index = -2 }, "negative"},
 	}
 	for _, c := range cases {
 		w, err := New(t.TempDir(), Options{})

@@ -15,7 +15,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -34,7 +34,7 @@ func mount(t testing.TB, x, y, z, yaw float64) se3.Transform {
 
 // urbanRig is the fixture's six-camera rig (fixtures.Preset("urban")), in
 // the alphabetical order in which the pipeline lists the cameras.
-func urbanRig(t testing.TB) []fusion.Camera {
+func urbanRig(t testing.TB) []fused.Camera {
 	specs := []struct {
 		name       string
 		x, y, yaw  float64
@@ -47,9 +47,9 @@ func urbanRig(t testing.TB) []fusion.Camera {
 		{"cam_front_left", 1.4, 0.45, 55, 330, 324, 204},
 		{"cam_front_right", 1.4, -0.45, -55, 340, 325, 205},
 	}
-	var cs []fusion.Camera
+	var cs []fused.Camera
 	for _, s := range specs {
-		cs = append(cs, fusion.Camera{Name: s.name, Image: &formats.CompressedImage{Format: "jpeg", Data: fakeJPEG},
+		cs = append(cs, fused.Camera{Name: s.name, Image: &formats.CompressedImage{Format: "jpeg", Data: fakeJPEG},
 			Info:       formats.CameraInfo{Width: 640, Height: 400, K: [9]float64{s.fx, 0, s.cx, 0, s.fx, s.cy, 0, 0, 1}},
 			BaseCamera: mount(t, s.x, s.y, 1.5, s.yaw)})
 	}
@@ -95,7 +95,7 @@ func projectCalib(cal map[string][]float64, P string, x r3.Vec) (u, v, depth flo
 
 // pinhole is the truth: the pixel of a base_link point in an ideal pinhole
 // camera with the camera's K and extrinsic.
-func pinhole(c *fusion.Camera, p r3.Vec) (u, v, depth float64) {
+func pinhole(c *fused.Camera, p r3.Vec) (u, v, depth float64) {
 	q := c.StaticExtrinsic().Inverse().Apply(p)
 	K := c.Info.K
 	return K[0]*q.X/q.Z + K[2], K[4]*q.Y/q.Z + K[5], q.Z
@@ -173,7 +173,7 @@ func TestKITTILayout(t *testing.T) {
 				f.Lidar.Points.Z = append(f.Lidar.Points.Z, float32(p.Z))
 			}
 			root := t.TempDir()
-			run(t, root, opts, []*fusion.Frame{f}, true)
+			run(t, root, opts, []*fused.Frame{f}, true)
 
 			keys, cal := calibLines(t, mustRead(t, filepath.Join(root, "calib", "000000.txt")))
 			if got := strings.Join(keys, " "); got != "P0 P1 P2 P3 R0_rect Tr_velo_to_cam Tr_imu_to_velo P4 P5" {
@@ -216,7 +216,7 @@ func TestKITTIOneCamera(t *testing.T) {
 	f := testFrame(0)
 	f.Cameras = f.Cameras[:1] // cam_right only
 	root := t.TempDir()
-	run(t, root, Options{}, []*fusion.Frame{f}, true)
+	run(t, root, Options{}, []*fused.Frame{f}, true)
 	_, cal := calibLines(t, mustRead(t, filepath.Join(root, "calib", "000000.txt")))
 	want := []float64{500, 0, 320, 0, 0, 500, 240, 0, 0, 0, 1, 0}
 	for _, P := range []string{"P0", "P1", "P2", "P3"} {
@@ -260,7 +260,7 @@ func TestKITTIUnknownReference(t *testing.T) {
 	}
 }
 
-func indexOf(cs []fusion.Camera, name string) int {
+func indexOf(cs []fused.Camera, name string) int {
 	for i, c := range cs {
 		if c.Name == name {
 			return i
@@ -297,7 +297,7 @@ func TestKITTIUndistortedProjection(t *testing.T) {
 	model := fixtures.CameraModel{Width: 320, Height: 200, Model: "plumb_bob", Fx: 180, Fy: 180, Cx: 163.25, Cy: 97.5,
 		D: []float64{-0.1, 0.02, 0.001, -0.0008, 0}, MaxAngle: 1.3}
 	K := model.K()
-	cams := []fusion.Camera{
+	cams := []fused.Camera{
 		{Name: "cam_front", BaseCamera: mount(t, 1.5, 0, 1.6, 0)},
 		{Name: "cam_left", BaseCamera: mount(t, 1.2, 0.4, 1.6, 90)},
 	}
@@ -353,7 +353,7 @@ func TestKITTIUndistortedProjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	root := t.TempDir()
-	run(t, root, Options{Lidar: &lidar}, []*fusion.Frame{f}, true)
+	run(t, root, Options{Lidar: &lidar}, []*fused.Frame{f}, true)
 
 	_, cal := calibLines(t, mustRead(t, filepath.Join(root, "calib", "000000.txt")))
 	velo := readVelodyne(t, filepath.Join(root, "velodyne", "000000.bin"))

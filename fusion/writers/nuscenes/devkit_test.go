@@ -23,6 +23,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // drive is a fused moving fixture log: the minimal rig (a 15 Hz camera, so
@@ -30,7 +31,7 @@ import (
 // two radars, driving at 10 m/s with the true pose on /tf, fused with
 // the /tf ego source; and the truth it was generated from.
 type drive struct {
-	frames []*fusion.Frame
+	frames []*fused.Frame
 	truth  *fixtures.Truth
 	traj   *traj.Trajectory
 	// lidar and radars are the true T_base_sensor, as rigsync fuse passes
@@ -109,10 +110,10 @@ func newDrive() (*drive, string) {
 	return d, ""
 }
 
-// collector is a fusion.Sink keeping every frame.
-type collector struct{ frames []*fusion.Frame }
+// collector is a fused.Sink keeping every frame.
+type collector struct{ frames []*fused.Frame }
 
-func (c *collector) Write(_ context.Context, f *fusion.Frame) error {
+func (c *collector) Write(_ context.Context, f *fused.Frame) error {
 	c.frames = append(c.frames, f)
 	return nil
 }
@@ -260,7 +261,7 @@ func TestDevkitProjectionMatchesFrames(t *testing.T) {
 	}
 	runs := []struct {
 		name   string
-		frames []*fusion.Frame
+		frames []*fused.Frame
 	}{
 		{"one frame", d.frames[one : one+1]},
 		{"all frames", d.frames},
@@ -299,7 +300,7 @@ func abs64(v int64) int64 {
 // Camera.Projected. The exported images are undistorted with the same K,
 // so the devkit's pinhole pixel is carried into the distorted image the
 // projections refer to through the camera model.
-func checkProjections(t *testing.T, d *drive, x *exported, frames []*fusion.Frame) {
+func checkProjections(t *testing.T, d *drive, x *exported, frames []*fused.Frame) {
 	t.Helper()
 	var n int
 	var worst, sum float64
@@ -360,7 +361,7 @@ func checkProjections(t *testing.T, d *drive, x *exported, frames []*fusion.Fram
 // checkEgoTruth checks every camera's and radar's ego_pose against the
 // true base_link pose at its stamp (the fixture's clocks are true, and the
 // /tf ego source is the true pose at 50 Hz, interpolated).
-func checkEgoTruth(t *testing.T, d *drive, x *exported, frames []*fusion.Frame) {
+func checkEgoTruth(t *testing.T, d *drive, x *exported, frames []*fused.Frame) {
 	t.Helper()
 	const posTol, yawTol = 1e-4, 1e-5 // m, rad: the 50 Hz interpolation's error is far below
 	var worstPos, worstYaw float64
@@ -402,7 +403,7 @@ func checkEgoTruth(t *testing.T, d *drive, x *exported, frames []*fusion.Frame) 
 // checkRadar maps the exported radar detections into the global frame as
 // the devkit does (calibrated_sensor, then the radar's ego_pose) and
 // compares them with the frame's detections mapped by the frame's ego pose.
-func checkRadar(t *testing.T, x *exported, frames []*fusion.Frame) {
+func checkRadar(t *testing.T, x *exported, frames []*fused.Frame) {
 	t.Helper()
 	n := 0
 	worst := 0.0

@@ -10,7 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
 
@@ -20,7 +20,7 @@ import (
 // copied as is. Only headers are read here (and the camera's undistortion
 // maps built on its first image); the decoding and encoding happen in
 // encode, which touches nothing the Writer changes.
-func (w *Writer) jpeg(ch string, c *fusion.Camera) (width, height int, encode func() ([]byte, error), err error) {
+func (w *Writer) jpeg(ch string, c *fused.Camera) (width, height int, encode func() ([]byte, error), err error) {
 	distorted := undistort.HasDistortion(&c.Info)
 	quality := w.opts.JPEGQuality
 	if p, ok := c.Image.(*formats.CompressedImage); ok && !distorted && isJPEG(p) {
@@ -81,7 +81,7 @@ var rawEncodings = map[string]bool{"mono8": true, "8UC1": true, "rgb8": true, "b
 
 // undistorter returns the camera's undistortion maps for iw×ih images,
 // building them on first use.
-func (w *Writer) undistorter(ch string, c *fusion.Camera, iw, ih int) (*undistort.Maps, error) {
+func (w *Writer) undistorter(ch string, c *fused.Camera, iw, ih int) (*undistort.Maps, error) {
 	u := w.undistort[ch]
 	if u == nil || u.W != iw || u.H != ih {
 		var err error

@@ -24,7 +24,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
@@ -75,7 +75,7 @@ type Options struct {
 // ignores it.
 const ManifestName = "rigsync_manifest.jsonl"
 
-// Writer is a fusion.Sink writing the nuScenes layout. It is not safe for
+// Writer is a fused.Sink writing the nuScenes layout. It is not safe for
 // concurrent use; wrap it with parallelsink.New to encode and write frames in
 // parallel (the output is the same).
 type Writer struct {
@@ -175,7 +175,7 @@ func Token(kind string, parts ...string) string {
 
 // Write adds one frame: its LiDAR cloud, radar detections and camera images,
 // each as a sample_data with an ego_pose; keyframes also get a sample.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	return parallelsink.Write(ctx, w, f)
 }
 
@@ -185,7 +185,7 @@ func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
 // frame's files (LiDAR .pcd.bin, radar PCDs, JPEGs, undistorted when the
 // camera has distortion) into temporary files; the commit renames them
 // into place and appends the frame to the manifest.
-func (w *Writer) Stage(ctx context.Context, f *fusion.Frame) (ordered.Task, error) {
+func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error) {
 	if w.closed {
 		return nil, errors.New("nuscenes: write after close")
 	}
@@ -299,7 +299,7 @@ func (w *Writer) checkResumed(index int, line []byte) error {
 	return nil
 }
 
-func (w *Writer) writeLidar(f *fusion.Frame, ego se3.Transform, key bool, sampleToken string) error {
+func (w *Writer) writeLidar(f *fused.Frame, ego se3.Transform, key bool, sampleToken string) error {
 	p := &f.Lidar.Points
 	n := len(p.X)
 	if len(p.Y) != n || len(p.Z) != n || p.Intensity != nil && len(p.Intensity) != n || p.Ring != nil && len(p.Ring) != n {
@@ -316,7 +316,7 @@ func (w *Writer) writeLidar(f *fusion.Frame, ego se3.Transform, key bool, sample
 	return w.addSampleData(LidarChannel, "pcd", ".pcd.bin", enc, f.Stamp, ego, cs, key, sampleToken, 0, 0)
 }
 
-func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sampleToken string) error {
+func (w *Writer) writeRadar(f *fused.Frame, ego se3.Transform, key bool, sampleToken string) error {
 	r := f.Radar
 	n := len(r.X)
 	for _, c := range [][]float32{r.Y, r.Z, r.RadialVelocity, r.RawRadialVelocity, r.RCS} {
@@ -408,7 +408,7 @@ func (w *Writer) writeRadar(f *fusion.Frame, ego se3.Transform, key bool, sample
 	return nil
 }
 
-func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transform, key bool, sampleToken string) error {
+func (w *Writer) writeCamera(f *fused.Frame, c *fused.Camera, ego se3.Transform, key bool, sampleToken string) error {
 	ch := w.channel(c.Name)
 	width, height, enc, err := w.jpeg(ch, c)
 	if err != nil {
@@ -445,7 +445,7 @@ func (w *Writer) writeCamera(f *fusion.Frame, c *fusion.Camera, ego se3.Transfor
 // map_pointcloud_to_image chain reproduces rigsync's projection. Without
 // ego motion (BaseCamera equal to the static extrinsic, or unset) it is
 // exactly the frame's ego pose.
-func cameraEgo(ego se3.Transform, c *fusion.Camera) se3.Transform {
+func cameraEgo(ego se3.Transform, c *fused.Camera) se3.Transform {
 	if c.BaseCamera.Rot == (quat.Number{}) || c.BaseCamera == c.StaticExtrinsic() {
 		return ego
 	}

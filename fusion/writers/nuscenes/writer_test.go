@@ -19,7 +19,7 @@ import (
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 )
 
@@ -81,10 +81,10 @@ func egoAt(t testing.TB, ns int64) se3.Transform {
 // yawing slowly (egoAt). The camera fires 7 ms after the frame, the radar
 // 3 ms before it; both are placed as the pipeline places them, with the
 // ego motion between their stamps and the frame's folded in.
-func (r *rig) frame(t testing.TB, i int) *fusion.Frame {
+func (r *rig) frame(t testing.TB, i int) *fused.Frame {
 	stamp := t0 + int64(i)*100_000_000
 	ego := egoAt(t, stamp)
-	f := &fusion.Frame{Index: i, Stamp: stamp, FrameID: "base_link", Ego: ego, EgoSource: "odometry"}
+	f := &fused.Frame{Index: i, Stamp: stamp, FrameID: "base_link", Ego: ego, EgoSource: "odometry"}
 	camStamp, radarStamp := stamp+7_000_000, stamp-3_000_000
 	egoRadar := egoAt(t, radarStamp)
 	radarMotion := ego.Inverse().Mul(egoRadar).Mul(r.baseRadar) // T_base(S)_radar(radarStamp)
@@ -97,8 +97,8 @@ func (r *rig) frame(t testing.TB, i int) *fusion.Frame {
 		pts.Intensity = append(pts.Intensity, float32(k))
 		pts.Ring = append(pts.Ring, uint16(k%32))
 	}
-	f.Lidar = &fusion.Cloud{Points: pts, Sources: []string{"lidar"}, Deskew: "none"}
-	rc := &fusion.RadarCloud{Sources: []string{"radar_front"}, Ego: []se3.Transform{egoRadar}}
+	f.Lidar = &fused.Cloud{Points: pts, Sources: []string{"lidar"}, Deskew: "none"}
+	rc := &fused.RadarCloud{Sources: []string{"radar_front"}, Ego: []se3.Transform{egoRadar}}
 	for k, p := range r.radarPts {
 		q := radarMotion.Apply(p)
 		rc.X = append(rc.X, float32(q.X))
@@ -110,14 +110,14 @@ func (r *rig) frame(t testing.TB, i int) *fusion.Frame {
 		rc.Source = append(rc.Source, 0)
 	}
 	f.Radar = rc
-	f.Cameras = []fusion.Camera{{
+	f.Cameras = []fused.Camera{{
 		Name: "cam_front", Topic: "/cam_front/image", Stamp: camStamp,
 		Image:      &formats.CompressedImage{Format: "jpeg", Data: r.jpegFront},
 		Info:       formats.CameraInfo{Width: 64, Height: 48, DistortionModel: "plumb_bob", D: []float64{0, 0, 0, 0, 0}, K: r.K},
 		BaseCamera: ego.Inverse().Mul(egoAt(t, camStamp)).Mul(r.baseCam),
 		Extrinsic:  r.baseCam,
 	}}
-	f.Sensors = []fusion.SensorStatus{{Name: "radar_front", Modality: formats.Radar, Stamp: radarStamp}}
+	f.Sensors = []fused.SensorStatus{{Name: "radar_front", Modality: formats.Radar, Stamp: radarStamp}}
 	return f
 }
 
@@ -631,18 +631,18 @@ func TestBadFrames(t *testing.T) {
 	r := newRig(t)
 	tests := []struct {
 		name string
-		mod  func(f *fusion.Frame)
+		mod  func(f *fused.Frame)
 	}{
-		{"lidar columns", func(f *fusion.Frame) { f.Lidar.Points.Y = f.Lidar.Points.Y[:3] }},
-		{"not the ego frame", func(f *fusion.Frame) { f.FrameID = "odom" }},
-		{"radar columns", func(f *fusion.Frame) { f.Radar.RCS = f.Radar.RCS[:1] }},
-		{"radar source", func(f *fusion.Frame) { f.Radar.Source[0] = 9 }},
-		{"radar ego poses", func(f *fusion.Frame) { f.Radar.Ego = append(f.Radar.Ego, f.Ego) }},
-		{"camera payload", func(f *fusion.Frame) { f.Cameras[0].Image = nil }},
-		{"raw image short", func(f *fusion.Frame) {
+		{"lidar columns", func(f *fused.Frame) { f.Lidar.Points.Y = f.Lidar.Points.Y[:3] }},
+		{"not the ego frame", func(f *fused.Frame) { f.FrameID = "odom" }},
+		{"radar columns", func(f *fused.Frame) { f.Radar.RCS = f.Radar.RCS[:1] }},
+		{"radar source", func(f *fused.Frame) { f.Radar.Source[0] = 9 }},
+		{"radar ego poses", func(f *fused.Frame) { f.Radar.Ego = append(f.Radar.Ego, f.Ego) }},
+		{"camera payload", func(f *fused.Frame) { f.Cameras[0].Image = nil }},
+		{"raw image short", func(f *fused.Frame) {
 			f.Cameras[0].Image = &formats.Image{Width: 64, Height: 48, Encoding: "rgb8", Step: 192, Data: make([]byte, 100)}
 		}},
-		{"bad jpeg", func(f *fusion.Frame) {
+		{"bad jpeg", func(f *fused.Frame) {
 			f.Cameras[0].Image = &formats.CompressedImage{Format: "jpeg", Data: []byte{1, 2}}
 		}},
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
@@ -93,7 +93,7 @@ type manifestLine struct {
 	Frame Frame `json:"frame"`
 }
 
-// Writer is a fusion.Sink writing a Segments.ai sample. It is not safe for
+// Writer is a fused.Sink writing a Segments.ai sample. It is not safe for
 // concurrent use.
 type Writer struct {
 	dir     *outdir.Dir
@@ -104,7 +104,7 @@ type Writer struct {
 	skipped int
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ fused.Sink = (*Writer)(nil)
 
 // New opens root for writing.
 func New(root string, opts Options) (*Writer, error) {
@@ -154,11 +154,11 @@ func distortion(in formats.CameraInfo) *Distortion {
 }
 
 // Write writes one frame.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := fusion.CheckFrame(f); err != nil {
+	if err := fused.CheckFrame(f); err != nil {
 		return fmt.Errorf("segments: %w", err)
 	}
 	for _, c := range f.Cameras {

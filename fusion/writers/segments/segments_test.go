@@ -12,12 +12,12 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-func frame(t testing.TB, i int) *fusion.Frame {
+func frame(t testing.TB, i int) *fused.Frame {
 	h := math.Sqrt(0.5)
 	ego, err := se3.FromQuatWXYZ(h, 0, 0, h, r3.Vec{X: 100_000 + float64(i), Y: 50, Z: 1})
 	if err != nil {
@@ -25,16 +25,16 @@ func frame(t testing.TB, i int) *fusion.Frame {
 	}
 	cam := se3.LinkToOptical
 	cam.Trans = r3.Vec{X: 1, Z: 1.5}
-	return &fusion.Frame{Index: i, Stamp: 1_700_000_000_000_000_000 + int64(i)*100_000_000, FrameID: "base_link", Ego: ego,
-		Lidar: &fusion.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}}},
-		Cameras: []fusion.Camera{
+	return &fused.Frame{Index: i, Stamp: 1_700_000_000_000_000_000 + int64(i)*100_000_000, FrameID: "base_link", Ego: ego,
+		Lidar: &fused.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}}},
+		Cameras: []fused.Camera{
 			{Name: "/cam/front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte("j")}, BaseCamera: cam,
 				Info: formats.CameraInfo{DistortionModel: "plumb_bob", D: []float64{-0.1, 0.01, 0.001, 0.002, 0.0005}, K: [9]float64{1000, 0, 960, 0, 1000, 540, 0, 0, 1}}},
 		},
 	}
 }
 
-func write(t *testing.T, root string, opts Options, fs []*fusion.Frame, close bool) *Writer {
+func write(t *testing.T, root string, opts Options, fs []*fused.Frame, close bool) *Writer {
 	t.Helper()
 	w, err := New(root, opts)
 	if err != nil {
@@ -55,7 +55,7 @@ func write(t *testing.T, root string, opts Options, fs []*fusion.Frame, close bo
 
 func TestSample(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, Options{URLPrefix: "s3://b/run/"}, []*fusion.Frame{frame(t, 0), frame(t, 1)}, true)
+	write(t, root, Options{URLPrefix: "s3://b/run/"}, []*fused.Frame{frame(t, 0), frame(t, 1)}, true)
 	b, err := os.ReadFile(filepath.Join(root, "sample.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestSample(t *testing.T) {
 }
 
 func TestResume(t *testing.T) {
-	var all []*fusion.Frame
+	var all []*fused.Frame
 	for i := range 4 {
 		all = append(all, frame(t, i))
 	}

@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/pcdfile"
@@ -38,7 +38,7 @@ type CameraConfig struct {
 	RowMajor bool        `json:"rowMajor"`
 }
 
-// Writer is a fusion.Sink writing the Xtreme1 layout. It is not safe for
+// Writer is a fused.Sink writing the Xtreme1 layout. It is not safe for
 // concurrent use.
 type Writer struct {
 	dir     *outdir.Dir
@@ -49,7 +49,7 @@ type Writer struct {
 	skipped int
 }
 
-var _ fusion.Sink = (*Writer)(nil)
+var _ fused.Sink = (*Writer)(nil)
 
 // New opens root for writing.
 func New(root string, opts Options) (*Writer, error) {
@@ -73,7 +73,7 @@ func New(root string, opts Options) (*Writer, error) {
 func (w *Writer) Stats() (written, skipped int) { return w.written, w.skipped }
 
 // Config returns the camera_config element of a camera.
-func Config(c *fusion.Camera) (*CameraConfig, error) {
+func Config(c *fused.Camera) (*CameraConfig, error) {
 	T := c.BaseCamera
 	q := T.Rot
 	n := q.Real*q.Real + q.Imag*q.Imag + q.Jmag*q.Jmag + q.Kmag*q.Kmag
@@ -107,11 +107,11 @@ func Config(c *fusion.Camera) (*CameraConfig, error) {
 }
 
 // Write writes one frame.
-func (w *Writer) Write(ctx context.Context, f *fusion.Frame) error {
+func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := fusion.CheckFrame(f); err != nil {
+	if err := fused.CheckFrame(f); err != nil {
 		return fmt.Errorf("xtreme1: %w", err)
 	}
 	idx := make([]int, len(f.Cameras))

@@ -14,29 +14,29 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-func frame(i int, withRear bool) *fusion.Frame {
+func frame(i int, withRear bool) *fused.Frame {
 	front := se3.LinkToOptical
 	front.Trans = r3.Vec{X: 1, Z: 1.5}
-	f := &fusion.Frame{Index: i, Stamp: int64(i) * 1e8, FrameID: "base_link", Ego: se3.Identity(),
-		Lidar: &fusion.Cloud{Points: formats.Points{X: []float32{10, float32(i)}, Y: []float32{1, 0}, Z: []float32{2, 0}, Intensity: []float32{7, 8}}},
-		Cameras: []fusion.Camera{{Name: "front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte("jpegbytes")},
+	f := &fused.Frame{Index: i, Stamp: int64(i) * 1e8, FrameID: "base_link", Ego: se3.Identity(),
+		Lidar: &fused.Cloud{Points: formats.Points{X: []float32{10, float32(i)}, Y: []float32{1, 0}, Z: []float32{2, 0}, Intensity: []float32{7, 8}}},
+		Cameras: []fused.Camera{{Name: "front", Image: &formats.CompressedImage{Format: "jpeg", Data: []byte("jpegbytes")},
 			Info: formats.CameraInfo{Width: 1920, Height: 1080, K: [9]float64{1000, 0, 960, 0, 1001, 540, 0, 0, 1}}, BaseCamera: front}},
 	}
 	if withRear {
 		rear, _ := se3.FromQuatWXYZ(0, 0, 0, 1, r3.Vec{X: -1})
 		rear = rear.Mul(se3.LinkToOptical)
-		f.Cameras = append(f.Cameras, fusion.Camera{Name: "rear", Image: &formats.CompressedImage{Format: "png", Data: []byte("pngbytes")},
+		f.Cameras = append(f.Cameras, fused.Camera{Name: "rear", Image: &formats.CompressedImage{Format: "png", Data: []byte("pngbytes")},
 			Info: formats.CameraInfo{Width: 640, Height: 480, P: [12]float64{500, 0, 320, 0, 0, 500, 240, 0, 0, 0, 1, 0}}, BaseCamera: rear})
 	}
 	return f
 }
 
-func write(t *testing.T, root string, opts Options, fs []*fusion.Frame, close bool) *Writer {
+func write(t *testing.T, root string, opts Options, fs []*fused.Frame, close bool) *Writer {
 	t.Helper()
 	w, err := New(root, opts)
 	if err != nil {
@@ -55,7 +55,7 @@ func write(t *testing.T, root string, opts Options, fs []*fusion.Frame, close bo
 
 func TestXtreme1(t *testing.T) {
 	root := t.TempDir()
-	write(t, root, Options{}, []*fusion.Frame{frame(0, false), frame(1, true)}, true)
+	write(t, root, Options{}, []*fused.Frame{frame(0, false), frame(1, true)}, true)
 	pts, err := pcd.Read(bytes.NewReader(must(t, filepath.Join(root, "lidar_point_cloud_0", "000001.pcd"))))
 	if err != nil {
 		t.Fatal(err)
@@ -103,7 +103,7 @@ func must(t *testing.T, p string) []byte {
 }
 
 func TestXtreme1Resume(t *testing.T) {
-	all := []*fusion.Frame{frame(0, true), frame(1, true), frame(2, true), frame(3, false)}
+	all := []*fused.Frame{frame(0, true), frame(1, true), frame(2, true), frame(3, false)}
 	clean, crashed := t.TempDir(), t.TempDir()
 	write(t, clean, Options{}, all, true)
 	write(t, crashed, Options{}, all[:2], false)
@@ -150,7 +150,7 @@ func TestXtreme1Bad(t *testing.T) {
 	w.Close()
 	// A listed camera not seen yet gets a zero slot before a later one.
 	root := t.TempDir()
-	write(t, root, Options{Cameras: []string{"side", "front"}}, []*fusion.Frame{frame(0, false)}, true)
+	write(t, root, Options{Cameras: []string{"side", "front"}}, []*fused.Frame{frame(0, false)}, true)
 	var cfg []CameraConfig
 	json.Unmarshal(must(t, filepath.Join(root, "camera_config", "000000.json")), &cfg)
 	if len(cfg) != 2 || cfg[0].Internal.FX != 0 || cfg[1].Internal.FX != 1000 {

@@ -11,13 +11,14 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // discard is a sink that drops frames.
 type discard struct{}
 
-func (discard) Write(context.Context, *fusion.Frame) error { return nil }
-func (discard) Close() error                               { return nil }
+func (discard) Write(context.Context, *fused.Frame) error { return nil }
+func (discard) Close() error                              { return nil }
 
 // BenchmarkRun is `rigsync calib check` on the default 20 s urban fixture
 // log (6 cameras, lidar_top, 5 radars, odometry; generated once). Issue 7's

@@ -5,7 +5,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/check/edge"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // cameras runs one edge.Checker per camera against the reference LiDAR,
@@ -19,7 +19,7 @@ type cameras struct {
 
 func newCameras(e *env) *cameras { return &cameras{e: e, by: map[string]*edge.Checker{}} }
 
-func (c *cameras) Add(f *fusion.Frame) error {
+func (c *cameras) Add(f *fused.Frame) error {
 	if c.ref == "" {
 		c.ref = referenceLidar(f)
 	}

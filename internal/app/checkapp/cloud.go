@@ -7,7 +7,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/kdtree"
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // cloudFilter selects and thins the points of one LiDAR of a frame.
@@ -26,14 +26,14 @@ type cloudFilter struct {
 }
 
 // lidarPoints returns the points of LiDAR source src of f that pass flt.
-func lidarPoints(f *fusion.Frame, src int, flt cloudFilter) []r3.Vec {
+func lidarPoints(f *fused.Frame, src int, flt cloudFilter) []r3.Vec {
 	pts, _ := lidarPointsTimed(f, src, flt)
 	return pts
 }
 
 // lidarPointsTimed is lidarPoints with each point's time offset from the
 // frame's stamp (ns; the mean over a voxel).
-func lidarPointsTimed(f *fusion.Frame, src int, flt cloudFilter) ([]r3.Vec, []float64) {
+func lidarPointsTimed(f *fused.Frame, src int, flt cloudFilter) ([]r3.Vec, []float64) {
 	c := f.Lidar
 	if c == nil {
 		return nil, nil
@@ -139,7 +139,7 @@ func nearestRMSE(src []r3.Vec, tree *kdtree.Tree, T se3.Transform, gate float64)
 }
 
 // sourceIndex is the index of the LiDAR named name in f's cloud, or -1.
-func sourceIndex(f *fusion.Frame, name string) int {
+func sourceIndex(f *fused.Frame, name string) int {
 	if f.Lidar == nil {
 		return -1
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // handEyeThresholds are the verdict thresholds of the hand-eye check
@@ -73,7 +73,7 @@ func newHandEye(e *env) *handEye {
 	return &handEye{e: e, anc: map[string][]anchor{}, pairs: map[string][]motionPair{}, skip: map[string]string{}}
 }
 
-func (c *handEye) Add(f *fusion.Frame) error {
+func (c *handEye) Add(f *fused.Frame) error {
 	if f.Lidar == nil || f.Lidar.Deskew == "constant-velocity" {
 		return nil // extrapolated ego poses (start or end of the log) are not trusted
 	}
@@ -123,7 +123,7 @@ func (c *handEye) Add(f *fusion.Frame) error {
 
 // pair measures the motion from the newest anchor at least handEyeMinGap
 // (and at most handEyeMaxGap) old to frame f by ICP of its points pts.
-func (c *handEye) pair(f *fusion.Frame, name string, pts []r3.Vec) error {
+func (c *handEye) pair(f *fused.Frame, name string, pts []r3.Vec) error {
 	var a *anchor
 	as := c.anc[name]
 	for i := len(as) - 1; i >= 0; i-- {

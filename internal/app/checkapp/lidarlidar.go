@@ -12,7 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // lidarLidarThresholds are the verdict thresholds of the LiDAR–LiDAR check
@@ -65,14 +65,14 @@ type rawICP struct {
 
 // referenceLidar is the name of the frame's reference LiDAR (the pipeline
 // puts it first), or "" when it is missing from the frame.
-func referenceLidar(f *fusion.Frame) string {
+func referenceLidar(f *fused.Frame) string {
 	if len(f.Sensors) == 0 || f.Sensors[0].Modality != formats.Lidar || f.Sensors[0].Missing {
 		return ""
 	}
 	return f.Sensors[0].Name
 }
 
-func (c *lidarLidar) Add(f *fusion.Frame) error {
+func (c *lidarLidar) Add(f *fused.Frame) error {
 	var vel r3.Vec // base velocity (m/s, base frame)
 	if f.EgoSource != "none" && c.havePrev && f.Stamp > c.prevStamp {
 		vel = r3.Scale(1e9/float64(f.Stamp-c.prevStamp), c.prevEgo.Inverse().Mul(f.Ego).Trans)

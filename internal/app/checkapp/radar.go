@@ -11,7 +11,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/kdtree"
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // radarLidarThresholds are the verdict thresholds of the radar–LiDAR check.
@@ -67,7 +67,7 @@ type radarLidar struct {
 
 func newRadarLidar(e *env) *radarLidar { return &radarLidar{e: e, dets: map[string][]radarDet{}} }
 
-func (c *radarLidar) Add(f *fusion.Frame) error {
+func (c *radarLidar) Add(f *fused.Frame) error {
 	if f.Radar == nil || f.Lidar == nil || !c.e.selected(f.Index) {
 		return nil
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // Defaults of Options.
@@ -63,7 +64,7 @@ func (o *Options) wants(kind string) bool { return len(o.Kinds) == 0 || slices.C
 // checker scores one or more sensor pairs from the frames of a log.
 type checker interface {
 	// Add looks at one fused frame (it must not keep the frame).
-	Add(f *fusion.Frame) error
+	Add(f *fused.Frame) error
 	// Results are the pair results once every frame has been added.
 	Results() ([]check.PairResult, []check.Overlay, error)
 }
@@ -247,7 +248,7 @@ type sink struct {
 	clock    string
 }
 
-func (s *sink) Write(_ context.Context, f *fusion.Frame) error {
+func (s *sink) Write(_ context.Context, f *fused.Frame) error {
 	if s.first {
 		s.first = false
 		s.start, s.clock = f.Stamp, f.Clock

@@ -6,19 +6,20 @@ import (
 	"fmt"
 
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/fusion/writers/all"
 )
 
 // countingSink passes frames on and keeps the summary's statistics.
 type countingSink struct {
-	fusion.Sink
+	fused.Sink
 	sum     *Summary
 	present map[string]int
 	prog    Progress
 }
 
-func (s *countingSink) Write(ctx context.Context, f *fusion.Frame) error {
+func (s *countingSink) Write(ctx context.Context, f *fused.Frame) error {
 	s.sum.Frames++
 	for _, st := range f.Sensors {
 		if !st.Missing {
@@ -55,7 +56,7 @@ func lookupFormat(name string) (writers.Format, error) {
 // temporary file into place when the run succeeded (ok) and removes it
 // otherwise. An unknown format or options the format refuses are a
 // UsageError.
-func OpenSink(o Options, cal *fusion.Calibration) (fusion.Sink, func(ok bool) error, error) {
+func OpenSink(o Options, cal *fusion.Calibration) (fused.Sink, func(ok bool) error, error) {
 	format, err := lookupFormat(o.Format)
 	if err != nil {
 		return nil, nil, err

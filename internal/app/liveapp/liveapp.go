@@ -1,8 +1,11 @@
 // Package liveapp runs "rigsync live": it checks the arguments, dials the
 // RTSP cameras, replays the --with log at real time, and runs the loop
 // that feeds every stream's messages to a fusion/live Fuser writing frames
-// (the frames layout) as they become complete. It reports a Summary; the
-// command prints it and maps its problems and errors to exit codes.
+// (the frames layout) as they become complete. The --with log's ego-motion
+// messages (odometry, else GNSS, else /tf: fusion.ChooseEgo), IMU and
+// camera infos go to the Fuser too, so its frames are deskewed and
+// Doppler-compensated as offline. It reports a Summary; the command
+// prints it and maps its problems and errors to exit codes.
 //
 // The loop reads its cameras through the Camera interface (an
 // *rtsp.Client) and the log through a formats.Source (a
@@ -223,6 +226,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	var streams []live.Stream
 	topicStream := map[string]int{}
 	imuTopics := map[string]bool{}
+	egoTopics := map[string]bool{}
+	var egos fusion.EgoTopics
+	ego := "none"
 	if o.With != "" {
 		rp, err = replay.Open(o.With, replay.Options{Speed: o.Speed})
 		if err != nil {
@@ -256,7 +262,16 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 				streams = append(streams, live.Stream{Name: name, Topic: ch.Topic, Modality: mod})
 			case formats.IMUModality:
 				imuTopics[ch.Topic] = true
+			default:
+				egos.Add(ch.Topic, mod)
 			}
+		}
+		// The log's ego motion (odometry, else GNSS, else /tf) deskews
+		// and compensates the frames as offline; "auto" never fails.
+		var topics []string
+		ego, topics, _ = fusion.ChooseEgo("auto", egos)
+		for _, t := range topics {
+			egoTopics[t] = true
 		}
 	}
 
@@ -327,7 +342,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		return nil, err
 	}
 	fu, err := live.New(live.Config{Streams: streams, Reference: ref, Calibration: cal, Tolerance: o.Tolerance,
-		MaxLatency: o.MaxLatency, NoProject: o.NoProject, ScaleIntrinsics: o.ScaleIntrinsics}, w)
+		MaxLatency: o.MaxLatency, NoProject: o.NoProject, ScaleIntrinsics: o.ScaleIntrinsics, Ego: ego}, w)
 	if err != nil {
 		w.Close()
 		return nil, err
@@ -340,8 +355,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	sum := &Summary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
 		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: []string{}}
-	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics,
-		say: say, status: o.Status, sum: sum}
+	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics, egoTopics: egoTopics,
+		with: o.With, say: say, status: o.Status, sum: sum}
 	if rp != nil {
 		lp.replay = rp
 	}

@@ -76,6 +76,8 @@ type loop struct {
 	cal         *fusion.Calibration
 	topicStream map[string]int  // replay topic → stream
 	imuTopics   map[string]bool // replay IMU topics
+	egoTopics   map[string]bool // replay topics of the ego source
+	with        string          // the replayed log's name, for camera-info notes
 	say         func(string)
 	status      func(Progress) // nil: none
 	sum         *Summary
@@ -295,10 +297,18 @@ func (l *loop) run(ctx context.Context) error {
 					fu.AddIMU(m)
 					continue
 				}
+				if l.egoTopics[m.Topic] {
+					if err := fu.AddEgo(ctx, now, m); err != nil {
+						return err
+					}
+					continue
+				}
 				if i, ok := l.topicStream[m.Topic]; ok {
 					if err := fu.Push(ctx, now, i, live.Input{Msg: m}); err != nil {
 						return err
 					}
+				} else if ci, ok := m.Payload.(*formats.CameraInfo); ok {
+					fu.CameraInfo(m.FrameID, l.with+" topic "+m.Topic, ci)
 				}
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +16,10 @@ import (
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/formats/rtsp"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/live"
+	"gonum.org/v1/gonum/num/quat"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // memCamera is a Camera fed from the test: frames and events go over
@@ -62,12 +66,12 @@ func (r *memReplay) Mapping() replay.Mapping { return replay.Mapping{Speed: 1} }
 // each; it fails the write of frame fail (−1: never).
 type memSink struct {
 	fail    int
-	written chan *fusion.Frame
+	written chan *fused.Frame
 }
 
 var errDisk = errors.New("disk full")
 
-func (s *memSink) Write(_ context.Context, f *fusion.Frame) error {
+func (s *memSink) Write(_ context.Context, f *fused.Frame) error {
 	if f.Index == s.fail {
 		return errDisk
 	}
@@ -144,7 +148,7 @@ func start(ctx context.Context, l *loop) func() error {
 // end of the log ends the run.
 func TestLoopFusesInMemoryStreams(t *testing.T) {
 	const ms = int64(time.Millisecond)
-	sink := &memSink{fail: -1, written: make(chan *fusion.Frame, 16)}
+	sink := &memSink{fail: -1, written: make(chan *fused.Frame, 16)}
 	l, front, rear, rp := newTestLoop(t, sink)
 	lines := make(chan string, 16)
 	l.say = func(s string) { lines <- s }
@@ -172,7 +176,7 @@ func TestLoopFusesInMemoryStreams(t *testing.T) {
 	}
 	// Every frame but the last is complete once each stream has its next
 	// message; the last one waits for the end.
-	var got []*fusion.Frame
+	var got []*fused.Frame
 	for range n - 1 {
 		select {
 		case f := <-sink.written:
@@ -241,7 +245,7 @@ func TestLoopFusesInMemoryStreams(t *testing.T) {
 // blocked camera reader would hang wait or trip the race detector).
 func TestLoopStopsOnSinkError(t *testing.T) {
 	const ms = int64(time.Millisecond)
-	sink := &memSink{fail: 1, written: make(chan *fusion.Frame, 64)}
+	sink := &memSink{fail: 1, written: make(chan *fused.Frame, 64)}
 	l, front, rear, rp := newTestLoop(t, sink)
 	wait := start(context.Background(), l)
 	base := time.Now().UnixNano()
@@ -286,5 +290,66 @@ func TestLoopStopsOnSinkError(t *testing.T) {
 	}
 	if n := len(sink.written); n != 1 {
 		t.Errorf("%d frames written, want 1 (none after the error)", n)
+	}
+}
+
+// TestLoopRoutesLogEgoAndCameraInfo: the --with log's odometry goes to the
+// Fuser's ego track (frames carry the odometry pose, EgoSource
+// "odometry") and its CameraInfo gives a camera without rig intrinsics
+// its intrinsics.
+func TestLoopRoutesLogEgoAndCameraInfo(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	sink := &memSink{fail: -1, written: make(chan *fused.Frame, 16)}
+	streams := []live.Stream{{Name: "log_cam", Topic: "/log_cam/image/compressed", Modality: formats.Camera},
+		{Name: "side", Topic: "/side/image/compressed", Modality: formats.Camera}}
+	cal := &fusion.Calibration{Base: "base_link", Extrinsics: map[string]se3.Transform{"log_cam": se3.Identity(), "side": se3.Identity()}}
+	fu, err := live.New(live.Config{Streams: streams, Calibration: cal, Tolerance: 20 * time.Millisecond,
+		MaxLatency: 10 * time.Second, Ego: "odometry"}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &memReplay{msgs: make(chan formats.Message)}
+	l := &loop{fu: fu, replay: rp, cal: cal, topicStream: map[string]int{"/log_cam/image/compressed": 0, "/side/image/compressed": 1},
+		imuTopics: map[string]bool{}, egoTopics: map[string]bool{"/odom": true}, with: "drive.mcap",
+		say: func(string) {}, sum: &Summary{}}
+	wait := start(context.Background(), l)
+	base := time.Now().UnixNano()
+	info := &formats.CameraInfo{Width: 64, Height: 48, DistortionModel: "plumb_bob", D: make([]float64, 5),
+		K: [9]float64{50, 0, 32, 0, 50, 24, 0, 0, 1}}
+	rp.msgs <- formats.Message{Topic: "/log_cam/camera_info", FrameID: "log_cam", Stamp: base, StampClock: formats.ClockLog,
+		LogTime: base, Payload: info}
+	// x = 1 m per 100 ms along x.
+	for k := range int64(40) {
+		st := base + k*25*ms
+		rp.msgs <- formats.Message{Topic: "/odom", FrameID: "odom", Stamp: st, StampClock: formats.ClockLog, LogTime: st,
+			Payload: &formats.Odometry{ChildFrame: "base_link", Pose: formats.Pose{Position: r3.Vec{X: float64(k) / 4}, Orientation: quat.Number{Real: 1}}}}
+		if k%4 == 0 && k < 24 {
+			for _, cam := range []string{"log_cam", "side"} {
+				rp.msgs <- formats.Message{Topic: "/" + cam + "/image/compressed", FrameID: cam, Stamp: st,
+					StampClock: formats.ClockLog, LogTime: st, Payload: image("log")}
+			}
+		}
+	}
+	close(rp.msgs)
+	if err := wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.fu.Flush(context.Background(), time.Now().UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	close(sink.written)
+	n := 0
+	for f := range sink.written {
+		n++
+		want := float64(f.Stamp-base) / float64(100*ms)
+		if f.EgoSource != "odometry" || math.Abs(f.Ego.Trans.X-want) > 1e-9 {
+			t.Errorf("frame %d: ego %q at x = %g, want odometry at %g", f.Index, f.EgoSource, f.Ego.Trans.X, want)
+		}
+		if len(f.Cameras) != 2 || f.Cameras[0].Info.K != info.K || f.Sensors[0].Degraded {
+			t.Errorf("frame %d: cameras %+v, status %+v: want the log's CameraInfo", f.Index, f.Cameras, f.Sensors[0])
+		}
+	}
+	if n != 6 {
+		t.Errorf("%d frames, want 6", n)
 	}
 }

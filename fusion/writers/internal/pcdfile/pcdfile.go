@@ -10,7 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 )
 
 // xyzi is the field layout of XYZI.
@@ -19,7 +19,7 @@ var xyzi = append(pcd.XYZ[:3:3], pcd.NewField("intensity", 'F', 4))
 // XYZI encodes a cloud as the plainest PCD every tool reads: v0.7, DATA
 // binary, FIELDS x y z intensity, all F4 (an absent cloud is an empty one;
 // absent intensities are 0).
-func XYZI(c *fusion.Cloud) ([]byte, error) {
+func XYZI(c *fused.Cloud) ([]byte, error) {
 	var p formats.Points
 	if c != nil {
 		p = c.Points

@@ -9,25 +9,25 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/pcd"
-	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
 func TestXYZI(t *testing.T) {
 	cases := []struct {
 		name  string
-		cloud *fusion.Cloud
+		cloud *fused.Cloud
 		want  []r3.Vec
 		inten []float32
 		err   string
 	}{
 		{name: "nil cloud", cloud: nil},
-		{name: "points", cloud: &fusion.Cloud{Points: formats.Points{X: []float32{1, -2}, Y: []float32{2, 0}, Z: []float32{3, 0.5}, Intensity: []float32{7, 9}}},
+		{name: "points", cloud: &fused.Cloud{Points: formats.Points{X: []float32{1, -2}, Y: []float32{2, 0}, Z: []float32{3, 0.5}, Intensity: []float32{7, 9}}},
 			want: []r3.Vec{{X: 1, Y: 2, Z: 3}, {X: -2, Z: 0.5}}, inten: []float32{7, 9}},
-		{name: "no intensity", cloud: &fusion.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}}},
+		{name: "no intensity", cloud: &fused.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}}},
 			want: []r3.Vec{{X: 1, Y: 2, Z: 3}}, inten: []float32{0}},
-		{name: "ragged xyz", cloud: &fusion.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2, 3}, Z: []float32{3}}}, err: "x, y, z have 1, 2, 1"},
-		{name: "ragged intensity", cloud: &fusion.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}, Intensity: []float32{1, 2}}}, err: "intensity has 2 values"},
+		{name: "ragged xyz", cloud: &fused.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2, 3}, Z: []float32{3}}}, err: "x, y, z have 1, 2, 1"},
+		{name: "ragged intensity", cloud: &fused.Cloud{Points: formats.Points{X: []float32{1}, Y: []float32{2}, Z: []float32{3}, Intensity: []float32{1, 2}}}, err: "intensity has 2 values"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -1,4 +1,4 @@
-package fusion
+package fused
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package fusion
+package fused
 
 import (
 	"context"
@@ -37,11 +37,6 @@ type Frame struct {
 	IMU []formats.Message
 	// Sensors says, for every sensor of the rig, what made it into the frame.
 	Sensors []SensorStatus
-
-	// imageChecks are the camera images the pipeline decided (in frame
-	// order) to decode and check; the decoding runs with the frame's
-	// parallel work (see runner.emit) and updates Sensors.
-	imageChecks []imageCheck
 }
 
 // Cloud is a merged point cloud in the frame's shared frame, deskewed to the
