@@ -689,3 +689,39 @@ func scanChunk(c *chunk, raw []byte) scanned {
 func walkError(p int, err error) error {
 	return fmt.Errorf("chunk damaged at byte %d of its uncompressed data, the records from there on are lost: %w", p, err)
 }
+
+// ChunkInfo describes one chunk of the bag.
+type ChunkInfo struct {
+	// Offset is the byte offset of the chunk record; Length the record's
+	// length in bytes (header and data; 0 when its header cannot be read).
+	Offset, Length int64
+	// Compression is "none", "bz2" or "lz4" ("" when unknown).
+	Compression string
+	// Size is the uncompressed size of its records.
+	Size uint32
+	// Messages is how many messages it holds (-1 when unknown); Start and
+	// End the range of their record times in ns.
+	Messages   int64
+	Start, End int64
+	// Damaged is true when the chunk was found unreadable while opening
+	// the bag (its messages are not read).
+	Damaged bool
+	// Cut is true for the last chunk of a cut or unterminated bag, of
+	// which only the complete records are read.
+	Cut bool
+}
+
+// Chunks returns the bag's chunks in file order. For an indexed bag it
+// reads each chunk record's header (the index gives only its offset).
+func (r *Reader) Chunks() []ChunkInfo {
+	out := make([]ChunkInfo, 0, len(r.chunks))
+	it := &Iterator{r: r}
+	for _, c := range r.chunks {
+		ci := ChunkInfo{Offset: c.offset, Messages: c.count, Start: int64(c.start), End: int64(c.end), Damaged: c.bad, Cut: c.tail}
+		if it.frame(c) == nil {
+			ci.Length, ci.Compression, ci.Size = c.dataOff+c.dataLen-c.offset, c.compression, c.size
+		}
+		out = append(out, ci)
+	}
+	return out
+}
