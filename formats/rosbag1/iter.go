@@ -328,11 +328,9 @@ func (it *Iterator) load(c *chunk) error {
 				continue
 			}
 			cur.ents = append(cur.ents, entry{t: t, off: next - len(rec.data), n: len(rec.data), conn: conn})
-		case op == opConnection && !r.indexed:
-			// Registered by the scan already.
 		case op == opConnection:
 			if h, err := parseHeader(rec.header); err == nil && r.conns[h.conn] == nil {
-				if conn, err := parseConnection(h, rec.data, c.offset); err == nil && r.register(conn) != nil {
+				if conn, err := parseConnection(h, rec.data, c.offset); err == nil && r.register(conn) != nil && r.indexed {
 					r.warn(c.offset, conn.Topic, 0, "connection %d (topic %s) is missing from the index; found in the chunk", conn.ID, conn.Topic)
 				}
 			}

@@ -527,16 +527,33 @@ type scanned struct {
 }
 
 // scan finds the chunks by walking the records from the first one, as
-// rosbag reindex does, then decompresses every chunk (on several
-// goroutines, a bounded number at a time) to find its connections,
-// messages and time range. It stops at the first record that does not fit
-// in the file or whose header is damaged, and warns about it.
+// rosbag reindex does. A chunk followed by sound index data records for
+// connections already known takes its counts and time range from them;
+// the others (the chunks where connections first appear, chunks without
+// index data) are decompressed, on several goroutines, a bounded number at
+// a time, to find their connections, messages and time range. The scan
+// stops at the first record that does not fit in the file or whose header
+// is damaged, and warns about it.
 func (r *Reader) scan() {
 	var outside []*Connection // connection records outside chunks (index section)
+	type idx struct {
+		conns      map[uint32]int64
+		start, end uint64
+		count      int64
+		bad        bool
+	}
+	idxs := map[*chunk]*idx{}
+	var last *chunk // the chunk the index data records that follow belong to
 	for pos := r.firstRecord; pos < r.size; {
 		h, dataOff, dl, err := r.recordAt(pos)
 		if err != nil {
-			r.stopped(r.warn(pos, "", Unknown, "record unreadable, the rest of the file is lost: %v", err))
+			if r.indexPos != 0 && uint64(pos) >= r.indexPos {
+				// Past the chunk section the bag header points at: only
+				// index records (connections, chunk infos) are lost.
+				r.stopped(r.warn(pos, "", 0, "index section cut: %v", err))
+			} else {
+				r.stopped(r.warn(pos, "", Unknown, "record unreadable, the rest of the file is lost: %v", err))
+			}
 			break
 		}
 		if h.op == opChunk {
@@ -572,6 +589,8 @@ func (r *Reader) scan() {
 				continue
 			}
 			r.chunks = append(r.chunks, c)
+			last = c
+			idxs[c] = &idx{conns: map[uint32]int64{}}
 		} else if int64(dl) > r.size-dataOff {
 			lost := 0
 			if h.op != opConnection && h.op != opIndexData && h.op != opChunkInfo && h.op != opBagHeader {
@@ -579,6 +598,27 @@ func (r *Reader) scan() {
 			}
 			r.stopped(r.warn(pos, "", lost, "%s record cut by the end of the file (%d bytes of data, %d left)", opName(h.op), dl, r.size-dataOff))
 			break
+		} else if h.op == opIndexData && last != nil {
+			x := idxs[last]
+			data, err := r.readAt(nil, dataOff, int64(dl))
+			if err != nil || !h.hasConn || !h.hasCount || h.ver != 1 || uint64(dl) != uint64(h.count)*12 || x.conns[h.conn] > 0 {
+				x.bad = true
+			} else {
+				for i := 0; i+12 <= len(data); i += 12 {
+					t := rosTime(data[i:])
+					if binary.LittleEndian.Uint32(data[i+8:]) >= last.size {
+						x.bad = true
+					}
+					if x.count == 0 || t < x.start {
+						x.start = t
+					}
+					if x.count == 0 || t > x.end {
+						x.end = t
+					}
+					x.count++
+				}
+				x.conns[h.conn] += int64(h.count)
+			}
 		} else if h.op == opConnection {
 			data, err := r.readAt(nil, dataOff, int64(dl))
 			if err == nil {
@@ -591,15 +631,40 @@ func (r *Reader) scan() {
 				r.warn(pos, h.topic, 0, "connection record unreadable: %v", err)
 			}
 		}
+		if h.op != opChunk && h.op != opIndexData {
+			last = nil
+		}
 		pos = dataOff + int64(dl)
 	}
-	// Decompress the chunks, a bounded number at a time, on other
-	// goroutines; results are taken in file order.
+	// Which chunks must be decompressed: those without sound index data,
+	// and those holding a connection not seen before (its record is in
+	// the chunk of its first message).
+	known := map[uint32]bool{}
+	for _, c := range outside {
+		known[c.ID] = true
+	}
+	need := make([]bool, len(r.chunks))
+	for i, c := range r.chunks {
+		x := idxs[c]
+		if c.tail || x == nil || x.bad || x.count == 0 {
+			need[i] = true
+		}
+		if x != nil {
+			for id := range x.conns {
+				if !known[id] {
+					need[i], known[id] = true, true
+				}
+			}
+		}
+	}
 	res := make([]scanned, len(r.chunks))
 	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, workers)
 	for i, c := range r.chunks {
+		if !need[i] {
+			continue
+		}
 		raw, err := r.readAt(nil, c.dataOff, c.dataLen)
 		if err != nil {
 			res[i].err = err
@@ -614,6 +679,11 @@ func (r *Reader) scan() {
 	}
 	wg.Wait()
 	for i, c := range r.chunks {
+		if !need[i] {
+			x := idxs[c]
+			c.start, c.end, c.count, c.conns = x.start, x.end, x.count, x.conns
+			continue
+		}
 		s := res[i]
 		for _, conn := range s.conns {
 			r.register(conn)
