@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/foxglove/mcap/go/mcap"
 
@@ -99,6 +100,40 @@ func BenchmarkReadVsMCAP(b *testing.B) {
 		}
 		inputs = append(inputs, struct{ name, path string }{"bag-" + comp, p})
 	}
+	benchSources(b, inputs, 16806)
+}
+
+// BenchmarkFixtureVsMCAP reads a 2 s synthetic urban drive (six 640×400
+// JPEG cameras, a 64×1024 LiDAR, five radars, IMU, odometry, GNSS:
+// 981 messages, about 32 MB uncompressed) through the decoding Sources: as the
+// fixtures generator writes it (MCAP, zstd, 4 MiB chunks), rewritten as
+// uncompressed and lz4 MCAPs, and converted by FromMCAP to uncompressed
+// and lz4 bags (768 KiB chunks).
+//
+//	go test -run '^$' -bench FixtureVsMCAP -benchtime 10x ./formats/rosbag1
+func BenchmarkFixtureVsMCAP(b *testing.B) {
+	dir := b.TempDir()
+	mc, none := fixtureDrive(b, "urban", 2*time.Second, false, rosbag1.CompressionNone)
+	_, lz4 := fixtureDrive(b, "urban", 2*time.Second, false, rosbag1.CompressionLZ4)
+	r, err := mcapread.Open(mc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st := r.Statistics()
+	r.Close()
+	benchSources(b, []struct{ name, path string }{
+		{"mcap-zstd", mc},
+		{"mcap-none", remcap(b, mc, dir, mcap.CompressionNone)},
+		{"mcap-lz4", remcap(b, mc, dir, mcap.CompressionLZ4)},
+		{"bag-none", none},
+		{"bag-lz4", lz4},
+	}, int(st.MessageCount))
+}
+
+// benchSources reads each input to the end through its decoding Source
+// (bags: rosbag1.Source with its default read-ahead; MCAP: mcapsource
+// with ReadAhead) and checks the message count.
+func benchSources(b *testing.B, inputs []struct{ name, path string }, want int) {
 	ctx := context.Background()
 	for _, in := range inputs {
 		b.Run(in.name, func(b *testing.B) {
@@ -109,6 +144,7 @@ func BenchmarkReadVsMCAP(b *testing.B) {
 					formats.Source
 					Close() error
 				}
+				var err error
 				if filepath.Ext(in.path) == ".bag" {
 					s, err = rosbag1.OpenSource(in.path, rosbag1.SourceOptions{})
 				} else {
@@ -129,7 +165,7 @@ func BenchmarkReadVsMCAP(b *testing.B) {
 					n++
 				}
 				s.Close()
-				if n != 16806 {
+				if n != want {
 					b.Fatalf("%d messages", n)
 				}
 			}
