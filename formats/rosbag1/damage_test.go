@@ -2,8 +2,10 @@ package rosbag1_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -367,5 +369,101 @@ func TestNotABag(t *testing.T) {
 	b = append(append(b, h...), 0, 0, 0, 0)
 	if _, err := rosbag1.NewReader(bytes.NewReader(b), int64(len(b)), "x.bag"); err == nil || !strings.Contains(err.Error(), "encrypted") {
 		t.Errorf("encrypted bag: %v", err)
+	}
+}
+
+// failingReader fails every read that touches the byte at offset bad.
+type failingReader struct {
+	b   []byte
+	bad int64
+}
+
+var errDisk = errors.New("disk on fire")
+
+func (f failingReader) ReadAt(p []byte, off int64) (int, error) {
+	if off <= f.bad && f.bad < off+int64(len(p)) {
+		return 0, errDisk
+	}
+	return copy(p, f.b[off:]), nil
+}
+
+// TestIOError: an error reading the file is not damage: opening fails
+// when the index or (unindexed) a record cannot be read, and the Source
+// returns the error of a chunk that cannot be read, naming the file and
+// the chunk's offset, and keeps returning it.
+func TestIOError(t *testing.T) {
+	b := synthBag(t, rosbag1.CompressionLZ4, 2048, 300)
+	r, err := rosbag1.NewReader(bytes.NewReader(b), int64(len(b)), "good.bag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	third := r.Chunks()[2].Offset
+	ip := indexPos(t, b)
+	if _, err := rosbag1.NewReader(failingReader{b, ip + 10}, int64(len(b)), "disk.bag"); !errors.Is(err, errDisk) ||
+		!strings.Contains(err.Error(), "disk.bag") {
+		t.Errorf("index unreadable: %v", err)
+	}
+	if _, err := rosbag1.NewReader(failingReader{b[:ip], third + 2}, ip, "disk.bag"); !errors.Is(err, errDisk) ||
+		!strings.Contains(err.Error(), fmt.Sprint(third)) {
+		t.Errorf("scan: %v", err)
+	}
+	r, err = rosbag1.NewReader(failingReader{b, third + 100}, int64(len(b)), "disk.bag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := rosbag1.NewSource(r, rosbag1.SourceOptions{Read: rosbag1.Options{ReadAhead: -1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		_, err = s.Next(context.Background())
+		if err != nil {
+			break
+		}
+		n++
+	}
+	if n != 44 || !errors.Is(err, errDisk) || !strings.Contains(err.Error(), "disk.bag: chunk at offset "+fmt.Sprint(third)) {
+		t.Fatalf("after %d messages: %v, want the I/O error after the 44 messages of the first two chunks", n, err)
+	}
+	if _, err2 := s.Next(context.Background()); !errors.Is(err2, errDisk) {
+		t.Errorf("next call: %v", err2)
+	}
+}
+
+// TestTopicConflict: two connections of one topic with different md5sums
+// are read (each with its own definition) and reported.
+func TestTopicConflict(t *testing.T) {
+	var f memFile
+	w, err := rosbag1.NewWriter(&f, rosbag1.WriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := w.AddConnection(rosbag1.Connection{Topic: "/x", Type: "std_msgs/String", MD5Sum: stringMD5, MessageDefinition: stringDef})
+	c, _ := w.AddConnection(rosbag1.Connection{Topic: "/x", Type: "std_msgs/Int32", MD5Sum: "da5909fbe378aeaf85e547e830cc1bb7", MessageDefinition: "int32 data\n"})
+	if err := w.WriteMessage(a, 1e9, rosString("one")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteMessage(c, 2e9, []byte{42, 0, 0, 0}); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rosbag1.NewReader(bytes.NewReader(f.b), int64(len(f.b)), "mixed.bag")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := r.Warnings()
+	if len(ws) != 1 || ws[0].Topic != "/x" || ws[0].LostMessages != 0 || !strings.Contains(ws[0].Msg, "std_msgs/Int32") {
+		t.Errorf("warnings %v", ws)
+	}
+	s, err := rosbag1.NewSource(r, rosbag1.SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := drain(t, s)
+	if len(ms) != 2 || ms[0].Type != "std_msgs/String" || ms[1].Type != "std_msgs/Int32" || s.Stats().Undecodable != 0 {
+		t.Errorf("messages %+v, stats %+v", ms, s.Stats())
 	}
 }

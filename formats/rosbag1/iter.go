@@ -3,6 +3,7 @@ package rosbag1
 import (
 	"cmp"
 	"container/heap"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -21,8 +22,8 @@ type Options struct {
 	// ReadAhead is how many compressed chunks are decompressed ahead of
 	// the merge on other goroutines (their number is the memory cost):
 	// 0 means one per CPU, at most 4 (none with one CPU); negative, none.
-	// Chunks are independent, and bz2 decompresses at about 5 MB/s, so a
-	// bz2 bag reads about as many times faster as there are CPUs.
+	// Chunks are independent and bz2 decompresses at only 5 to 40 MB/s,
+	// so a bz2 bag is read faster where CPUs are free.
 	ReadAhead int
 }
 
@@ -261,7 +262,8 @@ func (it *Iterator) prefetchPending() {
 }
 
 // load reads, decompresses, walks and sorts one chunk and adds it to the
-// merge. Damage is a warning; only an I/O error is returned.
+// merge. Damage (what the file holds) is a warning; only an error reading
+// the file is returned.
 func (it *Iterator) load(c *chunk) error {
 	defer it.prefetchPending()
 	r := it.r
@@ -296,6 +298,9 @@ func (it *Iterator) load(c *chunk) error {
 		data, err = decompress(it.getBuf(int64(c.size)), c.compression, raw, c.size)
 		it.putBuf(raw)
 		buf = data
+	}
+	if err != nil && !errors.Is(err, errDamaged) {
+		return fmt.Errorf("chunk at offset %d: %w", c.offset, err) // the file cannot be read
 	}
 	if err != nil {
 		r.lost(r.warn(c.offset, "", lostIn(c), "chunk skipped: %v", err), c)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -162,20 +163,48 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 		r.indexed = true // an empty bag: its index section is empty
 	case r.indexPos == 0:
 		r.warn(13, "", 0, "bag not indexed (index_pos 0: the recording was not closed, or the bag was never reindexed); its chunks are read by a scan")
-		r.scan()
+		if err := r.scan(); err != nil {
+			return nil, err
+		}
 	case r.indexPos >= uint64(size) || r.indexPos < uint64(r.firstRecord):
 		r.warn(int64(min(r.indexPos, math.MaxInt64)), "", 0, "the bag header's index_pos %d lies outside the file (size %d): the file was cut; its chunks are read by a scan", r.indexPos, size)
-		r.scan()
+		if err := r.scan(); err != nil {
+			return nil, err
+		}
 	default:
 		if err := r.readIndex(); err != nil {
+			if !errors.Is(err, errDamaged) {
+				return nil, fmt.Errorf("rosbag1: %s: index section at offset %d: %w", name, r.indexPos, err)
+			}
 			r.warn(int64(r.indexPos), "", 0, "index section unreadable (%v); the chunks are read by a scan", err)
 			r.conns, r.order, r.chunks = map[uint32]*Connection{}, nil, nil
-			r.scan()
+			if err := r.scan(); err != nil {
+				return nil, err
+			}
 		} else {
 			r.indexed = true
 		}
 	}
+	r.checkTopics()
 	return r, nil
+}
+
+// checkTopics warns about the topics whose connections disagree on the
+// type or its md5sum (publishers built from different package versions):
+// each connection is decoded with its own definition.
+func (r *Reader) checkTopics() {
+	first := map[string]*Connection{}
+	for _, c := range r.Connections() {
+		f := first[c.Topic]
+		if f == nil {
+			first[c.Topic] = c
+			continue
+		}
+		if f.Type != c.Type || f.MD5Sum != c.MD5Sum {
+			r.warn(c.Offset, c.Topic, 0, "connections %d and %d of topic %s differ: %s (md5sum %s) and %s (md5sum %s); each is decoded with its own definition",
+				f.ID, c.ID, c.Topic, f.Type, f.MD5Sum, c.Type, c.MD5Sum)
+		}
+	}
 }
 
 // Close closes the file opened by [Open]; it does nothing for a reader
@@ -534,7 +563,7 @@ type scanned struct {
 // a time, to find their connections, messages and time range. The scan
 // stops at the first record that does not fit in the file or whose header
 // is damaged, and warns about it.
-func (r *Reader) scan() {
+func (r *Reader) scan() error {
 	var outside []*Connection // connection records outside chunks (index section)
 	type idx struct {
 		conns      map[uint32]int64
@@ -546,6 +575,9 @@ func (r *Reader) scan() {
 	var last *chunk // the chunk the index data records that follow belong to
 	for pos := r.firstRecord; pos < r.size; {
 		h, dataOff, dl, err := r.recordAt(pos)
+		if err != nil && !errors.Is(err, errDamaged) {
+			return fmt.Errorf("rosbag1: %s: record at offset %d: %w", r.name, pos, err)
+		}
 		if err != nil {
 			if r.indexPos != 0 && uint64(pos) >= r.indexPos {
 				// Past the chunk section the bag header points at: only
@@ -601,6 +633,9 @@ func (r *Reader) scan() {
 		} else if h.op == opIndexData && last != nil {
 			x := idxs[last]
 			data, err := r.readAt(nil, dataOff, int64(dl))
+			if err != nil && !errors.Is(err, errDamaged) {
+				return fmt.Errorf("rosbag1: %s: index data record at offset %d: %w", r.name, pos, err)
+			}
 			if err != nil || !h.hasConn || !h.hasCount || h.ver != 1 || uint64(dl) != uint64(h.count)*12 || x.conns[h.conn] > 0 {
 				x.bad = true
 			} else {
@@ -666,6 +701,10 @@ func (r *Reader) scan() {
 			continue
 		}
 		raw, err := r.readAt(nil, c.dataOff, c.dataLen)
+		if err != nil && !errors.Is(err, errDamaged) {
+			wg.Wait()
+			return fmt.Errorf("rosbag1: %s: chunk at offset %d: %w", r.name, c.offset, err)
+		}
 		if err != nil {
 			res[i].err = err
 			continue
@@ -704,6 +743,7 @@ func (r *Reader) scan() {
 	for _, conn := range outside {
 		r.register(conn)
 	}
+	return nil
 }
 
 // scanChunk decompresses and walks one chunk found by a scan.
