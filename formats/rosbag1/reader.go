@@ -149,8 +149,10 @@ func Open(path string) (*Reader, error) {
 // infos at the header's index_pos). When the bag is not indexed
 // (index_pos 0: the recording was not closed), the index lies past the end
 // of the file (a cut copy) or cannot be read, it scans the chunks instead,
-// as rosbag reindex does, decompressing each once on several goroutines
-// to find the connections, counts and time ranges. Damage found is
+// as rosbag reindex does: counts and time ranges come from the index data
+// records after each chunk, and the chunks where connections first appear
+// (or without sound index data) are decompressed, on several goroutines,
+// to find them. Damage found is
 // reported by [Reader.Warnings]; only a file that is not a ROS 1 bag 2.0
 // at all, an encrypted bag, or an I/O error is an error.
 func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
@@ -167,7 +169,11 @@ func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
 			return nil, err
 		}
 	case r.indexPos >= uint64(size) || r.indexPos < uint64(r.firstRecord):
-		r.warn(int64(min(r.indexPos, math.MaxInt64)), "", 0, "the bag header's index_pos %d lies outside the file (size %d): the file was cut; its chunks are read by a scan", r.indexPos, size)
+		if r.indexPos >= uint64(size) {
+			r.warn(int64(min(r.indexPos, math.MaxInt64)), "", 0, "the bag header's index_pos %d lies outside the file (size %d): the file was cut; its chunks are read by a scan", r.indexPos, size)
+		} else {
+			r.warn(int64(r.indexPos), "", 0, "the bag header's index_pos %d lies before the first record (%d): its chunks are read by a scan", r.indexPos, r.firstRecord)
+		}
 		if err := r.scan(); err != nil {
 			return nil, err
 		}
