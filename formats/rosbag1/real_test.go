@@ -202,6 +202,24 @@ func TestRealBags(t *testing.T) {
 				t.Errorf("statistics: %d chunks, %d messages, %d..%d; want %d, %d, %d..%d", st.ChunkCount, st.MessageCount,
 					st.MessageStartTime, st.MessageEndTime, e.ChunkCount, e.MessageCount, e.StartNS, e.EndNS)
 			}
+			comps := map[string]bool{}
+			for _, c := range r.Chunks() {
+				comps[c.Compression] = true
+				if c.Length == 0 || c.Damaged || c.Cut {
+					t.Errorf("chunk %+v", c)
+				}
+			}
+			if len(comps) != len(e.ChunkCompressions) {
+				t.Errorf("chunk compressions %v, want %v", comps, e.ChunkCompressions)
+			}
+			for _, c := range e.ChunkCompressions {
+				if !comps[c] {
+					t.Errorf("chunk compressions %v, want %v", comps, e.ChunkCompressions)
+				}
+			}
+			if e.Version != "2.0" || e.Format != "ros1-bag" {
+				t.Errorf("expected.json says format %s version %s", e.Format, e.Version)
+			}
 			if got := len(r.Connections()); got != e.ConnectionCount {
 				t.Errorf("%d connections, want %d", got, e.ConnectionCount)
 			}
