@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/rigsync/rigsync/formats"
 )
 
 // FormatError is the error of [Open] for a path that holds a log in
@@ -70,6 +72,8 @@ func detectOpened(path string, f *os.File, st os.FileInfo) *FormatError {
 func detectHead(path string, head []byte) *FormatError {
 	name := strings.ToLower(filepath.Base(path))
 	switch {
+	case formats.IsBag(head):
+		return &FormatError{Path: path, Format: "ROS 1 bag (format 2.0)", Hint: convertHint}
 	case bytes.HasPrefix(head, []byte("#ROSBAG V")):
 		v := strings.TrimSpace(string(head[len("#ROSBAG V"):min(len(head), len("#ROSBAG V")+3)]))
 		return &FormatError{Path: path, Format: "ROS 1 bag (format " + v + ")", Hint: convertHint}
