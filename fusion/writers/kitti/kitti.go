@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
@@ -25,6 +24,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
+	"github.com/rigsync/rigsync/fusion/writers/internal/jpegenc"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -619,11 +619,11 @@ func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext
 			data, err := encodePNG(img)
 			return data, ext, "", err
 		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		data, err := jpegenc.Bytes(img, quality)
+		if err != nil {
 			return nil, "", "", fmt.Errorf("jpeg: %w", err)
 		}
-		return buf.Bytes(), ext, "", nil
+		return data, ext, "", nil
 	}, nil
 }
 
