@@ -7,7 +7,7 @@ BENCHTIME ?= 1x
 .PHONY: help build install test test-race test-short bench bench-e2e fuzz lint demo clean
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # -buildvcs=auto: stamp the git revision into "rigsync --version" even where
 # GOFLAGS says -buildvcs=false.
