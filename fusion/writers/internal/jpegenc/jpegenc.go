@@ -6,17 +6,19 @@
 // camera images) as JPEG, byte for byte as the standard library's
 // image/jpeg.Encode does, faster for the one kind of image they have: a
 // 4:2:0 *image.YCbCr (a decoded camera JPEG, remapped plane by plane; its
-// origin even). It
-// is image/jpeg's encoder (Go 1.26, BSD licence: LICENSE beside this file)
-// with three changes, none of which changes a bit of the output:
+// origin even). It is image/jpeg's encoder (Go 1.26, BSD licence: LICENSE
+// beside this file) with these changes, none of which changes a bit of
+// the output:
 //
 //   - 8×8 blocks are read straight from the Y, Cb and Cr planes: the
 //     standard encoder expands chroma to one sample per pixel and averages
 //     each 2×2 back, which gives the same value when the input is 4:2:0;
-//   - quantisation divides by multiplying with a reciprocal (exact for
-//     every DCT output: TestDivExact);
-//   - the bit stream is appended to a byte slice instead of written byte
-//     by byte through a bufio.Writer.
+//   - a coefficient that quantises to 0 (most of them) is told by one
+//     comparison, the others divide by multiplying with a reciprocal
+//     (exact for every DCT output: TestDivExact);
+//   - the bit stream gathers in a 64-bit accumulator and is appended to a
+//     byte slice 4 bytes at a time, instead of written byte by byte
+//     through a bufio.Writer.
 //
 // Every other image goes to image/jpeg.Encode. TestMatchesStdlib checks
 // that Encode's bytes are image/jpeg's, on this Go version.
@@ -95,12 +97,17 @@ func Append(dst []byte, m *image.YCbCr, quality int) ([]byte, error) {
 // encoder is image/jpeg's encoder writing into out.
 type encoder struct {
 	out []byte
-	// bits and nBits are accumulated bits to write to out.
-	bits, nBits uint32
+	// acc holds nBits accumulated bits to write to out, left-aligned.
+	acc   uint64
+	nBits uint32
 	// quant is the scaled quantization tables, in zig-zag order.
 	quant [nQuantIndex][blockSize]byte
 	// recip[q][zig] is recipOf(8 * quant[q][zig]).
 	recip [nQuantIndex][blockSize]uint64
+	// zero[q][zig] is 2·(d − d/2) − 1 for d = 8·quant[q][zig]: a
+	// coefficient a quantises to 0 exactly when uint32(a + d − d/2 − 1) <
+	// zero (|a| < d − d/2), most of a block's AC coefficients.
+	zero [nQuantIndex][blockSize]uint32
 }
 
 // setQuality scales the quantization tables as image/jpeg.Encode does.
@@ -118,7 +125,9 @@ func (e *encoder) setQuality(quality int) {
 			x = (x*scale + 50) / 100
 			x = min(max(x, 1), 255)
 			e.quant[i][j] = uint8(x)
-			e.recip[i][j] = recipOf(8 * uint32(x))
+			d := 8 * uint32(x)
+			e.recip[i][j] = recipOf(d)
+			e.zero[i][j] = 2*(d-d>>1) - 1
 		}
 	}
 }
@@ -144,22 +153,42 @@ func div(a int32, d uint32, r uint64) int32 {
 }
 
 // emit emits the least significant nBits bits of bits to the bit-stream.
-// The precondition is bits < 1<<nBits && nBits <= 16.
+// The precondition is bits < 1<<nBits && nBits <= 16. Bits gather in a
+// 64-bit accumulator (left-aligned) and leave it 32 at a time; the bytes
+// are image/jpeg's, 0xff followed by a stuffed 0x00.
 func (e *encoder) emit(bits, nBits uint32) {
-	nBits += e.nBits
-	bits <<= 32 - nBits
-	bits |= e.bits
-	for nBits >= 8 {
-		b := uint8(bits >> 24)
-		if b == 0xff {
-			e.out = append(e.out, 0xff, 0x00)
-		} else {
-			e.out = append(e.out, b)
-		}
-		bits <<= 8
-		nBits -= 8
+	e.acc |= uint64(bits) << (64 - e.nBits - nBits)
+	e.nBits += nBits
+	if e.nBits < 32 {
+		return
 	}
-	e.bits, e.nBits = bits, nBits
+	w := uint32(e.acc >> 32)
+	if v := ^w; (v-0x01010101)&^v&0x80808080 == 0 { // no 0xff byte in w
+		e.out = append(e.out, byte(w>>24), byte(w>>16), byte(w>>8), byte(w))
+	} else {
+		for _, b := range [4]byte{byte(w >> 24), byte(w >> 16), byte(w >> 8), byte(w)} {
+			e.out = append(e.out, b)
+			if b == 0xff {
+				e.out = append(e.out, 0x00)
+			}
+		}
+	}
+	e.acc <<= 32
+	e.nBits -= 32
+}
+
+// flushBytes writes the accumulator's whole bytes; fewer than 8 bits stay
+// unwritten, as in image/jpeg (the scan ends with 7 padding 1s).
+func (e *encoder) flushBytes() {
+	for e.nBits >= 8 {
+		b := byte(e.acc >> 56)
+		e.out = append(e.out, b)
+		if b == 0xff {
+			e.out = append(e.out, 0x00)
+		}
+		e.acc <<= 8
+		e.nBits -= 8
+	}
 }
 
 // emitHuff emits the given value with the given Huffman encoder.
@@ -246,15 +275,19 @@ func (e *encoder) writeDHT(nComponent int) {
 // natural (not zig-zag) order.
 func (e *encoder) writeBlock(b *block, q quantIndex, prevDC int32) int32 {
 	fdct(b)
-	quant, recip := &e.quant[q], &e.recip[q]
+	quant, recip, zero := &e.quant[q], &e.recip[q], &e.zero[q]
 	// Emit the DC delta.
 	dc := div(b[0], 8*uint32(quant[0]), recip[0])
 	e.emitHuffRLE(huffIndex(2*q+0), 0, dc-prevDC)
 	// Emit the AC components.
 	h, runLength := huffIndex(2*q+1), int32(0)
 	for zig := 1; zig < blockSize; zig++ {
-		ac := div(b[unzig[zig]], 8*uint32(quant[zig]), recip[zig])
-		if ac == 0 {
+		a, z := b[unzig[zig]], zero[zig]
+		if uint32(a)+z>>1 < z {
+			runLength++
+			continue
+		}
+		if ac := div(a, 8*uint32(quant[zig]), recip[zig]); ac == 0 {
 			runLength++
 		} else {
 			for runLength > 15 {
@@ -334,4 +367,5 @@ func (e *encoder) writeSOS(m *image.YCbCr) {
 	}
 	// Pad the last byte with 1's.
 	e.emit(0x7f, 7)
+	e.flushBytes()
 }

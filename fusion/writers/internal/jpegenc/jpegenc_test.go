@@ -29,6 +29,17 @@ func testImage(r *rand.Rand, ox, oy, w, h int) *image.YCbCr {
 // after a Go upgrade, image/jpeg's encoder changed: copy it again.
 func TestMatchesStdlib(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	var err error
+	for _, q := range []int{50, 92} { // a smooth picture: most coefficients quantise to 0
+		var want, got bytes.Buffer
+		m := smoothImage(75, 41)
+		if err = jpeg.Encode(&want, m, &jpeg.Options{Quality: q}); err == nil {
+			err = Encode(&got, m, q)
+		}
+		if err != nil || !bytes.Equal(got.Bytes(), want.Bytes()) {
+			t.Fatalf("smooth picture quality %d: not image/jpeg's bytes (err %v)", q, err)
+		}
+	}
 	cases := []struct{ ox, oy, w, h int }{{0, 0, 640, 400}, {0, 0, 16, 16}, {0, 0, 1, 1}, {0, 0, 17, 9}, {0, 0, 33, 47},
 		{1, 0, 31, 30}, {0, 1, 30, 31}, {3, 5, 45, 29}, {-7, -2, 40, 40}}
 	for _, c := range cases {
@@ -49,6 +60,9 @@ func TestMatchesStdlib(t *testing.T) {
 				b, err := Bytes(img, q)
 				if err != nil || !bytes.Equal(b, want.Bytes()) {
 					t.Fatalf("%v quality %d: Bytes gives other bytes (err %v)", img.Rect, q, err)
+				}
+				if c.w == 640 && q == 92 && !bytes.Contains(want.Bytes()[700:], []byte{0xff, 0x00}) {
+					t.Error("test picture: no stuffed 0xff byte in the scan")
 				}
 				if !bytes.Equal(got.Bytes(), want.Bytes()) {
 					t.Fatalf("%v quality %d: %d bytes, image/jpeg %d (first difference at %d)", img.Rect, q, got.Len(), want.Len(), firstDiff(got.Bytes(), want.Bytes()))
@@ -104,26 +118,45 @@ func TestDivExact(t *testing.T) {
 	}
 }
 
+// smoothImage is a w×h 4:2:0 picture with little detail, as most of a
+// camera image is.
+func smoothImage(w, h int) *image.YCbCr {
+	m := image.NewYCbCr(image.Rect(0, 0, w, h), image.YCbCrSubsampleRatio420)
+	for y := range h {
+		for x := range w {
+			m.Y[m.YOffset(x, y)] = byte(x/3 + y/2 + (x*y)%7)
+			ci := m.COffset(x, y)
+			m.Cb[ci], m.Cr[ci] = byte(120+x/20), byte(130-y/20)
+		}
+	}
+	return m
+}
+
 // BenchmarkEncode encodes one 640×400 4:2:0 image (the fixture cameras'
-// size) at quality 92: image/jpeg vs this package.
+// size) at quality 92, a noisy and a smooth one: image/jpeg vs this
+// package.
 func BenchmarkEncode(b *testing.B) {
-	m := testImage(rand.New(rand.NewPCG(3, 4)), 0, 0, 640, 400)
-	var buf bytes.Buffer
-	b.Run("image-jpeg", func(b *testing.B) {
-		for b.Loop() {
-			buf.Reset()
-			if err := jpeg.Encode(&buf, m, &jpeg.Options{Quality: 92}); err != nil {
-				b.Fatal(err)
+	for _, c := range []struct {
+		name string
+		m    *image.YCbCr
+	}{{"noisy", testImage(rand.New(rand.NewPCG(3, 4)), 0, 0, 640, 400)}, {"smooth", smoothImage(640, 400)}} {
+		var buf bytes.Buffer
+		b.Run(c.name+"/image-jpeg", func(b *testing.B) {
+			for b.Loop() {
+				buf.Reset()
+				if err := jpeg.Encode(&buf, c.m, &jpeg.Options{Quality: 92}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("jpegenc", func(b *testing.B) {
-		var out []byte
-		for b.Loop() {
-			var err error
-			if out, err = Append(out[:0], m, 92); err != nil {
-				b.Fatal(err)
+		})
+		b.Run(c.name+"/jpegenc", func(b *testing.B) {
+			var out []byte
+			for b.Loop() {
+				var err error
+				if out, err = Append(out[:0], c.m, 92); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
