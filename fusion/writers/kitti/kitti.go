@@ -24,7 +24,6 @@ import (
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
-	"github.com/rigsync/rigsync/fusion/writers/internal/jpegenc"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -619,7 +618,7 @@ func (w *Writer) image(st *camState, c *fusion.Camera) (func() (data []byte, ext
 			data, err := encodePNG(img)
 			return data, ext, "", err
 		}
-		data, err := jpegenc.Bytes(img, quality)
+		data, err := imagefile.JPEG(img, quality)
 		if err != nil {
 			return nil, "", "", fmt.Errorf("jpeg: %w", err)
 		}

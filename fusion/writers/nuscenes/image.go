@@ -11,7 +11,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion"
-	"github.com/rigsync/rigsync/fusion/writers/internal/jpegenc"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
 
@@ -63,7 +63,7 @@ func (w *Writer) jpeg(ch string, c *fusion.Camera) (width, height int, encode fu
 				return nil, err
 			}
 		}
-		data, err := jpegenc.Bytes(img, quality)
+		data, err := imagefile.JPEG(img, quality)
 		if err != nil {
 			return nil, fmt.Errorf("jpeg encode: %w", err)
 		}
