@@ -4,10 +4,10 @@ PKGS := ./...
 FUZZTIME ?= 30s
 BENCHTIME ?= 1x
 
-.PHONY: help build install test test-race test-short bench fuzz lint demo clean
+.PHONY: help build install test test-race test-short bench bench-e2e fuzz lint demo clean
 
 help: ## list targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 # -buildvcs=auto: stamp the git revision into "rigsync --version" even where
 # GOFLAGS says -buildvcs=false.
@@ -28,6 +28,10 @@ test-short: ## quick tests only
 
 bench: ## run the benchmarks (compare ratios within one run, machines are noisy)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) $(PKGS)
+
+# BENCHE2E_ARGS: e.g. "-runs 5 -old /path/to/old/rigsync -dir /var/tmp/b" (go run ./internal/tools/benche2e -h).
+bench-e2e: ## time fuse (every format), info, calib check and the baseline reading cost on a fixture log; a table
+	$(GO) run ./internal/tools/benche2e $(BENCHE2E_ARGS)
 
 fuzz: ## run every Fuzz target for FUZZTIME each (corpora live in testdata/fuzz)
 	@for pkg in $$($(GO) list $(PKGS)); do \

@@ -73,4 +73,11 @@ func appendProjections(b []byte, c *fused.Camera) []byte {
 	return foxglove.AppendImageAnnotations(b, a)
 }
 
+// projectionsSize is an upper bound of appendProjections' output for c:
+// a point is at most 21 bytes (tag, length, two doubles), a bin's
+// annotation at most 100 bytes beside its points.
+func projectionsSize(c *fused.Camera) int {
+	return 21*len(c.Projected) + 100*DepthColorBins + 16
+}
+
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

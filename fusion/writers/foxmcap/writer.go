@@ -123,7 +123,18 @@ func (w *Writer) channel(topic, schema string) (uint16, error) {
 
 // marshal encodes one protobuf message (it only reads w.opts).
 func marshal(msgs []rawMsg, topic, schema string, stamp int64, frameID string, p formats.Payload) ([]rawMsg, error) {
-	data, err := foxglove.AppendMarshal(nil, schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
+	// The buffer is sized for the payload's bulk bytes up front: growing
+	// it by append copied a cloud's megabytes twice.
+	var buf []byte
+	switch p := p.(type) {
+	case *formats.PointCloud:
+		buf = make([]byte, 0, len(p.Data)+64*len(p.Fields)+256)
+	case *formats.CompressedImage:
+		buf = make([]byte, 0, len(p.Data)+256)
+	case *formats.Image:
+		buf = make([]byte, 0, len(p.Data)+256)
+	}
+	data, err := foxglove.AppendMarshal(buf, schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %s: %w", topic, err)
 	}
@@ -244,7 +255,7 @@ func (w *Writer) encode(f *fused.Frame) ([]rawMsg, error) {
 		}
 		if f.Lidar != nil {
 			msgs = append(msgs, rawMsg{topic: ns + "/lidar", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
-				data: appendProjections(nil, c)})
+				data: appendProjections(make([]byte, 0, projectionsSize(c)), c)})
 		}
 	}
 	return msgs, nil

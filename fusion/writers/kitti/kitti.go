@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
@@ -619,11 +618,11 @@ func (w *Writer) image(st *camState, c *fused.Camera) (func() (data []byte, ext,
 			data, err := encodePNG(img)
 			return data, ext, "", err
 		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		data, err := imagefile.JPEG(img, quality)
+		if err != nil {
 			return nil, "", "", fmt.Errorf("jpeg: %w", err)
 		}
-		return buf.Bytes(), ext, "", nil
+		return data, ext, "", nil
 	}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion/fused"
+	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/undistort"
 )
 
@@ -62,11 +63,11 @@ func (w *Writer) jpeg(ch string, c *fused.Camera) (width, height int, encode fun
 				return nil, err
 			}
 		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		data, err := imagefile.JPEG(img, quality)
+		if err != nil {
 			return nil, fmt.Errorf("jpeg encode: %w", err)
 		}
-		return buf.Bytes(), nil
+		return data, nil
 	}, nil
 }
 

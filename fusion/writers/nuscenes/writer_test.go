@@ -608,6 +608,34 @@ func TestCameraUndistorted(t *testing.T) {
 	}
 }
 
+// A JPEG camera without distortion (all coefficients zero) is copied as
+// recorded: not decoded, remapped or re-encoded.
+func TestCameraPassThrough(t *testing.T) {
+	r := newRig(t)
+	f := r.frame(t, 0)
+	if undistorted := f.Cameras[0].Info.D; len(undistorted) == 0 || undistorted[0] != 0 {
+		t.Fatalf("test rig: camera distortion %v, want zeros", undistorted)
+	}
+	dir := t.TempDir()
+	w, err := New(dir, Options{BaseLidar: r.baseLidar})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(context.Background(), f); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	jb, err := os.ReadFile(filepath.Join(dir, "samples", "CAM_FRONT", "rigsync__CAM_FRONT__1700000000007000.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(jb, r.jpegFront) {
+		t.Errorf("CAM_FRONT: %d bytes, not the recorded %d-byte JPEG", len(jb), len(r.jpegFront))
+	}
+}
+
 func TestOutputSafety(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {

@@ -7,6 +7,7 @@ package imagefile
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"image/jpeg"
 	"strings"
 
@@ -27,11 +28,11 @@ func Bytes(p formats.Payload, quality int) (data []byte, ext, note string, err e
 		if err != nil {
 			return nil, "", err.Error(), nil
 		}
-		var buf bytes.Buffer
-		if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		data, err := JPEG(img, quality)
+		if err != nil {
 			return nil, "", "", fmt.Errorf("jpeg: %w", err)
 		}
-		return buf.Bytes(), ".jpg", fmt.Sprintf("raw %s image encoded to JPEG quality %d", im.Encoding, quality), nil
+		return data, ".jpg", fmt.Sprintf("raw %s image encoded to JPEG quality %d", im.Encoding, quality), nil
 	case nil:
 		return nil, "", "no image", nil
 	}
@@ -51,4 +52,20 @@ func Ext(format string) string {
 		return ".avif"
 	}
 	return ".jpg"
+}
+
+// JPEG encodes img with the standard library's encoder at quality (1..100).
+// A 4:2:0 *image.YCbCr (a decoded camera JPEG, remapped plane by plane)
+// takes image/jpeg's YCbCr path: no RGBA round trip.
+func JPEG(img image.Image, quality int) ([]byte, error) {
+	var buf bytes.Buffer
+	if b := img.Bounds(); b.Dx() > 0 && b.Dy() > 0 {
+		// Camera pictures at quality ~90 take well under half a byte per
+		// pixel; a busier one grows the buffer once or twice.
+		buf.Grow(4096 + b.Dx()*b.Dy()/3)
+	}
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: quality}); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
