@@ -19,6 +19,10 @@ type Format struct {
 	Resume string
 	// New opens the writer of a run.
 	New func(Options) (Output, error)
+	// Projections is true when the writer writes the LiDAR points
+	// projected into the cameras (fused.Camera.Projected); fuse skips
+	// that work for a writer that does not.
+	Projections bool
 }
 
 // Output is an opened writer.

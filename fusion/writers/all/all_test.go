@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
@@ -155,4 +158,64 @@ func TestCheckLayeringCatches(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProjectionsFlag: a format declares Projections exactly when its
+// writer (or a writers/internal helper it depends on) reads
+// fused.Camera.Projected, so fuse skips the projection work only for
+// writers that do not write projections (a source check: it fails when a
+// writer starts reading Projected without saying so, or keeps the flag
+// after it stopped).
+func TestProjectionsFlag(t *testing.T) {
+	deps := goList(t)
+	uses := projectedReaders(t)
+	for _, f := range Formats().Formats() {
+		pkg := newPackage(f.New)
+		reads := uses[pkg]
+		for _, d := range deps[pkg] {
+			if strings.HasPrefix(d, writersPath+"/internal/") && uses[d] {
+				reads = true
+			}
+		}
+		if reads != f.Projections {
+			t.Errorf("format %s: Projections = %v, but its writer %s reads Camera.Projected: %v", f.Name, f.Projections, pkg, reads)
+		}
+	}
+}
+
+// projectedReaders returns, for every package under fusion/writers,
+// whether its non-test Go files select a field or method named Projected.
+func projectedReaders(t *testing.T) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json=ImportPath,Dir,GoFiles", writersPath+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	uses := map[string]bool{}
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p struct {
+			ImportPath, Dir string
+			GoFiles         []string
+		}
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		for _, name := range p.GoFiles {
+			f, err := parser.ParseFile(fset, filepath.Join(p.Dir, name), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ast.Inspect(f, func(n ast.Node) bool {
+				if s, ok := n.(*ast.SelectorExpr); ok && s.Sel.Name == "Projected" {
+					uses[p.ImportPath] = true
+				}
+				return true
+			})
+		}
+	}
+	return uses
 }

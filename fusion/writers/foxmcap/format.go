@@ -12,10 +12,11 @@ import (
 // It is written as Out.tmp and renamed into place when the run succeeds.
 func Format() writers.Format {
 	return writers.Format{
-		Name:   "mcap",
-		Doc:    "Foxglove protobuf in one MCAP file (-o is the file): fused PointCloud, images + CameraCalibration, FrameTransforms, projected points as ImageAnnotations",
-		Resume: "copies the complete frames of the killed run's OUT.tmp (kept as OUT.partial until the resumed run succeeds)",
-		New:    create,
+		Projections: true,
+		Name:        "mcap",
+		Doc:         "Foxglove protobuf in one MCAP file (-o is the file): fused PointCloud, images + CameraCalibration, FrameTransforms, projected points as ImageAnnotations",
+		Resume:      "copies the complete frames of the killed run's OUT.tmp (kept as OUT.partial until the resumed run succeeds)",
+		New:         create,
 	}
 }
 

@@ -8,7 +8,8 @@ import (
 // Format is the "frames" output format of fuse.
 func Format() writers.Format {
 	return writers.Format{
-		Name: "frames",
+		Projections: true,
+		Name:        "frames",
 		Doc: "a folder per frame: lidar.pcd (PCD v0.7 binary), radar.pcd, <camera>.jpg, per-camera projection sidecars, " +
 			"frame.json (stamps, ego pose, calibration with its conventions, flags), and manifest.jsonl for the run",
 		Resume: "skips the frames " + outdir.ManifestName + " lists",

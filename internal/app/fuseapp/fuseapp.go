@@ -279,9 +279,14 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if imageCheck == 0 {
 		imageCheck = -1
 	}
+	// Projections are computed only for a format that writes them.
+	format, err := lookupFormat(o.Format)
+	if err != nil {
+		return nil, err
+	}
 	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,
-		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics}
+		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics, NoProject: !format.Projections}
 	runErr := p.Run(ctx, cs)
 	cs.prog.Finish()
 	closeErr := sink.Close()
