@@ -146,10 +146,18 @@ func WriteKITTILabels(w io.Writer, boxes []Box, calib *KITTICalib, width, height
 		cam := b.Transformed(T, "")
 		l, t, r, bt, trunc := kittiBBox(&cam, calib, width, height)
 		fmt.Fprintf(bw, "%s %.2f 3 %.6f %.2f %.2f %.2f %.2f %.6f %.6f %.6f %.6f %.6f %.6f %.6f\n",
-			strings.ReplaceAll(b.Class, " ", "_"), trunc, alpha, l, t, r, bt,
-			b.Size.Height, b.Size.Width, b.Size.Length, loc.X, loc.Y, loc.Z, ry)
+			strings.ReplaceAll(b.Class, " ", "_"), trunc, nz(alpha), nz(l), nz(t), nz(r), nz(bt),
+			b.Size.Height, b.Size.Width, b.Size.Length, nz(loc.X), nz(loc.Y), nz(loc.Z), nz(ry))
 	}
 	return bw.Flush()
+}
+
+// nz rounds what would print as −0.000000 to 0.
+func nz(v float64) float64 {
+	if math.Abs(v) < 5e-7 {
+		return 0
+	}
+	return v
 }
 
 func kittiBBox(cam *Box, calib *KITTICalib, width, height int) (l, t, r, b, trunc float64) {
