@@ -365,7 +365,10 @@ func TestReadErrors(t *testing.T) {
 			_, err := ReadJSON(strings.NewReader(`{"format":"rigsync.labels","version":1,"frames":[{"index":0,"boxes":[{"id":"1","class":"car","frame":"base_link","center":[0,0,0],"size":[0,1,1],"yaw":0}]}]}`), "b.json")
 			return err
 		}, "b.json: frames[0].boxes[0]: box 1: size"},
-		{"json format", func() error { _, err := ReadJSON(strings.NewReader(`{"format":"x","version":1}`), "c.json"); return err }, "c.json: format"},
+		{"json format", func() error {
+			_, err := ReadJSON(strings.NewReader(`{"format":"x","version":1}`), "c.json")
+			return err
+		}, "c.json: format"},
 		{"kitti fields", func() error {
 			_, err := ReadKITTILabels(strings.NewReader("Car 0 0 0 1 2 3 4 1 1 1 0 0 5\n"), "000001.txt", c, FrameBase)
 			return err
@@ -374,7 +377,10 @@ func TestReadErrors(t *testing.T) {
 			_, err := ReadKITTILabels(strings.NewReader("\nCar 0 0 0 1 2 3 4 1 1 x 0 0 5 0\n"), "000002.txt", c, FrameBase)
 			return err
 		}, "000002.txt: line 2: field 11"},
-		{"kitti calib", func() error { _, err := ReadKITTICalib(strings.NewReader("P2: 1 2 3\n"), "calib/000003.txt"); return err }, "calib/000003.txt: line 1: P2 has 3 numbers"},
+		{"kitti calib", func() error {
+			_, err := ReadKITTICalib(strings.NewReader("P2: 1 2 3\n"), "calib/000003.txt")
+			return err
+		}, "calib/000003.txt: line 1: P2 has 3 numbers"},
 		{"segments category", func() error {
 			_, err := ReadSegments(strings.NewReader(`{"format_version":"0.2","frames":[{"annotations":[{"id":1,"category_id":9,"type":"cuboid","dimensions":{"x":1,"y":1,"z":1},"track_id":1}]}]}`), "seg.json", nil)
 			return err
