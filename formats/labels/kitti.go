@@ -113,8 +113,9 @@ func kittiRot(ry float64) se3.Mat3 {
 }
 
 // WriteKITTILabels writes one KITTI label_2 file: the boxes of one frame,
-// each in the velodyne frame of calib (rigsync's KITTI export: base_link
-// unless its rigsync_kitti.json says otherwise), one line
+// each in the velodyne frame of calib (rigsync's KITTI export: the
+// reference LiDAR's own frame, as its rigsync_kitti.json's velodyne_frame
+// says, so base_link boxes are moved by T_lidar_base first), one line
 //
 //	type truncated occluded alpha left top right bottom h w l x y z rotation_y
 //
@@ -125,8 +126,11 @@ func kittiRot(ry float64) se3.Mat3 {
 // bounding rectangle of the 8 projected corners (P2) clipped to the image
 // when width and height are positive (all 0 when a corner is behind the
 // camera); truncated is the fraction of the unclipped rectangle outside
-// the image, occluded 3 (unknown). A box's up axis must be the camera's
-// −y: roll and pitch relative to the camera are dropped (KITTI has none);
+// the image, occluded 3 (unknown). KITTI boxes are upright in the camera
+// frame (up = −y): the heading is projected onto the camera's x–z plane
+// and roll and pitch relative to the camera are dropped (a camera pitched
+// 2°, as in rigsync's fixtures, turns headings by a few thousandths of a
+// degree);
 // ids, velocity, time and attributes are not written (label_2 has no
 // field for them). Spaces in a class become '_'.
 func WriteKITTILabels(w io.Writer, boxes []Box, calib *KITTICalib, width, height int) error {
