@@ -154,3 +154,25 @@ func FuzzReadXtreme1(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadNuScenesSamples: ReadNuScenesSamples never panics on any
+// sample, sample_data, ego_pose, calibrated_sensor and sensor tables.
+func FuzzReadNuScenesSamples(f *testing.F) {
+	f.Add([]byte(`[{"token":"s","timestamp":1}]`),
+		[]byte(`[{"token":"d","sample_token":"s","ego_pose_token":"e","calibrated_sensor_token":"c","is_key_frame":true}]`),
+		[]byte(`[{"token":"e","translation":[1,2,3],"rotation":[1,0,0,0]}]`),
+		[]byte(`[{"token":"c","sensor_token":"l"}]`),
+		[]byte(`[{"token":"l","channel":"LIDAR_TOP","modality":"lidar"}]`))
+	f.Fuzz(func(t *testing.T, sample, sd, ego, cal, sensor []byte) {
+		ss, err := ReadNuScenesSamples(fstest.MapFS{"sample.json": {Data: sample}, "sample_data.json": {Data: sd},
+			"ego_pose.json": {Data: ego}, "calibrated_sensor.json": {Data: cal}, "sensor.json": {Data: sensor}})
+		if err != nil {
+			return
+		}
+		for _, s := range ss {
+			if !finite(s.Ego.Trans.X, s.Ego.Trans.Y, s.Ego.Trans.Z, s.Ego.Rot.Real) {
+				t.Errorf("sample %s: ego %v not finite", s.Token, s.Ego)
+			}
+		}
+	})
+}
