@@ -63,12 +63,49 @@ func WriteJSON(w io.Writer, s *Set) error {
 		}
 		js.Frames[i] = jf
 	}
-	b, err := json.MarshalIndent(js, "", " ")
+	// One box per line: diffs and greps stay readable.
+	var buf bytes.Buffer
+	head, err := json.Marshal(struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+		Clock   string `json:"clock"`
+	}{js.Format, js.Version, js.Clock})
 	if err != nil {
 		return fmt.Errorf("labels: %w", err)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	buf.Write(head[:len(head)-1])
+	buf.WriteString(",\n \"frames\": [")
+	for i, f := range js.Frames {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		fh, err := json.Marshal(jsonFrame{Index: f.Index, Token: f.Token, StampNS: f.StampNS})
+		if err != nil {
+			return fmt.Errorf("labels: %w", err)
+		}
+		// fh ends with "boxes":null}.
+		fh = bytes.TrimSuffix(fh, []byte("null}"))
+		buf.WriteString("\n  ")
+		buf.Write(fh)
+		buf.WriteByte('[')
+		for j, b := range f.Boxes {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			bb, err := json.Marshal(b)
+			if err != nil {
+				return fmt.Errorf("labels: frame %d box %s: %w", f.Index, b.ID, err)
+			}
+			buf.WriteString("\n   ")
+			buf.Write(bb)
+		}
+		if len(f.Boxes) > 0 {
+			buf.WriteString("\n  ")
+		}
+		buf.WriteString("]}")
+	}
+	buf.WriteString("\n ]\n}\n")
+	_, err = w.Write(buf.Bytes())
 	return err
 }
 
