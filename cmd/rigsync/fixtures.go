@@ -54,6 +54,25 @@ quaternions x,y,z,w), every sensor's clock model and sample times, the
 trajectory at 100 Hz, the scene primitives and every injected fault with
 the messages it touched. Fault times are since the start of the drive.
 
+--labels also writes DRIVE.labels.json (rigsync labels JSON, --labels-file
+to rename): the true 3D boxes (cars, trucks, poles within the LiDAR's range)
+of every sweep of the first LiDAR, in base_link at the sweep's reference
+time (its header stamp's true time), with instance ids (the scene object
+ids), class, size (length, width, height), yaw and velocity over ground.
+--label-fault SPEC (repeatable, implies --labels) injects a label error;
+the truth file's label_faults list each with the object and frames it
+changed. SPEC is KIND[=VALUE][@OBJECT][:FROM-TO]:
+  shift=DX[,DY[,DZ]]  move the box (m, in its own axes: x forward, y left)
+  size=SCALE          scale length, width and height
+  yaw=DEG             turn the box
+  time=DUR            the box where the object was DUR later (negative: earlier)
+  missing             drop the box
+  spurious[=CLASS]    a ghost box in free space ahead (default car)
+  class_swap[=CLASS]  relabel (default car <-> truck, pole -> car)
+  id_switch[=OTHER]   swap ids with OTHER (default: the nearest other vehicle)
+OBJECT is a scene object id (default: chosen, a different one per fault);
+FROM-TO a window since the start (default: the whole drive).
+
 The output is deterministic: the same flags and --seed give the same bytes.`,
 		Example: `  # 20 s of the urban rig
   rigsync fixtures generate --duration 20s -o drive.mcap
@@ -69,7 +88,11 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
   # off to its right (Δ is in the sensor's axes; camera axes are optical:
   # x right, y down, z forward); at 6 s the LiDAR gets knocked 0.5° in pitch
   rigsync fixtures generate -o miscal.mcap --miscalibrate cam_front=0,0,1,0.02,0,0 \
-      --knock lidar_top=6s:0,0.5,0,0,0,0`,
+      --knock lidar_top=6s:0,0.5,0,0,0,0
+
+  # true labels, one box 0.5 m off and one annotated 50 ms late from 2 s on
+  rigsync fixtures generate --preset minimal --duration 4s -o lab.mcap --labels \
+      --label-fault shift=0.5 --label-fault time=50ms:2s`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, args []string) error { return runFixturesGenerate(cmd, g, o) },
 	}
@@ -90,6 +113,9 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
 	f.StringArrayVar(&o.Fisheye, "fisheye", nil, "NAME: make camera NAME a 190° equidistant fisheye (repeatable)")
 	f.BoolVar(&o.SecondLidar, "second-lidar", false, "add lidar_rear, a 32-beam LiDAR stamped at sweep end")
 	f.BoolVar(&o.TF, "tf", false, "also publish the true odom → base_link on /tf at 50 Hz")
+	f.BoolVar(&o.Labels, "labels", false, "also write the true 3D box labels (DRIVE.labels.json)")
+	f.StringVar(&o.LabelsFile, "labels-file", "", "the labels file (default: the log's name with .labels.json)")
+	f.StringArrayVar(&o.LabelFaults, "label-fault", nil, "KIND[=VALUE][@OBJECT][:FROM-TO]: inject a label error (see above; repeatable, implies --labels)")
 	for i, ff := range fixturesapp.FaultFlags {
 		f.StringArrayVar(&o.Faults[i], ff.Flag, nil, ff.Usage+" (repeatable)")
 	}

@@ -68,11 +68,30 @@ func TestFixturesGenerate(t *testing.T) {
 		{[]string{"--knock", "imu=1,2,3"}, "TIME:"},
 		{[]string{"--camera-size", "big"}, "WIDTHxHEIGHT"},
 		{[]string{"--preset", "rally"}, "unknown preset"},
+		{[]string{"--label-fault", "shove=1"}, `unknown kind "shove"`},
+		{[]string{"--label-fault", "missing@99999"}, "not a labelled object"},
 	} {
 		code, _, errs := gen("c.mcap", tc.args...)
 		if code != exitUsage || !strings.Contains(errs, tc.msg) {
 			t.Errorf("%v: exit %d, stderr %q; want exit 2 mentioning %q", tc.args, code, errs, tc.msg)
 		}
+	}
+	// --label-fault implies --labels: the labels file is written beside the
+	// log and the --json summary counts it.
+	code, out, errs = gen("l.mcap", "--json", "--label-fault", "shift=0.5")
+	if code != 0 {
+		t.Fatalf("--label-fault: exit %d: %s", code, errs)
+	}
+	var lsum struct {
+		Labels      string `json:"labels"`
+		LabelFrames int    `json:"label_frames"`
+		LabelFaults int    `json:"label_faults"`
+	}
+	if err := json.Unmarshal([]byte(out), &lsum); err != nil || lsum.Labels != filepath.Join(dir, "l.labels.json") || lsum.LabelFrames != 5 || lsum.LabelFaults != 1 {
+		t.Errorf("--label-fault summary %+v (%v)", lsum, err)
+	}
+	if st, err := os.Stat(lsum.Labels); err != nil || st.Size() == 0 {
+		t.Errorf("labels file: %v", err)
 	}
 	var errb bytes.Buffer
 	if code := run(context.Background(), []string{"fixtures", "generate"}, &bytes.Buffer{}, &errb); code != exitUsage {

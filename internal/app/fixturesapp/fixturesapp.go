@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
@@ -62,6 +63,12 @@ type Flags struct {
 	// Faults are the fault flags' values, Faults[i] those of FaultFlags[i]
 	// (missing entries: none).
 	Faults [][]string
+	// Labels writes the true 3D box labels beside the log (LabelsFile,
+	// default DRIVE.labels.json); LabelFaults (--label-fault SPEC, see
+	// fixtures.ParseLabelFault) inject label errors and imply Labels.
+	Labels      bool
+	LabelsFile  string
+	LabelFaults []string
 }
 
 // UsageError is a flag value that is wrong (the command's exit code 2).
@@ -131,7 +138,25 @@ func (o *Flags) Config() (fixtures.Config, error) {
 			cfg.Faults = append(cfg.Faults, fault)
 		}
 	}
-	return cfg, cfg.Validate()
+	cfg.Labels = o.Labels || len(o.LabelFaults) > 0
+	for _, s := range o.LabelFaults {
+		lf, err := fixtures.ParseLabelFault(s)
+		if err != nil {
+			return cfg, fmt.Errorf("--label-fault: %w", err)
+		}
+		cfg.LabelFaults = append(cfg.LabelFaults, lf)
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	if len(cfg.LabelFaults) > 0 {
+		// A fault on an object the scene does not label, or in a window
+		// with no sweep, is the flag's fault: find out before simulating.
+		if _, _, err := fixtures.Labels(cfg); err != nil {
+			return cfg, fmt.Errorf("--label-fault: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // Progress is the display of a simulation's progress.
@@ -148,6 +173,27 @@ type Progress interface {
 // leaves existing files as they were. newProgress, if not nil, starts
 // the progress display of simulating cfg.Duration.
 func Generate(ctx context.Context, cfg fixtures.Config, logPath, truthPath string, newProgress func(d time.Duration) Progress) error {
+	return GenerateWithLabels(ctx, cfg, logPath, truthPath, "", newProgress)
+}
+
+// GenerateWithLabels is Generate that also writes, when cfg.Labels, the
+// labels (fixtures.WriteLabels: rigsync labels JSON) to labelsPath, under
+// the same whole-or-nothing rule.
+func GenerateWithLabels(ctx context.Context, cfg fixtures.Config, logPath, truthPath, labelsPath string, newProgress func(d time.Duration) Progress) error {
+	var labels *atomicfile.File
+	if cfg.Labels {
+		if labelsPath == "" {
+			return fmt.Errorf("fixtures generate: labels on but no labels file")
+		}
+		var err error
+		if labels, err = atomicfile.Create(labelsPath); err != nil {
+			return err
+		}
+		defer labels.Abort()
+		if err := fixtures.WriteLabels(cfg, labels); err != nil {
+			return err
+		}
+	}
 	lf, err := atomicfile.Create(logPath)
 	if err != nil {
 		return err
@@ -174,13 +220,20 @@ func Generate(ctx context.Context, cfg fixtures.Config, logPath, truthPath strin
 	if err := lf.Commit(); err != nil {
 		return err
 	}
-	return tf.Commit()
+	if err := tf.Commit(); err != nil {
+		return err
+	}
+	if labels != nil {
+		return labels.Commit()
+	}
+	return nil
 }
 
 // Generated is a log "fixtures generate" wrote.
 type Generated struct {
-	// Log and Truth are the paths of the log and its truth file.
-	Log, Truth string
+	// Log and Truth are the paths of the log and its truth file; Labels
+	// that of the labels file ("" without labels).
+	Log, Truth, Labels string
 	// Bytes is the log's size.
 	Bytes int64
 	// Config is what generated it.
@@ -201,20 +254,30 @@ func Run(ctx context.Context, o Flags, newProgress func(d time.Duration) Progres
 	if truth == "" {
 		truth = strings.TrimSuffix(o.Output, ".mcap") + ".truth.json"
 	}
-	if err := Generate(ctx, cfg, o.Output, truth, newProgress); err != nil {
+	labels := ""
+	if cfg.Labels {
+		labels = o.LabelsFile
+		if labels == "" {
+			labels = strings.TrimSuffix(o.Output, ".mcap") + ".labels.json"
+		}
+	}
+	if err := GenerateWithLabels(ctx, cfg, o.Output, truth, labels, newProgress); err != nil {
 		return nil, err
 	}
 	st, err := os.Stat(o.Output)
 	if err != nil {
 		return nil, err
 	}
-	return &Generated{Log: o.Output, Truth: truth, Bytes: st.Size(), Config: cfg}, nil
+	return &Generated{Log: o.Output, Truth: truth, Labels: labels, Bytes: st.Size(), Config: cfg}, nil
 }
 
 // WriteText writes the line "fixtures generate" prints.
 func WriteText(w io.Writer, g *Generated) {
 	fmt.Fprintf(w, "wrote %s (%.1f MiB, %s of the %q rig, seed %d) and %s\n",
 		g.Log, float64(g.Bytes)/(1<<20), g.Config.Duration, g.Config.Preset, g.Config.Seed, g.Truth)
+	if g.Labels != "" {
+		fmt.Fprintf(w, "wrote %s (true 3D boxes of every %s sweep, %d label faults)\n", g.Labels, g.Config.Rig.Lidars[0].Name, len(g.Config.LabelFaults))
+	}
 }
 
 // SensorSummary is one sensor of a Summary.
@@ -236,6 +299,12 @@ type Summary struct {
 	Sensors    []SensorSummary `json:"sensors"`
 	Faults     int             `json:"faults"`
 	Events     int             `json:"fault_events"`
+	// Labels is the labels file (with --labels), LabelFrames and
+	// LabelBoxes what it holds, LabelFaults the label faults injected.
+	Labels      string `json:"labels,omitempty"`
+	LabelFrames int    `json:"label_frames,omitempty"`
+	LabelBoxes  int    `json:"label_boxes,omitempty"`
+	LabelFaults int    `json:"label_faults,omitempty"`
 }
 
 // Summary reads the truth file back and summarises the log: its sensors
@@ -254,6 +323,18 @@ func (g *Generated) Summary() (*Summary, error) {
 		Seed: g.Config.Seed, Faults: len(t.Faults), Events: len(t.Events)}
 	for _, s := range t.Sensors {
 		out.Sensors = append(out.Sensors, SensorSummary{s.Name, s.Kind, s.Topic, s.Messages})
+	}
+	if g.Labels != "" {
+		lf, err := os.Open(g.Labels)
+		if err != nil {
+			return nil, err
+		}
+		set, err := labels.ReadJSON(lf, g.Labels)
+		lf.Close()
+		if err != nil {
+			return nil, err
+		}
+		out.Labels, out.LabelFrames, out.LabelBoxes, out.LabelFaults = g.Labels, len(set.Frames), set.Count(), len(t.LabelFaults)
 	}
 	return out, nil
 }

@@ -48,6 +48,14 @@ func TestFlagsConfig(t *testing.T) {
 		{"bad camera size", with(func(o *fixturesapp.Flags) { o.CameraSize = "12" }), nil, `--camera-size "12": want WIDTHxHEIGHT, e.g. 640x400`},
 		{"bad fault", with(func(o *fixturesapp.Flags) { o.Faults = faults("dropout", "cam_front") }), nil, "--dropout: "},
 		{"bad fisheye", with(func(o *fixturesapp.Flags) { o.Fisheye = []string{"nope"} }), nil, "--fisheye: "},
+		{"labels", with(func(o *fixturesapp.Flags) { o.Labels = true }),
+			func(c fixtures.Config) bool { return c.Labels && len(c.LabelFaults) == 0 }, ""},
+		{"a label fault implies labels", with(func(o *fixturesapp.Flags) { o.LabelFaults = []string{"shift=0.4:0.5s"} }),
+			func(c fixtures.Config) bool {
+				return c.Labels && len(c.LabelFaults) == 1 && c.LabelFaults[0].Kind == fixtures.LabelShift && c.LabelFaults[0].Start == 500*time.Millisecond
+			}, ""},
+		{"bad label fault", with(func(o *fixturesapp.Flags) { o.LabelFaults = []string{"shove=1"} }), nil, "--label-fault: "},
+		{"label fault on no object", with(func(o *fixturesapp.Flags) { o.LabelFaults = []string{"missing@100000"} }), nil, "--label-fault: "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -119,6 +127,56 @@ func TestRun(t *testing.T) {
 	}
 	if sum.Preset != "minimal" || sum.DurationNS != 1e9 || len(sum.Sensors) < 3 || sum.Sensors[0].Messages == 0 {
 		t.Errorf("summary %+v", sum)
+	}
+}
+
+// TestRunLabels: --labels writes DRIVE.labels.json beside the log, with
+// one frame per LiDAR sweep, and the summary counts it; the log is the
+// same bytes as without labels.
+func TestRunLabels(t *testing.T) {
+	dir := t.TempDir()
+	o := fixturesapp.Flags{Preset: "minimal", Duration: time.Second, Seed: 1, Encoding: "ros2", Compression: "zstd", Speed: 10,
+		Output: filepath.Join(dir, "drive.mcap"), LabelFaults: []string{"missing"}}
+	gen, err := fixturesapp.Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen.Labels != filepath.Join(dir, "drive.labels.json") {
+		t.Fatalf("labels file %q", gen.Labels)
+	}
+	sum, err := gen.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1 s of a 10 Hz LiDAR: 10 sweeps; the missing fault took one object's
+	// box out of each.
+	truth, err := fixtures.TrueLabels(gen.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.LabelFrames != 10 || sum.LabelBoxes != truth.Count()-10 || sum.LabelFaults != 1 {
+		t.Errorf("summary: %d frames, %d boxes, %d faults; want 10, %d, 1", sum.LabelFrames, sum.LabelBoxes, sum.LabelFaults, truth.Count()-10)
+	}
+	var buf bytes.Buffer
+	fixturesapp.WriteText(&buf, gen)
+	if !strings.Contains(buf.String(), "wrote "+gen.Labels+" (true 3D boxes of every lidar_top sweep, 1 label faults)") {
+		t.Errorf("text %q", buf.String())
+	}
+	withLabels, err := os.ReadFile(o.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.LabelFaults, o.Output = nil, filepath.Join(dir, "plain.mcap")
+	plain, err := fixturesapp.Run(context.Background(), o, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(plain.Log)
+	if !bytes.Equal(b, withLabels) || plain.Labels != "" {
+		t.Errorf("the log differs with labels on (or labels %q written without --labels)", plain.Labels)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "plain.labels.json")); err == nil {
+		t.Error("labels written without --labels")
 	}
 }
 
