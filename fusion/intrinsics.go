@@ -57,14 +57,14 @@ type loggedInfo struct {
 const maxLogInfos = 4
 
 // NewIntrinsicsGuard guards the cameras of c whose intrinsics come from
-// rig.yaml; scale allows scaling them to the images' size.
+// the rig (rig.yaml or another --rig calibration file, FromRig); scale allows scaling them to the images' size.
 func NewIntrinsicsGuard(c *Calibration, scale bool) *IntrinsicsGuard {
 	g := &IntrinsicsGuard{scale: scale, cams: map[string]*guardedCamera{}}
 	if c == nil {
 		return g
 	}
 	for frame, info := range c.Infos {
-		if c.SourceOf(frame, "intrinsics") != RigSource {
+		if !c.FromRig(c.SourceOf(frame, "intrinsics")) {
 			continue
 		}
 		g.cams[frame] = &guardedCamera{rig: cloneInfo(info), used: cloneInfo(info)}

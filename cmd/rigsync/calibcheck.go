@@ -11,11 +11,13 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
 // calibCheckOptions are the flags of "calib check".
 type calibCheckOptions struct {
-	Rig       string
+	Rig       []string
+	Map       []string
 	ScaleIntr bool
 	Base      string
 	Ego       string
@@ -123,7 +125,8 @@ some pair was checked.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Rig, "rig", "", "rig.yaml with the calibration to check (default: the log's /tf_static and camera infos)")
+	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml, or calibration files of any format rigsync reads (repeatable, or comma-separated, merged), with the calibration to check (default: the log's /tf_static and camera infos)")
+	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor (frame id) a frame of the --rig files is (repeatable, or comma-separated)")
 	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale --rig intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.StringVar(&o.Base, "base", "", "base frame (default: the rig's base_frame, else base_link)")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing and the motion checks: auto, odometry, gnss, tf or none (as in fuse)")
@@ -149,7 +152,7 @@ func (e calibrationError) Unwrap() error { return e.err }
 
 func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, logs []string) error {
 	opts := checkapp.Options{
-		Logs: logs, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
+		Logs: logs, RigPath: strings.Join(o.Rig, ","), BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
 		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
 	}
 	outs := checkapp.Outputs{
@@ -160,11 +163,16 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		return usageError{err}
 	}
 	ctx := cmd.Context()
-	rg, err := checkapp.LoadRig(o.Rig)
+	loaded, err := checkapp.LoadRigs(o.Rig, o.Map, o.Base)
+	if errors.Is(err, rigfiles.ErrUsage) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
-	opts.Rig, outs.Rig = rg, rg
+	if loaded != nil {
+		opts.Rig, outs.Rig, opts.RigFiles, opts.RigPath = loaded.Rig, loaded.Rig, loaded, loaded.Label()
+	}
 	bar := newProgress(g, "checking", -1)
 	opts.Progress = func(done, total int64) {
 		if total > 0 {

@@ -88,7 +88,8 @@ nothing, or no frame was written).`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runLive(cmd.Context(), g, o, args) },
 	}
 	f := c.Flags()
-	f.StringVar(&o.Rig, "rig", "", "rig.yaml with the cameras' intrinsics and every sensor's extrinsic (required)")
+	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml with the cameras' intrinsics and every sensor's extrinsic (required), or calibration files of any format rigsync reads (repeatable, or comma-separated, merged)")
+	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the sensor name a frame of the --rig files is (repeatable, or comma-separated)")
 	f.StringVar(&o.With, "with", "", "a log (MCAP) replayed at real time as extra live streams")
 	f.Float64Var(&o.Speed, "speed", 1, "replay speed factor of --with")
 	f.StringVarP(&o.Out, "output", "o", "", "output folder (frames layout)")
