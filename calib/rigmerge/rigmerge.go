@@ -139,6 +139,7 @@ type merger struct {
 	links   []link
 	notes   []string
 	mapUsed map[string]bool
+	body    map[string]bool // Autoware camera_link frames (their optical twin is the sensor)
 }
 
 func (m *merger) rename(f string) string {
@@ -162,7 +163,7 @@ func (m *merger) item(frame string) *item {
 // an input with neither or both of Rig and Calib, on a conflict between
 // files (ErrConflict, naming both), and when no base frame can be chosen.
 func Merge(in []Input, o Options) (*Result, error) {
-	m := &merger{o: o, items: map[string]*item{}, mapUsed: map[string]bool{}}
+	m := &merger{o: o, items: map[string]*item{}, mapUsed: map[string]bool{}, body: map[string]bool{}}
 	base := o.Base
 	for _, x := range in {
 		if (x.Rig == nil) == (x.Calib == nil) {
@@ -196,25 +197,19 @@ func Merge(in []Input, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Rig: &rig.Rig{Version: rig.Version, BaseFrame: base}}
-	// Which frames are sensors: every item, every leaf of the tree, every
-	// mapped frame. Intermediate mounts (sensor_kit_base_link) are links.
-	leaf := map[string]bool{}
-	for _, f := range tree.Frames() {
-		leaf[f] = true
-	}
-	for _, f := range tree.Frames() {
-		if p, ok := tree.Parent(f); ok {
-			leaf[p] = false
-		}
-	}
+	// Which frames are sensors: every item and every frame of the
+	// transforms, except mounts (a frame named *base_link, such as
+	// Autoware's sensor_kit_base_link, unless --map names it) and the
+	// camera_link body frames whose optical frame was added.
 	mapped := map[string]bool{}
 	for _, v := range o.Map {
 		mapped[v] = true
 	}
 	for _, f := range tree.Frames() {
-		if f != base && (leaf[f] || mapped[f]) {
-			m.item(f)
+		if f == base || m.body[f] && !mapped[f] || strings.HasSuffix(f, "base_link") && !mapped[f] {
+			continue
 		}
+		m.item(f)
 	}
 	its := make([]*item, 0, len(m.items))
 	for _, it := range m.items {
@@ -337,6 +332,7 @@ func (m *merger) addCalib(x Input) error {
 		if c.Format == calibio.Autoware && strings.HasSuffix(e.Child, "camera_link") {
 			opt := strings.TrimSuffix(e.Child, "camera_link") + "camera_optical_link"
 			m.links = append(m.links, link{parent: m.rename(e.Child), child: m.rename(opt), T: se3.LinkToOptical, file: x.Name})
+			m.body[m.rename(e.Child)] = true
 			m.notes = append(m.notes, fmt.Sprintf("%s: %s is a body frame (Autoware); its optical frame %s added (rpy −π/2, 0, −π/2)", x.Name, e.Child, opt))
 		}
 	}

@@ -136,21 +136,21 @@ func TestConvert(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "cam.yaml", cameraInfo)
 	var buf bytes.Buffer
-	if err := Convert(&buf, in, ConvertOptions{To: "ros_camerainfo_msg"}); err != nil {
+	if err := Convert(&buf, []string{in}, ConvertOptions{To: "ros_camerainfo_msg"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "distortion_model: plumb_bob") {
 		t.Errorf("converted:\n%s", buf.String())
 	}
-	err := Convert(&buf, in, ConvertOptions{To: "nope"})
+	err := Convert(&buf, []string{in}, ConvertOptions{To: "nope"})
 	if _, ok := errors.AsType[UsageError](err); !ok || !strings.Contains(err.Error(), "want one of "+FormatList()) {
 		t.Errorf("unknown format: %v", err)
 	}
-	if err := Convert(&buf, in, ConvertOptions{To: "kalibr", Camera: "other"}); err == nil {
+	if err := Convert(&buf, []string{in}, ConvertOptions{To: "kalibr", Camera: "other"}); err == nil {
 		t.Error("unknown camera: no error")
 	}
 	out := filepath.Join(dir, "out.yml")
-	if err := Convert(nil, in, ConvertOptions{To: "opencv", Out: out}); err != nil {
+	if err := Convert(nil, []string{in}, ConvertOptions{To: "opencv", Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "%YAML:1.0") {
