@@ -160,9 +160,9 @@ func (l *Loaded) Label() string {
 }
 
 // Warnings are what the merge could not place, for a summary's
-// warnings: frames whose chain misses the base, and (known reports the
-// log's sensor frames; nil skips it) merged sensors the log does not
-// have. None for a single rig.yaml.
+// warnings: frames whose chain misses the base, (known reports the log's
+// sensor frames; nil skips it) merged sensors the log does not have, and
+// the merge's notes (what it assumed). None for a single rig.yaml.
 func (l *Loaded) Warnings(known func(frame string) bool) []string {
 	if l == nil || l.Merge == nil {
 		return nil
@@ -175,6 +175,9 @@ func (l *Loaded) Warnings(known func(frame string) bool) []string {
 		for _, u := range l.Merge.Unmapped(known) {
 			out = append(out, "rig: unmapped: "+u+" is not a sensor of the log (--map FILE_FRAME=SENSOR)")
 		}
+	}
+	for _, n := range l.Merge.Notes {
+		out = append(out, "rig: "+n)
 	}
 	return out
 }
