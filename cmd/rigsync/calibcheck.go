@@ -164,7 +164,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	}
 	ctx := cmd.Context()
 	loaded, err := checkapp.LoadRigs(o.Rig, o.Map, o.Base)
-	if errors.Is(err, rigfiles.ErrUsage) {
+	if rigfiles.IsUsage(err) {
 		return usageError{err}
 	}
 	if err != nil {

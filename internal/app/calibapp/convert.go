@@ -1,7 +1,6 @@
 package calibapp
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -91,7 +90,7 @@ func Convert(w io.Writer, in []string, o ConvertOptions) error {
 		write = func(w io.Writer) error { return calibio.Write(w, c, f) }
 	default:
 		loaded, err := rigfiles.Load(in, o.Map, o.Base)
-		if errors.Is(err, rigfiles.ErrUsage) {
+		if rigfiles.IsUsage(err) {
 			return UsageError{fmt.Errorf("calib convert: %w", err)}
 		}
 		if err != nil {
@@ -149,7 +148,7 @@ func RigCalibration(rg *rig.Rig, f calibio.Format) (*calibio.Calibration, error)
 			}
 			c.Cameras = append(c.Cameras, calibio.Camera{Name: name, Frame: frame, Topic: s.Topic, Model: in.Model,
 				Intrinsics: camera.Intrinsics{Fx: in.Fx, Fy: in.Fy, Cx: in.Cx, Cy: in.Cy, Width: in.Width, Height: in.Height},
-				Params: slices.Clone(in.Distortion)})
+				Params:     slices.Clone(in.Distortion)})
 		}
 		if s.Extrinsic != nil && frame != rg.BaseFrame {
 			T, err := s.T()

@@ -35,7 +35,7 @@ func LoadRig(path string) (*rig.Rig, error) {
 // LoadRigs reads the --rig files (a rig.yaml, or any calibration files
 // calibio reads, merged; see internal/app/rigfiles) with the --map renames,
 // relative to base ("" : the rig's base_frame, else base_link). No paths
-// is no rig: nil, nil. A bad --map is an error wrapping rigfiles.ErrUsage.
+// is no rig: nil, nil. A bad --map is an error that rigfiles.IsUsage reports.
 func LoadRigs(paths, maps []string, base string) (*rigfiles.Loaded, error) {
 	return rigfiles.Load(paths, maps, base)
 }

@@ -228,7 +228,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	}
 	rigFiles, err := rigfiles.Load(o.Rig, o.Map, o.Frame)
 	if err != nil {
-		if errors.Is(err, rigfiles.ErrUsage) {
+		if rigfiles.IsUsage(err) {
 			return nil, UsageError{fmt.Errorf("fuse: %w", err)}
 		}
 		return nil, fmt.Errorf("fuse: %w", err)

@@ -65,7 +65,7 @@ func toolFiles(t *testing.T, dir string, truth *rig.Rig) (paths, maps []string) 
 		in := s.Intrinsics
 		return calibio.Camera{Name: s.Frame, Frame: s.Frame, Topic: s.Topic, Model: in.Model,
 			Intrinsics: camera.Intrinsics{Fx: in.Fx, Fy: in.Fy, Cx: in.Cx, Cy: in.Cy, Width: in.Width, Height: in.Height},
-			Params: append([]float64(nil), in.Distortion...)}
+			Params:     append([]float64(nil), in.Distortion...)}
 	}
 	chain, last := cams[:len(cams)-1], cams[len(cams)-1]
 	kal := &calibio.Calibration{}
@@ -300,4 +300,3 @@ func stripCalibration(t *testing.T, b []byte) (map[string]any, map[string]string
 	}
 	return m, src
 }
-

@@ -203,7 +203,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		camArgs = append(camArgs, camArg{name, url})
 	}
 	loaded, err := rigfiles.Load(o.Rig, o.Map, "")
-	if errors.Is(err, rigfiles.ErrUsage) {
+	if rigfiles.IsUsage(err) {
 		return nil, UsageError{fmt.Errorf("live: %w", err)}
 	}
 	if err != nil {

@@ -22,9 +22,21 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 )
 
-// ErrUsage marks errors of the arguments themselves (a bad --map), which
-// commands report as usage errors (exit 2).
-var ErrUsage = errors.New("rigfiles: usage")
+// UsageError marks an error of the arguments themselves (a bad --map),
+// which commands report as a usage error (exit 2).
+type UsageError struct{ Err error }
+
+// Error is the marked error's text.
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the marked error.
+func (e UsageError) Unwrap() error { return e.Err }
+
+// IsUsage reports whether err is (or wraps) a UsageError.
+func IsUsage(err error) bool {
+	_, ok := errors.AsType[UsageError](err)
+	return ok
+}
 
 // Loaded is the rig a command's --rig files give.
 type Loaded struct {
@@ -64,19 +76,19 @@ func IsRigYAML(b []byte) bool {
 
 // Load reads the files at paths (see Split) and merges them with the
 // FILE_FRAME=SENSOR renames of maps, relative to base ("" chooses, see
-// rigmerge.Options.Base). Errors name the file; a bad --map wraps
-// ErrUsage. No paths is no rig: nil, nil.
+// rigmerge.Options.Base). Errors name the file; a bad --map is a
+// UsageError. No paths is no rig: nil, nil.
 func Load(paths, maps []string, base string) (*Loaded, error) {
 	paths = Split(paths)
 	if len(paths) == 0 {
 		if len(Split(maps)) > 0 {
-			return nil, fmt.Errorf("%w: --map renames the frames of --rig files; add --rig", ErrUsage)
+			return nil, UsageError{errors.New("--map renames the frames of --rig files; add --rig")}
 		}
 		return nil, nil
 	}
 	m, err := rigmerge.ParseMap(maps)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrUsage, err)
+		return nil, UsageError{err}
 	}
 	var in []rigmerge.Input
 	for _, p := range paths {
