@@ -248,6 +248,19 @@ func Merge(in []Input, o Options) (*Result, error) {
 	if err := res.Rig.Validate(); err != nil {
 		return nil, err
 	}
+	used := map[string]bool{}
+	for _, s := range res.Rig.Sensors {
+		for _, v := range s.Sources {
+			for _, f := range strings.Split(v, "+") {
+				used[f] = true
+			}
+		}
+	}
+	for _, x := range in {
+		if !used[x.Name] {
+			m.notes = append(m.notes, fmt.Sprintf("%s: gives no sensor's calibration here (its frames are mounts, or do not reach %s)", x.Name, base))
+		}
+	}
 	res.Notes = m.notes
 	return res, nil
 }
