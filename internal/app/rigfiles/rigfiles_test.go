@@ -11,9 +11,9 @@ import (
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/fixtures/shareddata"
+	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
-	"github.com/rigsync/rigsync/fusion"
 )
 
 func TestSplit(t *testing.T) {
