@@ -90,6 +90,9 @@ type Sensor struct {
 	Extrinsic  *Extrinsic  `yaml:"extrinsic,omitempty"`
 	Clock      *Clock      `yaml:"clock,omitempty"`
 	Missing    []string    `yaml:"missing,omitempty,flow"`
+	// Notes say what "rig init" assumed for this sensor (e.g. an
+	// extrinsic taken from the first value of a mount published on /tf).
+	Notes []string `yaml:"notes,omitempty"`
 	// Sources says, per item ("extrinsic", "intrinsics", "clock"), which
 	// file it came from, when the rig was merged from several calibration
 	// files (calib/rigmerge); it is not written to rig.yaml. An item
