@@ -56,6 +56,14 @@ the report warns once per camera ("warnings"). Images of another size
 than the rig.yaml width × height are an error; --scale-intrinsics scales
 the rig's K to the images instead (as in fuse).
 
+--rig takes a rig.yaml or any calibration files "rigsync calib show" reads
+(Kalibr, Autoware, ROS camera_info, ...; repeat --rig or separate with
+commas), merged as in fuse: --map FILE_FRAME=SENSOR renames file frames
+to the log's, chains are composed into the base frame, two files
+disagreeing on an item is an error naming both; sensors of the files the
+log lacks, and frames that cannot reach the base, are listed in
+"warnings". --fix writes the merged rig, corrected.
+
 Several logs of one drive (split recordings) are merged in log-time order.
 LiDAR sweeps are deskewed with the ego motion (--ego, as in fuse). A log of
 a moving vehicle without odometry, GNSS or /tf cannot be deskewed: the
@@ -114,6 +122,7 @@ Exit codes (for field scripts):
 some pair was checked.`,
 		Example: `  rigsync calib check drive.mcap
   rigsync calib check drive.mcap --rig rig.yaml --report check.html
+  rigsync calib check drive.mcap --rig camchain.yaml,sensor_kit_calibration.yaml --map cam0=cam_front --map imu0=imu
   rigsync calib check drive.mcap --json | jq '.pairs[] | select(.verdict != "ok")'
   rigsync calib check drive.mcap --overlays check/ --window 5s --max-frames 60
   rigsync calib check drive.mcap --rig rig.yaml --fix -o rig.fixed.yaml
