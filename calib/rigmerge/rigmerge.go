@@ -121,6 +121,7 @@ type item struct {
 	intr     *rig.Intrinsics
 	clock    *rig.Clock
 	missing  []string
+	notes    []string
 	atBase   string // the rig.yaml that places this sensor at its base frame
 	src      map[string]string
 	order    int
@@ -217,7 +218,7 @@ func Merge(in []Input, o Options) (*Result, error) {
 	}
 	sort.Slice(its, func(i, j int) bool { return its[i].order < its[j].order })
 	for _, it := range its {
-		s := rig.Sensor{Name: it.name, Topic: it.topic, Modality: it.modality, Frame: it.frame, Intrinsics: it.intr, Clock: it.clock, Missing: it.missing}
+		s := rig.Sensor{Name: it.name, Topic: it.topic, Modality: it.modality, Frame: it.frame, Intrinsics: it.intr, Clock: it.clock, Missing: it.missing, Notes: it.notes}
 		if s.Modality == "" {
 			s.Modality = guessModality(it.frame, it.intr != nil)
 		}
@@ -241,6 +242,13 @@ func Merge(in []Input, o Options) (*Result, error) {
 		}
 		if s.Extrinsic == nil && s.Intrinsics == nil && s.Clock == nil {
 			continue
+		}
+		// What another file now gives is no longer missing.
+		s.Missing = slices.DeleteFunc(slices.Clone(s.Missing), func(k string) bool {
+			return k == "extrinsic" && s.Extrinsic != nil || k == "intrinsics" && s.Intrinsics != nil || k == "clock" && s.Clock != nil
+		})
+		if len(s.Missing) == 0 {
+			s.Missing = nil
 		}
 		s.Sources = src
 		res.Rig.Sensors = append(res.Rig.Sensors, s)
@@ -284,6 +292,10 @@ func (m *merger) addRig(x Input) error {
 		if it.modality == "" {
 			it.modality = s.Modality
 		}
+		if it.missing == nil {
+			it.missing = s.Missing
+		}
+		it.notes = append(it.notes, s.Notes...)
 		if s.Intrinsics != nil {
 			if err := m.setIntrinsics(it, s.Intrinsics, x.Name); err != nil {
 				return err

@@ -359,3 +359,32 @@ func TestBase(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRigAndFile: a rig.yaml's sensor keeps its name, topic and clock; an
+// item another file gives is taken (and leaves Missing).
+func TestRigAndFile(t *testing.T) {
+	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{
+		{Name: "front", Topic: "/cam_a/image", Modality: "camera", Frame: "cam_a", Clock: &rig.Clock{OffsetNs: 5},
+			Extrinsic: &rig.Extrinsic{Translation: []float64{-1, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}, Missing: []string{"intrinsics"}},
+		{Name: "imu", Modality: "imu", Frame: "imu0", Extrinsic: &rig.Extrinsic{Translation: []float64{0, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}},
+	}}
+	res, err := rigmerge.Merge([]rigmerge.Input{{Name: "rig.yaml", Rig: rg}, read(t, "camchain.yaml", camchain)},
+		rigmerge.Options{Map: map[string]string{"cam0": "cam_a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sensor(t, res, "cam_a")
+	if s.Name != "front" || s.Topic != "/cam_a/image" || s.Clock == nil || s.Clock.OffsetNs != 5 || s.Intrinsics == nil || len(s.Missing) != 0 {
+		t.Errorf("cam_a = %+v", s)
+	}
+	want := map[string]string{"extrinsic": "rig.yaml", "intrinsics": "camchain.yaml", "clock": "rig.yaml"}
+	for k, v := range want {
+		if s.Sources[k] != v {
+			t.Errorf("cam_a %s from %q, want %q", k, s.Sources[k], v)
+		}
+	}
+	// cam1 is placed through cam0 (= cam_a, placed by the rig) and the
+	// camchain's own imu0 → cam1, which the rig's imu0 also places.
+	want1, _ := se3.FromMatrix(se3.Rz(-math.Pi/2), r3.Vec{X: -1, Y: 0.5})
+	near(t, "T_base_cam1", sensorT(t, res, "cam1"), want1)
+}
