@@ -209,3 +209,62 @@ func mustRead(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestLiveRigFiles: live takes its rig as a Kalibr camchain placed by an
+// Apollo IMU mount, the cameras named by --map; an unknown camera and a
+// bad --map are usage errors before any dial, valid ones dial.
+func TestLiveRigFiles(t *testing.T) {
+	dir := t.TempDir()
+	camchain := calibWriteFile(t, dir, "camchain.yaml", `cam0:
+  camera_model: pinhole
+  intrinsics: [400, 400, 320, 200]
+  distortion_model: radtan
+  distortion_coeffs: [0, 0, 0, 0]
+  resolution: [640, 400]
+  T_cam_imu:
+  - [0, -1, 0, 0]
+  - [0, 0, -1, 0]
+  - [1, 0, 0, -1]
+  - [0, 0, 0, 1]
+cam1:
+  camera_model: pinhole
+  intrinsics: [400, 400, 320, 200]
+  distortion_model: radtan
+  distortion_coeffs: [0, 0, 0, 0]
+  resolution: [640, 400]
+  T_cn_cnm1:
+  - [-1, 0, 0, 0]
+  - [0, 1, 0, 0]
+  - [0, 0, -1, -2]
+  - [0, 0, 0, 1]
+`)
+	imu := calibWriteFile(t, dir, "imu_extrinsics.yaml", `header:
+  frame_id: base_link
+child_frame_id: imu0
+transform:
+  translation: {x: 0.5, y: 0.0, z: 1.0}
+  rotation: {x: 0.0, y: 0.0, z: 0.0, w: 1.0}
+`)
+	addr, accepts := dialCounter(t)
+	url := "rtsp://" + addr
+	rigArgs := []string{"--rig", camchain + "," + imu, "--map", "cam0=front,cam1=rear"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"camera not in the files", []string{"front=" + url + "/a", "back=" + url + "/b"}, `camera "back"`},
+		{"bad --map", []string{"--map", "x", "front=" + url + "/a", "rear=" + url + "/b"}, "FILE_FRAME=SENSOR"},
+	} {
+		before := accepts.Load()
+		args := append(append([]string{"live", "-o", filepath.Join(t.TempDir(), "out"), "-q"}, rigArgs...), tc.args...)
+		code, _, errs := runCLI(t, args...)
+		if code != exitUsage || !strings.Contains(errs, tc.want) || accepts.Load() != before {
+			t.Errorf("%s: exit %d, %q; want a usage error saying %q before any dial", tc.name, code, errs, tc.want)
+		}
+	}
+	code, _, errs := runCLI(t, append(append([]string{"live", "-o", filepath.Join(dir, "ok"), "-q"}, rigArgs...), "front="+url+"/a", "rear="+url+"/b")...)
+	if code != exitError || accepts.Load() == 0 {
+		t.Errorf("valid arguments: exit %d (%s), %d connection(s); want a dial that fails", code, errs, accepts.Load())
+	}
+}
