@@ -357,7 +357,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 	sum := &Summary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
-		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: append([]string{}, loaded.Warnings(nil)...)}
+		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: append([]string{}, loaded.Warnings(runFrames(plan, streams, logCal))...)}
 	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics, egoTopics: egoTopics,
 		with: o.With, say: say, status: o.Status, sum: sum}
 	if rp != nil {
@@ -449,4 +449,22 @@ func streamNames(ss []live.Stream) string {
 		out = append(out, s.Name)
 	}
 	return strings.Join(out, ", ")
+}
+
+// runFrames reports whether a frame is a sensor of the run: a live
+// camera, a stream of the --with log or a frame its calibration knows
+// (for the rig files' unmapped list).
+func runFrames(plan []cameraPlan, streams []live.Stream, logCal *fusion.Calibration) func(string) bool {
+	known := map[string]bool{}
+	for _, p := range plan {
+		known[p.frame], known[p.name] = true, true
+	}
+	for _, s := range streams {
+		known[s.Name] = true
+	}
+	inLog := func(string) bool { return false }
+	if logCal != nil {
+		inLog = rigfiles.LogFrames(logCal)
+	}
+	return func(f string) bool { return known[f] || inLog(f) }
 }
