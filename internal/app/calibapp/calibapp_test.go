@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
 )
@@ -366,5 +367,19 @@ rms:         0.0123457   inliers: 1/2   fitness: 0.500   iterations: 7
 	b, err := json.Marshal(s)
 	if err != nil || !strings.Contains(string(b), `"residuals":[0.25,null]`) {
 		t.Errorf("json: %s, %v", b, err)
+	}
+}
+
+// TestShowRig: calib show reads a rig.yaml as its cameras and base →
+// sensor transforms.
+func TestShowRig(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rig.yaml", rig.Example)
+	res, err := Show(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != RigFormat || len(res.Cameras) != 1 || len(res.Transforms) != 2 || res.Transforms[0].Parent != "base_link" {
+		t.Errorf("show rig.yaml: %+v", res)
 	}
 }
