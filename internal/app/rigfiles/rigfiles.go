@@ -76,8 +76,9 @@ func IsRigYAML(b []byte) bool {
 
 // Load reads the files at paths (see Split) and merges them with the
 // FILE_FRAME=SENSOR renames of maps, relative to base ("" chooses, see
-// rigmerge.Options.Base). Errors name the file; a bad --map is a
-// UsageError. No paths is no rig: nil, nil.
+// rigmerge.Options.Base). Items are sourced by the file's base name (its
+// path when two files share a base name). Errors name the file; a bad
+// --map is a UsageError. No paths is no rig: nil, nil.
 func Load(paths, maps []string, base string) (*Loaded, error) {
 	paths = Split(paths)
 	if len(paths) == 0 {
@@ -91,10 +92,17 @@ func Load(paths, maps []string, base string) (*Loaded, error) {
 		return nil, UsageError{err}
 	}
 	var in []rigmerge.Input
+	named := map[string]int{}
+	for _, p := range paths {
+		named[filepath.Base(p)]++
+	}
 	for _, p := range paths {
 		x, err := readOne(p)
 		if err != nil {
 			return nil, err
+		}
+		if named[x.Name] > 1 {
+			x.Name = p // two files of one name: the sources say which
 		}
 		in = append(in, x)
 	}

@@ -132,3 +132,25 @@ func TestRealFiles(t *testing.T) {
 		t.Errorf("only %d files read by calibio", read)
 	}
 }
+
+// TestSameBaseName: two files of one base name are named by their paths,
+// so a conflict between them says which is which.
+func TestSameBaseName(t *testing.T) {
+	dir := t.TempDir()
+	apollo := func(sub, z string) string {
+		if err := os.MkdirAll(filepath.Join(dir, sub), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, sub, "lidar.yaml")
+		text := "header:\n  frame_id: base_link\nchild_frame_id: lidar\ntransform:\n  translation: {x: 0, y: 0, z: " + z + "}\n  rotation: {x: 0, y: 0, z: 0, w: 1}\n"
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a, b := apollo("a", "1.8"), apollo("b", "1.9")
+	_, err := rigfiles.Load([]string{a, b}, nil, "base_link")
+	if err == nil || !strings.Contains(err.Error(), a) || !strings.Contains(err.Error(), b) {
+		t.Errorf("err = %v, want both paths", err)
+	}
+}
