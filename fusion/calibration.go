@@ -38,6 +38,9 @@ type Calibration struct {
 	// "cam_front": "extrinsic /tf_static; intrinsics /cam_front/camera_info"
 	// or "extrinsic rig.yaml; intrinsics rig.yaml".
 	Source map[string]string
+	// RigFiles are the Source wordings, besides RigSource, that name a
+	// calibration file given as the rig (fuse --rig FILE,...), not the log.
+	RigFiles map[string]bool
 }
 
 // TopicSensor is the sensor behind a data topic.

@@ -38,6 +38,7 @@ type IntrinsicsGuard struct {
 // guardedCamera is the state of one guarded camera.
 type guardedCamera struct {
 	rig  formats.CameraInfo // as rig.yaml gives it
+	from string             // the file that gives it ("rig.yaml", or a --rig calibration file)
 	used formats.CameraInfo // in force: rig, or rig scaled to the images
 	// sized: an image's size was measured and matched used (or scaled it).
 	sized bool
@@ -57,17 +58,17 @@ type loggedInfo struct {
 const maxLogInfos = 4
 
 // NewIntrinsicsGuard guards the cameras of c whose intrinsics come from
-// rig.yaml; scale allows scaling them to the images' size.
+// the rig (rig.yaml or another --rig calibration file, FromRig); scale allows scaling them to the images' size.
 func NewIntrinsicsGuard(c *Calibration, scale bool) *IntrinsicsGuard {
 	g := &IntrinsicsGuard{scale: scale, cams: map[string]*guardedCamera{}}
 	if c == nil {
 		return g
 	}
 	for frame, info := range c.Infos {
-		if c.SourceOf(frame, "intrinsics") != RigSource {
+		if !c.FromRig(c.SourceOf(frame, "intrinsics")) {
 			continue
 		}
-		g.cams[frame] = &guardedCamera{rig: cloneInfo(info), used: cloneInfo(info)}
+		g.cams[frame] = &guardedCamera{rig: cloneInfo(info), used: cloneInfo(info), from: c.SourceOf(frame, "intrinsics")}
 	}
 	return g
 }
@@ -138,8 +139,8 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 	if !ok {
 		if !c.unknownSize {
 			c.unknownSize = true
-			g.warned = append(g.warned, fmt.Sprintf("%s: the size of the images (%s) cannot be read, so it is not checked against the %d×%d rig.yaml calibrated the camera at",
-				frame, where, c.rig.Width, c.rig.Height))
+			g.warned = append(g.warned, fmt.Sprintf("%s: the size of the images (%s) cannot be read, so it is not checked against the %d×%d %s calibrated the camera at",
+				frame, where, c.rig.Width, c.rig.Height, c.from))
 		}
 		return nil
 	}
@@ -151,17 +152,17 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 		// The rig does not say what size it calibrated at: nothing to
 		// check or scale against.
 		c.used.Width, c.used.Height, c.sized = w, h, true
-		g.warned = append(g.warned, fmt.Sprintf("%s: rig.yaml gives no image size for the intrinsics; taken to be the %d×%d of the images (%s), unchecked",
-			frame, w, h, where))
+		g.warned = append(g.warned, fmt.Sprintf("%s: %s gives no image size for the intrinsics; taken to be the %d×%d of the images (%s), unchecked",
+			frame, c.from, w, h, where))
 		return nil
 	}
 	if c.sized {
-		return fmt.Errorf("fusion: %s: a %d×%d image, but camera %s's earlier images are %d×%d (the image size changed mid-log; rig.yaml calibrated the camera at %d×%d)",
-			where, w, h, frame, c.used.Width, c.used.Height, c.rig.Width, c.rig.Height)
+		return fmt.Errorf("fusion: %s: a %d×%d image, but camera %s's earlier images are %d×%d (the image size changed mid-log; %s calibrated the camera at %d×%d)",
+			where, w, h, frame, c.used.Width, c.used.Height, c.from, c.rig.Width, c.rig.Height)
 	}
 	if !g.scale {
-		return fmt.Errorf("fusion: %s: a %d×%d image, but rig.yaml calibrated camera %s at %d×%d: calibrate the camera at this size, or scale the intrinsics explicitly (--scale-intrinsics)",
-			where, w, h, frame, c.rig.Width, c.rig.Height)
+		return fmt.Errorf("fusion: %s: a %d×%d image, but %s calibrated camera %s at %d×%d: calibrate the camera at this size, or scale the intrinsics explicitly (--scale-intrinsics)",
+			where, w, h, c.from, frame, c.rig.Width, c.rig.Height)
 	}
 	c.used = ScaleCameraInfo(c.rig, w, h)
 	c.sized = true
@@ -169,8 +170,8 @@ func (g *IntrinsicsGuard) Image(frame, where string, p formats.Payload) error {
 	if r0, r1 := float64(c.rig.Width)/float64(c.rig.Height), float64(w)/float64(h); math.Abs(r1/r0-1) > 0.01 {
 		note = fmt.Sprintf("; the aspect ratio changes (%.3f to %.3f): if the images were cropped, scaling is wrong", r0, r1)
 	}
-	g.warned = append(g.warned, fmt.Sprintf("%s: rig.yaml intrinsics (%d×%d) scaled to the %d×%d images (%s): fx %.6g, fy %.6g, cx %.6g, cy %.6g%s",
-		frame, c.rig.Width, c.rig.Height, w, h, where, c.used.K[0], c.used.K[4], c.used.K[2], c.used.K[5], note))
+	g.warned = append(g.warned, fmt.Sprintf("%s: %s intrinsics (%d×%d) scaled to the %d×%d images (%s): fx %.6g, fy %.6g, cx %.6g, cy %.6g%s",
+		frame, c.from, c.rig.Width, c.rig.Height, w, h, where, c.used.K[0], c.used.K[4], c.used.K[2], c.used.K[5], note))
 	return nil
 }
 
@@ -189,7 +190,7 @@ func (g *IntrinsicsGuard) Warnings() []string {
 		c := g.cams[f]
 		for _, l := range c.logInfos {
 			if d := IntrinsicsDiff(l.info, c.used); d != "" {
-				out = append(out, fmt.Sprintf("%s: the log's CameraInfo (%s) disagrees with rig.yaml, whose intrinsics are used (log vs rig.yaml): %s", f, l.where, d))
+				out = append(out, fmt.Sprintf("%s: the log's CameraInfo (%s) disagrees with %s, whose intrinsics are used (log vs %s): %s", f, l.where, c.from, c.from, d))
 				break
 			}
 		}

@@ -13,7 +13,8 @@ import (
 // RigSource is the Calibration.Source wording of an item from a rig file.
 const RigSource = "rig.yaml"
 
-// CalibrationFromRig converts a rig file into a Calibration relative to
+// CalibrationFromRig converts a rig (a rig.yaml, or several calibration
+// files merged by calib/rigmerge: Source then names each item's file) into a Calibration relative to
 // base (the rig's base_frame when empty). Every sensor is keyed by its
 // frame (header frame id; its name when the rig gives no frame): its
 // extrinsic T_base_sensor (quaternion x, y, z, w in the file), a camera's
@@ -59,7 +60,7 @@ func CalibrationFromRig(r *rig.Rig, base string) (*Calibration, error) {
 				return nil, fmt.Errorf("fusion: %w", err)
 			}
 			c.Extrinsics[frame] = reBase.Mul(T)
-			c.note(frame, "extrinsic "+RigSource)
+			c.note(frame, "extrinsic "+c.rigLabel(s, "extrinsic"))
 		}
 		if in := s.Intrinsics; in != nil {
 			if _, err := s.Camera(); err != nil {
@@ -70,20 +71,41 @@ func CalibrationFromRig(r *rig.Rig, base string) (*Calibration, error) {
 				K: [9]float64{in.Fx, 0, in.Cx, 0, in.Fy, in.Cy, 0, 0, 1},
 				R: [9]float64{1, 0, 0, 0, 1, 0, 0, 0, 1},
 				P: [12]float64{in.Fx, 0, in.Cx, 0, 0, in.Fy, in.Cy, 0, 0, 0, 1, 0}}
-			c.note(frame, "intrinsics "+RigSource)
+			c.note(frame, "intrinsics "+c.rigLabel(s, "intrinsics"))
 		}
 		if ck := s.Clock; ck != nil && (ck.OffsetNs != 0 || ck.DriftPPM != 0) {
 			if c.Clocks == nil {
 				c.Clocks = map[string]clock.Model{}
 			}
 			c.Clocks[frame] = clock.Model{Offset: ck.OffsetNs, DriftPPM: ck.DriftPPM}
-			c.note(frame, "clock "+RigSource)
+			c.note(frame, "clock "+c.rigLabel(s, "clock"))
 		}
 		if s.Topic != "" {
 			c.Sensors[s.Topic] = TopicSensor{Name: frame, Modality: rigModality(s.Modality)}
 		}
 	}
 	return c, nil
+}
+
+// rigLabel is the Source wording of a rig sensor's item: the file the
+// merged rig took it from (rig.Sensor.Sources), else RigSource. A file
+// label is remembered in RigFiles.
+func (c *Calibration) rigLabel(s *rig.Sensor, kind string) string {
+	from, ok := s.Sources[kind]
+	if !ok || from == "" || from == RigSource {
+		return RigSource
+	}
+	if c.RigFiles == nil {
+		c.RigFiles = map[string]bool{}
+	}
+	c.RigFiles[from] = true
+	return from
+}
+
+// FromRig reports whether a Source wording (SourceOf) names a rig file
+// (RigSource or a merged calibration file) rather than the log.
+func (c *Calibration) FromRig(from string) bool {
+	return from == RigSource || c.RigFiles[from]
 }
 
 func frameOf(s *rig.Sensor) string {
@@ -165,6 +187,14 @@ func (c *Calibration) Override(o *Calibration) (*Calibration, error) {
 				v.Modality = old.Modality
 			}
 			out.Sensors[k] = v
+		}
+	}
+	for _, x := range []*Calibration{c, o} {
+		for k := range x.RigFiles {
+			if out.RigFiles == nil {
+				out.RigFiles = map[string]bool{}
+			}
+			out.RigFiles[k] = true
 		}
 	}
 	for name, m := range src {

@@ -647,3 +647,30 @@ func TestFuzzSeedsPresent(t *testing.T) {
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 }
+
+// Trap 2 for OpenVINS' Kalibr-style configs: T_imu_cam is the inverse of
+// Kalibr's T_cam_imu, read by its key, never assumed; both in one camera
+// is an error.
+func TestKalibrTIMUCam(t *testing.T) {
+	const rows = "  - [0, -1, 0, 0.1]\n  - [1, 0, 0, 0.2]\n  - [0, 0, 1, 0.3]\n  - [0, 0, 0, 1]\n"
+	cam := "cam0:\n  camera_model: pinhole\n  intrinsics: [400, 400, 320, 200]\n  distortion_model: radtan\n  distortion_coeffs: [0, 0, 0, 0]\n  resolution: [640, 400]\n"
+	a, err := Read([]byte(cam + "  T_cam_imu:\n" + rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Read([]byte(cam + "  T_imu_cam:\n" + rows))
+	if err != nil {
+		t.Fatal(err)
+	}
+	Ta, _ := findExtrinsic(a, KalibrIMUFrame, "cam0") // T_imu_cam0 = T_cam_imu⁻¹
+	Tb, _ := findExtrinsic(b, KalibrIMUFrame, "cam0") // T_imu_cam0 as given
+	if ang, d := se3.Diff(Ta.Inverse(), Tb); ang > 1e-12 || d > 1e-12 {
+		t.Errorf("T_imu_cam read as %v, want the inverse of the T_cam_imu reading %v", Tb, Ta)
+	}
+	if p := Tb.Apply(r3.Vec{}); math.Abs(p.X-0.1) > 1e-12 || math.Abs(p.Y-0.2) > 1e-12 {
+		t.Errorf("camera origin in the IMU frame = %v, want (0.1, 0.2, 0.3)", p)
+	}
+	if _, err := Read([]byte(cam + "  T_cam_imu:\n" + rows + "  T_imu_cam:\n" + rows)); err == nil || !strings.Contains(err.Error(), "keep one") {
+		t.Errorf("both keys: %v", err)
+	}
+}

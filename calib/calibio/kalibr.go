@@ -14,6 +14,7 @@ import (
 
 type kalibrCam struct {
 	TCamIMU          [][]float64 `yaml:"T_cam_imu"`
+	TIMUCam          [][]float64 `yaml:"T_imu_cam"` // OpenVINS' Kalibr-style configs: the inverse
 	TCnCnm1          [][]float64 `yaml:"T_cn_cnm1"`
 	CamOverlaps      []int       `yaml:"cam_overlaps"`
 	CameraModel      string      `yaml:"camera_model"`
@@ -116,6 +117,16 @@ func readKalibr(b []byte) (*Calibration, error) {
 			}
 			// T_cam_imu maps IMU points into the camera: store T_imu_cam.
 			c.Extrinsics = append(c.Extrinsics, Extrinsic{Parent: KalibrIMUFrame, Child: name, T: T.Inverse()})
+		}
+		if k.TIMUCam != nil {
+			if k.TCamIMU != nil {
+				return nil, fmt.Errorf("calibio: kalibr %s has both T_cam_imu and T_imu_cam (OpenVINS style); keep one", name)
+			}
+			T, err := mat4(k.TIMUCam, name+".T_imu_cam")
+			if err != nil {
+				return nil, err
+			}
+			c.Extrinsics = append(c.Extrinsics, Extrinsic{Parent: KalibrIMUFrame, Child: name, T: T})
 		}
 		if k.TCnCnm1 != nil {
 			n, _ := camIndex(name)

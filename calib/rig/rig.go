@@ -90,6 +90,14 @@ type Sensor struct {
 	Extrinsic  *Extrinsic  `yaml:"extrinsic,omitempty"`
 	Clock      *Clock      `yaml:"clock,omitempty"`
 	Missing    []string    `yaml:"missing,omitempty,flow"`
+	// Notes say what "rig init" assumed for this sensor (e.g. an
+	// extrinsic taken from the first value of a mount published on /tf).
+	Notes []string `yaml:"notes,omitempty"`
+	// Sources says, per item ("extrinsic", "intrinsics", "clock"), which
+	// file it came from, when the rig was merged from several calibration
+	// files (calib/rigmerge); it is not written to rig.yaml. An item
+	// without an entry came from a rig.yaml.
+	Sources map[string]string `yaml:"-"`
 }
 
 // Rig is the content of rig.yaml.
@@ -99,7 +107,7 @@ type Rig struct {
 	Sensors   []Sensor `yaml:"sensors"`
 }
 
-var modalities = map[string]bool{"camera": true, "lidar": true, "radar": true, "imu": true, "gnss": true, "odometry": true}
+var modalities = map[string]bool{"camera": true, "lidar": true, "radar": true, "imu": true, "gnss": true, "odometry": true, "other": true}
 
 // Load parses and validates rig.yaml. Unknown keys are errors (a typo must
 // not silently drop a calibration).
@@ -141,7 +149,7 @@ func (rg *Rig) Validate() error {
 		}
 		seen[s.Name] = true
 		if !modalities[s.Modality] {
-			return fmt.Errorf("rig: sensor %s: modality %q (want camera, lidar, radar, imu, gnss or odometry)", s.Name, s.Modality)
+			return fmt.Errorf("rig: sensor %s: modality %q (want camera, lidar, radar, imu, gnss, odometry or other)", s.Name, s.Modality)
 		}
 		if s.Intrinsics != nil {
 			if _, err := s.Camera(); err != nil {

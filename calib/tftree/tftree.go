@@ -129,6 +129,9 @@ func (tr *Tree) Frames() []string {
 	return out
 }
 
+// Known reports whether frame is a frame of the tree.
+func (tr *Tree) Known(frame string) bool { return tr.frames[frame] }
+
 // Parent returns the parent of frame and whether it has one.
 func (tr *Tree) Parent(frame string) (string, bool) {
 	e, ok := tr.edges[frame]

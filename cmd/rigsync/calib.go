@@ -96,10 +96,22 @@ func runCalibShow(cmd *cobra.Command, g *globalOptions, path string) error {
 func newCalibConvertCommand(g *globalOptions) *cobra.Command {
 	var o calibapp.ConvertOptions
 	c := &cobra.Command{
-		Use:   "convert IN --to FORMAT [-o OUT]",
-		Short: "Rewrite a calibration file in another format",
+		Use:   "convert IN [IN ...] --to FORMAT [-o OUT]",
+		Short: "Rewrite calibration files in another format, or merge them into rig.yaml",
 		Long: `convert reads IN (format detected) and writes it in --to FORMAT, to -o OUT or
-stdout. Conventions are converted, not copied: a Kalibr T_cam_imu written as
+stdout.
+
+--to rig merges one or more files (rig.yaml, Kalibr, Autoware, ROS
+camera_info, ...) into rigsync's rig.yaml, as fuse --rig would: transforms
+given relative to another frame (Kalibr T_cn_cnm1, T_cam_imu; Autoware
+parent/child) are composed into the base frame (--base; default a
+rig.yaml's, else base_link, else the single root of the transforms);
+--map FILE_FRAME=SENSOR renames frames (Kalibr cam0 → cam_front); an
+Autoware camera_link gets its optical frame <prefix>camera_optical_link;
+two files disagreeing on an item is an error naming both. A rig.yaml (or
+several files) converted to another format is that rig's cameras and
+base → sensor transforms; for kalibr the base is written as imu0 (read it
+back with --map imu0=base_link). Conventions are converted, not copied: a Kalibr T_cam_imu written as
 Autoware becomes imu0 → cam0 with roll-pitch-yaw; a nuScenes w,x,y,z
 quaternion written for Apollo becomes x,y,z,w.
 
@@ -112,12 +124,17 @@ Formats: ` + calibapp.FormatList() + `.
 Exit codes: 0 ok, 1 unreadable input or the target format cannot hold it,
 2 usage error (unknown format).`,
 		Example: `  rigsync calib convert camchain.yaml --to ros_camera_info --camera cam0 -o cam0.yaml
-  rigsync calib convert sensor_kit_calibration.yaml --to opencalib`,
-		Args: exactArgs(1),
+  rigsync calib convert sensor_kit_calibration.yaml --to opencalib
+  rigsync calib convert camchain.yaml sensor_kit_calibration.yaml cam_back.yaml --to rig \
+    --map cam0=cam_front --map imu0=imu -o rig.yaml
+  rigsync calib convert rig.yaml --to kalibr -o camchain.yaml   # a rig of cameras only`,
+		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return calibError(calibapp.Convert(g.stdout, args[0], o))
+			return calibError(calibapp.Convert(g.stdout, args, o))
 		},
 	}
+	c.Flags().StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: rename a frame of the inputs when merging (repeatable, or comma-separated)")
+	c.Flags().StringVar(&o.Base, "base", "", "base frame of a merged rig (default: a rig.yaml's base_frame, else base_link, else the root of the transforms)")
 	c.Flags().StringVar(&o.To, "to", "", "output format (required): "+calibapp.FormatList())
 	c.Flags().StringVarP(&o.Out, "output", "o", "", "output file (default stdout)")
 	c.Flags().StringVar(&o.Camera, "camera", "", "write only this camera's intrinsics")

@@ -11,11 +11,13 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
 // calibCheckOptions are the flags of "calib check".
 type calibCheckOptions struct {
-	Rig       string
+	Rig       []string
+	Map       []string
 	ScaleIntr bool
 	Base      string
 	Ego       string
@@ -53,6 +55,14 @@ the log's CameraInfo says; where the two disagree (K, distortion, size)
 the report warns once per camera ("warnings"). Images of another size
 than the rig.yaml width × height are an error; --scale-intrinsics scales
 the rig's K to the images instead (as in fuse).
+
+--rig takes a rig.yaml or any calibration files "rigsync calib show" reads
+(Kalibr, Autoware, ROS camera_info, ...; repeat --rig or separate with
+commas), merged as in fuse: --map FILE_FRAME=SENSOR renames file frames
+to the log's, chains are composed into the base frame, two files
+disagreeing on an item is an error naming both; sensors of the files the
+log lacks, and frames that cannot reach the base, are listed in
+"warnings". --fix writes the merged rig, corrected.
 
 Several logs of one drive (split recordings) are merged in log-time order.
 LiDAR sweeps are deskewed with the ego motion (--ego, as in fuse). A log of
@@ -112,6 +122,7 @@ Exit codes (for field scripts):
 some pair was checked.`,
 		Example: `  rigsync calib check drive.mcap
   rigsync calib check drive.mcap --rig rig.yaml --report check.html
+  rigsync calib check drive.mcap --rig camchain.yaml,sensor_kit_calibration.yaml --map cam0=cam_front --map imu0=imu
   rigsync calib check drive.mcap --json | jq '.pairs[] | select(.verdict != "ok")'
   rigsync calib check drive.mcap --overlays check/ --window 5s --max-frames 60
   rigsync calib check drive.mcap --rig rig.yaml --fix -o rig.fixed.yaml
@@ -123,7 +134,8 @@ some pair was checked.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&o.Rig, "rig", "", "rig.yaml with the calibration to check (default: the log's /tf_static and camera infos)")
+	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml, or calibration files of any format rigsync reads (repeatable, or comma-separated, merged), with the calibration to check (default: the log's /tf_static and camera infos)")
+	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor (frame id) a frame of the --rig files is (repeatable, or comma-separated)")
 	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale --rig intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.StringVar(&o.Base, "base", "", "base frame (default: the rig's base_frame, else base_link)")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing and the motion checks: auto, odometry, gnss, tf or none (as in fuse)")
@@ -149,7 +161,7 @@ func (e calibrationError) Unwrap() error { return e.err }
 
 func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, logs []string) error {
 	opts := checkapp.Options{
-		Logs: logs, RigPath: o.Rig, BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
+		Logs: logs, RigPath: strings.Join(o.Rig, ","), BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
 		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
 	}
 	outs := checkapp.Outputs{
@@ -160,11 +172,16 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		return usageError{err}
 	}
 	ctx := cmd.Context()
-	rg, err := checkapp.LoadRig(o.Rig)
+	loaded, err := checkapp.LoadRigs(o.Rig, o.Map, o.Base)
+	if rigfiles.IsUsage(err) {
+		return usageError{err}
+	}
 	if err != nil {
 		return err
 	}
-	opts.Rig, outs.Rig = rg, rg
+	if loaded != nil {
+		opts.Rig, outs.Rig, opts.RigFiles, opts.RigPath = loaded.Rig, loaded.Rig, loaded, loaded.Label()
+	}
 	bar := newProgress(g, "checking", -1)
 	opts.Progress = func(done, total int64) {
 		if total > 0 {

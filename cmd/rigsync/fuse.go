@@ -37,8 +37,18 @@ merged in log-time order; a topic in several logs is one stream.
 
 Calibration comes from the log's /tf_static and camera infos; --rig
 rig.yaml overrides it item by item (extrinsics, intrinsics, clock models;
-"rigsync rig init LOG.mcap > rig.yaml" drafts one). The summary says which
-item came from where (rig.yaml or the topic). A camera's rig.yaml
+"rigsync rig init LOG.mcap > rig.yaml" drafts one). --rig also takes any
+calibration file "rigsync calib show" reads (Kalibr camchain, Autoware
+sensor_kit, ROS camera_info, Apollo, OpenCalib, KITTI, nuScenes, OpenCV),
+or several (repeat --rig or separate with commas), merged into one rig:
+frames relative to another (Kalibr T_cn_cnm1, T_cam_imu; Autoware
+parent/child) are composed into --frame, an Autoware camera_link gets its
+optical frame <prefix>camera_optical_link, and the same item given
+differently by two files is an error naming both. File frames are matched
+to the log's sensors by frame id; --map FILE_FRAME=SENSOR renames the
+others (Kalibr cam0, Autoware names); what stays unmapped, or cannot reach
+--frame, is listed in the warnings (and "unmapped" in --json). The summary
+says which item came from where (rig.yaml, the file, or the topic). A camera's rig.yaml
 intrinsics are used for every image: where the log's CameraInfo
 disagrees with them (K, distortion, size), the summary warns once per
 camera. Images of another size than the rig.yaml width × height are an
@@ -109,6 +119,10 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
   rigsync rig init drive_lidar.mcap > rig.yaml   # then edit it
   rigsync fuse drive_lidar.mcap drive_cams.mcap --rig rig.yaml -o out/
 
+  # calibration from the files the calibration tools wrote
+  rigsync fuse drive.mcap --rig camchain.yaml,sensor_kit_calibration.yaml --rig cam_back.yaml \
+    --map cam0=cam_front --map cam1=cam_front_left -o out/
+
   # estimate the sensor clocks first; the camera driver's latency is 30 ms
   rigsync fuse drive.mcap --clock auto --latency cam_front=30ms -o out/ --json | jq .clocks
 
@@ -132,7 +146,8 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	f.Float64Var(&o.KeyframeHz, "keyframe-hz", 2, "nuScenes keyframe (sample) rate; frames in between are sweeps")
 	f.StringArrayVar(&o.Clocks, "clock", nil, "NAME=OFFSET[,PPM]: a known clock model of sensor NAME, or auto: estimate the clocks first (repeatable)")
 	f.StringArrayVar(&o.Latencies, "latency", nil, "NAME=D: known transport latency of sensor NAME; with --clock auto its offset is corrected too (repeatable)")
-	f.StringVar(&o.Rig, "rig", "", "rig.yaml whose extrinsics, intrinsics and clocks override the log's")
+	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml, or calibration files of any format rigsync reads (repeatable, or comma-separated), whose extrinsics, intrinsics and clocks override the log's")
+	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor (frame id) a frame of the --rig files is (repeatable, or comma-separated)")
 	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale rig.yaml intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source: auto, odometry, gnss, tf or none")
 	f.StringVar(&o.GNSSOrigin, "gnss-origin", "", "LAT,LON,ALT (deg, deg, m): origin of the ENU world frame for --ego gnss (default: the first fix)")

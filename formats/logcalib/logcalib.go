@@ -11,8 +11,11 @@ package logcalib
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/calib/rig"
@@ -162,13 +165,87 @@ func StaticTree(xs []calibio.Extrinsic) *tftree.Tree {
 }
 
 // Rig drafts a rig from the calibration (rig.FromLog): one sensor per data
-// channel, with its extrinsic T_base_frame looked up in Tree.
+// channel, with its extrinsic T_base_frame looked up in Tree. A sensor
+// whose frame does not reach base through /tf_static but does through
+// transforms published on /tf (a mount on the dynamic tree) gets the
+// first value each such transform was published with (DynamicMounts),
+// and a note saying so.
 func (c *Calibration) Rig(base string) *rig.Rig {
 	sensors := make([]rig.Sensor, len(c.Sensors))
 	for i, s := range c.Sensors {
 		sensors[i] = rig.Sensor{Topic: s.Topic, Modality: s.Modality, Frame: s.Frame}
 	}
-	return rig.FromLog(c.Tree(), c.Cameras, sensors, base)
+	rg := rig.FromLog(c.Tree(), c.Cameras, sensors, base)
+	c.DynamicMounts(rg)
+	return rg
+}
+
+// DynamicMounts fills the extrinsics rg lacks from the transforms the log
+// published on /tf rather than /tf_static: the static tree is extended by
+// every dynamic edge whose child has no static parent, each at the first
+// value read (Edge.First; later values are not compared: a mount is
+// assumed fixed). A sensor gets an extrinsic only when base is an
+// ancestor of its frame in that tree, so motion edges above base (odom →
+// base_link) are never composed in. Each filled sensor loses "extrinsic"
+// from Missing and gains a note naming the /tf edges and their counts.
+func (c *Calibration) DynamicMounts(rg *rig.Rig) {
+	base := rg.BaseFrame
+	var dyn []Edge
+	for _, e := range c.Edges {
+		if !e.Static {
+			dyn = append(dyn, e)
+		}
+	}
+	if len(dyn) == 0 {
+		return
+	}
+	tr := c.Tree()
+	isDyn := map[string]Edge{} // by child
+	for _, e := range dyn {
+		if _, has := tr.Parent(e.Child); has {
+			continue
+		}
+		x, err := calibio.FromTransforms(formats.Transforms{Transforms: []formats.Transform{e.First}})
+		if err != nil || len(x) != 1 {
+			continue
+		}
+		if tr.SetStatic(e.Parent, e.Child, x[0].T) == nil {
+			isDyn[e.Child] = e
+		}
+	}
+	for i := range rg.Sensors {
+		s := &rg.Sensors[i]
+		if s.Frame == "" || !slices.Contains(s.Missing, "extrinsic") {
+			continue
+		}
+		var used []string
+		reached := false
+		for f, n := s.Frame, 0; n <= len(c.Edges)+len(c.Static); n++ {
+			if f == base {
+				reached = true
+				break
+			}
+			if e, ok := isDyn[f]; ok {
+				used = append(used, fmt.Sprintf("%s→%s (%s, %d messages)", e.Parent, e.Child, e.Topic, e.Count))
+			}
+			p, ok := tr.Parent(f)
+			if !ok {
+				break
+			}
+			f = p
+		}
+		if !reached || len(used) == 0 {
+			continue
+		}
+		T, err := tr.Lookup(base, s.Frame, tftree.Latest)
+		if err != nil {
+			continue
+		}
+		s.SetT(T)
+		slices.Reverse(used) // from base down
+		s.Missing = slices.DeleteFunc(s.Missing, func(m string) bool { return m == "extrinsic" })
+		s.Notes = append(s.Notes, "extrinsic from the first value of "+strings.Join(used, ", ")+" published on the dynamic tree, not /tf_static (a mount assumed fixed; later values not compared)")
+	}
 }
 
 // ReadRig reads the calibration of the log at path and drafts its rig

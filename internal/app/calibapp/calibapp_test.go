@@ -14,6 +14,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/calib/solve"
 )
@@ -136,21 +137,21 @@ func TestConvert(t *testing.T) {
 	dir := t.TempDir()
 	in := writeFile(t, dir, "cam.yaml", cameraInfo)
 	var buf bytes.Buffer
-	if err := Convert(&buf, in, ConvertOptions{To: "ros_camerainfo_msg"}); err != nil {
+	if err := Convert(&buf, []string{in}, ConvertOptions{To: "ros_camerainfo_msg"}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(buf.String(), "distortion_model: plumb_bob") {
 		t.Errorf("converted:\n%s", buf.String())
 	}
-	err := Convert(&buf, in, ConvertOptions{To: "nope"})
+	err := Convert(&buf, []string{in}, ConvertOptions{To: "nope"})
 	if _, ok := errors.AsType[UsageError](err); !ok || !strings.Contains(err.Error(), "want one of "+FormatList()) {
 		t.Errorf("unknown format: %v", err)
 	}
-	if err := Convert(&buf, in, ConvertOptions{To: "kalibr", Camera: "other"}); err == nil {
+	if err := Convert(&buf, []string{in}, ConvertOptions{To: "kalibr", Camera: "other"}); err == nil {
 		t.Error("unknown camera: no error")
 	}
 	out := filepath.Join(dir, "out.yml")
-	if err := Convert(nil, in, ConvertOptions{To: "opencv", Out: out}); err != nil {
+	if err := Convert(nil, []string{in}, ConvertOptions{To: "opencv", Out: out}); err != nil {
 		t.Fatal(err)
 	}
 	if b, err := os.ReadFile(out); err != nil || !strings.HasPrefix(string(b), "%YAML:1.0") {
@@ -366,5 +367,19 @@ rms:         0.0123457   inliers: 1/2   fitness: 0.500   iterations: 7
 	b, err := json.Marshal(s)
 	if err != nil || !strings.Contains(string(b), `"residuals":[0.25,null]`) {
 		t.Errorf("json: %s, %v", b, err)
+	}
+}
+
+// TestShowRig: calib show reads a rig.yaml as its cameras and base →
+// sensor transforms.
+func TestShowRig(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "rig.yaml", rig.Example)
+	res, err := Show(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Format != RigFormat || len(res.Cameras) != 1 || len(res.Transforms) != 2 || res.Transforms[0].Parent != "base_link" {
+		t.Errorf("show rig.yaml: %+v", res)
 	}
 }

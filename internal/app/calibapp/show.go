@@ -1,6 +1,7 @@
 package calibapp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,9 +13,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/rigsync/rigsync/calib/calibio"
+	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
 // Camera is one camera of a ShowResult: its model, image size, pinhole
@@ -58,7 +61,8 @@ type ShowResult struct {
 }
 
 // Show reads the calibration at path: a calibration file of any format
-// calibio reads (detected from the content), or an MCAP log (its
+// calibio reads (detected from the content), a rig.yaml (Format "rig":
+// its cameras and base → sensor transforms), or an MCAP log (its
 // /tf_static transforms and the first CameraInfo / CameraCalibration of
 // each channel; Format "mcap"). Other logs (a ROS bag) are an error.
 func Show(ctx context.Context, path string) (*ShowResult, error) {
@@ -82,7 +86,20 @@ func Show(ctx context.Context, path string) (*ShowResult, error) {
 	}
 	c, err := calibio.ReadFile(path)
 	if err != nil {
-		return nil, err
+		// A rig.yaml is shown as the cameras and base → sensor transforms
+		// it holds.
+		if b, rerr := os.ReadFile(path); rerr == nil && rigfiles.IsRigYAML(b) {
+			rg, lerr := rig.Load(bytes.NewReader(b))
+			if lerr != nil {
+				return nil, fmt.Errorf("%s: %w", path, lerr)
+			}
+			if c, err = RigCalibration(rg, ""); err != nil {
+				return nil, err
+			}
+			c.Format = RigFormat
+		} else {
+			return nil, err
+		}
 	}
 	out.Format = string(c.Format)
 	out.Scalars = c.Scalars

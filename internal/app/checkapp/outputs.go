@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"os"
 
 	"github.com/rigsync/rigsync/calib/check"
@@ -29,6 +30,14 @@ func LoadRig(path string) (*rig.Rig, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return rg, nil
+}
+
+// LoadRigs reads the --rig files (a rig.yaml, or any calibration files
+// calibio reads, merged; see internal/app/rigfiles) with the --map renames,
+// relative to base ("" : the rig's base_frame, else base_link). No paths
+// is no rig: nil, nil. A bad --map is an error that rigfiles.IsUsage reports.
+func LoadRigs(paths, maps []string, base string) (*rigfiles.Loaded, error) {
+	return rigfiles.Load(paths, maps, base)
 }
 
 // Outputs are the files a check writes besides the report Run returns.

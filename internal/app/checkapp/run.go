@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"slices"
 	"strings"
 	"time"
@@ -35,6 +36,10 @@ type Options struct {
 	Rig *rig.Rig
 	// RigPath names the rig file in the report.
 	RigPath string
+	// RigFiles, when set, is what Rig was loaded from (LoadRigs): its
+	// warnings (sensors of the files the log does not have, frames whose
+	// chain misses the base) are added to the report's.
+	RigFiles *rigfiles.Loaded
 	// ScaleIntrinsics scales the rig's camera intrinsics to the size of
 	// the log's images when they differ (fusion.Pipeline.ScaleIntrinsics);
 	// without it a size mismatch is an error. The rig's intrinsics always
@@ -129,6 +134,10 @@ func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, 
 	if err != nil {
 		return nil, fmt.Errorf("checkrun: %s: %w", name, err)
 	}
+	var rigWarnings []string
+	if o.RigFiles != nil {
+		rigWarnings = o.RigFiles.Warnings(rigfiles.LogFrames(cal))
+	}
 	if o.Rig != nil {
 		rc, err := fusion.CalibrationFromRig(o.Rig, base)
 		if err != nil {
@@ -161,7 +170,7 @@ func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, 
 	if s.frames == 0 {
 		return nil, fmt.Errorf("checkrun: %s: no frame could be fused (no reference LiDAR sweeps?)", name)
 	}
-	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end, Warnings: p.Warnings()}
+	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end, Warnings: append(rigWarnings, p.Warnings()...)}
 	for _, c := range s.checkers {
 		prs, ovs, err := c.Results()
 		if err != nil {

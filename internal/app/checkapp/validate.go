@@ -70,7 +70,7 @@ func validate(o Options, out Outputs) error {
 	// No output may overwrite an input.
 	inputs := slices.Clone(o.Logs)
 	if o.RigPath != "" {
-		inputs = append(inputs, o.RigPath)
+		inputs = append(inputs, strings.Split(o.RigPath, ",")...)
 	}
 	for _, f := range []struct{ flag, path string }{{"-o", out.Out}, {"--report", out.Report}} {
 		for _, in := range inputs {

@@ -23,9 +23,12 @@ type Flags struct {
 	KeyframeHz float64
 	// Clocks are --clock values (ParseClocks), Latencies --latency values
 	// (ParseLatencies), GNSSOrigin the --gnss-origin value (ParseOrigin).
-	Clocks     []string
-	Latencies  []string
-	Rig        string
+	Clocks    []string
+	Latencies []string
+	// Rig are --rig values (files, repeated or comma-separated), Map
+	// --map FILE_FRAME=SENSOR values.
+	Rig        []string
+	Map        []string
 	ScaleIntr  bool
 	Ego        string
 	GNSSOrigin string
@@ -59,7 +62,7 @@ func (o Flags) Options() (Options, error) {
 	if len(latency) > 0 && !autoClock {
 		return Options{}, UsageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
 	}
-	if o.ScaleIntr && o.Rig == "" {
+	if o.ScaleIntr && len(o.Rig) == 0 {
 		return Options{}, UsageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
 	}
 	origin, err := ParseOrigin(o.GNSSOrigin)
@@ -67,7 +70,7 @@ func (o Flags) Options() (Options, error) {
 		return Options{}, err
 	}
 	return Options{Format: o.Format, Out: o.Out, Frame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
-		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, ScaleIntrinsics: o.ScaleIntr,
+		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, Map: o.Map, ScaleIntrinsics: o.ScaleIntr,
 		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
 		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict}, nil
 }

@@ -14,17 +14,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -51,9 +50,13 @@ type Options struct {
 	// Latency is the known transport latency by sensor name (AutoClock
 	// only).
 	Latency map[string]time.Duration
-	// Rig is a rig.yaml whose extrinsics, intrinsics and clocks override
-	// the log's ("": none).
-	Rig string
+	// Rig are the calibration files whose extrinsics, intrinsics and
+	// clocks override the log's (none: the log's alone): a rig.yaml, or
+	// any files calib/calibio reads, merged (internal/app/rigfiles).
+	Rig []string
+	// Map renames the Rig files' frames to the log's sensors
+	// (FILE_FRAME=SENSOR).
+	Map []string
 	// ScaleIntrinsics scales Rig's intrinsics to the images' size instead
 	// of refusing a size mismatch.
 	ScaleIntrinsics bool
@@ -104,7 +107,12 @@ type Summary struct {
 	Deskew       map[string]int     `json:"deskew"`
 	EgoSource    map[string]int     `json:"ego_source"`
 	CalibSource  map[string]string  `json:"calibration_source"`
-	Rig          string             `json:"rig,omitempty"`
+	// Rig names the --rig files, joined by ",".
+	Rig string `json:"rig,omitempty"`
+	// Unmapped are the sensors of the --rig files that are not sensors
+	// of the log (each with its items and files); only for files merged
+	// from other formats or with --map.
+	Unmapped []string `json:"unmapped,omitempty"`
 	// Clocks are the clock models applied: estimated (--clock auto),
 	// given (--clock NAME=..., rig.yaml).
 	Clocks   []fusion.ClockEstimate `json:"clocks"`
@@ -157,7 +165,7 @@ func (o *Options) check() error {
 		return UsageError{errors.New("fuse: -o OUT is required")}
 	case len(o.Latency) > 0 && !o.AutoClock:
 		return UsageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
-	case o.ScaleIntrinsics && o.Rig == "":
+	case o.ScaleIntrinsics && len(o.Rig) == 0:
 		return UsageError{errors.New("fuse: --scale-intrinsics scales the intrinsics of --rig rig.yaml; add --rig")}
 	}
 	switch o.Ego {
@@ -218,10 +226,20 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if err != nil {
 		return nil, err
 	}
-	if o.Rig != "" {
-		rc, err := loadRigCalibration(o.Rig, o.Frame)
+	rigFiles, err := rigfiles.Load(o.Rig, o.Map, o.Frame)
+	if err != nil {
+		if rigfiles.IsUsage(err) {
+			return nil, UsageError{fmt.Errorf("fuse: %w", err)}
+		}
+		return nil, fmt.Errorf("fuse: %w", err)
+	}
+	var rigWarnings, unmapped []string
+	if rigFiles != nil {
+		known := rigfiles.LogFrames(cal)
+		rigWarnings, unmapped = rigFiles.Warnings(known), rigFiles.Unmapped(known)
+		rc, err := fusion.CalibrationFromRig(rigFiles.Rig, o.Frame)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("fuse: %s: %w", rigFiles.Label(), err)
 		}
 		if cal, err = cal.Override(rc); err != nil {
 			return nil, err
@@ -269,8 +287,8 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		sink = parallelsink.New(st, o.Workers)
 	}
 	sum := &Summary{Log: paths[0], Logs: paths, Format: o.Format, Output: o.Out, Completeness: map[string]float64{},
-		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: o.Rig,
-		Clocks: clockRep, Degraded: map[string]int{}, Warnings: []string{}}
+		Deskew: map[string]int{}, EgoSource: map[string]int{}, CalibSource: cal.Source, Rig: rigFiles.Label(),
+		Unmapped: unmapped, Clocks: clockRep, Degraded: map[string]int{}, Warnings: append([]string{}, rigWarnings...)}
 	if sum.Clocks == nil {
 		sum.Clocks = []fusion.ClockEstimate{}
 	}
@@ -335,22 +353,4 @@ func damagedLogs(probs []fusion.InputProblem) string {
 		}
 	}
 	return "damaged input: " + strings.Join(files, ", ")
-}
-
-// loadRigCalibration reads rig.yaml as a calibration relative to base.
-func loadRigCalibration(path, base string) (*fusion.Calibration, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	rg, err := rig.Load(f)
-	if err != nil {
-		return nil, fmt.Errorf("fuse: %s: %w", path, err)
-	}
-	c, err := fusion.CalibrationFromRig(rg, base)
-	if err != nil {
-		return nil, fmt.Errorf("fuse: %s: %w", path, err)
-	}
-	return c, nil
 }

@@ -3,6 +3,7 @@ package liveapp
 import (
 	"errors"
 	"fmt"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"os"
 	"slices"
 	"strings"
@@ -44,14 +45,14 @@ func checkBeforeDial(o Options, rg *rig.Rig, cal *fusion.Calibration, streams []
 				how = " (named from its URL path); name it NAME=rtsp://..."
 			}
 			return nil, UsageError{fmt.Errorf("live: camera %q of %s is not a camera of %s%s (have %s)",
-				name, rtsp.Redact(a[1]), o.Rig, how, strings.Join(rigCameraNames(rg), ", "))}
+				name, rtsp.Redact(a[1]), strings.Join(rigfiles.Split(o.Rig), ","), how, strings.Join(rigCameraNames(rg), ", "))}
 		}
 		frame := s.Frame
 		if frame == "" {
 			frame = s.Name
 		}
 		if _, ok := cal.Extrinsics[frame]; !ok {
-			return nil, UsageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, o.Rig)}
+			return nil, UsageError{fmt.Errorf("live: camera %s has no extrinsic in %s", name, strings.Join(rigfiles.Split(o.Rig), ","))}
 		}
 		streams = append(streams, live.Stream{Name: frame, Topic: "/" + name + "/image/compressed", Modality: formats.Camera})
 		camNames = append(camNames, name)

@@ -14,7 +14,7 @@ import (
 // wrong invocation is a UsageError (rigsync live exits 2 on it).
 func ExampleRun() {
 	_, err := liveapp.Run(context.Background(), liveapp.Options{
-		Rig:         "rig.yaml",
+		Rig:         []string{"rig.yaml"},
 		Out:         "live",
 		Speed:       1,
 		MaxLatency:  300 * time.Millisecond,

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -29,13 +28,18 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
 // Options are the settings of a live run (the flags of "rigsync live").
 type Options struct {
 	// Rig is the rig.yaml with the cameras' intrinsics and every sensor's
-	// extrinsic (required).
-	Rig string
+	// extrinsic (required), or calibration files of any format calibio
+	// reads, merged (internal/app/rigfiles).
+	Rig []string
+	// Map renames the Rig files' frames to sensor names
+	// (FILE_FRAME=SENSOR).
+	Map []string
 	// With is a log (MCAP) replayed at real time as extra live streams.
 	With string
 	// Speed is the replay speed factor of With.
@@ -158,7 +162,7 @@ type Summary struct {
 // nothing, no frame was written) returns its Summary with Problems and a
 // nil error.
 func Run(ctx context.Context, o Options) (*Summary, error) {
-	if o.Rig == "" {
+	if len(rigfiles.Split(o.Rig)) == 0 {
 		return nil, UsageError{errors.New("live: --rig rig.yaml is required (camera intrinsics and extrinsics)")}
 	}
 	if o.Out == "" {
@@ -198,18 +202,17 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 		camArgs = append(camArgs, camArg{name, url})
 	}
-	rf, err := os.Open(o.Rig)
-	if err != nil {
-		return nil, err
+	loaded, err := rigfiles.Load(o.Rig, o.Map, "")
+	if rigfiles.IsUsage(err) {
+		return nil, UsageError{fmt.Errorf("live: %w", err)}
 	}
-	rg, err := rig.Load(rf)
-	rf.Close()
 	if err != nil {
-		return nil, fmt.Errorf("live: %s: %w", o.Rig, err)
+		return nil, fmt.Errorf("live: %w", err)
 	}
+	rg := loaded.Rig
 	cal, err := fusion.CalibrationFromRig(rg, "")
 	if err != nil {
-		return nil, fmt.Errorf("live: %s: %w", o.Rig, err)
+		return nil, fmt.Errorf("live: %s: %w", loaded.Label(), err)
 	}
 	start := time.Now()
 	runCtx, cancel := context.WithCancel(ctx)
@@ -354,7 +357,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 	sum := &Summary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
-		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: []string{}}
+		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: append([]string{}, loaded.Warnings(runFrames(plan, streams, logCal))...)}
 	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics, egoTopics: egoTopics,
 		with: o.With, say: say, status: o.Status, sum: sum}
 	if rp != nil {
@@ -446,4 +449,22 @@ func streamNames(ss []live.Stream) string {
 		out = append(out, s.Name)
 	}
 	return strings.Join(out, ", ")
+}
+
+// runFrames reports whether a frame is a sensor of the run: a live
+// camera, a stream of the --with log or a frame its calibration knows
+// (for the rig files' unmapped list).
+func runFrames(plan []cameraPlan, streams []live.Stream, logCal *fusion.Calibration) func(string) bool {
+	known := map[string]bool{}
+	for _, p := range plan {
+		known[p.frame], known[p.name] = true, true
+	}
+	for _, s := range streams {
+		known[s.Name] = true
+	}
+	inLog := func(string) bool { return false }
+	if logCal != nil {
+		inLog = rigfiles.LogFrames(logCal)
+	}
+	return func(f string) bool { return known[f] || inLog(f) }
 }
