@@ -129,3 +129,72 @@ func TestLayers(t *testing.T) {
 		}
 	}
 }
+
+// fileIOAllowed are the packages of sync/ and calib/ that may import os:
+// calibio reads calibration files (the one place calib/ opens a file).
+var fileIOAllowed = []string{"calib/calibio"}
+
+// fileIO returns the packages under sync/ and calib/ (module-relative)
+// that import os directly, outside fileIOAllowed: imports maps each
+// package to its direct imports.
+func fileIO(imports map[string][]string) []string {
+	var out []string
+	for pkg, is := range imports {
+		if !under(pkg, "sync") && !under(pkg, "calib") || slices.ContainsFunc(fileIOAllowed, func(a string) bool { return under(pkg, a) }) {
+			continue
+		}
+		if slices.Contains(is, "os") {
+			out = append(out, pkg)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestFileIORule(t *testing.T) {
+	got := fileIO(map[string][]string{
+		"calib/calibio":         {"os", "fmt"},
+		"calib/check/report":    {"os"},
+		"sync/match":            {"fmt"},
+		"sync/clock":            {"os"},
+		"fusion":                {"os"},
+		"internal/app/checkapp": {"os"},
+	})
+	if want := []string{"calib/check/report", "sync/clock"}; !slices.Equal(got, want) {
+		t.Errorf("fileIO = %q, want %q", got, want)
+	}
+}
+
+// TestNoFileIO: sync/ and calib/ are pure libraries; apart from calibio's
+// readers none of their packages imports os (non-test files): files are
+// opened and written by the app layer.
+func TestNoFileIO(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list over the module")
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	cmd := exec.Command(gobin, "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"sync/...", module+"calib/...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	imports := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) > 0 {
+			imports[strings.TrimPrefix(f[0], module)] = f[1:]
+		}
+	}
+	if len(imports) < 5 {
+		t.Fatalf("go list gave %d packages under sync/ and calib/", len(imports))
+	}
+	for _, pkg := range fileIO(imports) {
+		t.Errorf("%s imports os: sync/ and calib/ do no file I/O outside %v (move it to the app layer)", pkg, fileIOAllowed)
+	}
+}

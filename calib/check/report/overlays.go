@@ -5,20 +5,23 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/check"
-	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
 // jpegQuality is the quality of overlay images: they are photographs with
 // dots on them, which JPEG keeps legible at a tenth of PNG's size.
 const jpegQuality = 90
 
-// WriteOverlays writes the report's pictures into dir (created if needed)
-// and returns the paths written, in the report's order:
+// File is one picture of a report: its file name (no folder) and bytes.
+type File struct {
+	Name string
+	Data []byte
+}
+
+// Overlays returns the report's pictures, in the report's order (the
+// caller writes them; this package does no file I/O):
 //
 //   - per overlay, CAMERA_LIDAR_tSECONDS_before.jpg and, when a correction is
 //     suggested, ..._after.jpg: LiDAR points coloured by depth on the camera
@@ -27,21 +30,8 @@ const jpegQuality = 90
 //     over time (TimePlot);
 //   - per pair with a perturbation search, search_KIND_SENSOR_REFERENCE.png:
 //     the score over the search (SearchPlot).
-//
-// Existing files of the same names are replaced.
-func WriteOverlays(dir string, rep *check.Report) ([]string, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("report: %w", err)
-	}
-	var paths []string
-	write := func(name string, data []byte) error {
-		p := filepath.Join(dir, name)
-		if err := atomicfile.WriteFile(p, data); err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		paths = append(paths, p)
-		return nil
-	}
+func Overlays(rep *check.Report) ([]File, error) {
+	var files []File
 	for i := range rep.Overlays {
 		o := &rep.Overlays[i]
 		base := fmt.Sprintf("%s_%s_t%07.3fs", fileSafe(o.Sensor), fileSafe(o.Reference), float64(o.Stamp-rep.Start)/1e9)
@@ -54,11 +44,9 @@ func WriteOverlays(dir string, rep *check.Report) ([]string, error) {
 			}
 			b, err := encodeJPEG(im.img)
 			if err != nil {
-				return paths, fmt.Errorf("report: overlay %s %s: %w", o.Sensor, im.suffix, err)
+				return files, fmt.Errorf("report: overlay %s %s: %w", o.Sensor, im.suffix, err)
 			}
-			if err := write(base+"_"+im.suffix+".jpg", b); err != nil {
-				return paths, err
-			}
+			files = append(files, File{base + "_" + im.suffix + ".jpg", b})
 		}
 	}
 	for i := range rep.Pairs {
@@ -67,21 +55,17 @@ func WriteOverlays(dir string, rep *check.Report) ([]string, error) {
 		if len(p.Windows) > 0 {
 			var buf bytes.Buffer
 			if err := TimePlot(&buf, p, rep.Start); err == nil {
-				if err := write("time_"+name, buf.Bytes()); err != nil {
-					return paths, err
-				}
+				files = append(files, File{"time_" + name, buf.Bytes()})
 			}
 		}
 		if len(p.Search) > 0 {
 			var buf bytes.Buffer
 			if err := SearchPlot(&buf, p); err == nil {
-				if err := write("search_"+name, buf.Bytes()); err != nil {
-					return paths, err
-				}
+				files = append(files, File{"search_" + name, buf.Bytes()})
 			}
 		}
 	}
-	return paths, nil
+	return files, nil
 }
 
 func encodeJPEG(img image.Image) ([]byte, error) {

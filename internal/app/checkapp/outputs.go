@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"os"
+	"path/filepath"
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/check/report"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats/logcalib"
+	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 )
 
@@ -91,7 +92,7 @@ func WriteOutputs(ctx context.Context, rep *check.Report, o Outputs) (Written, e
 		w.Lines = append(w.Lines, "wrote report "+o.Report)
 	}
 	if o.Overlays != "" {
-		paths, err := report.WriteOverlays(o.Overlays, rep)
+		paths, err := writeOverlays(o.Overlays, rep)
 		if err != nil {
 			return w, err
 		}
@@ -127,4 +128,23 @@ func WriteOutputs(ctx context.Context, rep *check.Report, o Outputs) (Written, e
 		w.Lines = append(w.Lines, "wrote corrected rig "+o.Out)
 	}
 	return w, nil
+}
+
+// writeOverlays writes the report's pictures (report.Overlays) into dir,
+// created if needed, each whole or not at all, replacing files of the same
+// names, and returns the paths written.
+func writeOverlays(dir string, rep *check.Report) ([]string, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	files, err := report.Overlays(rep)
+	var paths []string
+	for _, f := range files {
+		p := filepath.Join(dir, f.Name)
+		if err := atomicfile.WriteFile(p, f.Data); err != nil {
+			return paths, fmt.Errorf("report: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, err
 }

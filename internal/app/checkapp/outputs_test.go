@@ -2,6 +2,7 @@ package checkapp
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -155,5 +156,32 @@ func TestLoadRig(t *testing.T) {
 				t.Errorf("LoadRig(%q) = %v, want a rig: %v", c.path, rg, c.wantRig)
 			}
 		})
+	}
+}
+
+// TestWriteOverlays: the pictures report.Overlays makes are written into
+// the --overlays folder (created), and a folder that cannot be made is an
+// error.
+func TestWriteOverlays(t *testing.T) {
+	rep := &check.Report{Pairs: []check.PairResult{{Kind: "lidar-lidar", Sensor: "lidar_rear", Reference: "lidar_top",
+		Windows: []check.Window{{Start: 0, End: 1e9, Score: 1}, {Start: 1e9, End: 2e9, Score: 0.9}}}}}
+	dir := filepath.Join(t.TempDir(), "pics")
+	w, err := WriteOutputs(context.Background(), rep, Outputs{Overlays: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 1 || ents[0].Name() != "time_lidar-lidar_lidar_rear_lidar_top.png" {
+		t.Errorf("wrote %v, want the pair's time plot", ents)
+	}
+	if want := fmt.Sprintf("wrote 1 picture(s) in %s", dir); !slices.Equal(w.Lines, []string{want}) {
+		t.Errorf("Lines = %q, want %q", w.Lines, want)
+	}
+	file := filepath.Join(dir, ents[0].Name())
+	if _, err := WriteOutputs(context.Background(), rep, Outputs{Overlays: filepath.Join(file, "sub")}); err == nil {
+		t.Error("a folder under a regular file was accepted")
 	}
 }
