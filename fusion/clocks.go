@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -75,7 +75,7 @@ func ClockModels(est []ClockEstimate) (map[string]clock.Model, map[string]clock.
 // repair, jump detection, lower-envelope one-way fit), applying full
 // correction where a latency is known. The estimates come sorted by
 // sensor name.
-func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) ([]ClockEstimate, error) {
+func EstimateClocks(ctx context.Context, rs []*logfile.Log, o ClockOptions) ([]ClockEstimate, error) {
 	type stream struct {
 		topic, sensor string
 		stamps, logs  []int64
@@ -101,7 +101,7 @@ func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) 
 			base := done
 			prog = func(n int64) { o.Progress(base + n) }
 		}
-		lg, err := stamps.Read(ctx, r, topics, prog)
+		lg, err := stamps.ReadLog(ctx, r, topics, prog)
 		if err != nil {
 			return nil, fmt.Errorf("fusion: clocks: log %d: %w", i+1, err)
 		}

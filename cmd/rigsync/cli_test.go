@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/fixtures/shareddata"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 	"github.com/rigsync/rigsync/fusion"
@@ -361,21 +362,21 @@ func TestFuseFrameEstimate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cal, err := fusion.ReadCalibrations(context.Background(), []*mcapread.Reader{r}, "base_link")
+	cal, err := fusion.ReadCalibrations(context.Background(), []*logfile.Log{logfile.FromMCAP(r, "")}, "base_link")
 	if err != nil {
 		t.Fatal(err)
 	}
 	top, rear := tr.Sensor("lidar_top"), tr.Sensor("lidar_rear")
 	for _, tc := range []struct {
 		name      string
-		readers   []*mcapread.Reader
+		readers   []*logfile.Log
 		reference string
 		want      int64
 	}{
-		{"default reference", []*mcapread.Reader{r}, "", int64(sum.Frames)},
-		{"default is lidar_top", []*mcapread.Reader{r}, "", int64(top.Messages)},
-		{"--reference lidar_rear", []*mcapread.Reader{r}, rear.Topic, int64(rear.Messages)},
-		{"unknown reference", []*mcapread.Reader{r}, "/nope", -1},
+		{"default reference", []*logfile.Log{logfile.FromMCAP(r, "")}, "", int64(sum.Frames)},
+		{"default is lidar_top", []*logfile.Log{logfile.FromMCAP(r, "")}, "", int64(top.Messages)},
+		{"--reference lidar_rear", []*logfile.Log{logfile.FromMCAP(r, "")}, rear.Topic, int64(rear.Messages)},
+		{"unknown reference", []*logfile.Log{logfile.FromMCAP(r, "")}, "/nope", -1},
 		{"no readers", nil, "", -1},
 	} {
 		if got := fuseapp.FrameEstimate(tc.readers, cal, tc.reference); got != tc.want {

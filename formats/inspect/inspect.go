@@ -25,9 +25,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/foxglove/mcap/go/mcap"
+
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/logcalib"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -66,6 +69,35 @@ type Report struct {
 	Cameras       []CameraCalib    `json:"camera_calibrations"`
 	ReaderWarning []string         `json:"reader_warnings"`
 	Problems      []Problem        `json:"problems"`
+	// Format is the log's format for a log that is not MCAP ("ros1-bag",
+	// "rosbag2"; see formats/logfile); empty for MCAP.
+	Format string `json:"format,omitempty"`
+	// NotApplicable says which fields are MCAP-only and empty for a bag.
+	NotApplicable string `json:"not_applicable,omitempty"`
+	// Index is, for a bag, each topic's message count as its index (ROS 1
+	// connection index, rosbag2 storage) gives it, beside the count read
+	// (ChannelReport.MessageCount): they differ when messages were lost.
+	Index []IndexCount `json:"index_counts,omitempty"`
+}
+
+// IndexCount is a topic's message count from a bag's index and as read.
+type IndexCount struct {
+	Topic   string `json:"topic"`
+	Indexed int64  `json:"indexed"`
+	Read    uint64 `json:"read"`
+}
+
+// indexCounts compares a bag's catalog counts with the counts read.
+func indexCounts(r *logfile.Log, byTopic map[string]*ChannelReport) []IndexCount {
+	var out []IndexCount
+	for _, t := range r.Catalog() {
+		ic := IndexCount{Topic: t.Topic, Indexed: t.Count}
+		if cr := byTopic[t.Topic]; cr != nil {
+			ic.Read = uint64(cr.acc.count)
+		}
+		out = append(out, ic)
+	}
+	return out
 }
 
 // ChannelReport is the health of one channel.
@@ -260,13 +292,32 @@ func (a *channelAcc) addStamp(stamp, lt int64) {
 	a.absMinus.add(math.Abs(float64(stamp - lt)))
 }
 
-// Inspect reads the log behind r and builds its report.
+// Inspect reads the MCAP log behind r and builds its report.
 func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options) (*Report, error) {
+	return InspectLog(ctx, logfile.FromMCAP(r, name), name, opts)
+}
+
+// notMCAP says which report fields a bag does not have.
+const notMCAP = "profile, library, summary_complete and the index+sample mode are MCAP's (header, summary section, chunk indexes): a %s has none, so they are empty and the log is read in full"
+
+// InspectLog reads a log in any format formats/logfile opens and builds
+// its report. A bag has no MCAP header, summary or chunk index: its
+// report has Format set and says so in NotApplicable; it is read in full;
+// a topic published by several connections is one channel.
+func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) (*Report, error) {
 	rep := &Report{File: name, SizeBytes: opts.FileSize}
-	if h := r.Header(); h != nil {
-		rep.Profile, rep.Library = h.Profile, h.Library
+	mc := r.MCAP()
+	var info *mcap.Info
+	complete := false
+	if mc != nil {
+		if h := mc.Header(); h != nil {
+			rep.Profile, rep.Library = h.Profile, h.Library
+		}
+		info, complete = mc.Summary()
+	} else {
+		rep.Format = string(r.Format())
+		rep.NotApplicable = fmt.Sprintf(notMCAP, r.Format().Describe())
 	}
-	info, complete := r.Summary()
 	rep.SummaryComplete = complete
 	maxScan := opts.MaxScanBytes
 	if maxScan == 0 {
@@ -278,6 +329,9 @@ func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options)
 	byTopic := map[string]*ChannelReport{}
 	var decs decode.Decoders
 	for _, ch := range chans {
+		if mc == nil && byTopic[ch.Topic] != nil {
+			continue // another connection of the topic
+		}
 		cr := &ChannelReport{Topic: ch.Topic, MessageEncoding: ch.MessageEncoding, acc: &channelAcc{}}
 		if ch.Schema != nil {
 			cr.Type, cr.SchemaEncoding = ch.Schema.Name, ch.Schema.Encoding
@@ -378,7 +432,7 @@ func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options)
 		rep.Mode = "index+sample"
 		for _, ch := range chans {
 			cr := byTopic[ch.Topic]
-			times, err := r.IndexedTimes(ch.ID)
+			times, err := mc.IndexedTimes(ch.ID)
 			if err != nil {
 				return nil, fmt.Errorf("inspect: %s: %s: %w", name, ch.Topic, err)
 			}
@@ -406,6 +460,9 @@ func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options)
 				byTopic[ch.Topic].MessageCount = n
 			}
 		}
+	}
+	if mc == nil {
+		rep.Index = indexCounts(r, byTopic)
 	}
 	for _, w := range r.Warnings() {
 		rep.ReaderWarning = append(rep.ReaderWarning, w.String())

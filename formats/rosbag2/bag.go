@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -194,6 +195,8 @@ type Bag struct {
 	started bool
 	stats   Stats
 	decs    decode.Decoders
+	views   map[*Topic]chanView // Channels' view of each topic
+	msg     mcapread.Message    // NextMessage's
 }
 
 // Stats count what Next did.

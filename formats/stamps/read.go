@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -51,6 +52,12 @@ const errPrefix = "syncrun: "
 // topics is empty) from an open MCAP reader. progress, if not nil, is
 // called with the number of messages read so far.
 func Read(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
+	return ReadLog(ctx, logfile.FromMCAP(r, ""), topics, progress)
+}
+
+// ReadLog is Read of a log in any format formats/logfile opens (an MCAP
+// file, a ROS 1 bag, a rosbag2 bag).
+func ReadLog(ctx context.Context, r *logfile.Log, topics []string, progress func(int64)) (*Log, error) {
 	it, err := r.Messages(mcapread.Options{Topics: topics})
 	if err != nil {
 		return nil, fmt.Errorf(errPrefix+"%w", err)

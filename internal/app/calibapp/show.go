@@ -14,7 +14,7 @@ import (
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/logcalib"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 )
 
 // Camera is one camera of a ShowResult: its model, image size, pinhole
@@ -60,18 +60,19 @@ type ShowResult struct {
 // Show reads the calibration at path: a calibration file of any format
 // calibio reads (detected from the content), or an MCAP log (its
 // /tf_static transforms and the first CameraInfo / CameraCalibration of
-// each channel; Format "mcap"). Other logs (a ROS bag) are an error.
+// each channel; Format "mcap"), a ROS 1 bag (Format "ros1-bag") or a
+// rosbag2 bag (Format "rosbag2").
 func Show(ctx context.Context, path string) (*ShowResult, error) {
 	out := &ShowResult{File: path, Cameras: []Camera{}, Transforms: []Transform{}}
-	if fe := mcapread.DetectFormat(path); fe != nil {
-		return nil, fe // a ROS bag is a log, but not one rigsync reads yet
-	}
-	if isMCAP(path) {
+	if format, ok := logfile.Sniff(path); ok || isMCAP(path) {
+		if !ok {
+			format = logfile.MCAP
+		}
 		lc, err := logcalib.ReadFile(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		out.Format = "mcap"
+		out.Format = string(format)
 		for _, c := range lc.Cameras {
 			out.Cameras = append(out.Cameras, cameraOf(c))
 		}

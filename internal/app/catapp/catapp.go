@@ -1,4 +1,4 @@
-// Package catapp runs "rigsync cat": it opens one MCAP log, checks the
+// Package catapp runs "rigsync cat": it opens one log (MCAP, ROS 1 bag or rosbag2; formats/logfile), checks the
 // selected topics against it, parses the --start/--end log times
 // (ParseLogTime), decodes every selected message (formats/decode) and
 // writes it as one JSON object per line (a Line), in log-time order.
@@ -17,6 +17,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/jsonvalue"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -104,7 +105,7 @@ func ParseLogTime(s string, base int64) (int64, error) {
 // (damage skipped), with a DecodeError when messages failed to decode;
 // any other error ends the run without warnings.
 func Run(ctx context.Context, w io.Writer, path string, o Options) ([]string, error) {
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -177,9 +178,11 @@ func Run(ctx context.Context, w io.Writer, path string, o Options) ([]string, er
 }
 
 // firstLogTime is the log time of the first message (for +DURATION times).
-func firstLogTime(r *mcapread.Reader) (int64, error) {
-	if info, ok := r.Summary(); ok && info.Statistics != nil {
-		return int64(info.Statistics.MessageStartTime), nil
+func firstLogTime(r *logfile.Log) (int64, error) {
+	if mc := r.MCAP(); mc != nil {
+		if info, ok := mc.Summary(); ok && info.Statistics != nil {
+			return int64(info.Statistics.MessageStartTime), nil
+		}
 	}
 	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
@@ -197,7 +200,7 @@ func firstLogTime(r *mcapread.Reader) (int64, error) {
 
 // checkTopics is a UsageError naming the log's topics when a topic is
 // not one of them (instead of printing nothing).
-func checkTopics(r *mcapread.Reader, path string, topics []string) error {
+func checkTopics(r *logfile.Log, path string, topics []string) error {
 	have := map[string]bool{}
 	var all []string
 	for _, ch := range r.Channels() {

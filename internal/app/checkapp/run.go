@@ -11,6 +11,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fused"
@@ -99,14 +100,14 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 			return nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
 		}
 	}
-	var rs []*mcapread.Reader
+	var rs []*logfile.Log
 	defer func() {
 		for _, r := range rs {
 			r.Close()
 		}
 	}()
 	for _, path := range o.Logs {
-		r, err := mcapread.Open(path)
+		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("checkrun: %w", err)
 		}
@@ -116,7 +117,7 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 }
 
 // run is Run on open readers.
-func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, error) {
+func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, error) {
 	name := strings.Join(o.Logs, ", ")
 	base := o.BaseFrame
 	if base == "" && o.Rig != nil {
@@ -138,7 +139,7 @@ func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, 
 			return nil, fmt.Errorf("checkrun: rig %s: %w", o.RigPath, err)
 		}
 	}
-	p := &fusion.Pipeline{Readers: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
+	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
 		ScaleIntrinsics: o.ScaleIntrinsics}
 	w := o.Window
 	if w <= 0 {
@@ -210,7 +211,7 @@ func rank(v check.Verdict) int {
 
 // expectedFrames is the number of reference LiDAR sweeps in the logs
 // (from the summaries' statistics), or 0 when unknown.
-func expectedFrames(rs []*mcapread.Reader, cal *fusion.Calibration) int64 {
+func expectedFrames(rs []*logfile.Log, cal *fusion.Calibration) int64 {
 	// The pipeline's reference is the LiDAR channel with the lowest id
 	// (of the first log that has one).
 	for _, r := range rs {

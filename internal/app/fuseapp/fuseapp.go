@@ -22,7 +22,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/calib/rig"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/sync/clock"
@@ -193,7 +193,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		return nil, err
 	}
 	start := time.Now()
-	var readers []*mcapread.Reader
+	var readers []*logfile.Log
 	defer func() {
 		for _, r := range readers {
 			r.Close()
@@ -208,7 +208,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		}
 	}()
 	for _, path := range paths {
-		r, err := mcapread.Open(path)
+		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -279,7 +279,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if imageCheck == 0 {
 		imageCheck = -1
 	}
-	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
+	p := &fusion.Pipeline{Logs: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,
 		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics}
 	runErr := p.Run(ctx, cs)
@@ -309,7 +309,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 }
 
 // withInputDamage adds to err the damage found in the input logs, if any.
-func withInputDamage(err error, readers []*mcapread.Reader, paths []string) error {
+func withInputDamage(err error, readers []*logfile.Log, paths []string) error {
 	probs := fusion.InputProblems(readers, paths)
 	if len(probs) == 0 {
 		return err

@@ -1,4 +1,5 @@
-// Package infoapp runs "rigsync info": it opens one MCAP log, inspects it
+// Package infoapp runs "rigsync info": it opens one log (MCAP, ROS 1 bag
+// or rosbag2, formats/logfile), inspects it
 // (formats/inspect: channels, stamps, TF tree, camera calibrations,
 // problems) and returns the report; WriteText writes it as the command's
 // text (cmd/rigsync picks text or JSON).
@@ -7,10 +8,9 @@ package infoapp
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/rigsync/rigsync/formats/inspect"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 )
 
 // Options are the settings of one info run (the flags of "rigsync info").
@@ -45,11 +45,7 @@ func (e ProblemsError) Error() string { return fmt.Sprintf("%d problem(s) found"
 // returns the report and a ProblemsError; any other error comes without a
 // report.
 func Run(ctx context.Context, o Options, path string) (*inspect.Report, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -58,8 +54,8 @@ func Run(ctx context.Context, o Options, path string) (*inspect.Report, error) {
 	if o.Progress != nil {
 		prog = o.Progress("reading", "msg", -1)
 	}
-	rep, err := inspect.Inspect(ctx, r, path, inspect.Options{
-		MaxScanBytes: o.MaxScan, FileSize: st.Size(),
+	rep, err := inspect.InspectLog(ctx, r, path, inspect.Options{
+		MaxScanBytes: o.MaxScan, FileSize: r.Size(),
 		Progress: func(n int64) { prog.Set(n) },
 	})
 	prog.Finish()

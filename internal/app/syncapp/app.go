@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/stamps"
 )
 
@@ -17,7 +17,7 @@ type TopicError struct {
 
 func (e *TopicError) Error() string { return fmt.Sprintf("topic %q is not in the log", e.Topic) }
 
-// Run reads the MCAP log at path (Read) and groups it (Group).
+// Run reads the log at path (MCAP, ROS 1 bag or rosbag2) (Read) and groups it (Group).
 func Run(ctx context.Context, path string, o Options) (*Report, error) {
 	lg, err := Read(ctx, path, o)
 	if err != nil {
@@ -26,12 +26,12 @@ func Run(ctx context.Context, path string, o Options) (*Report, error) {
 	return Group(lg, o)
 }
 
-// Read opens the MCAP log at path and reads the stamps that Group needs
+// Read opens the log at path (formats/logfile: MCAP, ROS 1 bag or rosbag2) and reads the stamps that Group needs
 // for o: those of the grouped, attached and cross-correlated topics, or of
 // every channel when o.Topics is empty. A named topic that the log does
 // not hold is a *TopicError. o.Progress, if set, counts the messages read.
 func Read(ctx context.Context, path string, o Options) (*stamps.Log, error) {
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func Read(ctx context.Context, path string, o Options) (*stamps.Log, error) {
 			read = append(read, p[0], p[1])
 		}
 	}
-	lg, err := stamps.Read(ctx, r, read, o.Progress)
+	lg, err := stamps.ReadLog(ctx, r, read, o.Progress)
 	if err != nil {
 		return nil, err
 	}
