@@ -59,7 +59,8 @@ type InputProblem struct {
 	// File is the log, as named on the command line.
 	File string `json:"file"`
 	// Offset is the byte offset in File of the record concerned (where
-	// reading stopped, for "truncated").
+	// reading stopped, for "truncated"); -1 when the reader names no
+	// offset (a rosbag2 bag names the row in Message).
 	Offset int64 `json:"offset"`
 	// UnreadBytes is, for "truncated", how many bytes of the file after
 	// Offset were not read; 0 otherwise.
@@ -100,10 +101,11 @@ func InputProblems(rs []*logfile.Log, names []string) []InputProblem {
 			}
 			if w.Stopped {
 				p.Kind = "truncated"
-				size := r.Size()
-				p.UnreadBytes = max(size-w.Offset, 0)
-				p.Message += fmt.Sprintf("; %d of the file's %d bytes (%.1f%%) not read",
-					p.UnreadBytes, size, 100*float64(p.UnreadBytes)/float64(max(size, 1)))
+				if size := r.Size(); w.Offset >= 0 {
+					p.UnreadBytes = max(size-w.Offset, 0)
+					p.Message += fmt.Sprintf("; %d of the file's %d bytes (%.1f%%) not read",
+						p.UnreadBytes, size, 100*float64(p.UnreadBytes)/float64(max(size, 1)))
+				}
 				if st := r.Statistics(); st != nil && st.MessageCount > 0 {
 					p.LostFromLogTimeNS, p.LostToLogTimeNS = int64(st.MessageEndTime), 0
 					p.Message += fmt.Sprintf("; every message after log time %.3f s (the last one read) is lost", float64(st.MessageEndTime)/1e9)

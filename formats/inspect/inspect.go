@@ -466,7 +466,11 @@ func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) 
 	}
 	for _, w := range r.Warnings() {
 		rep.ReaderWarning = append(rep.ReaderWarning, w.String())
-		rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: w.Topic, Kind: "read", Message: w.String()})
+		sev := "error"
+		if mc == nil && w.LostMessages == 0 && !w.Stopped {
+			sev = "warning" // a bag's note that loses nothing (no metadata.yaml, a bundled definition)
+		}
+		rep.Problems = append(rep.Problems, Problem{Severity: sev, Topic: w.Topic, Kind: "read", Message: w.String()})
 	}
 	for _, cr := range rep.Channels {
 		finish(rep, cr)

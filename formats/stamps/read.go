@@ -41,6 +41,9 @@ type Log struct {
 	Streams []*Stream
 	// Order lists every stamped message in log order.
 	Order []Event
+	// Warnings are the reader's warnings after the reading: damage read
+	// around, what was lost and where.
+	Warnings []mcapread.Warning
 }
 
 // errPrefix starts the errors of Read. It is the name of the package this
@@ -117,6 +120,7 @@ func ReadLog(ctx context.Context, r *logfile.Log, topics []string, progress func
 	if progress != nil {
 		progress(n)
 	}
+	lg.Warnings = r.Warnings()
 	return lg, nil
 }
 

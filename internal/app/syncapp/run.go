@@ -197,6 +197,9 @@ type Report struct {
 	// Notes explain an empty or partial result (e.g. a log with a single
 	// stamped topic: nothing to group).
 	Notes []string `json:"notes,omitempty"`
+	// ReaderWarnings are the log reader's warnings: damage read around
+	// (a truncated file, a corrupt chunk), what was lost and where.
+	ReaderWarnings []string `json:"reader_warnings,omitempty"`
 
 	// Timelines holds each grouped topic's corrected stamps (Topics
 	// order) and Spreads every set's spread in emission order, for plots.
@@ -245,6 +248,9 @@ func Group(lg *stamps.Log, o Options) (*Report, error) {
 		o.Policy = "approximate"
 	}
 	rep := &Report{Policy: o.Policy}
+	for _, w := range lg.Warnings {
+		rep.ReaderWarnings = append(rep.ReaderWarnings, w.String())
+	}
 	streamIdx := map[*stamps.Stream]int{}
 	sel := make([]*stamps.Stream, len(topics))
 	corrected := make([][]int64, len(topics))
