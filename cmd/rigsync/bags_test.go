@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosbag1"
@@ -316,5 +317,75 @@ func TestTruncatedBag(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "info", cut, "--strict"); code != exitProblems {
 		t.Errorf("info --strict: exit %d, want %d", code, exitProblems)
+	}
+}
+
+// info and cat read the real bags of ../shared/data/rosbag (ROS 1: bz2,
+// lz4, unindexed order, two connections on one topic; rosbag2: SQLite
+// schema 1-4, WAL, zstd per file and per message, split, MCAP storage)
+// with the message counts and time ranges that expected.json gives
+// (computed with rosbag, sqlite3 and the MCAP reference reader).
+func TestRealBagsInfoCat(t *testing.T) {
+	dir := shareddata.Dir(t, "rosbag")
+	raw, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exp struct {
+		Files map[string]struct {
+			MessageCount uint64 `json:"message_count"`
+			Start        int64  `json:"start_ns"`
+			End          int64  `json:"end_ns"`
+			Topics       map[string]struct {
+				Count uint64 `json:"count"`
+				First int64  `json:"first_ns"`
+				Last  int64  `json:"last_ns"`
+			} `json:"topics"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(raw, &exp); err != nil {
+		t.Fatal(err)
+	}
+	if len(exp.Files) < 20 {
+		t.Fatalf("expected.json lists %d logs", len(exp.Files))
+	}
+	for key, want := range exp.Files {
+		t.Run(key, func(t *testing.T) {
+			path := filepath.Join(dir, key)
+			rep := infoJSON(t, path)
+			if rep.MessageCount != want.MessageCount {
+				t.Errorf("info: %d messages, want %d", rep.MessageCount, want.MessageCount)
+			}
+			if want.MessageCount > 0 && (rep.StartLogTime != want.Start || rep.EndLogTime != want.End) {
+				t.Errorf("info: log time %d…%d, want %d…%d", rep.StartLogTime, rep.EndLogTime, want.Start, want.End)
+			}
+			got := map[string]bool{}
+			for _, c := range rep.Channels {
+				w, ok := want.Topics[c.Topic]
+				if !ok && c.MessageCount == 0 {
+					continue // a storage topic without messages that expected.json does not list
+				}
+				got[c.Topic] = true
+				switch {
+				case !ok:
+					t.Errorf("info: topic %s not in expected.json", c.Topic)
+				case c.MessageCount != w.Count:
+					t.Errorf("info: %s: %d messages, want %d", c.Topic, c.MessageCount, w.Count)
+				case w.Count > 0 && (c.FirstLogTime != w.First || c.LastLogTime != w.Last):
+					t.Errorf("info: %s: log time %d…%d, want %d…%d", c.Topic, c.FirstLogTime, c.LastLogTime, w.First, w.Last)
+				}
+			}
+			if len(got) != len(want.Topics) {
+				t.Errorf("info: %d topics, want %d", len(got), len(want.Topics))
+			}
+			_, out, errs := runCLI(t, "cat", path)
+			lines := 0
+			if s := strings.TrimSpace(out); s != "" {
+				lines = len(strings.Split(s, "\n"))
+			}
+			if uint64(lines) != want.MessageCount {
+				t.Errorf("cat: %d lines, want %d (%s)", lines, want.MessageCount, errs)
+			}
+		})
 	}
 }
