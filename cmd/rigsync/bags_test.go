@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/foxglove/mcap/go/mcap"
 
 	"github.com/rigsync/rigsync/fixtures/shareddata"
 	"github.com/rigsync/rigsync/formats/logfile"
@@ -387,5 +391,122 @@ func TestRealBagsInfoCat(t *testing.T) {
 				t.Errorf("cat: %d lines, want %d (%s)", lines, want.MessageCount, errs)
 			}
 		})
+	}
+}
+
+// subsetMCAP writes the messages of the MCAP log at src whose topic keep
+// accepts to a new MCAP log at dst (same schemas, channels, times, bytes).
+func subsetMCAP(t *testing.T, src, dst string, keep func(topic string) bool) {
+	t.Helper()
+	r, err := mcapread.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	f, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := mcap.NewWriter(f, &mcap.WriterOptions{Chunked: true, ChunkSize: 1 << 20, Compression: mcap.CompressionLZ4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteHeader(&mcap.Header{Profile: "ros2"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range r.Channels() {
+		if !keep(ch.Topic) {
+			continue
+		}
+		if err := w.WriteSchema(ch.Schema); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.WriteChannel(ch.Channel); err != nil {
+			t.Fatal(err)
+		}
+	}
+	it, err := r.Messages(mcapread.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		m, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if keep(m.Channel.Topic) {
+			if err := w.WriteMessage(&m.Message); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Logs of one drive in different formats merge as MCAP logs do: the
+// LiDAR, IMU and /tf as a ROS 1 bag plus the cameras as an MCAP file (or
+// as a rosbag2 bag) fuse into the same frames as the whole drive's MCAP.
+func TestFuseMixedFormats(t *testing.T) {
+	logs := bagDrive(t, "--duration", "2s", "--tf")
+	dir := t.TempDir()
+	isCam := func(topic string) bool { return strings.HasPrefix(topic, "/cam") }
+	lidarMCAP, cams := filepath.Join(dir, "lidar.mcap"), filepath.Join(dir, "cams.mcap")
+	subsetMCAP(t, logs["mcap"], lidarMCAP, func(topic string) bool { return !isCam(topic) })
+	subsetMCAP(t, logs["mcap"], cams, isCam)
+	r, err := mcapread.Open(lidarMCAP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lidarBag := filepath.Join(dir, "lidar.bag")
+	if _, err := logfile.WriteROS1(r, lidarBag, rosbag1.WriterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	r, err = mcapread.Open(cams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	camsR2 := filepath.Join(dir, "cams_r2")
+	if _, err := logfile.WriteROS2(r, camsR2, rosbag2.WriterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	fuse := func(inputs ...string) (fuseapp.Summary, map[string][]byte) {
+		out := filepath.Join(t.TempDir(), "out")
+		code, js, errs := runCLI(t, append([]string{"fuse", "-o", out, "--json", "-q", "--workers", "1"}, inputs...)...)
+		if code != exitOK {
+			t.Fatalf("fuse %v: exit %d: %s", inputs, code, errs)
+		}
+		var sum fuseapp.Summary
+		if err := json.Unmarshal([]byte(js), &sum); err != nil {
+			t.Fatal(err)
+		}
+		return sum, tree(t, out)
+	}
+	wantSum, want := fuse(logs["mcap"])
+	for _, inputs := range [][]string{{lidarBag, cams}, {lidarBag, camsR2}, {cams, lidarBag}} {
+		sum, got := fuse(inputs...)
+		if sum.Frames != wantSum.Frames || !mapsEqual(sum.Completeness, wantSum.Completeness) || len(sum.Logs) != 2 {
+			t.Errorf("%v: %d frames, completeness %v, logs %v; whole drive %d, %v", inputs, sum.Frames, sum.Completeness, sum.Logs,
+				wantSum.Frames, wantSum.Completeness)
+		}
+		diffs := 0
+		for name, b := range want {
+			if !bytes.Equal(got[name], b) {
+				diffs++
+				if diffs == 1 {
+					t.Errorf("%v: %s differs:\n%s", inputs, name, firstDiff(got[name], b))
+				}
+			}
+		}
+		if diffs > 0 || len(got) != len(want) {
+			t.Errorf("%v: %d of %d files differ (%d files written)", inputs, diffs, len(want), len(got))
+		}
 	}
 }
