@@ -32,7 +32,7 @@ type calibCheckOptions struct {
 func newCalibCheckCommand(g *globalOptions) *cobra.Command {
 	var o calibCheckOptions
 	c := &cobra.Command{
-		Use:   "check LOG.mcap [LOG2.mcap...]",
+		Use:   "check LOG [LOG2...]",
 		Short: "Check a rig's calibration on a recorded log: which sensor moved, by how much, since when",
 		Long: `check tells from a log whether the calibration still holds. It fuses the log
 once with the calibration under test (--rig, else the log's own /tf_static
@@ -109,7 +109,9 @@ Exit codes (for field scripts):
      could be checked at all (every pair skipped)
   4  miscalibrated: some pair is miscalibrated
 --report and --overlays are written whatever the verdict, --fix whenever
-some pair was checked.`,
+some pair was checked.
+
+` + logsHelp,
 		Example: `  rigsync calib check drive.mcap
   rigsync calib check drive.mcap --rig rig.yaml --report check.html
   rigsync calib check drive.mcap --json | jq '.pairs[] | select(.verdict != "ok")'

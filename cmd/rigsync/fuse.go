@@ -17,7 +17,7 @@ func newFuseCommand(g *globalOptions) *cobra.Command {
 	var o fuseapp.Flags
 	reg := all.Formats()
 	c := &cobra.Command{
-		Use:   "fuse LOG.mcap [LOG2.mcap ...] -o OUT",
+		Use:   "fuse LOG [LOG2 ...] -o OUT",
 		Short: "Write fused, annotation-ready frames (frames, nuScenes, Foxglove MCAP, KITTI, CVAT, Segments.ai, Xtreme1)",
 		Long: `fuse is rigsync's main job: a drive log in, annotation-ready multimodal
 frames out. One frame per sweep of the reference LiDAR; every other sensor
@@ -32,8 +32,9 @@ sensor its stamp, offset from the frame time and flags (missing, stale,
 clock_corrected, degraded: a near-empty sweep, a radar scan with no
 detections, a black, saturated or flat camera image).
 
-Several logs of one drive (split recordings, one log per sensor group) are
-merged in log-time order; a topic in several logs is one stream.
+Several logs of one drive (split recordings, one log per sensor group, in
+any mix of formats: a .bag of LiDAR with an .mcap of cameras) are merged in
+log-time order; a topic in several logs is one stream.
 
 Calibration comes from the log's /tf_static and camera infos; --rig
 rig.yaml overrides it item by item (extrinsics, intrinsics, clock models;
@@ -99,8 +100,12 @@ what was lost (messages, log time range, unread bytes) and why. --strict
 makes such a run exit 3.
 
 Exit codes: 0 ok (damage is reported but does not fail the run unless
---strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.`,
+--strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.
+
+` + logsHelp,
 		Example: `  rigsync fuse drive.mcap -o out/
+  rigsync fuse lidar.bag cameras.mcap -o out/   # one drive in two logs, two formats
+  rigsync fuse rosbag2_drive/ -o out/            # a rosbag2 folder (.db3 or .mcap storage)
   rigsync fuse drive.mcap --format nuscenes --keyframe-hz 2 -o nusc/
   rigsync fuse drive.mcap --format mcap -o fused.mcap --clock cam_front=-25ms
   rigsync fuse drive.mcap --format xtreme1 -o upload/   # zip it, upload it to Xtreme1

@@ -12,7 +12,7 @@ import (
 func newLiveCommand(g *globalOptions) *cobra.Command {
 	var o liveapp.Options
 	c := &cobra.Command{
-		Use:   "live --rig rig.yaml [NAME=]rtsp://... [...] [--with LOG.mcap] -o OUT",
+		Use:   "live --rig rig.yaml [NAME=]rtsp://... [...] [--with LOG] -o OUT",
 		Short: "Fuse live RTSP cameras (and a log replayed at real time) into frames as they arrive",
 		Long: `live groups live camera frames with other streams as they arrive and writes
 fused frames (the "frames" layout of "rigsync fuse") while it runs.
@@ -79,7 +79,9 @@ camera names, the rig, --with, --lateness, --reference, the output
 folder) is checked before any camera is dialled.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 problems (a stream delivered
-nothing, or no frame was written).`,
+nothing, or no frame was written).
+
+--with takes any log: ` + logsHelp[len("Logs: LOG is "):],
 		Example: `  rigsync live --rig rig.yaml rtsp://10.0.0.21/cam/front -o live/ --duration 30s
   rigsync live --rig rig.yaml cam_front=rtsp://user:pass@10.0.0.21/stream1 \
       --with drive.mcap --max-latency 300ms -o live/
@@ -89,7 +91,7 @@ nothing, or no frame was written).`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.Rig, "rig", "", "rig.yaml with the cameras' intrinsics and every sensor's extrinsic (required)")
-	f.StringVar(&o.With, "with", "", "a log (MCAP) replayed at real time as extra live streams")
+	f.StringVar(&o.With, "with", "", "a log (MCAP, ROS 1 bag or rosbag2) replayed at real time as extra live streams")
 	f.Float64Var(&o.Speed, "speed", 1, "replay speed factor of --with")
 	f.StringVarP(&o.Out, "output", "o", "", "output folder (frames layout)")
 	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: at the end of --with, or on Ctrl-C)")

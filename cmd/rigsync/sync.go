@@ -15,7 +15,7 @@ import (
 func newSyncCommand(g *globalOptions) *cobra.Command {
 	var o syncapp.Flags
 	c := &cobra.Command{
-		Use:   "sync LOG.mcap",
+		Use:   "sync LOG",
 		Short: "Correct sensor clocks and group messages into synchronized sets",
 		Long: `sync puts the header stamps of a log's sensors on one time base and groups
 them into sets, then reports how good the alignment is.
@@ -81,7 +81,12 @@ stamps in the set's window), followed by the report fields.
 corrected time base, gaps in red) and PREFIX-residuals.png (histogram of the
 set spreads).
 
-Exit codes: 0 ok, 1 error reading the log, 2 usage error.`,
+The log reader's warnings (damage read around, what was lost) are listed
+("reader_warnings" in --json).
+
+Exit codes: 0 ok, 1 error reading the log, 2 usage error.
+
+` + logsHelp,
 		Example: `  rigsync sync drive.mcap
   rigsync sync drive.mcap --policy reference --reference /lidar_top/points --tolerance 20ms
   rigsync sync drive.mcap --topics /cam_front/image_raw/compressed,/lidar_top/points --queue-size 4

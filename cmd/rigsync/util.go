@@ -74,3 +74,13 @@ func (g *globalOptions) stderrIsTerminal() bool {
 	f, ok := g.stderr.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// logsHelp says which log formats a command reads; it ends the Long help
+// of every command that takes a LOG.
+const logsHelp = `Logs: LOG is an MCAP file, a ROS 1 bag (format 2.0: uncompressed, bz2 or lz4
+chunks, indexed or not, a cut bag read up to its last complete chunk) or a
+rosbag2 bag (a folder with metadata.yaml and its storage files, SQLite .db3
+or MCAP, split or zstd-compressed; or a single .db3). The format is told from
+the content, never from the name. A bag's warnings (what was lost, where;
+a definition taken from rigsync's bundled ROS 2 .msg files) are reported
+like an MCAP file's damage.`
