@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/logfile"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -26,6 +27,9 @@ type ClockOptions struct {
 	Given map[string]clock.Model
 	// Progress, if not nil, is called with the messages read so far.
 	Progress func(int64)
+	// Start and End bound the log times read (ns, 0 unbounded), as
+	// Pipeline.Start and End.
+	Start, End int64
 }
 
 // ClockEstimate is what EstimateClocks found and chose for one sensor.
@@ -101,7 +105,7 @@ func EstimateClocks(ctx context.Context, rs []*logfile.Log, o ClockOptions) ([]C
 			base := done
 			prog = func(n int64) { o.Progress(base + n) }
 		}
-		lg, err := stamps.ReadLog(ctx, r, topics, prog)
+		lg, err := stamps.ReadLog(ctx, r, mcapread.Options{Topics: topics, Start: o.Start, End: o.End}, prog)
 		if err != nil {
 			return nil, fmt.Errorf("fusion: clocks: log %d: %w", i+1, err)
 		}

@@ -53,6 +53,17 @@ type Pipeline struct {
 	// Names optionally names the logs in errors (one per log; the Log's
 	// name, or for Readers "log N", otherwise).
 	Names []string
+	// Start and End bound the log times fused (ns on the recorder's clock:
+	// Start inclusive, End exclusive, 0 unbounded), read through the logs'
+	// indexes so that a window costs about its share of the log. The
+	// calibration pass still reads /tf_static and the first messages from
+	// the start of the logs.
+	Start, End int64
+	// Sensors selects the LiDARs, cameras and radars grouped into frames
+	// (by topic, sensor name or the topic's first path element; see
+	// logfile.Selection); the IMU, ego-motion and camera-info topics the
+	// run uses are read unless Sensors.Exclude names them.
+	Sensors logfile.Selection
 	// BaseFrame is the shared frame ("base_link" when empty).
 	BaseFrame string
 	// Reference is the reference LiDAR topic (when empty, the LiDAR
@@ -300,7 +311,7 @@ func sinkError(err error) error {
 func (rn *runner) messages(inputs []*logfile.Log) (*formats.Merged, error) {
 	srcs := make([]formats.Source, len(inputs))
 	for i, lg := range inputs {
-		s, err := lg.Source(logfile.SourceOptions{Want: rn.wants})
+		s, err := lg.Source(logfile.SourceOptions{Want: rn.wants, Read: mcapread.Options{Start: rn.p.Start, End: rn.p.End}})
 		if err != nil {
 			return nil, fmt.Errorf("fusion: %s: %w", lg.Name(), err)
 		}
@@ -313,7 +324,8 @@ func (rn *runner) messages(inputs []*logfile.Log) (*formats.Merged, error) {
 // sensor, the ego source, an IMU or a camera info.
 func (rn *runner) wants(t formats.TopicInfo) bool {
 	_, grouped := rn.index[t.Topic]
-	return grouped || rn.egoTopic[t.Topic] || rn.imuTopic[t.Topic] || t.Modality == formats.CameraInfoModality
+	return grouped || rn.egoTopic[t.Topic] || rn.imuTopic[t.Topic] ||
+		t.Modality == formats.CameraInfoModality && !rn.p.Sensors.Excluded(t.Topic, rn.cal.Sensors[t.Topic].Name)
 }
 
 // plan picks the grouped sensors (reference LiDAR first), the ego source
@@ -332,6 +344,12 @@ func (rn *runner) plan() error {
 			ts, known := rn.cal.Sensors[ch.Topic]
 			if known {
 				mod = ts.Modality
+			}
+			switch {
+			case rn.p.Sensors.Excluded(ch.Topic, ts.Name):
+				continue
+			case (mod == formats.Lidar || mod == formats.Camera || mod == formats.Radar) && !rn.p.Sensors.Keep(ch.Topic, ts.Name):
+				continue
 			}
 			s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: uint32(li)<<16 | uint32(ch.Order)}
 			if s.name == "" {

@@ -102,10 +102,15 @@ makes such a run exit 3.
 Exit codes: 0 ok (damage is reported but does not fail the run unless
 --strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.
 
+` + selectionHelp + ` In fuse, --sensors selects the LiDARs, cameras
+and radars grouped into frames; the IMU, ego-motion and camera-info topics
+are read unless --exclude names them.
+
 ` + logsHelp,
 		Example: `  rigsync fuse drive.mcap -o out/
   rigsync fuse lidar.bag cameras.mcap -o out/   # one drive in two logs, two formats
   rigsync fuse rosbag2_drive/ -o out/            # a rosbag2 folder (.db3 or .mcap storage)
+  rigsync fuse drive.bag --start +60s --end +70s --exclude radar_front -o clip/
   rigsync fuse drive.mcap --format nuscenes --keyframe-hz 2 -o nusc/
   rigsync fuse drive.mcap --format mcap -o fused.mcap --clock cam_front=-25ms
   rigsync fuse drive.mcap --format xtreme1 -o upload/   # zip it, upload it to Xtreme1
@@ -149,6 +154,7 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
 	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when an input log is truncated or damaged (what could be read is still fused)")
+	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c
 }
 

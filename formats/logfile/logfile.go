@@ -22,6 +22,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 
 	"github.com/foxglove/mcap/go/mcap"
 
@@ -70,7 +71,8 @@ type Log struct {
 	format     Format
 	opts       Options
 	mc         *mcapread.Reader
-	closeMC    bool
+	file       *os.File     // the file Open opened (MCAP, ROS 1 bag)
+	read       atomic.Int64 // BytesRead
 	b1         *rosbag1.Reader
 	b2         *rosbag2.Bag   // the bag the catalog comes from
 	b2Used     bool           // b2 has been read: a pass opens the bag again
@@ -160,20 +162,12 @@ func Open(path string, o Options) (*Log, error) {
 		l.name = path
 	}
 	switch format {
-	case MCAP:
-		r, err := mcapread.Open(path)
-		if err != nil {
+	case MCAP, ROS1Bag:
+		if err := l.openFile(); err != nil {
 			return nil, err
 		}
-		l.mc, l.closeMC, l.size = r, true, r.Size()
-	case ROS1Bag:
-		r, err := rosbag1.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		l.b1, l.size = r, r.Size()
 	case ROS2Bag:
-		b, err := l.openBag(nil)
+		b, err := rosbag2.Open(path, rosbag2.Options{Name: l.name, TempDir: o.TempDir})
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +181,56 @@ func Open(path string, o Options) (*Log, error) {
 	return l, nil
 }
 
+// openFile opens an MCAP file or a ROS 1 bag through a reader that
+// counts the bytes read (BytesRead).
+func (l *Log) openFile() error {
+	f, err := os.Open(l.path)
+	if err != nil {
+		return fmt.Errorf("logfile: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("logfile: %w", err)
+	}
+	cf := &countingFile{File: f, n: &l.read}
+	l.size, l.file = st.Size(), f
+	if l.format == ROS1Bag {
+		l.b1, err = rosbag1.NewReader(cf, st.Size(), l.path)
+	} else {
+		l.mc, err = mcapread.NewReader(cf, st.Size(), l.path)
+	}
+	if err != nil {
+		f.Close()
+		if l.format == MCAP {
+			if fe := mcapread.DetectFormat(l.path); fe != nil {
+				return fe
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// countingFile is a file whose ReadAt counts the bytes read.
+type countingFile struct {
+	*os.File
+	n *atomic.Int64
+}
+
+func (f *countingFile) ReadAt(p []byte, off int64) (int, error) {
+	n, err := f.File.ReadAt(p, off)
+	f.n.Add(int64(n))
+	return n, err
+}
+
+// BytesRead returns how many bytes reading the log has cost so far:
+// bytes read from the file (MCAP, ROS 1 bag: the index, the summary, every
+// chunk decompressed), or for a rosbag2 bag the message bytes its storage
+// returned (the SQLite pages read are not counted). A log-time window read
+// through the index costs about the window's share of the file.
+func (l *Log) BytesRead() int64 { return l.read.Load() }
+
 // FromMCAP returns r as a Log (named name, r's name when empty); closing
 // the Log does not close r.
 func FromMCAP(r *mcapread.Reader, name string) *Log {
@@ -194,10 +238,6 @@ func FromMCAP(r *mcapread.Reader, name string) *Log {
 		name = r.Name()
 	}
 	return &Log{path: r.Name(), name: name, format: MCAP, mc: r, size: r.Size()}
-}
-
-func (l *Log) openBag(want func(*rosbag2.Topic) bool) (*rosbag2.Bag, error) {
-	return rosbag2.Open(l.path, rosbag2.Options{Name: l.name, TempDir: l.opts.TempDir, Want: want})
 }
 
 // Name returns the log's name (Options.Name, else the path).
@@ -321,26 +361,17 @@ func (l *Log) Messages(o mcapread.Options) (*Iterator, error) {
 			return &msg, nil
 		}}, nil
 	}
-	b, err := l.pass(topicFilter(o.Topics))
+	b, err := l.pass(topicFilter(o.Topics), o.Start, o.End)
 	if err != nil {
 		return nil, err
 	}
 	ctx := context.Background()
 	return &Iterator{next: func() (*mcapread.Message, error) {
-		for {
-			m, err := b.NextMessage(ctx)
-			if err != nil {
-				return nil, err
-			}
-			t := int64(m.LogTime)
-			if o.End > 0 && t >= o.End {
-				return nil, io.EOF
-			}
-			if o.Start > 0 && t < o.Start {
-				continue
-			}
-			return m, nil
+		m, err := b.NextMessage(ctx)
+		if err == nil {
+			l.read.Add(int64(len(m.Data)))
 		}
+		return m, err
 	}}, nil
 }
 
@@ -357,13 +388,14 @@ func topicFilter(topics []string) func(*rosbag2.Topic) bool {
 }
 
 // pass returns a rosbag2 bag to read once: the catalog's bag the first
-// time (when it keeps every topic), else the bag opened again.
-func (l *Log) pass(want func(*rosbag2.Topic) bool) (*rosbag2.Bag, error) {
-	if !l.b2Used && want == nil {
+// time (when it keeps every topic and time), else the bag opened again
+// with the selection.
+func (l *Log) pass(want func(*rosbag2.Topic) bool, start, end int64) (*rosbag2.Bag, error) {
+	if !l.b2Used && want == nil && start <= 0 && end <= 0 {
 		l.b2Used = true
 		return l.b2, nil
 	}
-	b, err := l.openBag(want)
+	b, err := rosbag2.Open(l.path, rosbag2.Options{Name: l.name, TempDir: l.opts.TempDir, Want: want, Start: start, End: end})
 	if err != nil {
 		return nil, err
 	}
@@ -417,35 +449,7 @@ func (l *Log) Source(o SourceOptions) (formats.Source, error) {
 			return (byTopic == nil || byTopic(t)) && o.Want(info[t.Name])
 		}
 	}
-	b, err := l.pass(want)
-	if err != nil {
-		return nil, err
-	}
-	if o.Read.Start > 0 || o.Read.End > 0 {
-		return &window{Bag: b, start: o.Read.Start, end: o.Read.End}, nil
-	}
-	return b, nil
-}
-
-// window is a rosbag2 Source bounded to [start, end) of log time.
-type window struct {
-	*rosbag2.Bag
-	start, end int64
-}
-
-func (w *window) Next(ctx context.Context) (formats.Message, error) {
-	for {
-		m, err := w.Bag.Next(ctx)
-		if err != nil {
-			return m, err
-		}
-		if w.end > 0 && m.LogTime >= w.end {
-			return formats.Message{}, io.EOF
-		}
-		if m.LogTime >= w.start {
-			return m, nil
-		}
-	}
+	return l.pass(want, o.Read.Start, o.Read.End)
 }
 
 // Warnings returns the problems met so far by every pass, in the MCAP
@@ -504,11 +508,9 @@ func warningOf(w rosbag2.Warning) mcapread.Warning {
 // Close closes the log (and removes a rosbag2 bag's temporary files).
 func (l *Log) Close() error {
 	var errs []error
-	if l.mc != nil && l.closeMC {
-		errs = append(errs, l.mc.Close())
-	}
-	if l.b1 != nil {
-		errs = append(errs, l.b1.Close())
+	if l.file != nil {
+		errs = append(errs, l.file.Close())
+		l.file = nil
 	}
 	if l.b2 != nil {
 		errs = append(errs, l.b2.Close())

@@ -63,6 +63,11 @@ type Options struct {
 	// Want, when set, keeps only the topics it returns true for; the
 	// others are not read.
 	Want func(t *Topic) bool
+	// Start and End bound the log times read (ns, receive time): Start
+	// inclusive, End exclusive, 0 unbounded. SQLite storage selects them
+	// through the messages table's timestamp index, MCAP storage through
+	// its chunk index.
+	Start, End int64
 }
 
 // Topic is one topic of the bag, joined by name over its storage files.

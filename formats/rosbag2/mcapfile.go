@@ -115,7 +115,7 @@ type mcapCursor struct {
 }
 
 func (b *Bag) mcapCursor(f *File) (cursor, error) {
-	var opts mcapread.Options
+	opts := mcapread.Options{Start: b.opts.Start, End: b.opts.End}
 	if b.opts.Want != nil {
 		seen := map[*Topic]bool{}
 		for _, t := range f.mc.ids {

@@ -457,6 +457,13 @@ type sqliteCursor struct {
 func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 	q := `SELECT id, topic_id, timestamp, data FROM messages`
 	var args []any
+	var where []string
+	if b.opts.Start > 0 {
+		where, args = append(where, `timestamp >= ?`), append(args, b.opts.Start)
+	}
+	if b.opts.End > 0 {
+		where, args = append(where, `timestamp < ?`), append(args, b.opts.End)
+	}
 	if b.opts.Want != nil {
 		var ids []string
 		for id, t := range f.sq.ids {
@@ -468,10 +475,13 @@ func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 			return &sqliteCursor{b: b, f: f}, nil
 		}
 		slices.Sort(ids)
-		q += ` WHERE topic_id IN (` + strings.Join(ids, ",") + `)`
+		where = append(where, `topic_id IN (`+strings.Join(ids, ",")+`)`)
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	if f.sq.cut {
-		return b.salvage(f, q), nil
+		return b.salvage(f, q, args...), nil
 	}
 	rows, err := f.sq.db.Query(q+` ORDER BY timestamp, id`, args...)
 	if err != nil {
@@ -525,12 +535,12 @@ func (c *sqliteCursor) close() {
 // the timestamp index and the rows in rowid order (the table scan), each
 // until the first missing page, which reach different pages. Their union
 // is served in log-time order from memory.
-func (b *Bag) salvage(f *File, q string) cursor {
+func (b *Bag) salvage(f *File, q string, args ...any) cursor {
 	got := map[int64]rawMsg{}
 	indexed := q + ` ORDER BY timestamp, id`
 	scan := strings.Replace(q, "FROM messages", "FROM messages NOT INDEXED", 1) + ` ORDER BY id`
 	for _, query := range []string{indexed, scan} {
-		rows, err := f.sq.db.Query(query)
+		rows, err := f.sq.db.Query(query, args...)
 		if err != nil {
 			continue
 		}

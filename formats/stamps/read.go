@@ -55,13 +55,14 @@ const errPrefix = "syncrun: "
 // topics is empty) from an open MCAP reader. progress, if not nil, is
 // called with the number of messages read so far.
 func Read(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
-	return ReadLog(ctx, logfile.FromMCAP(r, ""), topics, progress)
+	return ReadLog(ctx, logfile.FromMCAP(r, ""), mcapread.Options{Topics: topics}, progress)
 }
 
 // ReadLog is Read of a log in any format formats/logfile opens (an MCAP
-// file, a ROS 1 bag, a rosbag2 bag).
-func ReadLog(ctx context.Context, r *logfile.Log, topics []string, progress func(int64)) (*Log, error) {
-	it, err := r.Messages(mcapread.Options{Topics: topics})
+// file, a ROS 1 bag, a rosbag2 bag), of the messages sel selects (topics,
+// all when empty; a log-time window read through the index).
+func ReadLog(ctx context.Context, r *logfile.Log, sel mcapread.Options, progress func(int64)) (*Log, error) {
+	it, err := r.Messages(sel)
 	if err != nil {
 		return nil, fmt.Errorf(errPrefix+"%w", err)
 	}

@@ -11,9 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/jsonvalue"
@@ -76,28 +74,11 @@ type Line struct {
 // +DURATION after base, the log's first time. "" is 0; a bad value is a
 // UsageError.
 func ParseLogTime(s string, base int64) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if rest, ok := strings.CutPrefix(s, "+"); ok {
-		d, err := time.ParseDuration(rest)
-		if err != nil {
-			return 0, UsageError{fmt.Errorf("bad time %q: %w", s, err)}
-		}
-		return base + int64(d), nil
-	}
-	if strings.Contains(s, ".") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return 0, UsageError{fmt.Errorf("bad time %q: %w", s, err)}
-		}
-		return int64(f * 1e9), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	t, err := logfile.ParseTime(s, base)
 	if err != nil {
-		return 0, UsageError{fmt.Errorf("bad time %q: want ns, seconds with a '.', or +DURATION", s)}
+		return 0, UsageError{err}
 	}
-	return n, nil
+	return t, nil
 }
 
 // Run writes the selected messages of the log at path to w, one JSON Line

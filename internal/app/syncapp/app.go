@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/rigsync/rigsync/formats/logfile"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/stamps"
 )
 
@@ -36,14 +38,31 @@ func Read(ctx context.Context, path string, o Options) (*stamps.Log, error) {
 		return nil, err
 	}
 	defer r.Close()
+	start, end, err := o.Window.Resolve([]*logfile.Log{r})
+	if err != nil {
+		return nil, UsageError{err}
+	}
 	read := o.Topics
 	if len(read) > 0 {
 		read = append(slices.Clone(read), o.Attach...)
 		for _, p := range o.XCorr {
 			read = append(read, p[0], p[1])
 		}
+	} else if !o.Sensors.Empty() {
+		if unknown := o.Sensors.Unknown([]*logfile.Log{r}, nil); len(unknown) > 0 {
+			return nil, UsageError{fmt.Errorf("--sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), path)}
+		}
+		for _, t := range r.Catalog() {
+			if o.Sensors.Keep(t.Topic, "") {
+				read = append(read, t.Topic)
+			}
+		}
+		if len(read) == 0 {
+			return nil, UsageError{fmt.Errorf("--sensors/--exclude select no topic of %s", path)}
+		}
+		read = append(read, o.Attach...)
 	}
-	lg, err := stamps.ReadLog(ctx, r, read, o.Progress)
+	lg, err := stamps.ReadLog(ctx, r, mcapread.Options{Topics: read, Start: start, End: end}, o.Progress)
 	if err != nil {
 		return nil, err
 	}

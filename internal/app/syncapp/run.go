@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -36,8 +37,15 @@ const (
 
 // Options configures Read, Group and Run.
 type Options struct {
-	// Topics to group, in output order; empty: every stamped channel.
+	// Topics to group, in output order; empty: every stamped channel (of
+	// Sensors, when set).
 	Topics []string
+	// Window bounds the log times read (--start/--end), through the log's
+	// index.
+	Window logfile.Window
+	// Sensors selects the topics read when Topics is empty (--sensors,
+	// --exclude; by topic or its first path element).
+	Sensors logfile.Selection
 	// Policy is "exact", "approximate" or "reference".
 	Policy string
 	// Reference is the reference topic for the reference policy.
