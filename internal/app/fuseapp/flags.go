@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/formats/logfile"
+	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
