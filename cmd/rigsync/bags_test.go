@@ -510,3 +510,49 @@ func TestFuseMixedFormats(t *testing.T) {
 		}
 	}
 }
+
+// --start/--end and --sensors/--exclude select the same frames from every
+// format: a 1 s window of a 2 s drive gives the LiDAR sweeps stamped in
+// it (10 Hz), the same frame files from MCAP, a ROS 1 bag and a rosbag2
+// folder; --exclude cam_front leaves the camera out of every frame; a
+// sensor that is not in the log and an empty window are usage errors.
+func TestFuseSelection(t *testing.T) {
+	logs := bagDrive(t, "--duration", "2s", "--tf")
+	var want map[string][]byte
+	for _, kind := range []string{"mcap", "bag", "rosbag2"} {
+		out := filepath.Join(t.TempDir(), kind)
+		code, js, errs := runCLI(t, "fuse", logs[kind], "-o", out, "--json", "-q", "--workers", "1", "--start", "+0.5s", "--end", "+1.5s", "--exclude", "cam_front")
+		if code != exitOK {
+			t.Fatalf("%s: exit %d: %s", kind, code, errs)
+		}
+		var sum fuseapp.Summary
+		if err := json.Unmarshal([]byte(js), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Frames < 9 || sum.Frames > 11 || sum.StartLogTime == 0 || sum.EndLogTime-sum.StartLogTime != 1e9 {
+			t.Errorf("%s: %d frames in [%d, %d)", kind, sum.Frames, sum.StartLogTime, sum.EndLogTime)
+		}
+		if _, ok := sum.Completeness["cam_front"]; ok || sum.Completeness["lidar_top"] != 1 {
+			t.Errorf("%s: completeness %v", kind, sum.Completeness)
+		}
+		got := tree(t, out)
+		if want == nil {
+			want = got
+			continue
+		}
+		if len(got) != len(want) {
+			t.Errorf("%s: %d files, mcap %d", kind, len(got), len(want))
+		}
+		for name, b := range want {
+			if !bytes.Equal(got[name], b) {
+				t.Errorf("%s: %s differs from the MCAP fuse's", kind, name)
+			}
+		}
+	}
+	for _, args := range [][]string{{"--sensors", "nope"}, {"--start", "+2s", "--end", "+1s"}, {"--start", "soon"}} {
+		code, _, errs := runCLI(t, append([]string{"fuse", logs["bag"], "-o", filepath.Join(t.TempDir(), "u"), "-q"}, args...)...)
+		if code != exitUsage {
+			t.Errorf("fuse %v: exit %d, want %d: %s", args, code, exitUsage, errs)
+		}
+	}
+}

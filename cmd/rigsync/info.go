@@ -43,10 +43,15 @@ count read (they differ when messages were lost).
 Exit codes: 0 ok (problems are reported but do not fail the command unless
 --strict), 1 error reading the log, 2 usage error, 3 problems found with --strict.
 
+` + selectionHelp + ` In info, a selection reports only those topics
+and times, read in full ("selected_topics", "selected_start_ns",
+"selected_end_ns" in --json).
+
 ` + logsHelp,
 		Example: `  rigsync info drive.mcap
   rigsync info drive.mcap --json | jq '.channels[] | {topic, rate_hz}'
-  rigsync info drive.mcap --strict && echo "log is healthy"`,
+  rigsync info drive.mcap --strict && echo "log is healthy"
+  rigsync info drive.bag --start +10s --end +20s --sensors lidar_top`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runInfo(cmd, g, o, args[0])
@@ -54,6 +59,7 @@ Exit codes: 0 ok (problems are reported but do not fail the command unless
 	}
 	c.Flags().BoolVar(&o.Strict, "strict", false, "exit with code 3 when any problem is found")
 	c.Flags().Int64Var(&o.MaxScan, "max-scan", inspect.DefaultMaxScanBytes, "read every message of logs up to this many bytes (-1: always)")
+	addSelectionFlags(c.Flags(), &o.Window.Start, &o.Window.End, &o.Sensors.Sensors, &o.Sensors.Exclude)
 	return c
 }
 

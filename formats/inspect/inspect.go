@@ -44,6 +44,10 @@ type Options struct {
 	FileSize int64
 	// Progress, if set, is called with the number of messages read.
 	Progress func(messages int64)
+	// Select, when it names topics or a log-time range, reports only
+	// those topics and times: they are read in full through the log's
+	// index (the summary's whole-log counts are not used).
+	Select mcapread.Options
 }
 
 // DefaultMaxScanBytes is the default for Options.MaxScanBytes.
@@ -74,6 +78,11 @@ type Report struct {
 	Format string `json:"format,omitempty"`
 	// NotApplicable says which fields are MCAP-only and empty for a bag.
 	NotApplicable string `json:"not_applicable,omitempty"`
+	// SelectedTopics, SelectedStart and SelectedEnd are Options.Select
+	// (absent when the whole log is reported).
+	SelectedTopics []string `json:"selected_topics,omitempty"`
+	SelectedStart  int64    `json:"selected_start_ns,omitempty"`
+	SelectedEnd    int64    `json:"selected_end_ns,omitempty"`
 	// Index is, for a bag, each topic's message count as its index (ROS 1
 	// connection index, rosbag2 storage) gives it, beside the count read
 	// (ChannelReport.MessageCount): they differ when messages were lost.
@@ -323,9 +332,15 @@ func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) 
 	if maxScan == 0 {
 		maxScan = DefaultMaxScanBytes
 	}
-	full := !complete || maxScan < 0 || opts.FileSize <= maxScan
+	sel := opts.Select
+	selected := len(sel.Topics) > 0 || sel.Start > 0 || sel.End > 0
+	rep.SelectedTopics, rep.SelectedStart, rep.SelectedEnd = sel.Topics, sel.Start, sel.End
+	full := !complete || maxScan < 0 || opts.FileSize <= maxScan || selected
 
 	chans := r.Channels()
+	if len(sel.Topics) > 0 {
+		chans = slices.DeleteFunc(chans, func(ch mcapread.Channel) bool { return !slices.Contains(sel.Topics, ch.Topic) })
+	}
 	byTopic := map[string]*ChannelReport{}
 	var decs decode.Decoders
 	for _, ch := range chans {
@@ -425,7 +440,7 @@ func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) 
 
 	if full {
 		rep.Mode = "full"
-		if err := read(mcapread.Options{ReadAhead: true}); err != nil {
+		if err := read(mcapread.Options{Topics: sel.Topics, Start: sel.Start, End: sel.End, ReadAhead: true}); err != nil {
 			return nil, fmt.Errorf("inspect: %s: %w", name, err)
 		}
 	} else {
@@ -454,14 +469,14 @@ func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) 
 			cr.Sampled = true
 		}
 	}
-	if info != nil && info.Statistics != nil && complete {
+	if info != nil && info.Statistics != nil && complete && !selected {
 		for _, ch := range chans {
 			if n, ok := info.Statistics.ChannelMessageCounts[ch.ID]; ok {
 				byTopic[ch.Topic].MessageCount = n
 			}
 		}
 	}
-	if mc == nil {
+	if mc == nil && !selected {
 		rep.Index = indexCounts(r, byTopic)
 	}
 	for _, w := range r.Warnings() {

@@ -274,3 +274,61 @@ func TestOpenRefuses(t *testing.T) {
 		t.Error("a missing file opened")
 	}
 }
+
+// A log-time window is read through the index: reading 2 s of a 12 s
+// log costs about 2/12 of the bytes a whole read costs (MCAP chunk index,
+// ROS 1 bag chunk index), not the whole file. The window's messages are
+// those of the whole read that fall in it, in every format.
+func TestWindowReadsItsShare(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes a 12 s drive")
+	}
+	dr := writeDrive(t, 12*time.Second)
+	_, all := readAll(t, dr.mcap)
+	t0 := all[0].LogTime
+	start, end := t0+5e9, t0+7e9
+	want := 0
+	for _, m := range all {
+		if m.LogTime >= start && m.LogTime < end {
+			want++
+		}
+	}
+	for name, path := range map[string]string{"mcap": dr.mcap, "bag": dr.others["drive.bag"], "lz4 bag": dr.others["drive_lz4.bag"], "db3": dr.others["db3"]} {
+		t.Run(name, func(t *testing.T) {
+			count := func(sel mcapread.Options) (int, int64) {
+				lg, err := logfile.Open(path, logfile.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer lg.Close()
+				before := lg.BytesRead()
+				it, err := lg.Messages(sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for {
+					_, err := it.Next()
+					if errors.Is(err, io.EOF) {
+						return n, lg.BytesRead() - before
+					}
+					if err != nil {
+						t.Fatal(err)
+					}
+					n++
+				}
+			}
+			nAll, bytesAll := count(mcapread.Options{})
+			nWin, bytesWin := count(mcapread.Options{Start: start, End: end})
+			t.Logf("whole log: %d messages, %d bytes read; window: %d messages, %d bytes", nAll, bytesAll, nWin, bytesWin)
+			if nAll != len(all) || nWin != want {
+				t.Fatalf("%d and %d messages, want %d and %d", nAll, nWin, len(all), want)
+			}
+			// 2 s of 12 s is 17%; the chunks that straddle the window's
+			// ends add a little.
+			if share := float64(bytesWin) / float64(bytesAll); bytesAll <= 0 || share > 0.3 {
+				t.Errorf("the window cost %.0f%% of a whole read (%d of %d bytes)", 100*share, bytesWin, bytesAll)
+			}
+		})
+	}
+}
