@@ -2,6 +2,7 @@ package calibapp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -15,6 +16,7 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/logfile"
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Camera is one camera of a ShowResult: its model, image size, pinhole
@@ -64,6 +66,11 @@ type ShowResult struct {
 // rosbag2 bag (Format "rosbag2").
 func Show(ctx context.Context, path string) (*ShowResult, error) {
 	out := &ShowResult{File: path, Cameras: []Camera{}, Transforms: []Transform{}}
+	if _, err := logfile.Detect(path); err != nil {
+		if fe, ok := errors.AsType[*mcapread.FormatError](err); ok {
+			return nil, fe // a log format rigsync does not read (a ROS 1 bag before 2.0)
+		}
+	}
 	if format, ok := logfile.Sniff(path); ok || isMCAP(path) {
 		if !ok {
 			format = logfile.MCAP
