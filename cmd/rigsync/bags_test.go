@@ -556,3 +556,33 @@ func TestFuseSelection(t *testing.T) {
 		}
 	}
 }
+
+// A .db3 cut short is fused from the rows that remain, and fuse says so:
+// a problem naming the file (a truncation: reading stopped), --strict
+// exit 3.
+func TestTruncatedDB3(t *testing.T) {
+	logs := bagDrive(t, "--duration", "2s")
+	data, err := os.ReadFile(logs["db3"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(t.TempDir(), "cut.db3")
+	if err := os.WriteFile(cut, data[:len(data)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, js, errs := runCLI(t, "fuse", cut, "-o", filepath.Join(t.TempDir(), "frames"), "--json", "-q")
+	if code != exitOK {
+		t.Fatalf("fuse: exit %d: %s", code, errs)
+	}
+	var sum fuseapp.Summary
+	if err := json.Unmarshal([]byte(js), &sum); err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(sum.Problems, func(p fusion.InputProblem) bool { return p.Kind == "truncated" })
+	if sum.Frames == 0 || i < 0 || sum.Problems[i].File != cut || sum.Problems[i].Severity != "error" {
+		t.Fatalf("cut .db3: %d frames, problems %+v", sum.Frames, sum.Problems)
+	}
+	if code, _, _ := runCLI(t, "fuse", cut, "-o", filepath.Join(t.TempDir(), "strict"), "--strict", "-q"); code != exitProblems {
+		t.Errorf("fuse --strict: exit %d, want %d", code, exitProblems)
+	}
+}

@@ -476,13 +476,11 @@ func (l *Log) Warnings() []mcapread.Warning {
 	return out
 }
 
-// warningOf converts a rosbag2 warning (Offset -1 unless it names one).
-// rosbag2 says in words whether messages were lost: a warning that says
-// so counts them when it starts with their number ("6 messages not
-// decoded"), else an unknown number (mcapread.Unknown); one that says
-// reading stopped or the file was cut is Stopped.
+// warningOf converts a rosbag2 warning: Offset -1 unless it names one
+// ("offset N"; a row or other place is kept in the message), its lost
+// count and whether reading stopped as rosbag2 says.
 func warningOf(w rosbag2.Warning) mcapread.Warning {
-	out := mcapread.Warning{File: w.File, Offset: -1, Topic: w.Topic, Msg: w.Msg}
+	out := mcapread.Warning{File: w.File, Offset: -1, Topic: w.Topic, Msg: w.Msg, LostMessages: w.Lost, Stopped: w.Stopped}
 	if where, ok := strings.CutPrefix(w.Where, "offset "); ok {
 		if off, err := strconv.ParseInt(where, 10, 64); err == nil {
 			out.Offset = off
@@ -490,18 +488,6 @@ func warningOf(w rosbag2.Warning) mcapread.Warning {
 	} else if w.Where != "" {
 		out.Msg = w.Where + ": " + w.Msg
 	}
-	lower := strings.ToLower(w.Msg)
-	for _, k := range []string{"lost", "skipped", "missing", "stopped", "damaged", "not decoded", "failed", "unreadable", "cut short"} {
-		if strings.Contains(lower, k) {
-			out.LostMessages = mcapread.Unknown
-		}
-	}
-	if n, rest, ok := strings.Cut(w.Msg, " messages "); ok && out.LostMessages != 0 && !strings.Contains(rest, "salvaged") {
-		if v, err := strconv.Atoi(n); err == nil && v > 0 {
-			out.LostMessages = v
-		}
-	}
-	out.Stopped = strings.Contains(lower, "reading stopped") || strings.Contains(lower, "cut short")
 	return out
 }
 

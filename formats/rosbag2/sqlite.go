@@ -161,7 +161,7 @@ func (b *Bag) openCut(f *File, head []byte, err error) (*sqliteFile, error) {
 	}
 	f.open = cp
 	s.cut = true
-	b.warn(f.name, fmt.Sprintf("offset %d", st.Size()), "", fmt.Sprintf("database cut short (%d of the %d bytes its header gives): the rows on the pages that remain are read, the rest are lost", st.Size(), want))
+	b.lose(f.name, fmt.Sprintf("offset %d", st.Size()), "", fmt.Sprintf("database cut short (%d of the %d bytes its header gives): the rows on the pages that remain are read, the rest are lost", st.Size(), want), LostUnknown, true)
 	return s, nil
 }
 
@@ -388,7 +388,7 @@ func (b *Bag) countSQLite(f *File, s *sqliteFile) error {
 		if t := s.ids[id]; t != nil {
 			t.Count += n
 		} else {
-			b.warn(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id))
+			b.lose(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id), int(n), false)
 		}
 	}
 	return closeRows(rows)
@@ -486,7 +486,7 @@ func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 	rows, err := f.sq.db.Query(q+` ORDER BY timestamp, id`, args...)
 	if err != nil {
 		// A damaged file: its messages are lost, the other files' are not.
-		b.warn(f.name, "", "", "reading the messages failed, none of this file's are read: "+err.Error())
+		b.lose(f.name, "", "", "reading the messages failed, none of this file's are read: "+err.Error(), int(f.Messages), true)
 		return &sqliteCursor{b: b, f: f}, nil
 	}
 	return &sqliteCursor{b: b, f: f, rows: rows}, nil
@@ -496,7 +496,7 @@ func (c *sqliteCursor) next() (rawMsg, bool) {
 	for c.rows != nil {
 		if !c.rows.Next() {
 			if err := c.rows.Err(); err != nil {
-				c.b.warn(c.f.name, fmt.Sprintf("after row %d (log time %d)", c.row, c.ts), "", "reading stopped: "+err.Error()+": the messages after it in this file are lost")
+				c.b.lose(c.f.name, fmt.Sprintf("after row %d (log time %d)", c.row, c.ts), "", "reading stopped: "+err.Error()+": the messages after it in this file are lost", LostUnknown, true)
 			}
 			c.close()
 			return rawMsg{}, false
@@ -506,7 +506,7 @@ func (c *sqliteCursor) next() (rawMsg, bool) {
 			data        []byte
 		)
 		if err := c.rows.Scan(&id, &tid, &ts, &data); err != nil {
-			c.b.warn(c.f.name, fmt.Sprintf("row %d", c.row), "", "message unreadable, skipped: "+err.Error())
+			c.b.lose(c.f.name, fmt.Sprintf("row %d", c.row), "", "message unreadable, skipped: "+err.Error(), 1, false)
 			continue
 		}
 		c.row, c.ts = id, ts
