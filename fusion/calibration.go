@@ -13,6 +13,7 @@ import (
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/logcalib"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -52,10 +53,10 @@ type TopicSensor struct {
 // ReadCalibrations reads the calibration of several logs of one drive
 // (ReadCalibration of each) and merges them: the first log that has an
 // item gives it.
-func ReadCalibrations(ctx context.Context, rs []*mcapread.Reader, base string) (*Calibration, error) {
+func ReadCalibrations(ctx context.Context, rs []*logfile.Log, base string) (*Calibration, error) {
 	out := newCalibration(base)
 	for i := len(rs) - 1; i >= 0; i-- {
-		c, err := ReadCalibration(ctx, rs[i], base)
+		c, err := ReadLogCalibration(ctx, rs[i], base)
 		if err != nil {
 			return nil, err
 		}
@@ -74,6 +75,12 @@ func ReadCalibrations(ctx context.Context, rs []*mcapread.Reader, base string) (
 // `info` and `rig init` use; the extrinsics are calib/tftree lookups in
 // the tree of the last /tf_static transform of each frame.
 func ReadCalibration(ctx context.Context, r *mcapread.Reader, base string) (*Calibration, error) {
+	return ReadLogCalibration(ctx, logfile.FromMCAP(r, ""), base)
+}
+
+// ReadLogCalibration is ReadCalibration of a log in any format
+// formats/logfile opens.
+func ReadLogCalibration(ctx context.Context, r *logfile.Log, base string) (*Calibration, error) {
 	c := newCalibration(base)
 	var topics []string
 	want := map[string]bool{} // topics still wanted (first message only)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
@@ -26,6 +27,9 @@ type ClockOptions struct {
 	Given map[string]clock.Model
 	// Progress, if not nil, is called with the messages read so far.
 	Progress func(int64)
+	// Start and End bound the log times read (ns, 0 unbounded), as
+	// Pipeline.Start and End.
+	Start, End int64
 }
 
 // ClockEstimate is what EstimateClocks found and chose for one sensor.
@@ -75,7 +79,7 @@ func ClockModels(est []ClockEstimate) (map[string]clock.Model, map[string]clock.
 // repair, jump detection, lower-envelope one-way fit), applying full
 // correction where a latency is known. The estimates come sorted by
 // sensor name.
-func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) ([]ClockEstimate, error) {
+func EstimateClocks(ctx context.Context, rs []*logfile.Log, o ClockOptions) ([]ClockEstimate, error) {
 	type stream struct {
 		topic, sensor string
 		stamps, logs  []int64
@@ -101,7 +105,7 @@ func EstimateClocks(ctx context.Context, rs []*mcapread.Reader, o ClockOptions) 
 			base := done
 			prog = func(n int64) { o.Progress(base + n) }
 		}
-		lg, err := stamps.Read(ctx, r, topics, prog)
+		lg, err := stamps.ReadLog(ctx, r, mcapread.Options{Topics: topics, Start: o.Start, End: o.End}, prog)
 		if err != nil {
 			return nil, fmt.Errorf("fusion: clocks: log %d: %w", i+1, err)
 		}

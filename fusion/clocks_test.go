@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion/fused"
 )
@@ -34,7 +35,7 @@ func TestEstimateClocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	lat := map[string]time.Duration{"cam_front": time.Duration(cam.LatencyNS)}
-	est, err := EstimateClocks(context.Background(), []*mcapread.Reader{r}, ClockOptions{Latency: lat})
+	est, err := EstimateClocks(context.Background(), []*logfile.Log{logfile.FromMCAP(r, "")}, ClockOptions{Latency: lat})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestEstimateClocks(t *testing.T) {
 	}
 	// Without the latency the offset cannot be told from it.
 	r2, _ := mcapread.NewReader(bytes.NewReader(lf.log), int64(len(lf.log)), "drive.mcap")
-	est2, err := EstimateClocks(context.Background(), []*mcapread.Reader{r2}, ClockOptions{})
+	est2, err := EstimateClocks(context.Background(), []*logfile.Log{logfile.FromMCAP(r2, "")}, ClockOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

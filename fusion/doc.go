@@ -1,5 +1,5 @@
 // Package fusion turns a drive log into fused, annotation-ready frames:
-// Pipeline reads a log (formats/mcapread + formats/decode), corrects sensor
+// Pipeline reads logs (formats/logfile: MCAP, ROS 1 bags, rosbag2), corrects sensor
 // clocks (sync/clock models), groups every sensor around the reference
 // LiDAR sweep (sync/match reference policy), and per frame transforms and
 // deskews every cloud into the shared frame, compensates radar Doppler for
@@ -13,15 +13,22 @@
 // Engine; the live Fuser (fusion/live) is watermark grouping in front of
 // the same Engine, so live and offline frames are assembled alike.
 //
-// Inputs. Pipeline.Reader is one log; Pipeline.Readers are several logs of
-// one drive, with Names naming them in errors. The run reads its messages
-// as one formats.Source: each log through formats/mcapsource (only the
-// channels the run uses are decoded), merged in log-time order by
-// formats.Merge (a streaming k-way merge, ties to the earlier log; a topic
-// in several logs is one stream). The readers themselves stay inputs for
-// what is not the message stream: their channel lists (which sensors to
-// group, the reference LiDAR), the calibration pass (ReadCalibrations) and
-// the damage found while reading (InputProblems).
+// Inputs. Pipeline.Logs are the logs of one drive, each opened by
+// formats/logfile whatever its format (Pipeline.Reader and Readers take
+// MCAP readers and wrap them), with Names naming them in errors. The run
+// reads them twice. First the calibration pass (ReadCalibrations):
+// /tf_static, the camera infos and each sensor topic's first message,
+// read through each log's index for those topics only, stopping as soon
+// as it has them; a second read rather than one pass so that the plan
+// (which topics are grouped, the reference LiDAR, the modalities a first
+// message tells) is known before the first set is fused, with no
+// buffering of the messages that come before the calibration. Then the
+// fusion pass: each log's Source (only the topics the run uses decoded,
+// within Pipeline.Start/End), merged in log-time order by formats.Merge (a
+// streaming k-way merge, ties to the earlier log; a topic in several logs
+// is one stream). The plan comes from each log's catalog
+// (formats.TopicInfo: topic, type, recording order), and the damage found
+// while reading from each log's warnings (InputProblems).
 //
 // Calibration. ReadCalibration (ReadCalibrations for several logs) reads
 // /tf_static and the camera infos; CalibrationFromRig converts a rig.yaml

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
-	"github.com/rigsync/rigsync/formats/mcapsource"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -38,14 +38,32 @@ const (
 // a Frame in BaseFrame at the sweep's stamp. Memory is bounded by
 // MaxPending sets and the ego poses they need.
 type Pipeline struct {
-	// Reader is the log (when Readers is empty).
-	Reader *mcapread.Reader
-	// Readers are several logs of one drive (split recordings, one log per
-	// sensor group), merged in log-time order; channels with the same
-	// topic in different logs are one stream. Names optionally names them
-	// in errors (one per reader).
+	// Logs are the logs of one drive, in any format formats/logfile
+	// opens (MCAP, ROS 1 bag, rosbag2; split recordings, one log per
+	// sensor group, a .bag of LiDAR beside an .mcap of cameras), merged in
+	// log-time order; topics with the same name in different logs are one
+	// stream. The Pipeline reads each log twice: the calibration pass
+	// (/tf_static, camera infos, each sensor's first message; skipped when
+	// Calibration is set) and the fusion pass.
+	Logs []*logfile.Log
+	// Reader and Readers are MCAP logs, read as Logs when Logs is empty
+	// (Readers, else Reader alone).
+	Reader  *mcapread.Reader
 	Readers []*mcapread.Reader
-	Names   []string
+	// Names optionally names the logs in errors (one per log; the Log's
+	// name, or for Readers "log N", otherwise).
+	Names []string
+	// Start and End bound the log times fused (ns on the recorder's clock:
+	// Start inclusive, End exclusive, 0 unbounded), read through the logs'
+	// indexes so that a window costs about its share of the log. The
+	// calibration pass still reads /tf_static and the first messages from
+	// the start of the logs.
+	Start, End int64
+	// Sensors selects the LiDARs, cameras and radars grouped into frames
+	// (by topic, sensor name or the topic's first path element; see
+	// logfile.Selection); the IMU, ego-motion and camera-info topics the
+	// run uses are read unless Sensors.Exclude names them.
+	Sensors logfile.Selection
 	// BaseFrame is the shared frame ("base_link" when empty).
 	BaseFrame string
 	// Reference is the reference LiDAR topic (when empty, the LiDAR
@@ -128,6 +146,7 @@ type sensor struct {
 // sensors and hands sets, ego poses, IMU and camera infos to the Engine.
 type runner struct {
 	p         *Pipeline
+	inputs    []*logfile.Log
 	cal       *Calibration
 	base      string
 	ego       string // the ego source plan picked
@@ -145,9 +164,9 @@ type runner struct {
 func (p *Pipeline) Run(ctx context.Context, sink fused.Sink) (err error) {
 	inputs := p.inputs()
 	if len(inputs) == 0 {
-		return errors.New("fusion: Pipeline.Reader is nil and Pipeline.Readers is empty")
+		return errors.New("fusion: Pipeline.Logs, Pipeline.Readers and Pipeline.Reader are empty")
 	}
-	rn := &runner{p: p, base: p.BaseFrame, index: map[string]int{}, egoTopic: map[string]bool{}, imuTopic: map[string]bool{}}
+	rn := &runner{p: p, inputs: inputs, base: p.BaseFrame, index: map[string]int{}, egoTopic: map[string]bool{}, imuTopic: map[string]bool{}}
 	if rn.base == "" {
 		rn.base = "base_link"
 	}
@@ -224,7 +243,7 @@ func (p *Pipeline) Run(ctx context.Context, sink fused.Sink) (err error) {
 		si, grouped := rn.index[topic]
 		rn.correct(&msg)
 		if grouped && rn.sensors[si].mod == formats.Camera && eng.Guards(msg.FrameID) {
-			where := fmt.Sprintf("%s topic %s, message at log time %d ns", logName(p.Names, it.From()), topic, msg.LogTime)
+			where := fmt.Sprintf("%s topic %s, message at log time %d ns", p.inputName(inputs, it.From()), topic, msg.LogTime)
 			if err := eng.Image(msg.FrameID, where, msg.Payload); err != nil {
 				return err
 			}
@@ -243,7 +262,7 @@ func (p *Pipeline) Run(ctx context.Context, sink fused.Sink) (err error) {
 		default:
 			if ci, ok := msg.Payload.(*formats.CameraInfo); ok {
 				// Rig-file intrinsics stay; the guard compares.
-				eng.CameraInfo(msg.FrameID, logName(p.Names, it.From())+" topic "+topic, ci)
+				eng.CameraInfo(msg.FrameID, p.inputName(inputs, it.From())+" topic "+topic, ci)
 			}
 		}
 		if err := eng.Drain(ctx, math.MinInt64); err != nil {
@@ -287,30 +306,26 @@ func sinkError(err error) error {
 }
 
 // messages returns the run's message stream: the logs merged in log-time
-// order (ties to the earlier log), each read by formats/mcapsource with
-// only the channels the run uses decoded (wants).
-func (rn *runner) messages(inputs []*mcapread.Reader) (*formats.Merged, error) {
+// order (ties to the earlier log), each read by its Source with only the
+// topics the run uses decoded (wants).
+func (rn *runner) messages(inputs []*logfile.Log) (*formats.Merged, error) {
 	srcs := make([]formats.Source, len(inputs))
-	for i, r := range inputs {
-		name := logName(rn.p.Names, i)
-		s, err := mcapsource.New(r, mcapsource.Options{Name: name, Want: rn.wants})
+	for i, lg := range inputs {
+		s, err := lg.Source(logfile.SourceOptions{Want: rn.wants, Read: mcapread.Options{Start: rn.p.Start, End: rn.p.End}})
 		if err != nil {
-			return nil, fmt.Errorf("fusion: %s: %w", name, err)
+			return nil, fmt.Errorf("fusion: %s: %w", lg.Name(), err)
 		}
 		srcs[i] = s
 	}
 	return formats.Merge(srcs...), nil
 }
 
-// wants reports whether the run uses the channel's messages: a grouped
+// wants reports whether the run uses the topic's messages: a grouped
 // sensor, the ego source, an IMU or a camera info.
-func (rn *runner) wants(ch *mcapread.Channel) bool {
-	_, grouped := rn.index[ch.Topic]
-	return grouped || rn.egoTopic[ch.Topic] || rn.imuTopic[ch.Topic] || rn.isInfo(ch)
-}
-
-func (rn *runner) isInfo(ch *mcapread.Channel) bool {
-	return ch.Schema != nil && formats.ModalityOfType(ch.Schema.Name) == formats.CameraInfoModality
+func (rn *runner) wants(t formats.TopicInfo) bool {
+	_, grouped := rn.index[t.Topic]
+	return grouped || rn.egoTopic[t.Topic] || rn.imuTopic[t.Topic] ||
+		t.Modality == formats.CameraInfoModality && !rn.p.Sensors.Excluded(t.Topic, rn.cal.Sensors[t.Topic].Name)
 }
 
 // plan picks the grouped sensors (reference LiDAR first), the ego source
@@ -319,22 +334,24 @@ func (rn *runner) plan() error {
 	var lidars, others []sensor
 	var egos EgoTopics
 	seen := map[string]bool{}
-	for li, r := range rn.p.inputs() {
-		for _, ch := range r.Channels() {
+	for li, lg := range rn.inputs {
+		for _, ch := range lg.Catalog() {
 			if seen[ch.Topic] {
 				continue // the same stream in another log
 			}
 			seen[ch.Topic] = true
-			schema := ""
-			if ch.Schema != nil {
-				schema = ch.Schema.Name
-			}
-			mod := formats.ModalityOfType(schema)
+			mod := ch.Modality
 			ts, known := rn.cal.Sensors[ch.Topic]
 			if known {
 				mod = ts.Modality
 			}
-			s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: uint32(li)<<16 | uint32(ch.ID)}
+			switch {
+			case rn.p.Sensors.Excluded(ch.Topic, ts.Name):
+				continue
+			case (mod == formats.Lidar || mod == formats.Camera || mod == formats.Radar) && !rn.p.Sensors.Keep(ch.Topic, ts.Name):
+				continue
+			}
+			s := sensor{topic: ch.Topic, name: ts.Name, mod: mod, id: uint32(li)<<16 | uint32(ch.Order)}
 			if s.name == "" {
 				s.name = ch.Topic
 			}

@@ -3,6 +3,7 @@ package fusion
 import (
 	"fmt"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -14,15 +15,33 @@ func logName(names []string, i int) string {
 	return fmt.Sprintf("log %d", i+1)
 }
 
-// inputs returns the pipeline's logs: Readers, or Reader alone.
-func (p *Pipeline) inputs() []*mcapread.Reader {
-	if len(p.Readers) > 0 {
-		return p.Readers
+// inputs returns the pipeline's logs: Logs, else Readers, or Reader
+// alone, as Logs named by Names or "log N".
+func (p *Pipeline) inputs() []*logfile.Log {
+	if len(p.Logs) > 0 {
+		return p.Logs
 	}
-	if p.Reader != nil {
-		return []*mcapread.Reader{p.Reader}
+	rs := p.Readers
+	if len(rs) == 0 && p.Reader != nil {
+		rs = []*mcapread.Reader{p.Reader}
 	}
-	return nil
+	var out []*logfile.Log
+	for i, r := range rs {
+		out = append(out, logfile.FromMCAP(r, logName(p.Names, i)))
+	}
+	return out
+}
+
+// inputName names the i-th log of a run in errors: Names[i], else the
+// Log's name.
+func (p *Pipeline) inputName(inputs []*logfile.Log, i int) string {
+	if i >= 0 && i < len(p.Names) && p.Names[i] != "" {
+		return p.Names[i]
+	}
+	if i >= 0 && i < len(inputs) {
+		return inputs[i].Name()
+	}
+	return logName(nil, i)
 }
 
 // InputProblem is damage found in an input log (a truncated file, a chunk
@@ -40,7 +59,8 @@ type InputProblem struct {
 	// File is the log, as named on the command line.
 	File string `json:"file"`
 	// Offset is the byte offset in File of the record concerned (where
-	// reading stopped, for "truncated").
+	// reading stopped, for "truncated"); -1 when the reader names no
+	// offset (a rosbag2 bag names the row in Message).
 	Offset int64 `json:"offset"`
 	// UnreadBytes is, for "truncated", how many bytes of the file after
 	// Offset were not read; 0 otherwise.
@@ -61,10 +81,12 @@ type InputProblem struct {
 }
 
 // InputProblems returns the damage met so far while reading the logs rs
-// (names, optional, one per reader, name the logs; the reader's own name
-// otherwise), in reader order. Call it after the reading (Pipeline.Run):
-// damage inside chunks is found when they are decompressed.
-func InputProblems(rs []*mcapread.Reader, names []string) []InputProblem {
+// (names, optional, one per log, name the logs; the warning's own file
+// name otherwise), in log order. Call it after the reading (Pipeline.Run):
+// damage inside chunks is found when they are decompressed. A ROS 1 bag
+// reports like an MCAP file (offsets of chunk records); a rosbag2 bag
+// reports per storage file, with rows or offsets where known.
+func InputProblems(rs []*logfile.Log, names []string) []InputProblem {
 	var out []InputProblem
 	for i, r := range rs {
 		for _, w := range r.Warnings() {
@@ -79,10 +101,11 @@ func InputProblems(rs []*mcapread.Reader, names []string) []InputProblem {
 			}
 			if w.Stopped {
 				p.Kind = "truncated"
-				size := r.Size()
-				p.UnreadBytes = max(size-w.Offset, 0)
-				p.Message += fmt.Sprintf("; %d of the file's %d bytes (%.1f%%) not read",
-					p.UnreadBytes, size, 100*float64(p.UnreadBytes)/float64(max(size, 1)))
+				if size := r.Size(); w.Offset >= 0 {
+					p.UnreadBytes = max(size-w.Offset, 0)
+					p.Message += fmt.Sprintf("; %d of the file's %d bytes (%.1f%%) not read",
+						p.UnreadBytes, size, 100*float64(p.UnreadBytes)/float64(max(size, 1)))
+				}
 				if st := r.Statistics(); st != nil && st.MessageCount > 0 {
 					p.LostFromLogTimeNS, p.LostToLogTimeNS = int64(st.MessageEndTime), 0
 					p.Message += fmt.Sprintf("; every message after log time %.3f s (the last one read) is lost", float64(st.MessageEndTime)/1e9)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/foxglove/mcap/go/mcap"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -196,7 +197,11 @@ func TestMergedOrder(t *testing.T) {
 			rn.index[ch.Topic] = 0
 		}
 	}
-	it, err := rn.messages(rs)
+	var lgs []*logfile.Log
+	for i, r := range rs {
+		lgs = append(lgs, logfile.FromMCAP(r, rn.p.Names[i]))
+	}
+	it, err := rn.messages(lgs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -54,10 +54,10 @@ Exit codes: 0 ok, 1 error (unreadable or inconsistent input), 2 usage error.`,
 
 func newCalibShowCommand(g *globalOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "show FILE|LOG.mcap",
+		Use:   "show FILE|LOG",
 		Short: "Print the cameras and transforms of a calibration file or log",
-		Long: `show reads a calibration file (format detected from its content) or an MCAP
-log (its /tf_static transforms and the first CameraInfo / CameraCalibration
+		Long: `show reads a calibration file (format detected from its content) or a log
+(MCAP, ROS 1 bag or rosbag2; its /tf_static transforms and the first CameraInfo / CameraCalibration
 of each channel) and prints every camera (model, size, fx fy cx cy,
 distortion in the model's order) and every transform T_parent_child
 (translation in metres, quaternion w,x,y,z, roll-pitch-yaw in degrees).
@@ -294,7 +294,7 @@ every field explained.`,
 	}
 	var o calibRigOptions
 	initCmd := &cobra.Command{
-		Use:   "init LOG.mcap",
+		Use:   "init LOG",
 		Short: "Draft rig.yaml from the log's /tf_static and camera infos",
 		Long: `init reads the log's channels, /tf_static transforms and CameraInfo /
 CameraCalibration messages and writes rig.yaml to stdout: one sensor per
@@ -304,8 +304,11 @@ to --base, and the intrinsics of the camera info in the same frame. What it
 could not find is listed in each sensor's "missing" (intrinsics, extrinsic,
 frame; clock always, as a log cannot tell a clock's offset).
 
-Exit codes: 0 ok, 1 unreadable log, 2 usage error.`,
+Exit codes: 0 ok, 1 unreadable log, 2 usage error.
+
+` + logsHelp,
 		Example: `  rigsync calib rig init drive.mcap > rig.yaml
+  rigsync calib rig init drive.bag > rig.yaml
   rigsync calib rig init drive.mcap --base base_footprint`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/calib/check"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
@@ -29,12 +30,15 @@ type calibCheckOptions struct {
 	Fix       bool
 	FixFrom   string
 	Out       string
+	// Start, End, Sensors, Exclude: --start/--end, --sensors/--exclude.
+	Start, End       string
+	Sensors, Exclude []string
 }
 
 func newCalibCheckCommand(g *globalOptions) *cobra.Command {
 	var o calibCheckOptions
 	c := &cobra.Command{
-		Use:   "check LOG.mcap [LOG2.mcap...]",
+		Use:   "check LOG [LOG2...]",
 		Short: "Check a rig's calibration on a recorded log: which sensor moved, by how much, since when",
 		Long: `check tells from a log whether the calibration still holds. It fuses the log
 once with the calibration under test (--rig, else the log's own /tf_static
@@ -119,7 +123,13 @@ Exit codes (for field scripts):
      could be checked at all (every pair skipped)
   4  miscalibrated: some pair is miscalibrated
 --report and --overlays are written whatever the verdict, --fix whenever
-some pair was checked.`,
+some pair was checked.
+
+` + selectionHelp + ` In calib check, --sensors selects the sensors
+fused (and so the pairs checked); the IMU and ego-motion topics are read
+unless --exclude names them.
+
+` + logsHelp,
 		Example: `  rigsync calib check drive.mcap
   rigsync calib check drive.mcap --rig rig.yaml --report check.html
   rigsync calib check drive.mcap --rig camchain.yaml,sensor_kit_calibration.yaml --map cam0=cam_front --map imu0=imu
@@ -127,6 +137,7 @@ some pair was checked.`,
   rigsync calib check drive.mcap --overlays check/ --window 5s --max-frames 60
   rigsync calib check drive.mcap --rig rig.yaml --fix -o rig.fixed.yaml
   rigsync calib check drive.mcap --kinds lidar-lidar,lidar-camera
+  rigsync calib check drive.bag --start +5m --end +6m --sensors lidar_top,cam_front
   rigsync calib check drive.mcap -q || echo "recalibrate before the next drive (exit $?)"`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -147,6 +158,7 @@ some pair was checked.`,
 	f.BoolVar(&o.Fix, "fix", false, "write a corrected rig (needs -o)")
 	f.StringVar(&o.FixFrom, "fix-from", string(check.Miscalibrated), "with --fix: apply corrections of pairs at least this bad: miscalibrated or suspicious")
 	f.StringVarP(&o.Out, "output", "o", "", "with --fix: the corrected rig.yaml to write (never the --rig file)")
+	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c
 }
 
@@ -163,6 +175,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	opts := checkapp.Options{
 		Logs: logs, RigPath: strings.Join(o.Rig, ","), BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
 		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
+		Range: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude},
 	}
 	outs := checkapp.Outputs{
 		Report: o.Report, Overlays: o.Overlays, Fix: o.Fix, FixFrom: check.Verdict(o.FixFrom), Out: o.Out,

@@ -12,7 +12,7 @@ import (
 func newCatCommand(g *globalOptions) *cobra.Command {
 	var o catapp.Options
 	c := &cobra.Command{
-		Use:   "cat LOG.mcap",
+		Use:   "cat LOG",
 		Short: "Print decoded messages, one JSON object per line",
 		Long: `cat decodes every message (ROS 2 CDR, ROS 1, Foxglove protobuf or JSON; types
 without a typed path are decoded generically) and prints one JSON object per
@@ -31,7 +31,9 @@ seconds with a decimal point (964.25), or an offset from the first message
 does not have is a usage error (exit 2) that lists the topics it has.
 
 A message that fails to decode is printed with an "error" field instead of
-"message"; the command goes on, and exits 1 at the end if any failed.`,
+"message"; the command goes on, and exits 1 at the end if any failed.
+
+` + logsHelp,
 		Example: `  rigsync cat drive.mcap --topic /imu --limit 5
   rigsync cat drive.mcap --topic /lidar_top --start +2s --end +3s
   rigsync cat drive.mcap --topic /tf_static --full | jq .message`,

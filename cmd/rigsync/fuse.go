@@ -17,7 +17,7 @@ func newFuseCommand(g *globalOptions) *cobra.Command {
 	var o fuseapp.Flags
 	reg := all.Formats()
 	c := &cobra.Command{
-		Use:   "fuse LOG.mcap [LOG2.mcap ...] -o OUT",
+		Use:   "fuse LOG [LOG2 ...] -o OUT",
 		Short: "Write fused, annotation-ready frames (frames, nuScenes, Foxglove MCAP, KITTI, CVAT, Segments.ai, Xtreme1)",
 		Long: `fuse is rigsync's main job: a drive log in, annotation-ready multimodal
 frames out. One frame per sweep of the reference LiDAR; every other sensor
@@ -32,8 +32,9 @@ sensor its stamp, offset from the frame time and flags (missing, stale,
 clock_corrected, degraded: a near-empty sweep, a radar scan with no
 detections, a black, saturated or flat camera image).
 
-Several logs of one drive (split recordings, one log per sensor group) are
-merged in log-time order; a topic in several logs is one stream.
+Several logs of one drive (split recordings, one log per sensor group, in
+any mix of formats: a .bag of LiDAR with an .mcap of cameras) are merged in
+log-time order; a topic in several logs is one stream.
 
 Calibration comes from the log's /tf_static and camera infos; --rig
 rig.yaml overrides it item by item (extrinsics, intrinsics, clock models;
@@ -109,8 +110,17 @@ what was lost (messages, log time range, unread bytes) and why. --strict
 makes such a run exit 3.
 
 Exit codes: 0 ok (damage is reported but does not fail the run unless
---strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.`,
+--strict), 1 error, 2 usage error, 3 an input log was damaged, with --strict.
+
+` + selectionHelp + ` In fuse, --sensors selects the LiDARs, cameras
+and radars grouped into frames; the IMU, ego-motion and camera-info topics
+are read unless --exclude names them.
+
+` + logsHelp,
 		Example: `  rigsync fuse drive.mcap -o out/
+  rigsync fuse lidar.bag cameras.mcap -o out/   # one drive in two logs, two formats
+  rigsync fuse rosbag2_drive/ -o out/            # a rosbag2 folder (.db3 or .mcap storage)
+  rigsync fuse drive.bag --start +60s --end +70s --exclude radar_front -o clip/
   rigsync fuse drive.mcap --format nuscenes --keyframe-hz 2 -o nusc/
   rigsync fuse drive.mcap --format mcap -o fused.mcap --clock cam_front=-25ms
   rigsync fuse drive.mcap --format xtreme1 -o upload/   # zip it, upload it to Xtreme1
@@ -159,6 +169,7 @@ Exit codes: 0 ok (damage is reported but does not fail the run unless
 	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
 	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when an input log is truncated or damaged (what could be read is still fused)")
+	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c
 }
 

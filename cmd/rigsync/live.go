@@ -12,7 +12,7 @@ import (
 func newLiveCommand(g *globalOptions) *cobra.Command {
 	var o liveapp.Options
 	c := &cobra.Command{
-		Use:   "live --rig rig.yaml|FILE,... [NAME=]rtsp://... [...] [--with LOG.mcap] -o OUT",
+		Use:   "live --rig rig.yaml|FILE,... [NAME=]rtsp://... [...] [--with LOG] -o OUT",
 		Short: "Fuse live RTSP cameras (and a log replayed at real time) into frames as they arrive",
 		Long: `live groups live camera frames with other streams as they arrive and writes
 fused frames (the "frames" layout of "rigsync fuse") while it runs.
@@ -79,7 +79,9 @@ camera names, the rig, --with, --lateness, --reference, the output
 folder) is checked before any camera is dialled.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 problems (a stream delivered
-nothing, or no frame was written).`,
+nothing, or no frame was written).
+
+--with takes any log: ` + logsHelp[len("Logs: LOG is "):],
 		Example: `  rigsync live --rig rig.yaml rtsp://10.0.0.21/cam/front -o live/ --duration 30s
   rigsync live --rig camchain.yaml,sensor_kit_calibration.yaml --map cam0=cam_front cam_front=rtsp://10.0.0.21/s1 -o live/
   rigsync live --rig rig.yaml cam_front=rtsp://user:pass@10.0.0.21/stream1 \
@@ -91,7 +93,7 @@ nothing, or no frame was written).`,
 	f := c.Flags()
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml with the cameras' intrinsics and every sensor's extrinsic (required), or calibration files of any format rigsync reads (repeatable, or comma-separated, merged)")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the sensor name a frame of the --rig files is (repeatable, or comma-separated)")
-	f.StringVar(&o.With, "with", "", "a log (MCAP) replayed at real time as extra live streams")
+	f.StringVar(&o.With, "with", "", "a log (MCAP, ROS 1 bag or rosbag2) replayed at real time as extra live streams")
 	f.Float64Var(&o.Speed, "speed", 1, "replay speed factor of --with")
 	f.StringVarP(&o.Out, "output", "o", "", "output folder (frames layout)")
 	f.DurationVar(&o.Duration, "duration", 0, "stop after this long (0: at the end of --with, or on Ctrl-C)")

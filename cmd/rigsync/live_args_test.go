@@ -74,7 +74,7 @@ func TestLiveChecksBeforeDial(t *testing.T) {
 	}
 	calibWriteFile(t, full, "frame.json", "{}")
 	file := calibWriteFile(t, dir, "file", "x")
-	bag := calibWriteFile(t, dir, "drive.bag", "#ROSBAG V2.0\n")
+	bag := calibWriteFile(t, dir, "drive.bag", "#ROSBAG V1.2\n") // a bag format rigsync does not read
 	two := []string{"front_camera=" + url + "/a", "rear_camera=" + url + "/b"}
 	for _, tc := range []struct {
 		name string
@@ -89,7 +89,7 @@ func TestLiveChecksBeforeDial(t *testing.T) {
 		{"unknown --lateness stream", append([]string{"--lateness", "ghost=100ms"}, two...), exitUsage, "ghost"},
 		{"bad --lateness", append([]string{"--lateness", "rear_camera"}, two...), exitUsage, "--lateness"},
 		{"unknown --reference", append([]string{"--reference", "ghost"}, two...), exitUsage, "ghost"},
-		{"--with is a ROS bag", append([]string{"--with", bag}, two...), exitError, "ROS 1 bag"},
+		{"--with is a ROS 1.2 bag", append([]string{"--with", bag}, two...), exitError, "ROS 1 bag (format 1.2)"},
 		{"output folder not empty", append([]string{"-o", full}, two...), exitError, "not empty"},
 		{"output is a file", append([]string{"-o", file}, two...), exitUsage, "is a file"},
 	} {

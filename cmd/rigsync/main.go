@@ -22,6 +22,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rigsync/rigsync/internal/app/catapp"
+	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/fixturesapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
@@ -120,7 +121,7 @@ func exitCode(err error) int {
 	switch {
 	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
-		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err):
+		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err):
 		return exitUsage
 	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
 		return exitProblems

@@ -15,7 +15,7 @@ import (
 func newSyncCommand(g *globalOptions) *cobra.Command {
 	var o syncapp.Flags
 	c := &cobra.Command{
-		Use:   "sync LOG.mcap",
+		Use:   "sync LOG",
 		Short: "Correct sensor clocks and group messages into synchronized sets",
 		Long: `sync puts the header stamps of a log's sensors on one time base and groups
 them into sets, then reports how good the alignment is.
@@ -81,13 +81,21 @@ stamps in the set's window), followed by the report fields.
 corrected time base, gaps in red) and PREFIX-residuals.png (histogram of the
 set spreads).
 
-Exit codes: 0 ok, 1 error reading the log, 2 usage error.`,
+The log reader's warnings (damage read around, what was lost) are listed
+("reader_warnings" in --json).
+
+Exit codes: 0 ok, 1 error reading the log, 2 usage error.
+
+` + selectionHelp + `
+
+` + logsHelp,
 		Example: `  rigsync sync drive.mcap
   rigsync sync drive.mcap --policy reference --reference /lidar_top/points --tolerance 20ms
   rigsync sync drive.mcap --topics /cam_front/image_raw/compressed,/lidar_top/points --queue-size 4
   rigsync sync drive.mcap --lower-bound /lidar_top/points=90ms --json | jq '.sets | length'
   rigsync sync drive.mcap --clock cam_front=25ms --clock lidar_top=0s,80
-  rigsync sync drive.mcap --attach /imu/data --xcorr /imu/data,/wheel_odom --plot out/drive`,
+  rigsync sync drive.mcap --attach /imu/data --xcorr /imu/data,/wheel_odom --plot out/drive
+  rigsync sync drive.bag --start +10s --end +20s --exclude radar_front`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSync(cmd, g, o, args[0])
@@ -111,6 +119,7 @@ Exit codes: 0 ok, 1 error reading the log, 2 usage error.`,
 	f.StringVar(&o.Plot, "plot", "", "write PREFIX-timeline.png (messages per sensor, gaps marked) and PREFIX-residuals.png (set spread histogram)")
 	f.StringSliceVar(&o.Attach, "attach", nil, "high-rate topics (IMU) attached to each set as the window since the previous set")
 	f.StringArrayVar(&o.XCorr, "xcorr", nil, "A,B: delay of IMU/odometry topic B's motion against A's by cross-correlating angular rates (repeatable)")
+	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c
 }
 

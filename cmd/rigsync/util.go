@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/rigsync/rigsync/internal/progress"
@@ -74,3 +75,32 @@ func (g *globalOptions) stderrIsTerminal() bool {
 	f, ok := g.stderr.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// logsHelp says which log formats a command reads; it ends the Long help
+// of every command that takes a LOG.
+const logsHelp = `Logs: LOG is an MCAP file, a ROS 1 bag (format 2.0: uncompressed, bz2 or lz4
+chunks, indexed or not, a cut bag read up to its last complete chunk) or a
+rosbag2 bag (a folder with metadata.yaml and its storage files, SQLite .db3
+or MCAP, split or zstd-compressed; or a single .db3). The format is told from
+the content, never from the name. A bag's warnings (what was lost, where;
+a definition taken from rigsync's bundled ROS 2 .msg files) are reported
+like an MCAP file's damage.`
+
+// addSelectionFlags adds --start, --end, --sensors and --exclude (see
+// selectionHelp).
+func addSelectionFlags(f *pflag.FlagSet, start, end *string, sensors, exclude *[]string) {
+	f.StringVar(start, "start", "", "first log time read: ns, seconds with '.', or +DURATION from the log's first message (+10s)")
+	f.StringVar(end, "end", "", "end log time, exclusive (same forms as --start)")
+	f.StringSliceVar(sensors, "sensors", nil, "only these sensors: topic, sensor (frame id) or the topic's first path element (cam_front)")
+	f.StringSliceVar(exclude, "exclude", nil, "leave these sensors out (same names as --sensors)")
+}
+
+// selectionHelp explains --start/--end and --sensors/--exclude.
+const selectionHelp = `Selection: --start/--end bound the log times read (ns, seconds with a '.',
+or +DURATION after the log's first message: --start +10s --end +20s); the
+window is read through the log's index (MCAP chunk index, ROS 1 bag chunk
+index, rosbag2 timestamp index), so 10 s of a 1 h log cost about 10 s of
+reading. --sensors keeps only the named sensors and --exclude leaves some
+out; a name is a topic, a sensor (frame id) or a topic's first path element
+(cam_front: /cam_front/image_raw/compressed and /cam_front/camera_info). A
+name that matches nothing is a usage error (exit 2).`

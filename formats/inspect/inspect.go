@@ -25,9 +25,12 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/foxglove/mcap/go/mcap"
+
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/logcalib"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -41,6 +44,10 @@ type Options struct {
 	FileSize int64
 	// Progress, if set, is called with the number of messages read.
 	Progress func(messages int64)
+	// Select, when it names topics or a log-time range, reports only
+	// those topics and times: they are read in full through the log's
+	// index (the summary's whole-log counts are not used).
+	Select mcapread.Options
 }
 
 // DefaultMaxScanBytes is the default for Options.MaxScanBytes.
@@ -66,6 +73,40 @@ type Report struct {
 	Cameras       []CameraCalib    `json:"camera_calibrations"`
 	ReaderWarning []string         `json:"reader_warnings"`
 	Problems      []Problem        `json:"problems"`
+	// Format is the log's format for a log that is not MCAP ("ros1-bag",
+	// "rosbag2"; see formats/logfile); empty for MCAP.
+	Format string `json:"format,omitempty"`
+	// NotApplicable says which fields are MCAP-only and empty for a bag.
+	NotApplicable string `json:"not_applicable,omitempty"`
+	// SelectedTopics, SelectedStart and SelectedEnd are Options.Select
+	// (absent when the whole log is reported).
+	SelectedTopics []string `json:"selected_topics,omitempty"`
+	SelectedStart  int64    `json:"selected_start_ns,omitempty"`
+	SelectedEnd    int64    `json:"selected_end_ns,omitempty"`
+	// Index is, for a bag, each topic's message count as its index (ROS 1
+	// connection index, rosbag2 storage) gives it, beside the count read
+	// (ChannelReport.MessageCount): they differ when messages were lost.
+	Index []IndexCount `json:"index_counts,omitempty"`
+}
+
+// IndexCount is a topic's message count from a bag's index and as read.
+type IndexCount struct {
+	Topic   string `json:"topic"`
+	Indexed int64  `json:"indexed"`
+	Read    uint64 `json:"read"`
+}
+
+// indexCounts compares a bag's catalog counts with the counts read.
+func indexCounts(r *logfile.Log, byTopic map[string]*ChannelReport) []IndexCount {
+	var out []IndexCount
+	for _, t := range r.Catalog() {
+		ic := IndexCount{Topic: t.Topic, Indexed: t.Count}
+		if cr := byTopic[t.Topic]; cr != nil {
+			ic.Read = uint64(cr.acc.count)
+		}
+		out = append(out, ic)
+	}
+	return out
 }
 
 // ChannelReport is the health of one channel.
@@ -260,24 +301,52 @@ func (a *channelAcc) addStamp(stamp, lt int64) {
 	a.absMinus.add(math.Abs(float64(stamp - lt)))
 }
 
-// Inspect reads the log behind r and builds its report.
+// Inspect reads the MCAP log behind r and builds its report.
 func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options) (*Report, error) {
+	return InspectLog(ctx, logfile.FromMCAP(r, name), name, opts)
+}
+
+// notMCAP says which report fields a bag does not have.
+const notMCAP = "profile, library, summary_complete and the index+sample mode are MCAP's (header, summary section, chunk indexes): a %s has none, so they are empty and the log is read in full"
+
+// InspectLog reads a log in any format formats/logfile opens and builds
+// its report. A bag has no MCAP header, summary or chunk index: its
+// report has Format set and says so in NotApplicable; it is read in full;
+// a topic published by several connections is one channel.
+func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) (*Report, error) {
 	rep := &Report{File: name, SizeBytes: opts.FileSize}
-	if h := r.Header(); h != nil {
-		rep.Profile, rep.Library = h.Profile, h.Library
+	mc := r.MCAP()
+	var info *mcap.Info
+	complete := false
+	if mc != nil {
+		if h := mc.Header(); h != nil {
+			rep.Profile, rep.Library = h.Profile, h.Library
+		}
+		info, complete = mc.Summary()
+	} else {
+		rep.Format = string(r.Format())
+		rep.NotApplicable = fmt.Sprintf(notMCAP, r.Format().Describe())
 	}
-	info, complete := r.Summary()
 	rep.SummaryComplete = complete
 	maxScan := opts.MaxScanBytes
 	if maxScan == 0 {
 		maxScan = DefaultMaxScanBytes
 	}
-	full := !complete || maxScan < 0 || opts.FileSize <= maxScan
+	sel := opts.Select
+	selected := len(sel.Topics) > 0 || sel.Start > 0 || sel.End > 0
+	rep.SelectedTopics, rep.SelectedStart, rep.SelectedEnd = sel.Topics, sel.Start, sel.End
+	full := !complete || maxScan < 0 || opts.FileSize <= maxScan || selected
 
 	chans := r.Channels()
+	if len(sel.Topics) > 0 {
+		chans = slices.DeleteFunc(chans, func(ch mcapread.Channel) bool { return !slices.Contains(sel.Topics, ch.Topic) })
+	}
 	byTopic := map[string]*ChannelReport{}
 	var decs decode.Decoders
 	for _, ch := range chans {
+		if mc == nil && byTopic[ch.Topic] != nil {
+			continue // another connection of the topic
+		}
 		cr := &ChannelReport{Topic: ch.Topic, MessageEncoding: ch.MessageEncoding, acc: &channelAcc{}}
 		if ch.Schema != nil {
 			cr.Type, cr.SchemaEncoding = ch.Schema.Name, ch.Schema.Encoding
@@ -371,14 +440,14 @@ func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options)
 
 	if full {
 		rep.Mode = "full"
-		if err := read(mcapread.Options{ReadAhead: true}); err != nil {
+		if err := read(mcapread.Options{Topics: sel.Topics, Start: sel.Start, End: sel.End, ReadAhead: true}); err != nil {
 			return nil, fmt.Errorf("inspect: %s: %w", name, err)
 		}
 	} else {
 		rep.Mode = "index+sample"
 		for _, ch := range chans {
 			cr := byTopic[ch.Topic]
-			times, err := r.IndexedTimes(ch.ID)
+			times, err := mc.IndexedTimes(ch.ID)
 			if err != nil {
 				return nil, fmt.Errorf("inspect: %s: %s: %w", name, ch.Topic, err)
 			}
@@ -400,16 +469,23 @@ func Inspect(ctx context.Context, r *mcapread.Reader, name string, opts Options)
 			cr.Sampled = true
 		}
 	}
-	if info != nil && info.Statistics != nil && complete {
+	if info != nil && info.Statistics != nil && complete && !selected {
 		for _, ch := range chans {
 			if n, ok := info.Statistics.ChannelMessageCounts[ch.ID]; ok {
 				byTopic[ch.Topic].MessageCount = n
 			}
 		}
 	}
+	if mc == nil && !selected {
+		rep.Index = indexCounts(r, byTopic)
+	}
 	for _, w := range r.Warnings() {
 		rep.ReaderWarning = append(rep.ReaderWarning, w.String())
-		rep.Problems = append(rep.Problems, Problem{Severity: "error", Topic: w.Topic, Kind: "read", Message: w.String()})
+		sev := "error"
+		if mc == nil && w.LostMessages == 0 && !w.Stopped {
+			sev = "warning" // a bag's note that loses nothing (no metadata.yaml, a bundled definition)
+		}
+		rep.Problems = append(rep.Problems, Problem{Severity: sev, Topic: w.Topic, Kind: "read", Message: w.String()})
 	}
 	for _, cr := range rep.Channels {
 		finish(rep, cr)

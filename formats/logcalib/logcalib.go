@@ -22,6 +22,7 @@ import (
 	"github.com/rigsync/rigsync/calib/tftree"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -58,14 +59,15 @@ type Sensor struct {
 // start).
 const ScanWindowNs = 5e9
 
-// ReadFile opens the MCAP log at path and reads its calibration (Read).
+// ReadFile opens the log at path (MCAP, ROS 1 bag or rosbag2, see
+// formats/logfile) and reads its calibration (ReadLog).
 func ReadFile(ctx context.Context, path string) (*Calibration, error) {
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	return Read(ctx, r)
+	return ReadLog(ctx, r)
 }
 
 // Read reads the calibration of the log behind r (a Collector fed with
@@ -73,6 +75,11 @@ func ReadFile(ctx context.Context, path string) (*Calibration, error) {
 // and ScanWindowNs of log time have passed since the first message. A
 // channel whose message does not decode counts as seen.
 func Read(ctx context.Context, r *mcapread.Reader) (*Calibration, error) {
+	return ReadLog(ctx, logfile.FromMCAP(r, ""))
+}
+
+// ReadLog is Read of a log in any format formats/logfile opens.
+func ReadLog(ctx context.Context, r *logfile.Log) (*Calibration, error) {
 	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
 		return nil, err

@@ -41,7 +41,9 @@ type Message struct {
 type Warning struct {
 	// File is the name the Reader was opened with.
 	File string
-	// Offset is the byte offset in the file of the record concerned.
+	// Offset is the byte offset in the file of the record concerned; -1
+	// when the problem has no byte offset (a rosbag2 warning read through
+	// formats/logfile, which names a row or nothing).
 	Offset int64
 	// Topic is the topic concerned, if any.
 	Topic string
@@ -60,10 +62,15 @@ type Warning struct {
 	Stopped bool
 }
 
-// String formats the warning as "file: offset N: [topic: ]msg (lost ...)".
+// String formats the warning as "file: offset N: [topic: ]msg (lost ...)"
+// ("file: [topic: ]msg ..." when Offset is -1).
 func (w Warning) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: offset %d: ", w.File, w.Offset)
+	if w.Offset >= 0 {
+		fmt.Fprintf(&b, "%s: offset %d: ", w.File, w.Offset)
+	} else {
+		fmt.Fprintf(&b, "%s: ", w.File)
+	}
 	if w.Topic != "" {
 		fmt.Fprintf(&b, "topic %s: ", w.Topic)
 	}

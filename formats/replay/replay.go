@@ -1,7 +1,8 @@
 // Package replay plays a recorded log back at real time, so that it can
 // stand in for live sensors beside live cameras (rigsync live --with).
 //
-// A Replayer reads an MCAP file with formats/mcapread (log-time order,
+// A Replayer reads a log (MCAP, ROS 1 bag, rosbag2; formats/logfile) in
+// log-time order (
 // bounded memory) and decodes each message with formats/decode. Next
 // returns the next message when it is due on the host clock, not before:
 // a Replayer is a formats.Source, so formats.Merge can join it with other
@@ -37,6 +38,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -123,9 +125,9 @@ type Stats struct {
 // Replayer hands out a log's messages at real time. It is not safe for
 // concurrent use.
 type Replayer struct {
-	r       *mcapread.Reader
+	r       *logfile.Log
 	closeR  bool
-	it      *mcapread.Iterator
+	it      *logfile.Iterator
 	ds      decode.Decoders
 	clock   Clock
 	m       Mapping
@@ -133,13 +135,14 @@ type Replayer struct {
 	stats   Stats
 }
 
-// Open opens the MCAP file at path for replay.
+// Open opens the log at path for replay: an MCAP file, a ROS 1 bag or a
+// rosbag2 bag (formats/logfile).
 func Open(path string, opts Options) (*Replayer, error) {
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
-	p, err := New(r, opts)
+	p, err := NewLog(r, opts)
 	if err != nil {
 		r.Close()
 		return nil, err
@@ -151,6 +154,12 @@ func Open(path string, opts Options) (*Replayer, error) {
 // New replays the log behind r (which the caller closes, unless Open made
 // it).
 func New(r *mcapread.Reader, opts Options) (*Replayer, error) {
+	return NewLog(logfile.FromMCAP(r, ""), opts)
+}
+
+// NewLog replays the log behind r (which the caller closes, unless Open
+// made it).
+func NewLog(r *logfile.Log, opts Options) (*Replayer, error) {
 	if opts.Speed == 0 {
 		opts.Speed = 1
 	}
@@ -176,9 +185,13 @@ var _ interface {
 // Name returns the log's name (its path, for Open).
 func (p *Replayer) Name() string { return p.r.Name() }
 
-// Reader returns the underlying log reader (for its channels and
+// Reader returns the underlying MCAP reader; nil when the log is a bag
+// (see Log).
+func (p *Replayer) Reader() *mcapread.Reader { return p.r.MCAP() }
+
+// Log returns the underlying log (for its channels, catalog and
 // warnings).
-func (p *Replayer) Reader() *mcapread.Reader { return p.r }
+func (p *Replayer) Log() *logfile.Log { return p.r }
 
 // Mapping returns the clock mapping; it is known after the first Next.
 func (p *Replayer) Mapping() Mapping { return p.m }

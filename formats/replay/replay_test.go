@@ -13,8 +13,11 @@ import (
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/replay"
+	"github.com/rigsync/rigsync/formats/rosbag1"
+	"github.com/rigsync/rigsync/formats/rosbag2"
 )
 
 // fakeClock jumps to the time asked for; it records every sleep.
@@ -269,5 +272,52 @@ func TestMergedReplays(t *testing.T) {
 	_, err = formats.Merge(p).Next(cctx)
 	if !errors.Is(err, context.Canceled) || !strings.HasPrefix(err.Error(), path+": ") {
 		t.Fatalf("got %v, want context.Canceled named %s", err, path)
+	}
+}
+
+// A ROS 1 bag and a rosbag2 bag of the drive replay like its MCAP: the
+// same topics, stamps and frame ids, handed out at the same host times
+// (live --with takes any log).
+func TestReplayBags(t *testing.T) {
+	path := fixtureLog(t)
+	orig := original(t, path)
+	r, err := mcapread.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	bag, r2 := filepath.Join(dir, "drive.bag"), filepath.Join(dir, "drive_r2")
+	if _, err := logfile.WriteROS1(r, bag, rosbag1.WriterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := logfile.WriteROS2(r, r2, rosbag2.WriterOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	const H0 = int64(1_900_000_000) * 1e9
+	L0 := orig[0].LogTime
+	for _, p := range []string{bag, r2} {
+		clk := &fakeClock{now: H0}
+		rp, err := replay.Open(p, replay.Options{Clock: clk, HostStart: H0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rp.Log() == nil || rp.Reader() != nil {
+			t.Errorf("%s: Log %v, Reader %v", p, rp.Log(), rp.Reader())
+		}
+		for i, o := range orig {
+			m, err := rp.Next(context.Background())
+			if err != nil {
+				t.Fatalf("%s: message %d: %v", p, i, err)
+			}
+			if m.Topic != o.Topic || m.LogTime != o.LogTime-L0+H0 || m.Stamp != o.Stamp-L0+H0 || m.FrameID != o.FrameID {
+				t.Fatalf("%s: message %d: %s log %d stamp %d %q; want %s %d %d %q", p, i, m.Topic, m.LogTime, m.Stamp, m.FrameID,
+					o.Topic, o.LogTime-L0+H0, o.Stamp-L0+H0, o.FrameID)
+			}
+		}
+		if _, err := rp.Next(context.Background()); !errors.Is(err, io.EOF) {
+			t.Errorf("%s: after the last message: %v", p, err)
+		}
+		rp.Close()
 	}
 }

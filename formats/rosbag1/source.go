@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapsource"
 )
 
 // SourceOptions configure a Source.
@@ -143,4 +144,14 @@ func (s *Source) Close() error {
 		return s.r.Close()
 	}
 	return nil
+}
+
+// Catalog returns the bag's topics: one entry per topic (typed by its
+// first connection), Order the lowest connection id, Count the index's
+// (or the scan's) count. It implements formats.Catalog.
+func (s *Source) Catalog() []formats.TopicInfo { return s.r.Catalog() }
+
+// Catalog returns the bag's topics (see [Source.Catalog]).
+func (r *Reader) Catalog() []formats.TopicInfo {
+	return mcapsource.CatalogOf(r.Channels(), r.Statistics())
 }

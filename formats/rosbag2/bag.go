@@ -16,6 +16,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosenc"
 )
 
@@ -62,6 +63,11 @@ type Options struct {
 	// Want, when set, keeps only the topics it returns true for; the
 	// others are not read.
 	Want func(t *Topic) bool
+	// Start and End bound the log times read (ns, receive time): Start
+	// inclusive, End exclusive, 0 unbounded. SQLite storage selects them
+	// through the messages table's timestamp index, MCAP storage through
+	// its chunk index.
+	Start, End int64
 }
 
 // Topic is one topic of the bag, joined by name over its storage files.
@@ -155,7 +161,17 @@ type Warning struct {
 	Topic string
 	// Msg says what happened and what was kept.
 	Msg string
+	// Lost is how many messages were lost because of it: 0 none,
+	// LostUnknown when it cannot be told.
+	Lost int
+	// Stopped is true when the reading of File stopped there (a cut or
+	// damaged file): nothing after it in File was read.
+	Stopped bool
 }
+
+// LostUnknown is Warning.Lost when the number of lost messages cannot be
+// told (the same value as mcapread.Unknown).
+const LostUnknown = mcapread.Unknown
 
 // String formats the warning as "file: [where: ][topic T: ]msg".
 func (w Warning) String() string {
@@ -194,6 +210,8 @@ type Bag struct {
 	started bool
 	stats   Stats
 	decs    decode.Decoders
+	views   map[*Topic]chanView // Channels' view of each topic
+	msg     mcapread.Message    // NextMessage's
 }
 
 // Stats count what Next did.
@@ -247,7 +265,7 @@ func (b *Bag) open() error {
 			if len(paths) == 1 {
 				return err
 			}
-			b.warn(p, "", "", "storage file skipped: "+err.Error())
+			b.lose(p, "", "", "storage file skipped: "+err.Error(), LostUnknown, true)
 			continue
 		}
 		b.files = append(b.files, f)
@@ -282,7 +300,7 @@ func (b *Bag) open() error {
 	for _, t := range b.topics {
 		switch {
 		case t.Definition == DefinitionNone && t.Count > 0:
-			b.warn(b.name, "", t.Name, fmt.Sprintf("%d messages not decoded: %s", t.Count, t.DefinitionNote))
+			b.lose(b.name, "", t.Name, fmt.Sprintf("%d messages not decoded: %s", t.Count, t.DefinitionNote), int(t.Count), false)
 		case t.Definition == DefinitionBundled:
 			b.warn(b.name, "", t.Name, fmt.Sprintf("definition of %s taken from rigsync's bundled ROS 2 .msg files (the bag stores none that fits)", t.Type))
 		case t.Definition == DefinitionOptions:
@@ -311,7 +329,7 @@ func (b *Bag) folderFiles() ([]string, error) {
 		for _, rel := range m.RelativeFilePaths {
 			p, ok := resolvePath(b.path, rel, m.Version)
 			if !ok {
-				b.warn(mpath, "", "", fmt.Sprintf("storage file %q listed but not found (tried %s): its messages are missing", rel, strings.Join(pathCandidates(b.path, rel, m.Version), ", ")))
+				b.lose(mpath, "", "", fmt.Sprintf("storage file %q listed but not found (tried %s): its messages are missing", rel, strings.Join(pathCandidates(b.path, rel, m.Version), ", ")), LostUnknown, false)
 				continue
 			}
 			out = append(out, p)
@@ -444,7 +462,7 @@ func (b *Bag) openFile(path string) (*File, error) {
 			return nil, err
 		}
 		if err != nil {
-			b.warn(path, "", "", fmt.Sprintf("zstd stream damaged (%v): reading what was decompressed before the damage", err))
+			b.lose(path, "", "", fmt.Sprintf("zstd stream damaged (%v): reading what was decompressed before the damage", err), LostUnknown, true)
 		}
 		f.open = tmp
 		if st, err := os.Stat(tmp); err == nil {
@@ -522,6 +540,12 @@ func (b *Bag) decompress(path string) (string, error) {
 // warn records a warning.
 func (b *Bag) warn(file, where, topic, msg string) {
 	b.warnings = append(b.warnings, Warning{File: file, Where: where, Topic: topic, Msg: msg})
+}
+
+// lose records a warning about lost messages (lost: LostUnknown when
+// unknown); stopped says the file's reading stopped there.
+func (b *Bag) lose(file, where, topic, msg string, lost int, stopped bool) {
+	b.warnings = append(b.warnings, Warning{File: file, Where: where, Topic: topic, Msg: msg, Lost: lost, Stopped: stopped})
 }
 
 // topic returns the topic of that name, adding it on first sight.

@@ -102,7 +102,7 @@ func (b *Bag) mcapWarnings(f *File) {
 		case w.LostMessages > 0:
 			msg += fmt.Sprintf(" (%d messages lost)", w.LostMessages)
 		}
-		b.warn(f.name, fmt.Sprintf("offset %d", w.Offset), w.Topic, msg)
+		b.lose(f.name, fmt.Sprintf("offset %d", w.Offset), w.Topic, msg, w.LostMessages, w.Stopped)
 	}
 	f.mc.taken = len(ws)
 }
@@ -115,7 +115,7 @@ type mcapCursor struct {
 }
 
 func (b *Bag) mcapCursor(f *File) (cursor, error) {
-	var opts mcapread.Options
+	opts := mcapread.Options{Start: b.opts.Start, End: b.opts.End}
 	if b.opts.Want != nil {
 		seen := map[*Topic]bool{}
 		for _, t := range f.mc.ids {
@@ -140,7 +140,7 @@ func (c *mcapCursor) next() (rawMsg, bool) {
 		m, err := c.it.Next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
-				c.b.warn(c.f.name, "", "", "reading stopped: "+err.Error())
+				c.b.lose(c.f.name, "", "", "reading stopped: "+err.Error(), LostUnknown, true)
 			}
 			c.close()
 			return rawMsg{}, false

@@ -100,18 +100,24 @@ func (b *Bag) nextRaw(ctx context.Context) (rawMsg, error) {
 			return rawMsg{}, err
 		}
 	}
-	best := -1
-	for i, ok := range b.live {
-		if ok && (best < 0 || b.heads[i].logTime < b.heads[best].logTime) {
-			best = i
+	for {
+		best := -1
+		for i, ok := range b.live {
+			if ok && (best < 0 || b.heads[i].logTime < b.heads[best].logTime) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return rawMsg{}, io.EOF
+		}
+		m := b.heads[best]
+		b.heads[best], b.live[best] = b.cursors[best].next()
+		// The storage selected the range; rows salvaged from a cut
+		// database are filtered here.
+		if (b.opts.Start <= 0 || m.logTime >= b.opts.Start) && (b.opts.End <= 0 || m.logTime < b.opts.End) {
+			return m, nil
 		}
 	}
-	if best < 0 {
-		return rawMsg{}, io.EOF
-	}
-	m := b.heads[best]
-	b.heads[best], b.live[best] = b.cursors[best].next()
-	return m, nil
 }
 
 // NextRaw returns the next message as stored, in log-time order over all

@@ -161,7 +161,7 @@ func (b *Bag) openCut(f *File, head []byte, err error) (*sqliteFile, error) {
 	}
 	f.open = cp
 	s.cut = true
-	b.warn(f.name, fmt.Sprintf("offset %d", st.Size()), "", fmt.Sprintf("database cut short (%d of the %d bytes its header gives): the rows on the pages that remain are read, the rest are lost", st.Size(), want))
+	b.lose(f.name, fmt.Sprintf("offset %d", st.Size()), "", fmt.Sprintf("database cut short (%d of the %d bytes its header gives): the rows on the pages that remain are read, the rest are lost", st.Size(), want), LostUnknown, true)
 	return s, nil
 }
 
@@ -388,7 +388,7 @@ func (b *Bag) countSQLite(f *File, s *sqliteFile) error {
 		if t := s.ids[id]; t != nil {
 			t.Count += n
 		} else {
-			b.warn(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id))
+			b.lose(f.name, "", "", fmt.Sprintf("%d messages have topic_id %d, which no topic has: skipped", n, id), int(n), false)
 		}
 	}
 	return closeRows(rows)
@@ -457,6 +457,13 @@ type sqliteCursor struct {
 func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 	q := `SELECT id, topic_id, timestamp, data FROM messages`
 	var args []any
+	var where []string
+	if b.opts.Start > 0 {
+		where, args = append(where, `timestamp >= ?`), append(args, b.opts.Start)
+	}
+	if b.opts.End > 0 {
+		where, args = append(where, `timestamp < ?`), append(args, b.opts.End)
+	}
 	if b.opts.Want != nil {
 		var ids []string
 		for id, t := range f.sq.ids {
@@ -468,15 +475,18 @@ func (b *Bag) sqliteCursor(f *File) (cursor, error) {
 			return &sqliteCursor{b: b, f: f}, nil
 		}
 		slices.Sort(ids)
-		q += ` WHERE topic_id IN (` + strings.Join(ids, ",") + `)`
+		where = append(where, `topic_id IN (`+strings.Join(ids, ",")+`)`)
+	}
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	if f.sq.cut {
-		return b.salvage(f, q), nil
+		return b.salvage(f, q, args...), nil
 	}
 	rows, err := f.sq.db.Query(q+` ORDER BY timestamp, id`, args...)
 	if err != nil {
 		// A damaged file: its messages are lost, the other files' are not.
-		b.warn(f.name, "", "", "reading the messages failed, none of this file's are read: "+err.Error())
+		b.lose(f.name, "", "", "reading the messages failed, none of this file's are read: "+err.Error(), int(f.Messages), true)
 		return &sqliteCursor{b: b, f: f}, nil
 	}
 	return &sqliteCursor{b: b, f: f, rows: rows}, nil
@@ -486,7 +496,7 @@ func (c *sqliteCursor) next() (rawMsg, bool) {
 	for c.rows != nil {
 		if !c.rows.Next() {
 			if err := c.rows.Err(); err != nil {
-				c.b.warn(c.f.name, fmt.Sprintf("after row %d (log time %d)", c.row, c.ts), "", "reading stopped: "+err.Error()+": the messages after it in this file are lost")
+				c.b.lose(c.f.name, fmt.Sprintf("after row %d (log time %d)", c.row, c.ts), "", "reading stopped: "+err.Error()+": the messages after it in this file are lost", LostUnknown, true)
 			}
 			c.close()
 			return rawMsg{}, false
@@ -496,7 +506,7 @@ func (c *sqliteCursor) next() (rawMsg, bool) {
 			data        []byte
 		)
 		if err := c.rows.Scan(&id, &tid, &ts, &data); err != nil {
-			c.b.warn(c.f.name, fmt.Sprintf("row %d", c.row), "", "message unreadable, skipped: "+err.Error())
+			c.b.lose(c.f.name, fmt.Sprintf("row %d", c.row), "", "message unreadable, skipped: "+err.Error(), 1, false)
 			continue
 		}
 		c.row, c.ts = id, ts
@@ -525,12 +535,12 @@ func (c *sqliteCursor) close() {
 // the timestamp index and the rows in rowid order (the table scan), each
 // until the first missing page, which reach different pages. Their union
 // is served in log-time order from memory.
-func (b *Bag) salvage(f *File, q string) cursor {
+func (b *Bag) salvage(f *File, q string, args ...any) cursor {
 	got := map[int64]rawMsg{}
 	indexed := q + ` ORDER BY timestamp, id`
 	scan := strings.Replace(q, "FROM messages", "FROM messages NOT INDEXED", 1) + ` ORDER BY id`
 	for _, query := range []string{indexed, scan} {
-		rows, err := f.sq.db.Query(query)
+		rows, err := f.sq.db.Query(query, args...)
 		if err != nil {
 			continue
 		}

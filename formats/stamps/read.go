@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/decode"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -40,6 +41,9 @@ type Log struct {
 	Streams []*Stream
 	// Order lists every stamped message in log order.
 	Order []Event
+	// Warnings are the reader's warnings after the reading: damage read
+	// around, what was lost and where.
+	Warnings []mcapread.Warning
 }
 
 // errPrefix starts the errors of Read. It is the name of the package this
@@ -51,7 +55,14 @@ const errPrefix = "syncrun: "
 // topics is empty) from an open MCAP reader. progress, if not nil, is
 // called with the number of messages read so far.
 func Read(ctx context.Context, r *mcapread.Reader, topics []string, progress func(int64)) (*Log, error) {
-	it, err := r.Messages(mcapread.Options{Topics: topics})
+	return ReadLog(ctx, logfile.FromMCAP(r, ""), mcapread.Options{Topics: topics}, progress)
+}
+
+// ReadLog is Read of a log in any format formats/logfile opens (an MCAP
+// file, a ROS 1 bag, a rosbag2 bag), of the messages sel selects (topics,
+// all when empty; a log-time window read through the index).
+func ReadLog(ctx context.Context, r *logfile.Log, sel mcapread.Options, progress func(int64)) (*Log, error) {
+	it, err := r.Messages(sel)
 	if err != nil {
 		return nil, fmt.Errorf(errPrefix+"%w", err)
 	}
@@ -110,6 +121,7 @@ func Read(ctx context.Context, r *mcapread.Reader, topics []string, progress fun
 	if progress != nil {
 		progress(n)
 	}
+	lg.Warnings = r.Warnings()
 	return lg, nil
 }
 

@@ -3,6 +3,7 @@ package calibapp
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -16,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/logcalib"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
@@ -64,18 +66,24 @@ type ShowResult struct {
 // calibio reads (detected from the content), a rig.yaml (Format "rig":
 // its cameras and base → sensor transforms), or an MCAP log (its
 // /tf_static transforms and the first CameraInfo / CameraCalibration of
-// each channel; Format "mcap"). Other logs (a ROS bag) are an error.
+// each channel; Format "mcap"), a ROS 1 bag (Format "ros1-bag") or a
+// rosbag2 bag (Format "rosbag2").
 func Show(ctx context.Context, path string) (*ShowResult, error) {
 	out := &ShowResult{File: path, Cameras: []Camera{}, Transforms: []Transform{}}
-	if fe := mcapread.DetectFormat(path); fe != nil {
-		return nil, fe // a ROS bag is a log, but not one rigsync reads yet
+	if _, err := logfile.Detect(path); err != nil {
+		if fe, ok := errors.AsType[*mcapread.FormatError](err); ok {
+			return nil, fe // a log format rigsync does not read (a ROS 1 bag before 2.0)
+		}
 	}
-	if isMCAP(path) {
+	if format, ok := logfile.Sniff(path); ok || isMCAP(path) {
+		if !ok {
+			format = logfile.MCAP
+		}
 		lc, err := logcalib.ReadFile(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		out.Format = "mcap"
+		out.Format = string(format)
 		for _, c := range lc.Cameras {
 			out.Cameras = append(out.Cameras, cameraOf(c))
 		}

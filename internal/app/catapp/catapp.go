@@ -1,4 +1,4 @@
-// Package catapp runs "rigsync cat": it opens one MCAP log, checks the
+// Package catapp runs "rigsync cat": it opens one log (MCAP, ROS 1 bag or rosbag2; formats/logfile), checks the
 // selected topics against it, parses the --start/--end log times
 // (ParseLogTime), decodes every selected message (formats/decode) and
 // writes it as one JSON object per line (a Line), in log-time order.
@@ -11,12 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/rigsync/rigsync/formats/decode"
 	"github.com/rigsync/rigsync/formats/jsonvalue"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -75,28 +74,11 @@ type Line struct {
 // +DURATION after base, the log's first time. "" is 0; a bad value is a
 // UsageError.
 func ParseLogTime(s string, base int64) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	if rest, ok := strings.CutPrefix(s, "+"); ok {
-		d, err := time.ParseDuration(rest)
-		if err != nil {
-			return 0, UsageError{fmt.Errorf("bad time %q: %w", s, err)}
-		}
-		return base + int64(d), nil
-	}
-	if strings.Contains(s, ".") {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return 0, UsageError{fmt.Errorf("bad time %q: %w", s, err)}
-		}
-		return int64(f * 1e9), nil
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
+	t, err := logfile.ParseTime(s, base)
 	if err != nil {
-		return 0, UsageError{fmt.Errorf("bad time %q: want ns, seconds with a '.', or +DURATION", s)}
+		return 0, UsageError{err}
 	}
-	return n, nil
+	return t, nil
 }
 
 // Run writes the selected messages of the log at path to w, one JSON Line
@@ -104,7 +86,7 @@ func ParseLogTime(s string, base int64) (int64, error) {
 // (damage skipped), with a DecodeError when messages failed to decode;
 // any other error ends the run without warnings.
 func Run(ctx context.Context, w io.Writer, path string, o Options) ([]string, error) {
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -177,9 +159,11 @@ func Run(ctx context.Context, w io.Writer, path string, o Options) ([]string, er
 }
 
 // firstLogTime is the log time of the first message (for +DURATION times).
-func firstLogTime(r *mcapread.Reader) (int64, error) {
-	if info, ok := r.Summary(); ok && info.Statistics != nil {
-		return int64(info.Statistics.MessageStartTime), nil
+func firstLogTime(r *logfile.Log) (int64, error) {
+	if mc := r.MCAP(); mc != nil {
+		if info, ok := mc.Summary(); ok && info.Statistics != nil {
+			return int64(info.Statistics.MessageStartTime), nil
+		}
 	}
 	it, err := r.Messages(mcapread.Options{})
 	if err != nil {
@@ -197,7 +181,7 @@ func firstLogTime(r *mcapread.Reader) (int64, error) {
 
 // checkTopics is a UsageError naming the log's topics when a topic is
 // not one of them (instead of printing nothing).
-func checkTopics(r *mcapread.Reader, path string, topics []string) error {
+func checkTopics(r *logfile.Log, path string, topics []string) error {
 	have := map[string]bool{}
 	var all []string
 	for _, ch := range r.Channels() {

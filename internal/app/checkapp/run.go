@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fused"
@@ -62,6 +63,11 @@ type Options struct {
 	// Progress, when set, is called with the frames done and the frames
 	// expected.
 	Progress func(done, total int64)
+	// Range bounds the log times checked (--start/--end), read through
+	// the logs' indexes; Sensors selects the sensors fused
+	// (--sensors/--exclude; fusion.Pipeline.Sensors).
+	Range   logfile.Window
+	Sensors logfile.Selection
 }
 
 func (o *Options) wants(kind string) bool { return len(o.Kinds) == 0 || slices.Contains(o.Kinds, kind) }
@@ -104,14 +110,14 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 			return nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
 		}
 	}
-	var rs []*mcapread.Reader
+	var rs []*logfile.Log
 	defer func() {
 		for _, r := range rs {
 			r.Close()
 		}
 	}()
 	for _, path := range o.Logs {
-		r, err := mcapread.Open(path)
+		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("checkrun: %w", err)
 		}
@@ -121,7 +127,7 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 }
 
 // run is Run on open readers.
-func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, error) {
+func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, error) {
 	name := strings.Join(o.Logs, ", ")
 	base := o.BaseFrame
 	if base == "" && o.Rig != nil {
@@ -147,8 +153,15 @@ func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, 
 			return nil, fmt.Errorf("checkrun: rig %s: %w", o.RigPath, err)
 		}
 	}
-	p := &fusion.Pipeline{Readers: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
-		ScaleIntrinsics: o.ScaleIntrinsics}
+	start, end, err := o.Range.Resolve(rs)
+	if err != nil {
+		return nil, UsageError{fmt.Errorf("checkrun: %w", err)}
+	}
+	if unknown := o.Sensors.Unknown(rs, func(t string) string { return cal.Sensors[t].Name }); len(unknown) > 0 {
+		return nil, UsageError{fmt.Errorf("checkrun: --sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), name)}
+	}
+	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
+		ScaleIntrinsics: o.ScaleIntrinsics, Start: start, End: end, Sensors: o.Sensors}
 	w := o.Window
 	if w <= 0 {
 		w = DefaultWindow
@@ -157,7 +170,7 @@ func run(ctx context.Context, rs []*mcapread.Reader, o Options) (*check.Report, 
 	if maxFrames <= 0 {
 		maxFrames = DefaultMaxFrames
 	}
-	total := expectedFrames(rs, cal)
+	total := windowShare(rs, expectedFrames(rs, cal), start, end)
 	e := &env{base: base, window: int64(w), stride: 1, cal: cal, opts: &o, maxFrames: maxFrames}
 	if total > int64(maxFrames) {
 		e.stride = int(total / int64(maxFrames))
@@ -217,9 +230,40 @@ func rank(v check.Verdict) int {
 	return 0
 }
 
+// windowShare scales a count over the whole logs to the window [start,
+// end) by its share of the logs' time span (statistics), at least 1 when
+// total > 0.
+func windowShare(rs []*logfile.Log, total, start, end int64) int64 {
+	if total <= 0 || start <= 0 && end <= 0 {
+		return total
+	}
+	var lo, hi int64
+	for i, r := range rs {
+		st := r.Statistics()
+		if st == nil || st.MessageCount == 0 {
+			continue
+		}
+		if i == 0 || int64(st.MessageStartTime) < lo || lo == 0 {
+			lo = int64(st.MessageStartTime)
+		}
+		hi = max(hi, int64(st.MessageEndTime))
+	}
+	if hi <= lo {
+		return total
+	}
+	a, b := max(start, lo), hi
+	if end > 0 {
+		b = min(end, hi)
+	}
+	if b <= a {
+		return 1
+	}
+	return max(1, int64(float64(total)*float64(b-a)/float64(hi-lo)+0.5))
+}
+
 // expectedFrames is the number of reference LiDAR sweeps in the logs
 // (from the summaries' statistics), or 0 when unknown.
-func expectedFrames(rs []*mcapread.Reader, cal *fusion.Calibration) int64 {
+func expectedFrames(rs []*logfile.Log, cal *fusion.Calibration) int64 {
 	// The pipeline's reference is the LiDAR channel with the lowest id
 	// (of the first log that has one).
 	for _, r := range rs {

@@ -2,7 +2,7 @@ package fuseapp
 
 import (
 	"github.com/rigsync/rigsync/formats"
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
 )
 
@@ -12,7 +12,7 @@ import (
 // log's lowest channel id), counted in the logs' statistics (summed over
 // the logs that hold the topic). It returns −1 when no reference LiDAR is
 // found (the bar is then a counter without a total).
-func FrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, reference string) int64 {
+func FrameEstimate(readers []*logfile.Log, cal *fusion.Calibration, reference string) int64 {
 	topic := reference
 	if topic == "" {
 		// The pipeline's rule: the LiDAR with the lowest (log index,
@@ -21,17 +21,14 @@ func FrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, referenc
 		best := uint32(0)
 		found := false
 		for li, r := range readers {
-			for _, ch := range r.Channels() {
-				mod := formats.Other
-				if ch.Schema != nil {
-					mod = formats.ModalityOfType(ch.Schema.Name)
-				}
+			for _, ch := range r.Catalog() {
+				mod := ch.Modality
 				if cal != nil {
 					if s, ok := cal.Sensors[ch.Topic]; ok {
 						mod = s.Modality
 					}
 				}
-				id := uint32(li)<<16 | uint32(ch.ID)
+				id := uint32(li)<<16 | uint32(ch.Order)
 				if mod == formats.Lidar && (!found || id < best) {
 					topic, best, found = ch.Topic, id, true
 				}
@@ -44,15 +41,12 @@ func FrameEstimate(readers []*mcapread.Reader, cal *fusion.Calibration, referenc
 	var n uint64
 	found := false
 	for _, r := range readers {
-		st := r.Statistics()
-		for _, ch := range r.Channels() {
+		for _, ch := range r.Catalog() {
 			if ch.Topic != topic {
 				continue
 			}
 			found = true
-			if st != nil {
-				n += st.ChannelMessageCounts[ch.ID]
-			}
+			n += uint64(max(ch.Count, 0))
 		}
 	}
 	if !found {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/sync/clock"
 )
@@ -42,6 +43,10 @@ type Flags struct {
 	// URLPrefix is the Segments.ai asset URL prefix (--url-prefix).
 	URLPrefix string
 	Strict    bool
+	// Start and End are --start/--end (logfile.ParseTime); Sensors and
+	// Exclude --sensors/--exclude (logfile.Selection).
+	Start, End       string
+	Sensors, Exclude []string
 }
 
 // Options converts the flags to the run's Options (without Progress):
@@ -72,7 +77,8 @@ func (o Flags) Options() (Options, error) {
 	return Options{Format: o.Format, Out: o.Out, Frame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, Map: o.Map, ScaleIntrinsics: o.ScaleIntr,
 		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
-		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict}, nil
+		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict,
+		Window: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude}}, nil
 }
 
 // ParseClocks reads --clock values: NAME=OFFSET[,PPM] models

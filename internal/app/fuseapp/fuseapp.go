@@ -20,7 +20,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
@@ -83,6 +83,11 @@ type Options struct {
 	// Strict makes damaged input logs an error (a ProblemsError, returned
 	// with the Summary).
 	Strict bool
+	// Window bounds the log times fused (--start/--end), read through the
+	// logs' indexes; Sensors selects the LiDARs, cameras and radars fused
+	// (--sensors/--exclude; see fusion.Pipeline.Sensors).
+	Window  logfile.Window
+	Sensors logfile.Selection
 	// Progress, if not nil, starts the progress display of a stage
 	// ("clocks" in msg, "fusing" in frames); total < 0 means unknown.
 	Progress func(stage, unit string, total int64) Progress
@@ -125,6 +130,13 @@ type Summary struct {
 	// Problems is the damage found in the input logs (truncated files,
 	// skipped chunks): what was lost, per file; empty for healthy logs.
 	Problems []fusion.InputProblem `json:"problems"`
+	// StartLogTime and EndLogTime are the --start/--end window in ns (0:
+	// unbounded; absent without a window); Sensors and Exclude the
+	// --sensors/--exclude selection.
+	StartLogTime int64    `json:"start_log_time_ns,omitempty"`
+	EndLogTime   int64    `json:"end_log_time_ns,omitempty"`
+	Sensors      []string `json:"sensors,omitempty"`
+	Exclude      []string `json:"exclude,omitempty"`
 }
 
 // UsageError marks an error as the options being wrong (the command's
@@ -201,7 +213,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		return nil, err
 	}
 	start := time.Now()
-	var readers []*mcapread.Reader
+	var readers []*logfile.Log
 	defer func() {
 		for _, r := range readers {
 			r.Close()
@@ -216,7 +228,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		}
 	}()
 	for _, path := range paths {
-		r, err := mcapread.Open(path)
+		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
 			return nil, err
 		}
@@ -225,6 +237,13 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	cal, err := fusion.ReadCalibrations(ctx, readers, o.Frame)
 	if err != nil {
 		return nil, err
+	}
+	winStart, winEnd, err := o.Window.Resolve(readers)
+	if err != nil {
+		return nil, UsageError{fmt.Errorf("fuse: %w", err)}
+	}
+	if unknown := o.Sensors.Unknown(readers, func(t string) string { return cal.Sensors[t].Name }); len(unknown) > 0 {
+		return nil, UsageError{fmt.Errorf("fuse: --sensors/--exclude %s: not a topic or sensor of the logs", strings.Join(unknown, ", "))}
 	}
 	rigFiles, err := rigfiles.Load(o.Rig, o.Map, o.Frame)
 	if err != nil {
@@ -258,7 +277,8 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	var repairs map[string]clock.Repair
 	if o.AutoClock {
 		prog := o.progress("clocks", "msg", -1)
-		clockRep, err = fusion.EstimateClocks(ctx, readers, fusion.ClockOptions{Latency: o.Latency, Given: given, Progress: prog.Set})
+		clockRep, err = fusion.EstimateClocks(ctx, readers, fusion.ClockOptions{Latency: o.Latency, Given: given, Progress: prog.Set,
+			Start: winStart, End: winEnd})
 		prog.Finish()
 		if err != nil {
 			return nil, err
@@ -292,7 +312,12 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if sum.Clocks == nil {
 		sum.Clocks = []fusion.ClockEstimate{}
 	}
-	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", FrameEstimate(readers, cal, o.Reference))}
+	sum.StartLogTime, sum.EndLogTime, sum.Sensors, sum.Exclude = winStart, winEnd, o.Sensors.Sensors, o.Sensors.Exclude
+	total := FrameEstimate(readers, cal, o.Reference)
+	if winStart > 0 || winEnd > 0 || !o.Sensors.Empty() {
+		total = -1 // the counts are the whole logs'
+	}
+	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", total)}
 	imageCheck := o.ImageCheckEvery
 	if imageCheck == 0 {
 		imageCheck = -1
@@ -302,9 +327,10 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if err != nil {
 		return nil, err
 	}
-	p := &fusion.Pipeline{Readers: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
+	p := &fusion.Pipeline{Logs: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,
-		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics, NoProject: !format.Projections}
+		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics, NoProject: !format.Projections,
+		Start: winStart, End: winEnd, Sensors: o.Sensors}
 	runErr := p.Run(ctx, cs)
 	cs.prog.Finish()
 	closeErr := sink.Close()
@@ -332,7 +358,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 }
 
 // withInputDamage adds to err the damage found in the input logs, if any.
-func withInputDamage(err error, readers []*mcapread.Reader, paths []string) error {
+func withInputDamage(err error, readers []*logfile.Log, paths []string) error {
 	probs := fusion.InputProblems(readers, paths)
 	if len(probs) == 0 {
 		return err

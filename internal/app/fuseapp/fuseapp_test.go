@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
@@ -159,16 +160,17 @@ func TestFrameEstimate(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	lg := logfile.FromMCAP(r, "")
 	for _, tc := range []struct {
 		name      string
-		readers   []*mcapread.Reader
+		readers   []*logfile.Log
 		reference string
 		want      int64
 	}{
-		{"default reference", []*mcapread.Reader{r}, "", 5},
-		{"named reference", []*mcapread.Reader{r}, "/lidar_top/points", 5},
-		{"one topic in two logs", []*mcapread.Reader{r, r}, "/lidar_top/points", 10},
-		{"unknown reference", []*mcapread.Reader{r}, "/nope", -1},
+		{"default reference", []*logfile.Log{lg}, "", 5},
+		{"named reference", []*logfile.Log{lg}, "/lidar_top/points", 5},
+		{"one topic in two logs", []*logfile.Log{lg, lg}, "/lidar_top/points", 10},
+		{"unknown reference", []*logfile.Log{lg}, "/nope", -1},
 		{"no readers", nil, "", -1},
 	} {
 		if got := fuseapp.FrameEstimate(tc.readers, nil, tc.reference); got != tc.want {

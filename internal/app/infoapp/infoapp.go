@@ -1,4 +1,5 @@
-// Package infoapp runs "rigsync info": it opens one MCAP log, inspects it
+// Package infoapp runs "rigsync info": it opens one log (MCAP, ROS 1 bag
+// or rosbag2, formats/logfile), inspects it
 // (formats/inspect: channels, stamps, TF tree, camera calibrations,
 // problems) and returns the report; WriteText writes it as the command's
 // text (cmd/rigsync picks text or JSON).
@@ -7,9 +8,10 @@ package infoapp
 import (
 	"context"
 	"fmt"
-	"os"
+	"strings"
 
 	"github.com/rigsync/rigsync/formats/inspect"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
@@ -24,7 +26,21 @@ type Options struct {
 	// Progress, if not nil, starts the progress display of reading the
 	// log (stage "reading", in msg, total unknown: -1).
 	Progress func(stage, unit string, total int64) Progress
+	// Window (--start/--end) and Sensors (--sensors/--exclude) report
+	// only those times and topics, read through the log's index.
+	Window  logfile.Window
+	Sensors logfile.Selection
 }
+
+// UsageError is a --start/--end or --sensors/--exclude value that does
+// not fit the log (the command's exit code 2).
+type UsageError struct{ Err error }
+
+// Error is the wrapped error's text.
+func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e UsageError) Unwrap() error { return e.Err }
 
 // Progress is a stage's progress display, fed by Run.
 type Progress interface {
@@ -45,21 +61,34 @@ func (e ProblemsError) Error() string { return fmt.Sprintf("%d problem(s) found"
 // returns the report and a ProblemsError; any other error comes without a
 // report.
 func Run(ctx context.Context, o Options, path string) (*inspect.Report, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	r, err := mcapread.Open(path)
+	r, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
+	var sel mcapread.Options
+	if sel.Start, sel.End, err = o.Window.Resolve([]*logfile.Log{r}); err != nil {
+		return nil, UsageError{err}
+	}
+	if !o.Sensors.Empty() {
+		if unknown := o.Sensors.Unknown([]*logfile.Log{r}, nil); len(unknown) > 0 {
+			return nil, UsageError{fmt.Errorf("--sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), path)}
+		}
+		for _, t := range r.Catalog() {
+			if o.Sensors.Keep(t.Topic, "") {
+				sel.Topics = append(sel.Topics, t.Topic)
+			}
+		}
+		if len(sel.Topics) == 0 {
+			return nil, UsageError{fmt.Errorf("--sensors/--exclude select no topic of %s", path)}
+		}
+	}
 	var prog Progress = noProgress{}
 	if o.Progress != nil {
 		prog = o.Progress("reading", "msg", -1)
 	}
-	rep, err := inspect.Inspect(ctx, r, path, inspect.Options{
-		MaxScanBytes: o.MaxScan, FileSize: st.Size(),
+	rep, err := inspect.InspectLog(ctx, r, path, inspect.Options{
+		MaxScanBytes: o.MaxScan, FileSize: r.Size(), Select: sel,
 		Progress: func(n int64) { prog.Set(n) },
 	})
 	prog.Finish()

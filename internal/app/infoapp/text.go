@@ -15,10 +15,28 @@ import (
 // and the problems.
 func WriteText(w io.Writer, rep *inspect.Report) {
 	fmt.Fprintf(w, "file:      %s (%s)\n", rep.File, humanBytes(rep.SizeBytes))
-	fmt.Fprintf(w, "profile:   %s   library: %s\n", orDash(rep.Profile), orDash(rep.Library))
+	if rep.Format != "" {
+		fmt.Fprintf(w, "format:    %s (read in full; %s)\n", rep.Format, "no MCAP profile, library, summary or chunk index")
+	} else {
+		fmt.Fprintf(w, "profile:   %s   library: %s\n", orDash(rep.Profile), orDash(rep.Library))
+	}
 	fmt.Fprintf(w, "messages:  %d in %d channels, %s (log time %s … %s s)\n", rep.MessageCount, len(rep.Channels),
 		time.Duration(rep.DurationSec*1e9).Round(time.Millisecond), seconds(rep.StartLogTime), seconds(rep.EndLogTime))
-	fmt.Fprintf(w, "summary:   complete=%v, analysis=%s\n\n", rep.SummaryComplete, rep.Mode)
+	if rep.Format == "" {
+		fmt.Fprintf(w, "summary:   complete=%v, analysis=%s\n\n", rep.SummaryComplete, rep.Mode)
+	} else {
+		var short []string
+		for _, ic := range rep.Index {
+			if ic.Indexed >= 0 && uint64(ic.Indexed) != ic.Read {
+				short = append(short, fmt.Sprintf("%s %d of %d", ic.Topic, ic.Read, ic.Indexed))
+			}
+		}
+		if len(short) == 0 {
+			fmt.Fprintf(w, "index:     every topic's count read as indexed\n\n")
+		} else {
+			fmt.Fprintf(w, "index:     read fewer messages than indexed: %s\n\n", strings.Join(short, ", "))
+		}
+	}
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TOPIC\tTYPE\tENC\tMODALITY\tFRAME\tCOUNT\tRATE Hz\tJITTER p50/p99 ms\tGAPS\tSTAMP−LOG med/p99 ms\tANOMALIES")

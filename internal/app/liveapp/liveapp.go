@@ -238,14 +238,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			return nil, err
 		}
 		defer rp.Close()
-		logCal, err = fusion.ReadCalibration(ctx, rp.Reader(), cal.Base)
+		logCal, err = fusion.ReadLogCalibration(ctx, rp.Log(), cal.Base)
 		if err != nil {
 			return nil, fmt.Errorf("live: --with %s: %w", o.With, err)
 		}
 		if cal, err = logCal.Override(cal); err != nil {
 			return nil, fmt.Errorf("live: --with %s: %w", o.With, err)
 		}
-		for _, ch := range rp.Reader().Channels() {
+		for _, ch := range rp.Log().Channels() {
 			schema := ""
 			if ch.Schema != nil {
 				schema = ch.Schema.Name

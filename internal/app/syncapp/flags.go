@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -34,6 +35,11 @@ type Flags struct {
 	// Plot is the --plot prefix of the pictures (used by the command).
 	Plot   string
 	Phases []string
+	// Start and End are the --start/--end log-time window (see
+	// logfile.ParseTime); Sensors and Exclude the --sensors/--exclude
+	// selection (logfile.Selection).
+	Start, End       string
+	Sensors, Exclude []string
 }
 
 // UsageError is a flag value that is wrong (the command's exit code 2).
@@ -69,7 +75,8 @@ func parseNamed[T any](flag string, vals []string, parse func(string) (T, error)
 // a bad value is a UsageError. With the reference policy and --topics, the
 // reference topic is grouped too (first).
 func (o Flags) Options() (Options, error) {
-	ro := Options{Topics: o.Topics, Policy: o.Policy, Reference: o.Reference, Tolerance: o.Tolerance,
+	ro := Options{Window: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude},
+		Topics: o.Topics, Policy: o.Policy, Reference: o.Reference, Tolerance: o.Tolerance,
 		QueueSize: o.QueueSize, MaxInterval: o.MaxInterval, AgePenalty: o.AgePenalty, Correct: Correction(o.Correct),
 		Optional: o.Optional, OptionalTolerance: o.OptTol, Attach: o.Attach}
 	switch o.Policy {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/stamps"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
@@ -36,8 +37,15 @@ const (
 
 // Options configures Read, Group and Run.
 type Options struct {
-	// Topics to group, in output order; empty: every stamped channel.
+	// Topics to group, in output order; empty: every stamped channel (of
+	// Sensors, when set).
 	Topics []string
+	// Window bounds the log times read (--start/--end), through the log's
+	// index.
+	Window logfile.Window
+	// Sensors selects the topics read when Topics is empty (--sensors,
+	// --exclude; by topic or its first path element).
+	Sensors logfile.Selection
 	// Policy is "exact", "approximate" or "reference".
 	Policy string
 	// Reference is the reference topic for the reference policy.
@@ -197,6 +205,9 @@ type Report struct {
 	// Notes explain an empty or partial result (e.g. a log with a single
 	// stamped topic: nothing to group).
 	Notes []string `json:"notes,omitempty"`
+	// ReaderWarnings are the log reader's warnings: damage read around
+	// (a truncated file, a corrupt chunk), what was lost and where.
+	ReaderWarnings []string `json:"reader_warnings,omitempty"`
 
 	// Timelines holds each grouped topic's corrected stamps (Topics
 	// order) and Spreads every set's spread in emission order, for plots.
@@ -245,6 +256,9 @@ func Group(lg *stamps.Log, o Options) (*Report, error) {
 		o.Policy = "approximate"
 	}
 	rep := &Report{Policy: o.Policy}
+	for _, w := range lg.Warnings {
+		rep.ReaderWarnings = append(rep.ReaderWarnings, w.String())
+	}
 	streamIdx := map[*stamps.Stream]int{}
 	sel := make([]*stamps.Stream, len(topics))
 	corrected := make([][]int64, len(topics))

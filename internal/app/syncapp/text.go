@@ -44,6 +44,9 @@ func WriteText(w io.Writer, rep *Report) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+	for _, n := range rep.ReaderWarnings {
+		fmt.Fprintf(w, "reader warning: %s\n", n)
+	}
 	clockNote := func(topic, use string, c ClockReport) {
 		switch c.Estimation {
 		case EstimationImpossible:
