@@ -221,8 +221,9 @@ func (l *loop) run(ctx context.Context) error {
 		last = now
 	}
 	// flush stamps and pushes a camera's pending frames once its mapper
-	// has settled (or at once with force), all with the same offset.
-	flush := func(c *camera, now int64, force bool) error {
+	// has settled (or at once with force), all with the same offset; the
+	// frames this completes are written with ctx.
+	flush := func(ctx context.Context, c *camera, now int64, force bool) error {
 		if len(c.pending) == 0 || !(force || c.mapper.Settled(now)) {
 			return nil
 		}
@@ -243,9 +244,9 @@ func (l *loop) run(ctx context.Context) error {
 		c.pending = c.pending[:0]
 		return nil
 	}
-	flushAll := func(now int64, force bool) error {
+	flushAll := func(ctx context.Context, now int64, force bool) error {
 		for _, c := range cams {
-			if err := flush(c, now, force); err != nil {
+			if err := flush(ctx, c, now, force); err != nil {
 				return err
 			}
 		}
@@ -255,11 +256,14 @@ func (l *loop) run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			sum.Stopped = "interrupted"
-			return flushAll(time.Now().UnixNano(), true)
+			// What has arrived is still fused and written (as Run's final
+			// Flush does): the frames' writes must not see the
+			// cancellation that ended the run.
+			return flushAll(context.WithoutCancel(ctx), time.Now().UnixNano(), true)
 		case <-tick.C:
 			now := time.Now().UnixNano()
 			gap(now)
-			if err := flushAll(now, false); err != nil {
+			if err := flushAll(ctx, now, false); err != nil {
 				return err
 			}
 			if err := fu.Advance(ctx, now); err != nil {
@@ -278,11 +282,11 @@ func (l *loop) run(ctx context.Context) error {
 				if a.eof != nil {
 					if errors.Is(a.eof, io.EOF) {
 						sum.Stopped = "end of --with"
-						return flushAll(now, true)
+						return flushAll(ctx, now, true)
 					}
 					if ctx.Err() != nil {
 						sum.Stopped = "interrupted"
-						return flushAll(now, true)
+						return flushAll(context.WithoutCancel(ctx), now, true)
 					}
 					return a.eof
 				}
@@ -322,7 +326,7 @@ func (l *loop) run(ctx context.Context) error {
 				continue
 			}
 			if a.session != c.session {
-				if err := flush(c, now, true); err != nil { // stamped on the old session's evidence
+				if err := flush(ctx, c, now, true); err != nil { // stamped on the old session's evidence
 					return err
 				}
 				c.session = a.session
@@ -333,7 +337,7 @@ func (l *loop) run(ctx context.Context) error {
 			// would carry its own delivery delay.
 			c.mapper.Observe(m.Stamp, m.LogTime, a.provisional)
 			c.pending = append(c.pending, a)
-			if err := flush(c, now, false); err != nil {
+			if err := flush(ctx, c, now, false); err != nil {
 				return err
 			}
 		}

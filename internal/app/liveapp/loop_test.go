@@ -353,3 +353,53 @@ func TestLoopRoutesLogEgoAndCameraInfo(t *testing.T) {
 		t.Errorf("%d frames, want 6", n)
 	}
 }
+
+// ctxSink is a memSink whose writes fail once their context is done, as
+// a writer that honours cancellation does.
+type ctxSink struct{ memSink }
+
+func (s *ctxSink) Write(ctx context.Context, f *fused.Frame) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.memSink.Write(ctx, f)
+}
+
+// TestLoopInterruptedWritesWhatArrived: when the run's context ends
+// (Ctrl-C, --duration), the camera frames still waiting for their clock
+// mapping are pushed and the frames they complete are written, not failed
+// with the cancellation.
+func TestLoopInterruptedWritesWhatArrived(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	sink := &ctxSink{memSink{fail: -1, written: make(chan *fused.Frame, 16)}}
+	l, front, rear, rp := newTestLoop(t, &sink.memSink)
+	fu, err := live.New(live.Config{Streams: []live.Stream{
+		{Name: "log_cam", Topic: "/log_cam/image/compressed", Modality: formats.Camera},
+		{Name: "front", Topic: "/front/image/compressed", Modality: formats.Camera},
+		{Name: "rear", Topic: "/rear/image/compressed", Modality: formats.Camera},
+	}, Calibration: l.cal, Tolerance: 20 * time.Millisecond, MaxLatency: 10 * time.Second}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fu = fu
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := start(ctx, l)
+	base := time.Now().UnixNano()
+	for k := range int64(4) {
+		capture := base + k*100*ms
+		rp.msgs <- formats.Message{Topic: "/log_cam/image/compressed", FrameID: "log_cam", Stamp: capture,
+			StampClock: formats.ClockLog, LogTime: capture, Payload: image("log")}
+		front.frames <- liveFrame("front", capture, 10*int64(time.Second), 4*ms, 1, "front")
+		rear.frames <- liveFrame("rear", capture, 0, 3*ms, 1, "rear")
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("interrupted run: %v, want the frames written", err)
+	}
+	if l.sum.Stopped != "interrupted" {
+		t.Errorf("stopped %q, want interrupted", l.sum.Stopped)
+	}
+	if len(sink.written) == 0 {
+		t.Error("no frame written")
+	}
+}
