@@ -222,6 +222,7 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		xs = append(xs, xk)
 	}
 	var vr, vt float64
+	var sub [6]float64
 	if len(xs) > 1 {
 		for d := range 6 {
 			m := 0.0
@@ -234,6 +235,7 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 				v += (xk[d] - m) * (xk[d] - m)
 			}
 			v /= float64(len(xs) - 1)
+			sub[d] = math.Sqrt(v / float64(len(xs)))
 			if d < 3 {
 				vr += v
 			} else {
@@ -287,6 +289,7 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		r.CorrectionRotationDeg, r.CorrectionTranslationM = rot, tr
 	}
 	r.Search = thin(s.points, maxSearchPoints)
+	r.DOFFrame, r.DOFs = dofFrame, c.dofs(frames, x, s.free, sub)
 	return best, Fc
 }
 
@@ -386,6 +389,16 @@ func (c *Checker) timeCheck(frames []*frame, C se3.Transform, r *check.PairResul
 	if r.Verdict != check.OK {
 		r.TimeOffsetNs = d
 	}
+	r.DOFFrame = "camera clock: the shift to add to the camera's stamps, ms"
+	tst := check.Observed
+	switch {
+	case sig > float64(o.MiscalibratedTime):
+		tst = check.Unobservable
+	case sig > float64(o.MiscalibratedTime)/3:
+		tst = check.Weak
+	}
+	r.DOFs = []check.DOF{check.NewDOF(check.DOFTime, "ms", float64(d)/1e6, sig/1e6, tst, true,
+		fmt.Sprintf("spread of the subset optima %.1f ms (threshold %v)", sig/1e6, o.MiscalibratedTime))}
 	r.Search = thin(pts, maxSearchPoints)
 }
 
