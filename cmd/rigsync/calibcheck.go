@@ -41,7 +41,8 @@ and camera infos; never anything else) and scores every sensor pair it can:
   lidar-camera  edge alignment (Levinson & Thrun): image edges against LiDAR
                 depth discontinuities, over frames spread through the log,
                 with a search over perturbed extrinsics (rotation within
-                about ±1°) for the best correction
+                about ±1°, about the optical axis too) for the best
+                correction
   camera-time   the same score against shifted camera times: a camera clock
                 offset (needs turns; skipped on a nearly straight drive)
   lidar-lidar   ICP in the overlap of two LiDARs: residual and correction
