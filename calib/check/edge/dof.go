@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/rigsync/rigsync/calib/check"
+	"gonum.org/v1/gonum/mat"
 )
 
 // dofFrame names the frame of the LiDAR–camera DOFs.
@@ -53,6 +54,10 @@ func (c *Checker) dofs(frames []*frame, x params, free [7]bool, sub [6]float64) 
 	o := &c.opt
 	names := [6]string{check.DOFRoll, check.DOFPitch, check.DOFYaw, check.DOFX, check.DOFY, check.DOFZ}
 	out := make([]check.DOF, 0, 6)
+	var tsig [3]float64
+	if !free[3] || !free[4] || !free[5] {
+		tsig = c.translationSigma(frames, x)
+	}
 	for d := range 6 {
 		unit, thr := "deg", o.MiscalibratedDeg
 		if d >= 3 {
@@ -73,7 +78,28 @@ func (c *Checker) dofs(frames []*frame, x params, free [7]bool, sub [6]float64) 
 			note = "the score has no peak along it"
 		}
 		est, s := math.NaN(), sig
-		if free[d] {
+		if d >= 3 && !free[d] {
+			// Not searched: the status says whether the data could
+			// tell it at all, from the full curvature (a translation
+			// the rotations can mimic is not told apart, however
+			// peaked the score is along the axis alone).
+			sig = tsig[d-3]
+			switch {
+			case sig <= thr/3:
+				st = check.NotSearched
+				note = fmt.Sprintf("not searched; observable by the full curvature (σ %.3g m, threshold %g m)", sig, thr)
+			case sig <= thr:
+				st = check.Weak
+				note = fmt.Sprintf("not searched; weakly observed: σ %.3g m by the full curvature (rotations free), threshold %g m", sig, thr)
+			case math.IsInf(sig, 1):
+				st = check.Unobservable
+				note = "not searched; unobservable: the score is not peaked in every direction of rotation and translation together (a translation the rotations can mimic)"
+			default:
+				st = check.Unobservable
+				note = fmt.Sprintf("not searched; unobservable: σ %.3g m by the full curvature (rotations free), threshold %g m", sig, thr)
+			}
+			s = sig
+		} else if free[d] {
 			est = x[d]
 			s = max(sig, sub[d])
 		} else {
@@ -84,6 +110,89 @@ func (c *Checker) dofs(frames []*frame, x params, free [7]bool, sub [6]float64) 
 			s = math.NaN()
 		}
 		out = append(out, check.NewDOF(names[d], unit, est, s, st, true, note))
+	}
+	return out
+}
+
+// translationSigma is the 1σ (m) of each translation axis from the
+// score's full 6×6 curvature around x (rotations in degrees, translations
+// in m, steps of half the miscalibrated thresholds): the sandwich
+// covariance H⁻¹·B·H⁻¹, H the summed negative Hessian of the per-frame
+// scores and B the sum of the outer products of their gradients. Unlike
+// the per-axis curvature it sees that a translation and a rotation move
+// distant points alike: a translation the rotations can mimic has a large
+// marginal σ even where the score is sharply peaked along the axis alone.
+// +Inf when H is not positive definite (the score is not peaked in some
+// direction).
+func (c *Checker) translationSigma(frames []*frame, x params) [3]float64 {
+	o := &c.opt
+	var h [6]float64
+	for d := range 6 {
+		h[d] = o.MiscalibratedDeg / 2
+		if d >= 3 {
+			h[d] = o.MiscalibratedM / 2
+		}
+	}
+	dt := int64(math.Round(x[6] * 1e6))
+	at := func(fr *frame, y params) float64 { return c.frameScore(fr, y.transform(), dt) }
+	var H, B [6][6]float64
+	var jp, jm [6]float64
+	for _, fr := range frames {
+		j0 := at(fr, x)
+		var g [6]float64
+		for d := range 6 {
+			yp, ym := x, x
+			yp[d] += h[d]
+			ym[d] -= h[d]
+			jp[d], jm[d] = at(fr, yp), at(fr, ym)
+			g[d] = (jp[d] - jm[d]) / (2 * h[d])
+			H[d][d] -= (jp[d] + jm[d] - 2*j0) / (h[d] * h[d])
+		}
+		for i := range 6 {
+			for j := i + 1; j < 6; j++ {
+				y := x
+				y[i] += h[i]
+				y[j] += h[j]
+				v := -(at(fr, y) - jp[i] - jp[j] + j0) / (h[i] * h[j])
+				H[i][j] += v
+				H[j][i] += v
+			}
+			for j := range 6 {
+				B[i][j] += g[i] * g[j]
+			}
+		}
+	}
+	inf := [3]float64{math.Inf(1), math.Inf(1), math.Inf(1)}
+	Hs := mat.NewSymDense(6, nil)
+	for i := range 6 {
+		for j := i; j < 6; j++ {
+			Hs.SetSym(i, j, H[i][j])
+		}
+	}
+	var ch mat.Cholesky
+	if !ch.Factorize(Hs) {
+		return inf
+	}
+	var Hi mat.SymDense
+	if err := ch.InverseTo(&Hi); err != nil {
+		return inf
+	}
+	Bm := mat.NewDense(6, 6, nil)
+	for i := range 6 {
+		for j := range 6 {
+			Bm.Set(i, j, B[i][j])
+		}
+	}
+	var S, T mat.Dense
+	T.Mul(&Hi, Bm)
+	S.Mul(&T, &Hi)
+	var out [3]float64
+	for k := range 3 {
+		v := S.At(3+k, 3+k)
+		if !(v >= 0) || math.IsInf(v, 0) {
+			return inf
+		}
+		out[k] = math.Sqrt(v)
 	}
 	return out
 }

@@ -233,3 +233,29 @@ func TestOpticalAxisRotation(t *testing.T) {
 		})
 	}
 }
+
+// A 5 cm sideways shift of the camera is not searched (the rotations
+// absorb most of it: on the fixture rig its 1-D optimum with the rotations
+// held stays within 1 cm of zero): the result must never be a plain ok,
+// but list the translation as not observed, with a status from the full
+// curvature.
+func TestTranslationNotObservedIsPartial(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(t, 8*time.Second, 1)
+	cfg.Faults = []fixtures.Fault{fault(t, fixtures.Miscalibrate, "cam_front=0,0,0,0.05,0,0")}
+	res, _, _ := checkLog(t, cfg, Options{SearchImageRotation: true})
+	r := res[0]
+	r.Cover()
+	t.Logf("%s: %s; %+v", r.Kind, r.VerdictText, r.DOFs[3:])
+	if r.Verdict == check.OK && !r.Partial() {
+		t.Errorf("plain ok for an unsearched 5 cm translation")
+	}
+	for _, d := range r.DOFs[3:] {
+		if d.Status == check.Observed || d.Estimate != nil || d.Note == "" {
+			t.Errorf("%s: %+v, want not observed, no estimate, a note", d.Name, d)
+		}
+	}
+	if !strings.Contains(r.VerdictText, "x") {
+		t.Errorf("verdict text %q does not name x", r.VerdictText)
+	}
+}
