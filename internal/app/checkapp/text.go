@@ -11,9 +11,11 @@ import (
 )
 
 // WriteText writes the human form of a report: a header line (log,
-// calibration, duration, clock), a table of the pairs, worst verdict first,
-// the verdict line (Summary), the skipped pairs with their reasons, then
-// the report's warnings. It returns the first write error.
+// calibration, duration, clock), a table of the pairs, worst verdict first
+// (a pair that did not observe every DOF that matters reads "ok (partial:
+// x, y, z not observed)"), the verdict line (Summary), the partial pairs
+// with the status of each DOF not observed, the skipped pairs with their
+// reasons, then the report's warnings. It returns the first write error.
 func WriteText(w io.Writer, rep *check.Report) error {
 	sw := &stickyWriter{w: w}
 	order := make([]int, len(rep.Pairs))
@@ -73,7 +75,9 @@ func WriteText(w io.Writer, rep *check.Report) error {
 // Summary is the verdict line of the human output. It counts only the
 // pairs that were scored: skipped pairs are listed apart (with their
 // reasons, after the line), and a report with no scored pair says that
-// nothing could be checked rather than a verdict.
+// nothing could be checked rather than a verdict. When some scored pair
+// did not observe every DOF that matters the verdict reads "ok (partial:
+// N pair(s) … listed below)".
 func Summary(rep *check.Report) string {
 	checked, skipped := check.CountChecked(rep.Pairs)
 	v := check.Overall(rep.Pairs)
