@@ -1,6 +1,10 @@
 package check
 
-import "image"
+import (
+	"fmt"
+	"image"
+	"strings"
+)
 
 // Verdict is the outcome of one sensor-pair check.
 type Verdict string
@@ -17,6 +21,9 @@ const (
 	Skipped       Verdict = "skipped"
 	Inconclusive  Verdict = "inconclusive"
 	Unchecked     Verdict = "unchecked"
+	// Partial is a gate's verdict (never a pair's): every scored pair is
+	// ok, but some DOF that matters was not observed (PairResult.Cover).
+	Partial Verdict = "partial"
 )
 
 // Overall is the verdict of a report with these pairs: the worst verdict
@@ -143,6 +150,17 @@ type PairResult struct {
 	Search []SearchPoint `json:"search,omitempty"`
 	// Note explains the verdict in words.
 	Note string `json:"note,omitempty"`
+	// DOFFrame names the frame and axes of DOFs (e.g. the camera's optical
+	// frame); DOFs say, per degree of freedom, what the check estimated
+	// and how well it saw it.
+	DOFFrame string `json:"dof_frame,omitempty"`
+	DOFs     []DOF  `json:"dofs,omitempty"`
+	// NotObserved lists the DOFs that matter and were not observed; when
+	// any, the verdict covers only part of the extrinsic (set by Cover).
+	NotObserved []string `json:"not_observed,omitempty"`
+	// VerdictText is the verdict with its coverage, e.g. "ok (partial:
+	// yaw, z not observed)" (set by Cover).
+	VerdictText string `json:"verdict_text,omitempty"`
 }
 
 // Report is the result of checking one log.
@@ -165,6 +183,10 @@ type Report struct {
 	// those that were skipped (their Note says why).
 	CheckedPairs int `json:"checked_pairs"`
 	SkippedPairs int `json:"skipped_pairs"`
+	// PartialPairs counts the scored pairs with a DOF that matters but was
+	// not observed (PairResult.NotObserved): a report with Verdict ok and
+	// PartialPairs > 0 has not verified the whole calibration.
+	PartialPairs int `json:"partial_pairs"`
 	// Warnings are what fusing the log found that did not stop the check,
 	// one line each: a log CameraInfo that disagrees with the rig's
 	// intrinsics (which are used; once per camera), rig intrinsics scaled
@@ -183,4 +205,119 @@ type Overlay struct {
 	Sensor, Reference string
 	Stamp             int64
 	Before, After     image.Image
+}
+
+// DOFStatus says how well a pair check saw one degree of freedom of the
+// checked sensor's extrinsic (or the camera time).
+type DOFStatus string
+
+// DOF statuses. Observed and Weak are measured (the curvature of the
+// check's score around its optimum, or an information matrix): Observed
+// when an error at the pair's miscalibrated threshold would stand out at
+// 3σ, Weak when only at 1σ. Unobservable means the data cannot move the
+// score along the DOF (e.g. height for a planar radar); NotSearched that
+// the check does not estimate it.
+const (
+	Observed     DOFStatus = "observed"
+	Weak         DOFStatus = "weak"
+	Unobservable DOFStatus = "unobservable"
+	NotSearched  DOFStatus = "not searched"
+)
+
+// DOF names, the order of PairResult.DOFs: rotations about the x, y, z axes
+// of the frame named by PairResult.DOFFrame, translations along them, then
+// the camera time (camera-time pairs only).
+const (
+	DOFRoll  = "roll"
+	DOFPitch = "pitch"
+	DOFYaw   = "yaw"
+	DOFX     = "x"
+	DOFY     = "y"
+	DOFZ     = "z"
+	DOFTime  = "time"
+)
+
+// DOF is what a pair check knows about one degree of freedom.
+type DOF struct {
+	// Name is one of the DOF* names.
+	Name string `json:"name"`
+	// Unit of Estimate and Sigma: "deg" for rotations, "m" for
+	// translations, "ms" for time.
+	Unit string `json:"unit"`
+	// Estimate is the DOF's component of the correction (nil when the
+	// check gives none); Sigma its 1σ (nil when unknown).
+	Estimate *float64 `json:"estimate,omitempty"`
+	Sigma    *float64 `json:"sigma,omitempty"`
+	// Status says how well the DOF was seen.
+	Status DOFStatus `json:"status"`
+	// Matters is true when an error of the DOF could move the pair's
+	// residual beyond its threshold: such a DOF must be observed for the
+	// pair to be fully ok.
+	Matters bool `json:"matters"`
+	// Note says how the status was found.
+	Note string `json:"note,omitempty"`
+}
+
+// NewDOF returns a DOF with an estimate and σ (either may be NaN for
+// none).
+func NewDOF(name, unit string, estimate, sigma float64, status DOFStatus, matters bool, note string) DOF {
+	d := DOF{Name: name, Unit: unit, Status: status, Matters: matters, Note: note}
+	if estimate == estimate {
+		d.Estimate = &estimate
+	}
+	if sigma == sigma {
+		d.Sigma = &sigma
+	}
+	return d
+}
+
+// NotObservedDOFs returns the names of the DOFs that matter and were not
+// observed (weak, unobservable or not searched), in order.
+func NotObservedDOFs(dofs []DOF) []string {
+	var out []string
+	for _, d := range dofs {
+		if d.Matters && d.Status != Observed {
+			out = append(out, d.Name)
+		}
+	}
+	return out
+}
+
+// Cover sets NotObserved and VerdictText from the pair's Verdict and DOFs.
+// The rule: a scored pair is fully checked only if every DOF that matters
+// was observed; otherwise its text verdict is qualified, e.g. "ok
+// (partial: yaw, z not observed)". A pair without DOFs (an older report)
+// is taken as fully checked.
+func (p *PairResult) Cover() {
+	p.NotObserved = nil
+	p.VerdictText = string(p.Verdict)
+	switch p.Verdict {
+	case OK, Suspicious, Miscalibrated:
+	default:
+		return
+	}
+	if p.NotObserved = NotObservedDOFs(p.DOFs); len(p.NotObserved) > 0 {
+		p.VerdictText = fmt.Sprintf("%s (partial: %s not observed)", p.Verdict, strings.Join(p.NotObserved, ", "))
+	}
+}
+
+// Partial reports whether the pair was scored but some DOF that matters
+// was not observed (see Cover).
+func (p *PairResult) Partial() bool {
+	switch p.Verdict {
+	case OK, Suspicious, Miscalibrated:
+		return len(NotObservedDOFs(p.DOFs)) > 0
+	}
+	return false
+}
+
+// CountPartial returns how many pairs are Partial.
+func CountPartial(pairs []PairResult) int {
+	n := 0
+	for i := range pairs {
+		if pairs[i].Partial() {
+			n++
+		}
+	}
+	return n
 }

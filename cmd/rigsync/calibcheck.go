@@ -47,7 +47,8 @@ and camera infos; never anything else) and scores every sensor pair it can:
   lidar-camera  edge alignment (Levinson & Thrun): image edges against LiDAR
                 depth discontinuities, over frames spread through the log,
                 with a search over perturbed extrinsics (rotation within
-                about ±1°) for the best correction
+                about ±1°, about the optical axis too) for the best
+                correction
   camera-time   the same score against shifted camera times: a camera clock
                 offset (needs turns; skipped on a nearly straight drive)
   lidar-lidar   ICP in the overlap of two LiDARs: residual and correction
@@ -87,6 +88,19 @@ calibration that changed mid-log (a knocked camera) and dates it; a window
 whose evidence is too weak to tell (few frames or edges, or a lower score
 only in a weakly observed direction) is "inconclusive", with a note.
 
+A verdict says what it covers. Each checked pair lists its six degrees of
+freedom (roll, pitch, yaw, x, y, z in the frame its "dof_frame" names:
+optical for cameras; camera-time: the time) with an estimate, a 1-sigma
+and a status: observed, weak, unobservable or "not searched". The status is
+measured where the check has a measure (the curvature of the edge score
+around its optimum, the ICP information matrix, the solver's covariance):
+observed when an error at the pair's miscalibrated threshold would stand
+3 sigma out, weak at 1 sigma. A pair is fully ok only if every degree of
+freedom that matters was observed; otherwise it reads
+"ok (partial: x, y, z not observed)" (a planar radar never observes z,
+roll or pitch; hand-eye no translation), the summary says how many pairs
+are partial and lists them, and the exit code is 3.
+
 Correction convention: T_base_sensor(fixed) = T_base_sensor(current) ·
 Correction, a row-major 4x4 matrix in the checked sensor's own frame (camera
 frames are optical: x right, y down, z forward). Times are int64 ns on the
@@ -99,10 +113,14 @@ Output:
                      per pair kind, sensor, reference, score,
                      score_name, verdict, correction (4x4 row-major),
                      correction_rotation_deg, correction_translation_m,
-                     uncertainty, windows, changed_at_ns, search; and the
-                     report's warnings
+                     uncertainty, windows, changed_at_ns, search,
+                     dof_frame, dofs (name, unit, estimate, sigma,
+                     status, matters), not_observed, verdict_text
+                     ("ok (partial: z not observed)"); and the report's
+                     partial_pairs and warnings
   --report FILE      one self-contained HTML page to open offline: verdicts
-                     first, overlays before/after the correction, plots of the
+                     first, per pair a table of its degrees of freedom beside the
+                     overlays before/after the correction, plots of the
                      score over time and over the search, the JSON embedded
   --overlays DIR     the pictures as files: LiDAR points coloured by depth on
                      camera images before/after the correction (JPEG), score
@@ -116,11 +134,14 @@ Output:
                      checked no rig is written (a copy would look checked).
 
 Exit codes (for field scripts):
-  0  every checked pair is ok (skipped pairs do not count)
+  0  every checked pair is ok and observed every degree of freedom that
+     matters (skipped pairs do not count)
   1  error (unreadable log or rig)
   2  usage error
-  3  suspicious: some pair is suspicious, none miscalibrated; or no pair
-     could be checked at all (every pair skipped)
+  3  suspicious: some pair is suspicious, none miscalibrated; or partial:
+     every checked pair ok, but some degree of freedom that matters was
+     not observed (the pairs and DOFs are named); or no pair could be
+     checked at all (every pair skipped)
   4  miscalibrated: some pair is miscalibrated
 --report and --overlays are written whatever the verdict, --fix whenever
 some pair was checked.
@@ -232,7 +253,8 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 }
 
 // checkExit maps checkapp.Gate's verdict to the exit code: miscalibrated
-// 4, suspicious 3, and 3 when no pair could be checked.
+// 4, suspicious 3, partial (every checked pair ok, but a degree of freedom
+// that matters not observed) 3, and 3 when no pair could be checked.
 func checkExit(rep *check.Report) error {
 	err := checkapp.Gate(rep)
 	ge, ok := errors.AsType[*checkapp.GateError](err)
@@ -241,7 +263,7 @@ func checkExit(rep *check.Report) error {
 		return err
 	case ge.Verdict == check.Miscalibrated:
 		return calibrationError{ge}
-	case ge.Verdict == check.Suspicious:
+	case ge.Verdict == check.Suspicious, ge.Verdict == check.Partial:
 		return fmt.Errorf("%w: %w", ge, problemsError{len(ge.Pairs)})
 	}
 	// Nothing was verified: a gate must not read that as "ok".

@@ -75,6 +75,8 @@ func TestCalibCheckExitCode(t *testing.T) {
 		{"suspicious", []check.PairResult{pair(check.OK), pair(check.Suspicious)}, exitProblems},
 		{"miscalibrated", []check.PairResult{pair(check.Suspicious), pair(check.Miscalibrated), pair(check.OK)}, exitMiscalibrated},
 		{"nothing checked", []check.PairResult{pair(check.Skipped)}, exitProblems},
+		{"ok but partial", []check.PairResult{pair(check.OK), {Kind: check.KindRadarLidar, Sensor: "radar", Reference: "lidar", Verdict: check.OK,
+			DOFs: []check.DOF{{Name: check.DOFZ, Unit: "m", Status: check.Unobservable, Matters: true}}}}, exitProblems},
 		{"no pairs", nil, exitProblems},
 	} {
 		err := checkExit(&check.Report{Pairs: tc.pairs})
@@ -127,10 +129,24 @@ func TestCalibCheckTrueCalibration(t *testing.T) {
 	// --tf: ego motion for the camera-time and hand-eye checks.
 	log := checkFixture(t, "true", "--second-lidar", "--tf")
 	code, out, errs := runCLI(t, "calib", "check", log, "--json")
-	if code != exitOK {
-		t.Fatalf("exit %d, want %d: %s\n%s", code, exitOK, errs, out)
+	// Every checked pair is ok, but not every degree of freedom is
+	// observed (the camera's translation is not searched, hand-eye gives
+	// no translation): partial, exit 3, naming the pairs.
+	if code != exitProblems || !strings.Contains(errs, "ok but partial") || !strings.Contains(errs, "x, y, z not searched") {
+		t.Fatalf("exit %d, want %d (partial): %s\n%s", code, exitProblems, errs, out)
 	}
 	rep := decodeReport(t, out)
+	if rep.PartialPairs == 0 {
+		t.Errorf("partial_pairs 0, want > 0")
+	}
+	for _, p := range rep.Pairs {
+		if p.Verdict == check.OK && len(p.NotObserved) > 0 && !strings.HasPrefix(p.VerdictText, "ok (partial: ") {
+			t.Errorf("%s %s: verdict_text %q with not_observed %v", p.Kind, p.Sensor, p.VerdictText, p.NotObserved)
+		}
+		if p.Verdict != check.Skipped && p.Kind != check.KindCameraTime && len(p.DOFs) != 6 {
+			t.Errorf("%s %s: %d dofs, want 6", p.Kind, p.Sensor, len(p.DOFs))
+		}
+	}
 	if rep.Log != log || rep.Clock == "" || rep.End <= rep.Start || rep.Verdict != check.OK {
 		t.Errorf("report header: log %q clock %q span %d..%d verdict %q", rep.Log, rep.Clock, rep.Start, rep.End, rep.Verdict)
 	}

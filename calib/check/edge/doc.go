@@ -32,7 +32,19 @@
 // vertical image position), the transform decays faster (γ = 0.8) and a
 // local mean is subtracted from it (regions dense with edges no longer
 // pull points in). Translation and the rotation about the optical axis are
-// weakly observed and not searched by default (Options).
+// weakly observed and not searched by default (Options); the rotation
+// about the optical axis is searched on its own after the two others when
+// Options.SearchImageRotation is set (as calib check does).
+//
+// Each result lists its degrees of freedom (check.DOF: roll, pitch, yaw
+// about the optical x, y, z axes, then x, y, z) with the estimate, a 1σ
+// and a status from the score's curvature around the optimum: the
+// per-frame scores at ± half the miscalibrated threshold give the summed
+// curvature and the spread of the per-frame slopes, whose ratio is a
+// sandwich (M-estimator) σ; observed when the threshold is 3σ, weak when
+// 1σ. Translation is searched only with Options.SearchTranslation;
+// otherwise its DOFs are "not searched", with the σ the curvature would
+// allow (which, frames being correlated, is optimistic).
 //
 // Conventions: points are kept in the camera's optical frame (x right,
 // y down, z forward) of the current calibration; a correction C is in that

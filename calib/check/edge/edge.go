@@ -74,12 +74,18 @@ type Options struct {
 	SearchTranslation bool
 	// SearchImageRotation adds the rotation about the optical axis (the
 	// "yaw" of the optical frame: the image turns about its centre) to
-	// the search. It is off by default: depth edges along LiDAR rings are
+	// the search; `rigsync calib check` turns it on. It is searched after
+	// the two other rotations, on its own grid, then jointly with them
+	// (see searcher.imageRotation): depth edges along LiDAR rings are
 	// mostly vertical in the image, so an in-image rotation slides points
-	// along them and is constrained only by the few horizontal depth
-	// edges; on the synthetic rig its optimum wanders by up to 1.5°.
-	// Base-frame yaw and pitch errors of a forward camera are the optical
-	// pitch and roll, which are searched.
+	// along them and is constrained more weakly than the others, and in a
+	// joint coarse grid (or on the few frames of a subset) its optimum
+	// wandered by up to 1.5°. Its σ is the score's curvature's (the
+	// subsets hold it at the full set's estimate). On the urban fixture
+	// logs (8 s, seeds 1–3) a 0.5° error is estimated within 0.02–0.10°
+	// with σ 0.04–0.07°, and the true calibration's estimate stays within
+	// 0.14° on every camera. When on, the per-window probes about the
+	// optical axis count for the window verdicts.
 	SearchImageRotation bool
 	// Verdict thresholds on the correction (defaults: rotation 0.3° /
 	// 0.4°, translation 0.03 m / 0.06 m, time 8 ms / 15 ms for suspicious /

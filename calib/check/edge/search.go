@@ -21,6 +21,9 @@ type searcher struct {
 	c      *Checker
 	free   [7]bool // the axes searched
 	frames []*frame
+	// hold is the rotation about the optical axis (degrees) at which
+	// it is held when not free (the full set's estimate, for subsets).
+	hold   float64
 	memo   map[params]float64
 	points []check.SearchPoint
 	record bool
@@ -60,14 +63,18 @@ func (s *searcher) eval(x params) float64 {
 }
 
 // coarse evaluates the rotation grid {−R, −R/2, 0, R/2, R} over the free
-// rotation axes and returns the best candidate.
+// rotation axes except the rotation about the optical axis (searched
+// after, see imageRotation) and returns the best candidate.
 func (s *searcher) coarse(R float64) (params, float64) {
 	var best params
 	bv := math.Inf(-1)
 	steps := []float64{0, -R, -R / 2, R / 2, R}
 	axis := func(d int) []float64 {
-		if s.free[d] {
+		if s.free[d] && d != 2 {
 			return steps
+		}
+		if d == 2 {
+			return []float64{s.hold}
 		}
 		return steps[:1]
 	}
@@ -195,4 +202,31 @@ func (c *Checker) timeSearch(frames []*frame, C se3.Transform, lo, hi, step int6
 		return d, v
 	}
 	return best, bv
+}
+
+// imageRotationStep is the grid step (degrees) of the 1-D search of the
+// rotation about the optical axis.
+const imageRotationStep = 0.25
+
+// imageRotation searches the rotation about the optical axis (x[2]) from
+// x, whose other axes were searched with it held: a grid of
+// imageRotationStep over ±lim degrees, then a joint pattern search of
+// every free axis from the best with steps of stepRot/2 (the other axes
+// shift a little once the image is turned). The in-image rotation is
+// searched apart because it is constrained far more weakly than the two
+// other rotations (it moves a point by its distance from the image centre
+// times the angle, along mostly vertical ring-wise depth edges): in the
+// joint coarse grid its noise drags the optical roll to a neighbouring
+// peak.
+func (s *searcher) imageRotation(x params, stepRot, stepTrans, minRot, lim, maxTrans float64) (params, float64) {
+	best, bv := x, s.eval(x)
+	n := int(math.Floor(lim / imageRotationStep))
+	for k := -n; k <= n; k++ {
+		y := x
+		y[2] = float64(k) * imageRotationStep
+		if v := s.eval(y); v > bv {
+			best, bv = y, v
+		}
+	}
+	return s.refine(best, stepRot/2, stepTrans/2, minRot, lim, maxTrans)
 }

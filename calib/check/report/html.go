@@ -80,7 +80,7 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 			d.Other = append(d.Other, ov)
 		}
 	}
-	var bad, skipped []string
+	var bad, skipped, partial []string
 	for n, i := range order {
 		p := &rep.Pairs[i]
 		r := row{
@@ -88,7 +88,17 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 			Verdict: string(p.Verdict), ScoreName: scoreName(p),
 			Score: num(p.Score), Best: num(p.BestScore), Note: p.Note, Overlays: ovOf[i],
 			Correction: correctionText(p), Uncertainty: uncertaintyText(p), Change: changeText(p, rep.Start),
-			Windows: len(p.Windows), SearchN: len(p.Search),
+			Windows: len(p.Windows), SearchN: len(p.Search), DOFFrame: p.DOFFrame,
+		}
+		if p.Verdict != check.Skipped {
+			if nob := check.NotObservedDOFs(p.DOFs); len(nob) > 0 {
+				r.Partial = "partial: " + strings.Join(nob, ", ") + " not observed"
+				partial = append(partial, fmt.Sprintf("%s (%s vs %s): %s not observed", p.Sensor, p.Kind, p.Reference, strings.Join(nob, ", ")))
+			}
+			for _, dd := range p.DOFs {
+				r.DOFs = append(r.DOFs, dofRow{Name: dd.Name, Unit: dd.Unit, Estimate: optNum(dd.Estimate), Sigma: optNum(dd.Sigma),
+					Status: string(dd.Status), Observed: dd.Status == check.Observed, Matters: dd.Matters, Note: dd.Note})
+			}
 		}
 		if r.Verdict == "" {
 			r.Verdict = string(check.Skipped)
@@ -132,6 +142,12 @@ func WriteHTML(w io.Writer, rep *check.Report) error {
 	default:
 		d.Summary = strings.Join(bad, "; ")
 	}
+	if len(partial) > 0 {
+		d.Summary += fmt.Sprintf(" Partial: %s, so those degrees of freedom are not verified.", strings.Join(partial, "; "))
+		if overall == check.OK {
+			d.Headline = "ok (partial)"
+		}
+	}
 	if len(skipped) > 0 && overall != check.Unchecked {
 		d.Summary += fmt.Sprintf(" %d pair(s) skipped, not checked.", len(skipped))
 	}
@@ -164,6 +180,25 @@ type row struct {
 	Windows, SearchN                           int
 	TimePlot, SearchPlot                       template.URL
 	Overlays                                   []overlay
+	// Partial is "partial: x, y not observed" for a scored pair with a
+	// DOF that matters not observed; DOFs the per-DOF table, in DOFFrame.
+	Partial  string
+	DOFFrame string
+	DOFs     []dofRow
+}
+
+// dofRow is one line of a pair's per-DOF table.
+type dofRow struct {
+	Name, Unit, Estimate, Sigma, Status, Note string
+	Observed, Matters                         bool
+}
+
+// optNum formats an optional number ("–" when nil).
+func optNum(v *float64) string {
+	if v == nil {
+		return "–"
+	}
+	return num(*v)
 }
 
 type overlay struct {
@@ -310,6 +345,10 @@ figure{margin:.6em 0;display:inline-block;vertical-align:top;max-width:100%}
 figure img{max-width:100%;height:auto;border:1px solid #ccc}
 figcaption{font-size:.85em;color:#555}
 .pair{border-left:6px solid #ccc;padding-left:1em}
+.partial{color:#8a5a00}
+table.dofs{display:inline-table;margin:.6em 1em .6em 0;vertical-align:top}
+table.dofs caption{font-size:.85em;color:#555;text-align:left;caption-side:top}
+tr.dof-not-observed td{background:#fff6e0}
 .pair.b-ok{border-color:#1a7f37}.pair.b-suspicious{border-color:#c27c0e}.pair.b-miscalibrated{border-color:#c62828}.pair.b-skipped{border-color:#757575}
 </style>
 </head>
@@ -327,7 +366,7 @@ figcaption{font-size:.85em;color:#555}
 <tbody>
 {{range .Rows}}<tr>
 <td><a href="#{{.ID}}">{{.Sensor}} → {{.Reference}}</a><br><small>{{.Kind}}</small></td>
-<td><span class="badge v-{{.Verdict}}">{{.Verdict}}</span></td>
+<td><span class="badge v-{{.Verdict}}">{{.Verdict}}</span>{{if .Partial}}<br><small class="partial">{{.Partial}}</small>{{end}}</td>
 <td class="num">{{.Score}}<br><small>{{.ScoreName}}</small></td>
 <td class="num">{{.Best}}</td>
 <td class="num">{{.Correction}}</td>
@@ -345,7 +384,7 @@ Times are seconds since the start of the log on the <code>{{.Clock}}</code> cloc
 
 {{range .Rows}}
 <section class="pair b-{{.Verdict}}" id="{{.ID}}">
-<h2>{{.Sensor}} → {{.Reference}} <small>({{.Kind}})</small> <span class="badge v-{{.Verdict}}">{{.Verdict}}</span></h2>
+<h2>{{.Sensor}} → {{.Reference}} <small>({{.Kind}})</small> <span class="badge v-{{.Verdict}}">{{.Verdict}}</span>{{if .Partial}} <small class="partial">({{.Partial}})</small>{{end}}</h2>
 {{if .Note}}<p>{{.Note}}</p>{{end}}
 <table>
 <tr><th>score ({{.ScoreName}})</th><td class="num">{{.Score}}</td><th>with the correction</th><td class="num">{{.Best}}</td></tr>
@@ -356,6 +395,12 @@ Times are seconds since the start of the log on the <code>{{.Clock}}</code> cloc
 {{if .Matrix}}<p class="meta">Correction (row-major 4×4, T_sensor_sensorfixed):</p>
 <pre>{{range .Matrix}}{{.}}
 {{end}}</pre>{{end}}
+{{if .DOFs}}<table class="dofs">
+<caption>Per degree of freedom ({{.DOFFrame}})</caption>
+<thead><tr><th>DOF</th><th>estimate</th><th>1σ</th><th>status</th><th>observed?</th><th>note</th></tr></thead>
+<tbody>
+{{range .DOFs}}<tr class="dof-{{if .Observed}}observed{{else}}not-observed{{end}}"><td>{{.Name}}</td><td class="num">{{.Estimate}} {{.Unit}}</td><td class="num">{{.Sigma}} {{.Unit}}</td><td>{{.Status}}</td><td>{{if .Observed}}yes{{else if .Matters}}no (matters){{else}}no{{end}}</td><td><small>{{.Note}}</small></td></tr>
+{{end}}</tbody></table>{{end}}
 {{range .Overlays}}<div>
 {{if .Before}}<figure><img src="{{.Before}}" width="{{.W}}" height="{{.H}}" alt="{{.Sensor}} with {{.Reference}} points, current calibration, {{.Time}}"><figcaption>before: current calibration, {{.Time}}</figcaption></figure>{{end}}
 {{if .After}}<figure><img src="{{.After}}" width="{{.W}}" height="{{.H}}" alt="{{.Sensor}} with {{.Reference}} points, corrected, {{.Time}}"><figcaption>after: suggested correction applied, {{.Time}}</figcaption></figure>{{end}}

@@ -497,3 +497,24 @@ func TestWriteHTMLNothingChecked(t *testing.T) {
 		})
 	}
 }
+
+// TestDOFTable: a pair with DOFs gets its per-DOF table beside the
+// overlays, and a partial pair says which DOFs were not observed.
+func TestDOFTable(t *testing.T) {
+	est, sig := 0.12, 0.03
+	p := check.PairResult{Kind: check.KindLidarCamera, Sensor: "cam_front", Reference: "lidar_top", ScoreName: "edge_alignment",
+		Verdict: check.OK, Correction: identity, DOFFrame: "camera optical frame",
+		DOFs: []check.DOF{{Name: "yaw", Unit: "deg", Estimate: &est, Sigma: &sig, Status: check.Observed, Matters: true},
+			{Name: "z", Unit: "m", Status: check.NotSearched, Matters: true, Note: "not estimated"}}}
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, &check.Report{Log: "drive.mcap", Clock: "log", Verdict: check.OK, Pairs: []check.PairResult{p}}); err != nil {
+		t.Fatal(err)
+	}
+	html := buf.String()
+	for _, want := range []string{`<table class="dofs">`, "camera optical frame", "0.12 deg", "not searched", "no (matters)",
+		"partial: z not observed", "ok (partial)"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+}

@@ -31,7 +31,9 @@ func (c *cameras) Add(f *fused.Frame) error {
 		if _, ok := c.by[name]; ok {
 			continue
 		}
-		opt := edge.Options{MaxFrames: c.e.maxFrames, Window: timeDuration(c.e.window)}
+		// The rotation about the optical axis is searched: without it a
+		// camera turned about its optical axis passes as ok.
+		opt := edge.Options{MaxFrames: c.e.maxFrames, Window: timeDuration(c.e.window), SearchImageRotation: true}
 		if X, ok := c.e.cal.Extrinsics[c.ref]; ok {
 			opt.LidarOrigin = X.Trans
 		}

@@ -8,7 +8,10 @@
 // the overlay pictures and a corrected rig (WriteOutputs; Fix applies a
 // report's corrections to a rig). Around the run it checks a command line's
 // settings (Validate), writes the report's human form (WriteText, with its
-// verdict line Summary) and tells whether a gate may pass the report (Gate).
+// verdict line Summary) and tells whether a gate may pass the report (Gate:
+// miscalibrated, suspicious, partial — every scored pair ok but some degree
+// of freedom that matters not observed, see check.PairResult.Cover — or
+// nothing checked).
 // cmd/rigsync keeps the flags, the choice of text or JSON and the exit
 // codes.
 //

@@ -338,6 +338,27 @@ func (c *handEye) Results() ([]check.PairResult, []check.Overlay, error) {
 		if r, ok := c.distanceRatio(name); ok {
 			pr.Note += fmt.Sprintf("; ego-source/LiDAR distance ratio %.4f", r)
 		}
+		// Rotation: the fit's σ per axis, except the axes along a
+		// direction the motion did not excite (fit.weak, base frame),
+		// which are weak; translation is not estimated.
+		nan := math.NaN()
+		sg := [6]float64{sRot, sRot, sRot, nan, nan, nan}
+		pr.DOFFrame = "the sensor's own frame; roll, pitch, yaw in degrees, x, y, z in m"
+		pr.DOFs = measuredDOFs(pr.Correction, sg, th, "motion fit")
+		R := X.Matrix().Transpose()
+		for _, d := range fit.weak {
+			ds := R.MulVec(d)
+			for k, v := range [3]float64{ds.X, ds.Y, ds.Z} {
+				if math.Abs(v) > 0.5 {
+					pr.DOFs[k].Status = check.Weak
+					pr.DOFs[k].Note = "the motion hardly turned about this axis"
+				}
+			}
+		}
+		for k := 3; k < 6; k++ {
+			pr.DOFs[k] = check.NewDOF(dofNames[k], "m", nan, nan, check.NotSearched, true,
+				"translation is not estimated (needs turns about several axes)")
+		}
 		out = append(out, pr)
 	}
 	return out, nil, nil

@@ -45,12 +45,15 @@ type lidarLidar struct {
 	noEgo map[string]int
 	// sigma sums the ICP 1-σ (m, rad) of each sensor's estimates.
 	sigma map[string][2]float64
-	names []string // checked LiDARs in order of appearance
-	skip  map[string]string
+	// sigAxis sums the per-frame ICP σ per axis (rotations in degrees,
+	// then translations in m).
+	sigAxis map[string][6]float64
+	names   []string // checked LiDARs in order of appearance
+	skip    map[string]string
 }
 
 func newLidarLidar(e *env) *lidarLidar {
-	return &lidarLidar{e: e, est: map[string][]estimate{}, raw: map[string][]rawICP{}, sigma: map[string][2]float64{}, skip: map[string]string{}, noEgo: map[string]int{}}
+	return &lidarLidar{e: e, est: map[string][]estimate{}, raw: map[string][]rawICP{}, sigma: map[string][2]float64{}, sigAxis: map[string][6]float64{}, skip: map[string]string{}, noEgo: map[string]int{}}
 }
 
 // rawICP is one frame's ICP correction in the base frame and its motion
@@ -158,6 +161,12 @@ func (c *lidarLidar) Add(f *fused.Frame) error {
 		s[0] += math.Sqrt(u.SigmaTrans[0]*u.SigmaTrans[0]+u.SigmaTrans[1]*u.SigmaTrans[1]+u.SigmaTrans[2]*u.SigmaTrans[2]) / math.Sqrt(3)
 		s[1] += math.Sqrt(u.SigmaRotDeg[0]*u.SigmaRotDeg[0]+u.SigmaRotDeg[1]*u.SigmaRotDeg[1]+u.SigmaRotDeg[2]*u.SigmaRotDeg[2]) / math.Sqrt(3) * math.Pi / 180
 		c.sigma[name] = s
+		ax := c.sigAxis[name]
+		for k := range 3 {
+			ax[k] += u.SigmaRotDeg[k]
+			ax[k+3] += u.SigmaTrans[k]
+		}
+		c.sigAxis[name] = ax
 	}
 	return nil
 }
@@ -251,6 +260,19 @@ func (c *lidarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 			pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.ChangedAt, pr.ChangeUncertaintyNs = 0, 0, nil, 0
 		case c.noEgo[name] > 0:
 			pr.Note = joinNote(pr.Note, fmt.Sprintf("%d of %d frames had no ego-motion source (odometry or /tf): their clouds are not motion-compensated", c.noEgo[name], len(es)))
+		}
+		if pr.Verdict != check.Skipped && len(es) > 0 {
+			// Per axis: the ICP information matrix's σ (mean over the
+			// frames, over √n for n frames), per axis of the base
+			// frame in which ICP solves; the estimates are the
+			// correction's, in the LiDAR's frame.
+			n := float64(len(es))
+			var sg [6]float64
+			for k, v := range c.sigAxis[name] {
+				sg[k] = v / n / math.Sqrt(n)
+			}
+			pr.DOFFrame = "the LiDAR's own frame (estimates); σ per base-frame axis from the ICP information matrix (the frames nearly coincide for a level mount); roll, pitch, yaw in degrees, x, y, z in m"
+			pr.DOFs = measuredDOFs(pr.Correction, sg, lidarLidarThresholds, "ICP information matrix")
 		}
 		if haveScale && len(es) > 0 {
 			pr.Note = joinNote(pr.Note, fmt.Sprintf("corrected for the ego source's distance scale %.4f (hand-eye)", 1+eps))

@@ -330,6 +330,17 @@ func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
 			pr.Verdict = check.Suspicious
 		}
 		pr.Note = joinNote(pr.Note, fmt.Sprintf("%d detections; radar observes x, y and yaw only", len(ds)))
+		// x, y and yaw from the solver's σ (inflated as above); a planar
+		// radar measures no elevation, so z, roll and pitch leave its
+		// residual unchanged: unobservable.
+		nan := math.NaN()
+		sg := [6]float64{nan, nan, useSigma[2] * inflate * 180 / math.Pi, useSigma[0] * inflate, useSigma[1] * inflate, nan}
+		pr.DOFFrame = "the radar's own frame (x forward, y left, z up); roll, pitch, yaw in degrees, x, y, z in m"
+		pr.DOFs = measuredDOFs(pr.Correction, sg, th, "solver")
+		for _, d := range []int{0, 1, 5} {
+			pr.DOFs[d] = check.NewDOF(dofNames[d], pr.DOFs[d].Unit, nan, nan, check.Unobservable, true,
+				"a planar radar measures no elevation: its residual does not change")
+		}
 		out = append(out, pr)
 	}
 	return out, nil, nil

@@ -199,9 +199,13 @@ func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, erro
 	return rep, nil
 }
 
-// finish sorts the pairs (kind, sensor, reference) and sets the verdict
-// and the counts of checked and skipped pairs.
+// finish sorts the pairs (kind, sensor, reference), sets each pair's
+// coverage (check.PairResult.Cover), the verdict and the counts of checked,
+// skipped and partial pairs.
 func finish(rep *check.Report) {
+	for i := range rep.Pairs {
+		rep.Pairs[i].Cover()
+	}
 	slices.SortStableFunc(rep.Pairs, func(a, b check.PairResult) int {
 		if c := strings.Compare(a.Kind, b.Kind); c != 0 {
 			return c
@@ -213,6 +217,7 @@ func finish(rep *check.Report) {
 	})
 	rep.Verdict = Worst(rep.Pairs)
 	rep.CheckedPairs, rep.SkippedPairs = check.CountChecked(rep.Pairs)
+	rep.PartialPairs = check.CountPartial(rep.Pairs)
 }
 
 // Worst is the worst verdict of the pairs, skipped pairs ignored, or
