@@ -20,7 +20,7 @@ install: ## install the rigsync command into $GOBIN (default: $(go env GOPATH)/b
 test: lint ## lint, then run every test (tests needing ../shared/data skip without it)
 	$(GO) test -count=1 $(PKGS)
 
-test-race: ## every test under the race detector (slow: ~15 min on 2 cores)
+test-race: ## every test under the race detector (slow: ~22 min on 2 cores; calib check, its edge search and the CLI take 6-8 min each)
 	$(GO) test -race -count=1 $(PKGS)
 
 test-short: ## quick tests only
