@@ -377,11 +377,11 @@ func TestLiveUsage(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"live", "rtsp://127.0.0.1:1/x", "-o", dir}, "--rig"},
+		{[]string{"live", "rtsp://127.0.0.1:1/x", "-o", filepath.Join(dir, "out")}, "--rig"},
 		{[]string{"live", "--rig", rigPath, "rtsp://127.0.0.1:1/x"}, "-o OUT"},
-		{[]string{"live", "--rig", rigPath, "http://user:secret@host/x", "-o", dir}, "not an rtsp"},
-		{[]string{"live", "--rig", rigPath, "rtsp://127.0.0.1:1/x", "-o", dir, "--camera-clock", "ptp"}, "camera-clock"},
-		{[]string{"live", "--rig", rigPath, "rtsp://127.0.0.1:1/x", "-o", dir, "--max-latency", "10ms"}, "max-latency"},
+		{[]string{"live", "--rig", rigPath, "http://user:secret@host/x", "-o", filepath.Join(dir, "out")}, "not an rtsp"},
+		{[]string{"live", "--rig", rigPath, "rtsp://127.0.0.1:1/x", "-o", filepath.Join(dir, "out"), "--camera-clock", "ptp"}, "camera-clock"},
+		{[]string{"live", "--rig", rigPath, "rtsp://127.0.0.1:1/x", "-o", filepath.Join(dir, "out"), "--max-latency", "10ms"}, "max-latency"},
 	} {
 		code, _, errs := runCLI(t, c.args...)
 		if code != exitUsage || !strings.Contains(errs, c.want) || strings.Contains(errs, "secret") {

@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"github.com/rigsync/rigsync/internal/atomicfile"
+	"github.com/rigsync/rigsync/internal/outguard"
 )
 
 // RigFormat is the --to name of rigsync's own rig.yaml.
@@ -64,6 +65,9 @@ func Convert(w io.Writer, in []string, o ConvertOptions) error {
 	in = rigfiles.Split(in)
 	if len(in) == 0 {
 		return UsageError{fmt.Errorf("calib convert: no input file")}
+	}
+	if err := outguard.Check(o.Out, in); err != nil {
+		return UsageError{fmt.Errorf("calib convert: %w", err)}
 	}
 	var write func(io.Writer) error
 	single := false

@@ -24,6 +24,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
+	"github.com/rigsync/rigsync/internal/outguard"
 	"github.com/rigsync/rigsync/sync/clock"
 )
 
@@ -211,6 +212,10 @@ func (o *Options) check() error {
 func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error) {
 	if err := o.check(); err != nil {
 		return nil, err
+	}
+	// Never write over an input (a log, a --rig file), --force or not.
+	if err := outguard.Check(o.Out, append(slices.Clone(paths), rigfiles.Split(o.Rig)...)); err != nil {
+		return nil, UsageError{fmt.Errorf("fuse: %w", err)}
 	}
 	start := time.Now()
 	var readers []*logfile.Log

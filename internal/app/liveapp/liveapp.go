@@ -29,6 +29,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
+	"github.com/rigsync/rigsync/internal/outguard"
 )
 
 // Options are the settings of a live run (the flags of "rigsync live").
@@ -167,6 +168,13 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	if o.Out == "" {
 		return nil, UsageError{errors.New("live: -o OUT is required")}
+	}
+	inputs := rigfiles.Split(o.Rig)
+	if o.With != "" {
+		inputs = append(inputs, o.With)
+	}
+	if err := outguard.Check(o.Out, inputs); err != nil {
+		return nil, UsageError{fmt.Errorf("live: %w", err)}
 	}
 	if o.MaxLatency <= o.Tolerance {
 		return nil, UsageError{fmt.Errorf("live: --max-latency %v must exceed --tolerance %v", o.MaxLatency, o.Tolerance)}
