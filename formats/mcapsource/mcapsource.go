@@ -36,12 +36,7 @@ type Options struct {
 }
 
 // Stats count what a Source did.
-type Stats struct {
-	// Messages handed out, and messages skipped because they could not be
-	// decoded (FirstError is the first such error).
-	Messages, Undecodable int
-	FirstError            string
-}
+type Stats = decode.Stats
 
 // Source is an MCAP log read as a formats.Source. It is not safe for
 // concurrent use.
@@ -134,10 +129,7 @@ func (s *Source) Next(ctx context.Context) (formats.Message, error) {
 		raw.Data = append([]byte(nil), m.Data...)
 		msg, err := s.ds.Message(m.Channel.Channel, m.Channel.Schema, &raw)
 		if err != nil {
-			s.stats.Undecodable++
-			if s.stats.FirstError == "" {
-				s.stats.FirstError = err.Error()
-			}
+			s.stats.Skipped(err)
 			continue
 		}
 		s.stats.Messages++

@@ -28,12 +28,7 @@ type SourceOptions struct {
 }
 
 // Stats count what a Source did.
-type Stats struct {
-	// Messages handed out, and messages skipped because they could not be
-	// decoded (FirstError is the first such error).
-	Messages, Undecodable int
-	FirstError            string
-}
+type Stats = decode.Stats
 
 // Source is a bag read as a formats.Source: the messages of a Reader in
 // record-time order, decoded by formats/decode exactly as the ROS 1 MCAP
@@ -127,10 +122,10 @@ func (s *Source) Next(ctx context.Context) (formats.Message, error) {
 			Data: append([]byte(nil), m.Data...)}
 		msg, err := s.ds.Message(m.Conn.ch.Channel, m.Conn.ch.Schema, &raw)
 		if err != nil {
-			s.stats.Undecodable++
-			if s.stats.FirstError == "" {
-				s.stats.FirstError = fmt.Sprintf("%s: chunk at offset %d: connection %d: %v", s.name, m.Chunk, m.Conn.ID, err)
+			if s.stats.FirstError == "" { // the first one's text is kept: say where
+				err = fmt.Errorf("%s: chunk at offset %d: connection %d: %v", s.name, m.Chunk, m.Conn.ID, err)
 			}
+			s.stats.Skipped(err)
 			continue
 		}
 		s.stats.Messages++

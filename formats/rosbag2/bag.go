@@ -215,12 +215,7 @@ type Bag struct {
 }
 
 // Stats count what Next did.
-type Stats struct {
-	// Messages handed out, and messages skipped because they could not be
-	// decoded (FirstError is the first such error).
-	Messages, Undecodable int
-	FirstError            string
-}
+type Stats = decode.Stats
 
 // Magic numbers of the formats a bag's files are detected by.
 var (

@@ -196,8 +196,5 @@ func (m *rawMsg) where() string {
 }
 
 func (b *Bag) undecodable(err error) {
-	b.stats.Undecodable++
-	if b.stats.FirstError == "" {
-		b.stats.FirstError = err.Error()
-	}
+	b.stats.Skipped(err)
 }
