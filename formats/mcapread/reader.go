@@ -114,8 +114,7 @@ type Reader struct {
 	schemas     map[uint16]*mcap.Schema
 	segments    []*segment
 
-	warnings []Warning
-	warned   map[string]bool
+	warns WarningLog
 }
 
 // Open opens the MCAP file at path. See [NewReader]. A log in another
@@ -157,7 +156,7 @@ func NewReader(rs io.ReadSeeker, size int64, name string) (*Reader, error) {
 		ra = &seekReaderAt{rs: rs}
 	}
 	r := &Reader{name: name, ra: ra, size: size, channels: map[uint16]*Channel{},
-		schemas: map[uint16]*mcap.Schema{}, warned: map[string]bool{}}
+		schemas: map[uint16]*mcap.Schema{}, warns: WarningLog{File: name}}
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}
@@ -223,32 +222,23 @@ func (r *Reader) Channels() []Channel {
 }
 
 // Warnings returns the problems met so far, in the order they were met.
-func (r *Reader) Warnings() []Warning { return slices.Clone(r.warnings) }
+func (r *Reader) Warnings() []Warning { return r.warns.List() }
 
+// warn records a warning (WarningLog.Add) and returns its index (-1: a
+// repeat).
 func (r *Reader) warn(off int64, topic string, lost int, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	key := fmt.Sprintf("%d\x00%s\x00%s", off, topic, msg)
-	if r.warned[key] {
-		return -1
-	}
-	r.warned[key] = true
-	r.warnings = append(r.warnings, Warning{File: r.name, Offset: off, Topic: topic, Msg: msg, LostMessages: lost})
-	return len(r.warnings) - 1
+	return r.warns.Add(off, topic, lost, format, args...)
 }
 
 // stopped marks warning i (an index returned by warn; -1: none) as the
 // place where reading the file stopped.
-func (r *Reader) stopped(i int) {
-	if i >= 0 {
-		r.warnings[i].Stopped = true
-	}
-}
+func (r *Reader) stopped(i int) { r.warns.Stopped(i) }
 
 // lostRange records on warning i (an index returned by warn; -1: none)
 // that the messages of segment s were lost, with its log time range.
 func (r *Reader) lostRange(i int, s *segment) {
-	if i >= 0 && s.end >= s.start {
-		r.warnings[i].LostStart, r.warnings[i].LostEnd = s.start, s.end
+	if s.end >= s.start {
+		r.warns.LostRange(i, s.start, s.end)
 	}
 }
 

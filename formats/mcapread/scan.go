@@ -161,8 +161,8 @@ loop:
 			if err != nil {
 				seg.bad = true
 				cs.warning = r.warn(off, "", Unknown, "chunk skipped: %v", err)
-				if cs.warning >= 0 && hdrOK && hdr.end >= hdr.start {
-					r.warnings[cs.warning].LostStart, r.warnings[cs.warning].LostEnd = hdr.start, hdr.end
+				if hdrOK && hdr.end >= hdr.start {
+					r.warns.LostRange(cs.warning, hdr.start, hdr.end)
 				}
 				break
 			}
@@ -234,7 +234,7 @@ loop:
 		}
 		damaged = true
 		if cs.seg.msgIndex != nil {
-			r.warnings[cs.warning].LostMessages = max(cs.indexed-int(cs.seg.count), 0)
+			r.warns.At(cs.warning).LostMessages = max(cs.indexed-int(cs.seg.count), 0)
 		}
 	}
 	for ch, at := range unknownFirst {

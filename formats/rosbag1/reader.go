@@ -116,8 +116,7 @@ type Reader struct {
 	order  []*Connection // registration order
 	chunks []*chunk
 
-	warnings []Warning
-	warned   map[string]bool
+	warns mcapread.WarningLog
 }
 
 // Open opens the bag at path. See [NewReader].
@@ -156,7 +155,7 @@ func Open(path string) (*Reader, error) {
 // reported by [Reader.Warnings]; only a file that is not a ROS 1 bag 2.0
 // at all, an encrypted bag, or an I/O error is an error.
 func NewReader(ra io.ReaderAt, size int64, name string) (*Reader, error) {
-	r := &Reader{name: name, ra: ra, size: size, conns: map[uint32]*Connection{}, warned: map[string]bool{}}
+	r := &Reader{name: name, ra: ra, size: size, conns: map[uint32]*Connection{}, warns: mcapread.WarningLog{File: name}}
 	if err := r.readBagHeader(); err != nil {
 		return nil, err
 	}
@@ -235,7 +234,7 @@ func (r *Reader) Indexed() bool { return r.indexed }
 // Warnings returns the problems met so far, in the order they were met.
 // Damage inside a chunk is found when the chunk is decompressed, so read
 // the warnings after the messages.
-func (r *Reader) Warnings() []Warning { return slices.Clone(r.warnings) }
+func (r *Reader) Warnings() []Warning { return r.warns.List() }
 
 // Connections returns every connection, sorted by id.
 func (r *Reader) Connections() []*Connection {
@@ -325,28 +324,19 @@ func (r *Reader) Statistics() *mcap.Statistics {
 	return st
 }
 
+// warn records a warning (mcapread.WarningLog.Add) and returns its index
+// (-1: a repeat).
 func (r *Reader) warn(off int64, topic string, lost int, format string, args ...any) int {
-	msg := fmt.Sprintf(format, args...)
-	key := fmt.Sprintf("%d\x00%s\x00%s", off, topic, msg)
-	if r.warned[key] {
-		return -1
-	}
-	r.warned[key] = true
-	r.warnings = append(r.warnings, Warning{File: r.name, Offset: off, Topic: topic, Msg: msg, LostMessages: lost})
-	return len(r.warnings) - 1
+	return r.warns.Add(off, topic, lost, format, args...)
 }
 
 // stopped marks warning i (-1: none) as where reading the file stopped.
-func (r *Reader) stopped(i int) {
-	if i >= 0 {
-		r.warnings[i].Stopped = true
-	}
-}
+func (r *Reader) stopped(i int) { r.warns.Stopped(i) }
 
 // lost records on warning i (-1: none) the messages of chunk c as lost.
 func (r *Reader) lost(i int, c *chunk) {
-	if i >= 0 && c.count > 0 {
-		r.warnings[i].LostStart, r.warnings[i].LostEnd = c.start, c.end
+	if c.count > 0 {
+		r.warns.LostRange(i, c.start, c.end)
 	}
 }
 
