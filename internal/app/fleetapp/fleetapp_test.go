@@ -50,3 +50,34 @@ func TestAnalyzeLog(t *testing.T) {
 		t.Fatalf("missing log: %+v", r.Summary)
 	}
 }
+
+// TestWriteOutputsOrderIndependent: the same results in another order
+// give byte-identical files.
+func TestWriteOutputsOrderIndependent(t *testing.T) {
+	rs := []fleet.Result{
+		{Summary: fleet.Summary{Path: "b.mcap", SHA256: "bb", DurationS: 3600, Gate: fleet.Gate{Verdict: fleet.Pass}}},
+		{Summary: fleet.Summary{Path: "a.mcap", SHA256: "aa", Gate: fleet.Gate{Verdict: fleet.Fail, Reasons: []string{"x"}}},
+			Scenes: []fleet.Scene{{Log: "a.mcap", Kind: "stop", Tag: "stop"}}},
+	}
+	var cov fleet.Coverage
+	for _, r := range rs {
+		cov.Add(r)
+	}
+	d1, d2 := t.TempDir(), t.TempDir()
+	if err := WriteOutputs(d1, rs, cov); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteOutputs(d2, []fleet.Result{rs[1], rs[0]}, cov); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{LogsFile, ScenesFile, CoverageFile, ReportFile} {
+		a, err1 := os.ReadFile(filepath.Join(d1, name))
+		b, err2 := os.ReadFile(filepath.Join(d2, name))
+		if err1 != nil || err2 != nil || string(a) != string(b) || len(a) == 0 {
+			t.Fatalf("%s differs or missing (%v %v)", name, err1, err2)
+		}
+	}
+	if cov.Logs != 2 || cov.Passed != 1 || cov.Failed != 1 || cov.Hours != 1 {
+		t.Fatalf("coverage %+v", cov)
+	}
+}
