@@ -121,6 +121,12 @@ func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details
 			scenes = append(scenes, checkScenes(&s)...)
 		}
 	}
+	if det.Info != nil {
+		s.Reports = append(s.Reports, ReportFolder(s.SHA256)+"/info.json")
+	}
+	if det.Check != nil {
+		s.Reports = append(s.Reports, ReportFolder(s.SHA256)+"/check.json")
+	}
 	s.Gate = policy.Judge(s)
 	if scenes == nil {
 		scenes = []fleet.Scene{}
