@@ -191,9 +191,9 @@ func lex(src string) ([]token, error) {
 				j++
 			}
 			w := src[i:j]
-			for _, r := range w {
-				if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-.*?+/:", r)) {
-					return nil, &QueryError{src, i, fmt.Sprintf("unexpected character %q", r)}
+			for k, r := range w {
+				if !(unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_-.*?+/:[]", r)) {
+					return nil, &QueryError{src, i + k, fmt.Sprintf("unexpected character %q", r)}
 				}
 			}
 			toks = append(toks, token{strings.ToLower(w), i})
