@@ -31,7 +31,7 @@ func barChart(title string, bars []bar, maxV float64) string {
 	const w, lw, bh = 420, 150, 22
 	h := 30 + bh*len(bars)
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<figure><svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img" aria-label="%s">`, w, h, html.EscapeString(title))
+	fmt.Fprintf(&b, `<figure><svg width="%d" height="%d" role="img" aria-label="%s">`, w, h, html.EscapeString(title))
 	fmt.Fprintf(&b, `<text x="0" y="16" font-weight="600">%s</text>`, html.EscapeString(title))
 	if maxV <= 0 {
 		maxV = 1
