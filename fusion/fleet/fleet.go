@@ -186,7 +186,9 @@ type Scene struct {
 	// ("cam_left dropout 3.2 s").
 	Kind   string `json:"kind"`
 	Sensor string `json:"sensor,omitempty"`
-	Tag    string `json:"tag"`
+	// Reference is the other sensor of a calibration scene's pair.
+	Reference string `json:"reference,omitempty"`
+	Tag       string `json:"tag"`
 	// StartNs and EndNs on the log clock; StartS and EndS since the log's
 	// first message.
 	StartNs int64   `json:"start_ns"`

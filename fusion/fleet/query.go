@@ -22,7 +22,8 @@ import (
 //	word   = a scene kind (dropout, degraded, night, dusk, stop, sharp_turn,
 //	         clock_offset, drift, calibration, calibration_changed,
 //	         unreadable), "fault" (any fault kind), a sensor name (with *
-//	         and ? globs: radar_*), or any word of the scene's tag ("turn",
+//	         and ? globs: radar_*; also the reference sensor of a
+//	         calibration scene's pair), or any word of the scene's tag ("turn",
 //	         "clock")
 //
 // Words and keywords are case-insensitive. Example:
@@ -66,6 +67,9 @@ func (n wordNode) match(s *Scene) bool {
 		return true
 	}
 	if ok, _ := path.Match(w, strings.ToLower(s.Sensor)); ok && s.Sensor != "" {
+		return true
+	}
+	if ok, _ := path.Match(w, strings.ToLower(s.Reference)); ok && s.Reference != "" {
 		return true
 	}
 	for _, t := range strings.Fields(strings.ToLower(s.Tag)) {

@@ -245,15 +245,15 @@ func checkScenes(s *fleet.Summary) []fleet.Scene {
 	var out []fleet.Scene
 	for _, p := range s.Check.Pairs {
 		mk := func(kind, tag string, a int64) fleet.Scene {
-			sc := fleet.Scene{Log: s.Path, SHA256: s.SHA256, Kind: kind, Sensor: p.Sensor, Tag: tag, StartNs: a, EndNs: s.EndNs,
+			sc := fleet.Scene{Log: s.Path, SHA256: s.SHA256, Kind: kind, Sensor: p.Sensor, Reference: p.Reference, Tag: tag, StartNs: a, EndNs: s.EndNs,
 				StartS: round3(float64(a-s.StartNs) / 1e9), EndS: round3(float64(s.EndNs-s.StartNs) / 1e9), Value: p.CorrectionDeg}
 			sc.DurationS = round3(sc.EndS - sc.StartS)
 			return sc
 		}
 		if p.ChangedAtNs != 0 {
-			out = append(out, mk(fleet.KindCalibChange, fmt.Sprintf("%s calibration changed", p.Sensor), p.ChangedAtNs))
+			out = append(out, mk(fleet.KindCalibChange, fmt.Sprintf("%s calibration changed (vs %s)", p.Sensor, p.Reference), p.ChangedAtNs))
 		} else if p.Verdict == "miscalibrated" || p.Verdict == "suspicious" {
-			out = append(out, mk(fleet.KindCalibration, fmt.Sprintf("%s calibration %s (%.2f°, %.3f m)", p.Sensor, p.Verdict, p.CorrectionDeg, p.CorrectionM), s.StartNs))
+			out = append(out, mk(fleet.KindCalibration, fmt.Sprintf("%s calibration %s vs %s (%.2f°, %.3f m)", p.Sensor, p.Verdict, p.Reference, p.CorrectionDeg, p.CorrectionM), s.StartNs))
 		}
 	}
 	return out
