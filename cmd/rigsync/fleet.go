@@ -131,6 +131,9 @@ func runFleetScan(cmd *cobra.Command, g *globalOptions, f fleetScanFlags, args [
 			return err
 		}
 	}
+	if err := fleetapp.CheckOutput(f.out, args); err != nil {
+		return err
+	}
 	logs, err := fleetapp.ExpandLogs(args)
 	if err != nil {
 		return err

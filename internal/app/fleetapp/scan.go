@@ -15,6 +15,7 @@ import (
 
 	"github.com/rigsync/rigsync/fusion/fleet"
 	"github.com/rigsync/rigsync/internal/atomicfile"
+	"github.com/rigsync/rigsync/internal/outguard"
 )
 
 // Folders inside a fleet folder.
@@ -143,6 +144,15 @@ func ExpandLogs(args []string) ([]string, error) {
 	return out, nil
 }
 
+// CheckOutput refuses a fleet folder that is, lies in or holds one of the
+// inputs (files, folders or globs as given; see internal/outguard).
+func CheckOutput(out string, inputs []string) error {
+	if err := outguard.Check(out, inputs); err != nil {
+		return UsageError{fmt.Errorf("fleet scan: %w", err)}
+	}
+	return nil
+}
+
 func isBag2(dir string) bool {
 	_, err := os.Stat(filepath.Join(dir, "metadata.yaml"))
 	return err == nil
@@ -167,12 +177,8 @@ func Scan(ctx context.Context, o ScanOptions, logs []string) (*ScanSummary, erro
 	if len(logs) == 0 {
 		return nil, UsageError{errors.New("fleet scan: no log to scan")}
 	}
-	for _, l := range logs {
-		if abs, err := filepath.Abs(l); err == nil {
-			if out, err := filepath.Abs(o.Out); err == nil && (abs == out || strings.HasPrefix(out+string(filepath.Separator), abs+string(filepath.Separator))) {
-				return nil, UsageError{fmt.Errorf("fleet scan: -o %s is or lies in the input %s", o.Out, l)}
-			}
-		}
+	if err := CheckOutput(o.Out, logs); err != nil {
+		return nil, err
 	}
 	workers := o.Workers
 	if workers <= 0 {
