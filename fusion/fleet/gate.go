@@ -2,7 +2,9 @@ package fleet
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 
@@ -95,7 +97,7 @@ func ParsePolicy(data []byte) (Policy, error) {
 	p := DefaultPolicy()
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
-	if err := dec.Decode(&p); err != nil && err.Error() != "EOF" {
+	if err := dec.Decode(&p); err != nil && !errors.Is(err, io.EOF) {
 		return Policy{}, fmt.Errorf("gate policy: %w", err)
 	}
 	for name, a := range map[string]string{"reader_loss": p.ReaderLoss, "info_errors": p.InfoErrors, "no_frames": p.NoFrames,

@@ -124,3 +124,18 @@ func TestCoverageOrder(t *testing.T) {
 		t.Fatalf("worst %+v sensors %+v", fwd.Worst[0], fwd.Sensors)
 	}
 }
+
+// FuzzParsePolicy: a policy file never panics the parser, and a policy
+// it accepts judges without panicking.
+func FuzzParsePolicy(f *testing.F) {
+	f.Add([]byte(DefaultPolicyYAML))
+	f.Add([]byte("dropout_s: {warn: 1, fail: 2}\nreader_loss: warn\n"))
+	f.Add([]byte("degraded_s: [1"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := ParsePolicy(data)
+		if err != nil {
+			return
+		}
+		p.Judge(Summary{Frames: 1, Sensors: []Sensor{{Name: "a", Modality: "radar", MaxDegradedMs: 1500, Clock: &Clock{Peers: 3, DeviationMs: 30}}}})
+	})
+}
