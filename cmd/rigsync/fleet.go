@@ -68,7 +68,7 @@ Per log, one fusion pass (as "rigsync fuse --clock auto" runs it, writing
 nothing) gives: dropouts (a sensor missing from ≥ 2 consecutive frames, or
 frames missing altogether for the reference LiDAR) and degraded spans
 (black/saturated/flat images, near-empty sweeps, radar scans with no
-detections for ≥ 1 s) as time ranges; ego motion from the ego poses
+detections for ≥ 2 s) as time ranges; ego motion from the ego poses
 (stopped below 0.5 m/s for ≥ 1 s; turn bands at 5 and 15 °/s, a sharp turn
 ≥ 15 °/s for ≥ 0.5 s); light from the mean luminance of one image per
 camera per second (day ≥ 60, dusk 25–60, night < 25 of 255); each

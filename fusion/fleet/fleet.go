@@ -14,6 +14,8 @@
 // log_time, "log"); *_s fields are seconds since the log's first message.
 package fleet
 
+import "math"
+
 // Gate verdicts.
 const (
 	Pass = "pass"
@@ -128,6 +130,19 @@ type Clock struct {
 // MinClockPeers is how many sensors of one modality it takes to judge a
 // clock offset against their median.
 const MinClockPeers = 3
+
+// DriftMinErrorMs is how much stamp error a drift must add up to over a
+// log before it is judged: a 4 s log cannot tell 80 ppm (0.3 ms) from
+// the millisecond jitter of transport latency.
+const DriftMinErrorMs = 2.0
+
+// DriftObservable reports whether a clock's drift estimate is worth
+// judging on a log of durS seconds: at least 3σ, and adding up to at least
+// DriftMinErrorMs over the log.
+func DriftObservable(c *Clock, durS float64) bool {
+	d := math.Abs(c.DriftPPM)
+	return c.DriftSigmaPPM > 0 && d >= 3*c.DriftSigmaPPM && d*1e-6*durS*1000 >= DriftMinErrorMs
+}
 
 // Ego is a log's ego-motion statistics, from the fusion's ego poses
 // (T_world_base per frame; Source is the ego source, "none" without one).

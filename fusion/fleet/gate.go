@@ -29,8 +29,8 @@ type Policy struct {
 	// median of the other sensors of its modality, in ms (Clock.DeviationMs;
 	// only with at least MinClockPeers such sensors).
 	ClockOffset Threshold `yaml:"clock_offset_ms" json:"clock_offset_ms"`
-	// Drift: |estimated clock drift| of a sensor, in ppm (only when the
-	// estimate is at least 3 sigma).
+	// Drift: |estimated clock drift| of a sensor, in ppm (only when
+	// DriftObservable: at least 3 sigma and DriftMinErrorMs over the log).
 	Drift Threshold `yaml:"drift_ppm" json:"drift_ppm"`
 	// ReaderLoss: the reader lost data (a truncated or damaged log).
 	ReaderLoss string `yaml:"reader_loss" json:"reader_loss"`
@@ -63,7 +63,7 @@ func DefaultPolicy() Policy {
 	return Policy{
 		Dropout:            Threshold{Warn: 0.3, Fail: 1},
 		Degraded:           Threshold{Warn: 0.2, Fail: 0.5},
-		DegradedRadar:      Threshold{Fail: 1},
+		DegradedRadar:      Threshold{Fail: 2},
 		ClockOffset:        Threshold{Warn: 10, Fail: 20},
 		Drift:              Threshold{Warn: 50, Fail: 200},
 		ReaderLoss:         ActionFail,
@@ -80,9 +80,9 @@ const DefaultPolicyYAML = `# rigsync fleet gate policy. Thresholds: warn at "war
 # (0: never). Actions: fail, warn or ignore. An unreadable log always fails.
 dropout_s: {warn: 0.3, fail: 1}          # longest dropout of a LiDAR, camera or radar
 degraded_s: {warn: 0.2, fail: 0.5}       # longest degraded span of a camera or LiDAR
-degraded_radar_s: {warn: 0, fail: 1}     # longest span (>= 1 s) of a radar with no detections
+degraded_radar_s: {warn: 0, fail: 2}     # longest span (>= 2 s) of a radar with no detections
 clock_offset_ms: {warn: 10, fail: 20}    # |sensor clock offset - its modality's median| (>= 3 sensors)
-drift_ppm: {warn: 50, fail: 200}         # |estimated sensor clock drift| (>= 3 sigma)
+drift_ppm: {warn: 50, fail: 200}         # |estimated sensor clock drift| (>= 3 sigma, >= 2 ms over the log)
 reader_loss: fail                        # truncated or damaged log
 info_errors: warn                        # info problems of severity error
 no_frames: warn                          # sensors but no frame (no LiDAR)
@@ -180,7 +180,7 @@ func (p Policy) Judge(s Summary) Gate {
 			if c.Peers >= MinClockPeers {
 				j.threshold(p.ClockOffset, math.Abs(c.DeviationMs), fmt.Sprintf("clock_offset_ms: %s clock %.1f ms off its %d peers", sn.Name, c.DeviationMs, c.Peers-1))
 			}
-			if c.DriftSigmaPPM > 0 && math.Abs(c.DriftPPM) >= 3*c.DriftSigmaPPM {
+			if DriftObservable(c, s.DurationS) {
 				j.threshold(p.Drift, math.Abs(c.DriftPPM), fmt.Sprintf("drift_ppm: %s drift %.0f ppm", sn.Name, c.DriftPPM))
 			}
 		}

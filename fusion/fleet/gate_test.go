@@ -59,10 +59,14 @@ func TestJudge(t *testing.T) {
 		{"dropout 0.2 s", Summary{Frames: 10, Sensors: []Sensor{sensor("lidar", 200, 0)}}, Pass, ""},
 		{"camera degraded 0.5 s", Summary{Frames: 10, Sensors: []Sensor{sensor("camera", 0, 500)}}, Fail, "degraded_s"},
 		{"radar empty 0.5 s", Summary{Frames: 10, Sensors: []Sensor{sensor("radar", 0, 500)}}, Pass, ""},
-		{"radar empty 1.5 s", Summary{Frames: 10, Sensors: []Sensor{sensor("radar", 0, 1500)}}, Fail, "degraded_radar_s"},
+		{"radar empty 2.5 s", Summary{Frames: 10, Sensors: []Sensor{sensor("radar", 0, 2500)}}, Fail, "degraded_radar_s"},
+		{"radar empty 1.5 s", Summary{Frames: 10, Sensors: []Sensor{sensor("radar", 0, 1500)}}, Pass, ""},
 		{"clock 25 ms", Summary{Frames: 10, Sensors: []Sensor{clk(25, 6)}}, Fail, "clock_offset_ms"},
 		{"clock -12 ms", Summary{Frames: 10, Sensors: []Sensor{clk(-12, 6)}}, Warn, "clock_offset_ms"},
 		{"clock 25 ms, 2 peers", Summary{Frames: 10, Sensors: []Sensor{clk(25, 2)}}, Pass, ""},
+		{"drift 300 ppm over 10 s", Summary{Frames: 10, DurationS: 10, Sensors: []Sensor{{Name: "cam", Clock: &Clock{DriftPPM: 300, DriftSigmaPPM: 20}}}}, Fail, "drift_ppm"},
+		{"drift 300 ppm over 4 s (1.2 ms)", Summary{Frames: 10, DurationS: 4, Sensors: []Sensor{{Name: "cam", Clock: &Clock{DriftPPM: 300, DriftSigmaPPM: 20}}}}, Pass, ""},
+		{"drift 300 ppm ± 150", Summary{Frames: 10, DurationS: 100, Sensors: []Sensor{{Name: "cam", Clock: &Clock{DriftPPM: 300, DriftSigmaPPM: 150}}}}, Pass, ""},
 		{"reader loss", Summary{Frames: 10, ReaderWarnings: []string{"cut"}}, Fail, "reader_loss"},
 		{"unreadable", Summary{Error: "no such file"}, Fail, "unreadable"},
 		{"no frames", Summary{Sensors: []Sensor{{Name: "imu", Modality: "imu"}}}, Warn, "no_frames"},
@@ -136,6 +140,6 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			return
 		}
-		p.Judge(Summary{Frames: 1, Sensors: []Sensor{{Name: "a", Modality: "radar", MaxDegradedMs: 1500, Clock: &Clock{Peers: 3, DeviationMs: 30}}}})
+		p.Judge(Summary{Frames: 1, Sensors: []Sensor{{Name: "a", Modality: "radar", MaxDegradedMs: 1500, Clock: &Clock{Peers: 3, DeviationMs: 30, DriftPPM: 900, DriftSigmaPPM: 10}}}})
 	})
 }

@@ -33,11 +33,12 @@ const (
 	// consecutive frames on (one missed frame is matching noise).
 	MinSpanFrames = 2
 	// MinRadarEmptyS: a radar's span with no detections is a scene from
-	// this long on (an empty road is quiet).
-	MinRadarEmptyS = 1.0
+	// this long on (an empty road is quiet: the fixture drives have rear
+	// radars with nothing to see for up to 1.4 s).
+	MinRadarEmptyS = 2.0
 	// ClockSceneMs and DriftScenePPM: a sensor's estimated clock offset
-	// against its peers (fleet.Clock.DeviationMs) or drift (≥ 3σ) is a
-	// scene from these values on.
+	// against its peers (fleet.Clock.DeviationMs) or drift (when
+	// fleet.DriftObservable) is a scene from these values on.
 	ClockSceneMs  = 5.0
 	DriftScenePPM = 20.0
 )
@@ -298,7 +299,7 @@ func (c *collector) finish(s *fleet.Summary) []fleet.Scene {
 		if sn.Clock.Peers >= fleet.MinClockPeers && math.Abs(sn.Clock.DeviationMs) >= ClockSceneMs {
 			add(fleet.KindClockOffset, sn.Name, fmt.Sprintf("%s clock offset %.0f ms", sn.Name, sn.Clock.DeviationMs), s.StartNs, s.EndNs, sn.Clock.DeviationMs)
 		}
-		if d := sn.Clock.DriftPPM; math.Abs(d) >= DriftScenePPM && sn.Clock.DriftSigmaPPM > 0 && math.Abs(d) >= 3*sn.Clock.DriftSigmaPPM {
+		if d := sn.Clock.DriftPPM; math.Abs(d) >= DriftScenePPM && fleet.DriftObservable(sn.Clock, s.DurationS) {
 			add(fleet.KindDrift, sn.Name, fmt.Sprintf("%s drift %.0f ppm", sn.Name, d), s.StartNs, s.EndNs, d)
 		}
 	}

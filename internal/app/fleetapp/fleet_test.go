@@ -44,7 +44,7 @@ var fleetLogs = []fleetLog{
 	{name: "dropout-lidar", preset: "urban", dur: 4 * time.Second, seed: 1, faults: []string{"dropout:lidar_top=1.5s-2.5s"}, full: true},
 	{name: "dropout-radar", preset: "urban", dur: 4 * time.Second, seed: 4, faults: []string{"dropout:radar_front=0.5s-2s"}, full: true},
 	{name: "dropout-minimal-cam", preset: "minimal", dur: 4 * time.Second, seed: 1, faults: []string{"dropout:cam_front=1s-2.2s"}, full: true},
-	{name: "degrade-radar", preset: "urban", dur: 4 * time.Second, seed: 1, faults: []string{"degrade:radar_front=1s-2.5s:empty"}, full: true},
+	{name: "degrade-radar", preset: "urban", dur: 4 * time.Second, seed: 1, faults: []string{"degrade:radar_front=1s-3.5s:empty"}, full: true},
 	{name: "degrade-cam-saturated", preset: "urban", dur: 4 * time.Second, seed: 5, faults: []string{"degrade:cam_back=2s-3s:saturated"}, full: true},
 	{name: "degrade-lidar", preset: "minimal", dur: 4 * time.Second, seed: 1, faults: []string{"degrade:lidar_top=1s-2s"}, full: true},
 	{name: "two-faults", preset: "urban", dur: 4 * time.Second, seed: 6, faults: []string{"dropout:cam_back_left=0.5s-1.5s", "degrade:lidar_top=2.5s-3.2s"}, full: true},
@@ -146,6 +146,16 @@ func TestFleetMustShow(t *testing.T) {
 		var sub []fleetLog
 		for _, l := range logs {
 			if !l.full {
+				sub = append(sub, l)
+			}
+		}
+		logs = sub
+	}
+	// RIGSYNC_FLEET_LOGS=name,name runs only those logs (for debugging).
+	if only := os.Getenv("RIGSYNC_FLEET_LOGS"); only != "" {
+		var sub []fleetLog
+		for _, l := range fleetLogs {
+			if strings.Contains(","+only+",", ","+l.name+",") {
 				sub = append(sub, l)
 			}
 		}
