@@ -76,7 +76,9 @@ sensor's clock estimate, judged against the median of the sensors of its
 modality (a log does not say latencies; with fewer than 3 such sensors a
 constant offset is not observable). --check also runs "calib check" on
 each log (logs/SHA12/check.json): a miscalibrated or suspicious pair and a
-calibration that changed mid-log are scenes and gate reasons. --fuse
+calibration that changed mid-log are scenes and gate reasons (without
+--check a knocked sensor goes unseen: /tf_static does not change when a
+sensor moves). --fuse
 FORMAT also writes each log's frames to FLEET_DIR/fused/SHA16/ (resumed
 when interrupted).
 
