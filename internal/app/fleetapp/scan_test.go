@@ -3,6 +3,7 @@ package fleetapp
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -170,4 +171,20 @@ func readLines(t *testing.T, path string) []string {
 		out = append(out, sc.Text())
 	}
 	return out
+}
+
+// TestOptionsJSON: Options survive a JSON round trip (a distributed
+// runner ships them to its workers), policy included.
+func TestOptionsJSON(t *testing.T) {
+	p := fleet.DefaultPolicy()
+	p.Dropout.Fail = 7
+	o := Options{Check: true, Fuse: "frames", FuseDir: "/x/fused", Policy: &p, Workers: 2}
+	data, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Options
+	if err := json.Unmarshal(data, &back); err != nil || !reflect.DeepEqual(back, o) {
+		t.Fatalf("round trip: %+v (%v), want %+v", back, err, o)
+	}
 }
