@@ -79,8 +79,9 @@ each log (logs/SHA12/check.json): a miscalibrated or suspicious pair and a
 calibration that changed mid-log are scenes and gate reasons (without
 --check a knocked sensor goes unseen: /tf_static does not change when a
 sensor moves). --fuse
-FORMAT also writes each log's frames to FLEET_DIR/fused/SHA16/ (resumed
-when interrupted).
+FORMAT also writes each log's frames to FLEET_DIR/fused/SHA16/ (SHA16.mcap
+for mcap; resumed when interrupted) with SHA16.provenance.json beside it
+(the log, its content hash, rigsync's version, the calibration sources).
 
 A log that cannot be read, or that is truncated, fails the gate with the
 reason; it never stops the scan. A rerun skips the logs already analysed

@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/fleet"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/atomicfile"
 	"github.com/rigsync/rigsync/internal/version"
 )
 
@@ -42,7 +44,9 @@ type Options struct {
 	Check bool `json:"check,omitempty"`
 	// Fuse, when set, also fuses the log into this format (a fuse
 	// --format name) below FuseDir, in a folder named after the first 16
-	// hex digits of its content hash; an interrupted run is resumed.
+	// hex digits of its content hash (SHA16.mcap for mcap), with
+	// SHA16.provenance.json beside it (FusedProvenance); an interrupted
+	// run is resumed.
 	Fuse    string `json:"fuse,omitempty"`
 	FuseDir string `json:"fuse_dir,omitempty"`
 	// Policy is the quality gate (nil: fleet.DefaultPolicy).
@@ -153,13 +157,16 @@ func FusedFolder(sha string) string { return sha[:min(16, len(sha))] }
 func fuseOnce(ctx context.Context, path string, o Options, s *fleet.Summary) ([]fleet.Scene, error) {
 	col := newCollector()
 	fo := fuseapp.Options{Frame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto", AutoClock: true, ImageCheckEvery: fusion.DefaultImageCheckEvery, Workers: max(1, o.Workers), Observe: col.observe, Discard: true}
+	name := FusedFolder(s.SHA256)
+	if o.Fuse == "mcap" {
+		name += ".mcap" // a single file
+	}
 	if o.Fuse != "" {
-		dir := filepath.Join(o.FuseDir, FusedFolder(s.SHA256))
+		dir := filepath.Join(o.FuseDir, name)
 		fo.Discard, fo.Format, fo.Out = false, o.Fuse, dir
 		if _, err := os.Stat(dir); err == nil {
 			fo.Resume = true
 		}
-		s.Fused = filepath.ToSlash(filepath.Join("fused", FusedFolder(s.SHA256)))
 	}
 	sum, err := fuseapp.Run(ctx, fo, []string{path})
 	var ue fuseapp.UsageError
@@ -179,6 +186,12 @@ func fuseOnce(ctx context.Context, path string, o Options, s *fleet.Summary) ([]
 	}
 	sort.Strings(cal)
 	s.Provenance.Calibration = cal
+	if o.Fuse != "" {
+		s.Fused = FusedDir + "/" + name
+		if err := writeFusedProvenance(filepath.Join(o.FuseDir, FusedFolder(s.SHA256)+".provenance.json"), s, o.Fuse); err != nil {
+			return nil, err
+		}
+	}
 	byName := map[string]int{}
 	for i, sn := range s.Sensors {
 		if _, ok := byName[sn.Name]; !ok {
@@ -195,6 +208,27 @@ func fuseOnce(ctx context.Context, path string, o Options, s *fleet.Summary) ([]
 	}
 	peerClocks(s.Sensors)
 	return col.finish(s), nil
+}
+
+// FusedProvenance is what fleet scan --fuse writes beside each fused
+// output (fused/SHA16.provenance.json): where the frames came from.
+type FusedProvenance struct {
+	Log    string `json:"log"`
+	SHA256 string `json:"sha256"`
+	Format string `json:"format"`
+	// Output is the fused output, relative to the fleet folder.
+	Output      string   `json:"output"`
+	Rigsync     string   `json:"rigsync"`
+	Calibration []string `json:"calibration"`
+}
+
+func writeFusedProvenance(path string, s *fleet.Summary, format string) error {
+	data, err := json.MarshalIndent(FusedProvenance{Log: s.Path, SHA256: s.SHA256, Format: format, Output: s.Fused,
+		Rigsync: s.Provenance.Rigsync, Calibration: s.Provenance.Calibration}, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(data, '\n'))
 }
 
 // peerClocks sets each clock's Peers and DeviationMs: its offset minus

@@ -138,9 +138,22 @@ func TestScanFuse(t *testing.T) {
 	if got := strings.Join(readLines(t, filepath.Join(out, LogsFile)), ""); !strings.Contains(got, `"fused":"fused/`+FusedFolder(r.Summary.SHA256)+`"`) {
 		t.Errorf("logs.jsonl does not record the fused folder: %s", got)
 	}
+	var prov FusedProvenance
+	data, err := os.ReadFile(filepath.Join(out, FusedDir, FusedFolder(r.Summary.SHA256)+".provenance.json"))
+	if err != nil || json.Unmarshal(data, &prov) != nil || prov.SHA256 != r.Summary.SHA256 || prov.Log != paths[0] || len(prov.Calibration) == 0 || prov.Format != "frames" {
+		t.Fatalf("provenance beside the fused output: %s (%v)", data, err)
+	}
 	o.Force = true
 	if _, err := Scan(context.Background(), o, paths); err != nil {
 		t.Fatalf("rerun over a finished fused output: %v", err)
+	}
+	// --fuse mcap writes one file.
+	o.Analysis.Fuse = "mcap"
+	if _, err := Scan(context.Background(), o, paths); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(filepath.Join(out, FusedDir, FusedFolder(r.Summary.SHA256)+".mcap")); err != nil || fi.IsDir() || fi.Size() == 0 {
+		t.Fatalf("--fuse mcap: %v", err)
 	}
 }
 
