@@ -83,7 +83,7 @@ func WriteMatches(w io.Writer, ms []Match) {
 // WriteText prints a scan summary as text.
 func WriteText(w io.Writer, s *ScanSummary) {
 	c := s.Coverage
-	fmt.Fprintf(w, "fleet %s: %d logs (%d analysed, %d already done), %.2f h, %.2f km\n", s.Out, c.Logs, s.Analyzed, s.Skipped, c.Hours, c.DistanceKm)
+	fmt.Fprintf(w, "fleet %s: %d logs (%d analysed, %d already done), %s recorded, %.2f km driven\n", s.Out, c.Logs, s.Analyzed, s.Skipped, hoursText(c.DurationMs), c.DistanceKm)
 	fmt.Fprintf(w, "gate: %d pass, %d warn, %d fail\n", c.Passed, c.Warned, c.Failed)
 	for _, f := range s.Failed {
 		fmt.Fprintf(w, "  FAIL %s\n", f.Path)
