@@ -25,8 +25,9 @@ const (
 	SharpTurnMinS = 0.5
 	// DayLuminance and NightLuminance: the mean camera luminance (0–255,
 	// fusion.CheckImage over a 48×48 grid, one image per camera per
-	// second, degraded images left out) at or above which a second is
-	// day, and below which it is night; between them it is dusk.
+	// second; degraded images and those CheckImage calls black, saturated
+	// or flat are left out: a lens cap is not night) at or above which a
+	// second is day, and below which it is night; between them it is dusk.
 	DayLuminance   = 60.0
 	NightLuminance = 25.0
 	// MinSpanFrames: a dropout or degraded span is a scene from this many
@@ -410,12 +411,13 @@ func (c *collector) runs(ok func(egoSample) bool, minS float64, found func(a, b 
 	flush(len(c.ego))
 }
 
-// speedStats is the ego speed's min, mean and max over [a, b] (0s
+// speedStats is the ego speed's min, mean and max over (a, b] (0s
 // without ego samples there).
 func (c *collector) speedStats(a, b int64) (lo, mean, hi float64) {
 	n := 0
 	for _, e := range c.ego {
-		if e.stamp < a || e.stamp > b {
+		// A sample is the motion over (stamp − dt, stamp].
+		if e.stamp <= a || e.stamp > b {
 			continue
 		}
 		if n == 0 || e.speed < lo {
