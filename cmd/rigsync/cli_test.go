@@ -180,6 +180,17 @@ func TestJSONEveryCommand(t *testing.T) {
 			t.Cleanup(srv.Close)
 			return []string{"--rig", rigPath, srv.URL(), "--with", l, "--transport", "tcp", "-o", fresh("live")}
 		}, codes: []int{exitOK, exitProblems}, heavy: true},
+		"rigsync fleet": refused,
+		"rigsync fleet scan": {args: func(t *testing.T) []string { return []string{log(t), "-o", fresh("fleet"), "-q"} },
+			codes: []int{exitOK, exitProblems}},
+		"rigsync fleet find": {args: func(t *testing.T) []string {
+			out := fresh("fleet")
+			if code, _, errs := runCLI(t, "fleet", "scan", log(t), "-o", out, "-q"); code != exitOK && code != exitProblems {
+				t.Fatalf("fleet scan: exit %d: %s", code, errs)
+			}
+			return []string{out, "not fault"}
+		}},
+		"rigsync fleet gate":            refused,
 		"rigsync help":                  refused,
 		"rigsync completion":            refused,
 		"rigsync completion bash":       refused,
@@ -195,6 +206,7 @@ func TestJSONEveryCommand(t *testing.T) {
 		"rigsync rig init":          {"x.mcap"},
 		"rigsync completion bash":   {},
 		"rigsync calib rig example": {},
+		"rigsync fleet gate":        {"--print-default"},
 	}
 	root := newRootCommand(&globalOptions{stdout: io.Discard, stderr: io.Discard})
 	var paths []string

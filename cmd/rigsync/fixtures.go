@@ -84,6 +84,11 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
   rigsync fixtures generate -o faulty.mcap --clock-offset cam_front=25ms \
       --drift lidar_top=80 --dropout radar_front=3s-4.5s
 
+  # degraded sensors: cam_front black from 1 s to 2 s, radar_front with no
+  # detections from 2 s to 3 s (fuse flags them "degraded")
+  rigsync fixtures generate --duration 4s -o degraded.mcap \
+      --degrade cam_front=1s-2s --degrade radar_front=2s-3s:empty
+
   # /tf_static has the front camera 1° off about its optical axis and 2 cm
   # off to its right (Δ is in the sensor's axes; camera axes are optical:
   # x right, y down, z forward); at 6 s the LiDAR gets knocked 0.5° in pitch

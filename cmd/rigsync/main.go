@@ -24,6 +24,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/catapp"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/fixturesapp"
+	"github.com/rigsync/rigsync/internal/app/fleetapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
@@ -98,6 +99,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newCalibRigCommand(g), // also top level: "rigsync rig init LOG.mcap"
 		newRecordCommand(g),
 		newLiveCommand(g),
+		newFleetCommand(g),
 	)
 	setupContract(root, g)
 	return root
@@ -121,9 +123,10 @@ func exitCode(err error) int {
 	switch {
 	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
-		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err):
+		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err),
+		isAny[fleetapp.UsageError](err):
 		return exitUsage
-	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
+	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err), isAny[fleetapp.GateError](err):
 		return exitProblems
 	case isAny[calibrationError](err):
 		return exitMiscalibrated

@@ -39,6 +39,7 @@ var FaultFlags = []FaultFlag{
 	{fixtures.Miscalibrate, "miscalibrate", "NAME=ROLL,PITCH,YAW,X,Y,Z: /tf_static extrinsic = true · Δ (deg, m)"},
 	{fixtures.Knock, "knock", "NAME=TIME:ROLL,PITCH,YAW,X,Y,Z: true extrinsic becomes true · Δ at TIME"},
 	{fixtures.WrongUnit, "wrong-unit", "NAME=us|ms: write stamps in µs or ms where ns belong"},
+	{fixtures.Degrade, "degrade", "NAME=START-END[:MODE]: degraded data in that window: black (default) or saturated images, a near-empty LiDAR sweep, an empty radar scan (e.g. radar_front=2s-3s)"},
 }
 
 // Flags are the command-line values of "rigsync fixtures generate" as

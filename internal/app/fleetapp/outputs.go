@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"html"
 	"path/filepath"
 	"sort"
 
@@ -20,12 +19,8 @@ const (
 	ReportFile   = "report.html"
 )
 
-// WriteOutputs writes the fleet folder dir: logs.jsonl (one summary per
-// log), scenes.jsonl, coverage.json and report.html. Results are written
-// in the order of their content hash, then path, whatever order they came
-// in, so that any split of the work gives the same files. cov is the sum
-// of the results (Coverage.Add over them, or merged partial sums).
-func WriteOutputs(dir string, results []fleet.Result, cov fleet.Coverage) error {
+// sortedResults is a copy of results in content-hash, then path order.
+func sortedResults(results []fleet.Result) []fleet.Result {
 	rs := append([]fleet.Result(nil), results...)
 	sort.Slice(rs, func(i, j int) bool {
 		a, b := rs[i].Summary, rs[j].Summary
@@ -34,6 +29,16 @@ func WriteOutputs(dir string, results []fleet.Result, cov fleet.Coverage) error 
 		}
 		return a.Path < b.Path
 	})
+	return rs
+}
+
+// WriteOutputs writes the fleet folder dir: logs.jsonl (one summary per
+// log), scenes.jsonl, coverage.json and report.html. Results are written
+// in the order of their content hash, then path, whatever order they came
+// in, so that any split of the work gives the same files. cov is the sum
+// of the results (Coverage.Add over them, or merged partial sums).
+func WriteOutputs(dir string, results []fleet.Result, cov fleet.Coverage) error {
+	rs := sortedResults(results)
 	var logs, scenes bytes.Buffer
 	le, se := json.NewEncoder(&logs), json.NewEncoder(&scenes)
 	for _, r := range rs {
@@ -50,13 +55,7 @@ func WriteOutputs(dir string, results []fleet.Result, cov fleet.Coverage) error 
 	if err != nil {
 		return fmt.Errorf("fleet: coverage: %w", err)
 	}
-	var rep bytes.Buffer
-	fmt.Fprintf(&rep, "<!doctype html><meta charset=utf-8><title>rigsync fleet</title><h1>Fleet: %d logs, %.2f h</h1><table>\n", cov.Logs, cov.Hours)
-	for _, r := range rs {
-		fmt.Fprintf(&rep, "<tr><td>%s<td>%s<td>%s</tr>\n", html.EscapeString(r.Summary.Path), r.Summary.Gate.Verdict, html.EscapeString(fmt.Sprint(r.Summary.Gate.Reasons)))
-	}
-	rep.WriteString("</table>\n")
-	for name, data := range map[string][]byte{LogsFile: logs.Bytes(), ScenesFile: scenes.Bytes(), CoverageFile: append(covJSON, '\n'), ReportFile: rep.Bytes()} {
+	for name, data := range map[string][]byte{LogsFile: logs.Bytes(), ScenesFile: scenes.Bytes(), CoverageFile: append(covJSON, '\n'), ReportFile: renderReport(rs, cov)} {
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), data); err != nil {
 			return err
 		}

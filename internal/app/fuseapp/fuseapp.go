@@ -22,7 +22,9 @@ import (
 
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
+	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"github.com/rigsync/rigsync/internal/outguard"
 	"github.com/rigsync/rigsync/sync/clock"
@@ -92,6 +94,14 @@ type Options struct {
 	// Progress, if not nil, starts the progress display of a stage
 	// ("clocks" in msg, "fusing" in frames); total < 0 means unknown.
 	Progress func(stage, unit string, total int64) Progress
+	// Observe, if not nil, is called with every fused frame, in frame
+	// order, before the format's writer gets it ("rigsync fleet scan"
+	// collects the sensors' flags, ego poses and images with it). It must
+	// not keep the frame.
+	Observe func(f *fused.Frame) error
+	// Discard drops every frame after Observe: nothing is written, Format
+	// and Out are not used and no LiDAR points are projected.
+	Discard bool
 }
 
 // Progress is a stage's progress display, fed by Run.
@@ -174,7 +184,7 @@ func (o *Options) progress(stage, unit string, total int64) Progress {
 // opened.
 func (o *Options) check() error {
 	switch {
-	case o.Out == "":
+	case o.Out == "" && !o.Discard:
 		return UsageError{errors.New("fuse: -o OUT is required")}
 	case len(o.Latency) > 0 && !o.AutoClock:
 		return UsageError{errors.New("fuse: --latency is used by --clock auto; add --clock auto")}
@@ -188,6 +198,9 @@ func (o *Options) check() error {
 	}
 	if o.ImageCheckEvery < 0 {
 		return UsageError{fmt.Errorf("fuse: --image-check-every %d: want N ≥ 0 (0: never)", o.ImageCheckEvery)}
+	}
+	if o.Discard {
+		return nil
 	}
 	format, err := lookupFormat(o.Format)
 	if err != nil {
@@ -214,8 +227,10 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		return nil, err
 	}
 	// Never write over an input (a log, a --rig file), --force or not.
-	if err := outguard.Check(o.Out, append(slices.Clone(paths), rigfiles.Split(o.Rig)...)); err != nil {
-		return nil, UsageError{fmt.Errorf("fuse: %w", err)}
+	if !o.Discard {
+		if err := outguard.Check(o.Out, append(slices.Clone(paths), rigfiles.Split(o.Rig)...)); err != nil {
+			return nil, UsageError{fmt.Errorf("fuse: %w", err)}
+		}
 	}
 	start := time.Now()
 	var readers []*logfile.Log
@@ -304,9 +319,12 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	case o.Workers == 0: // not set
 		o.Workers = runtime.NumCPU()
 	}
-	sink, closeOut, err := OpenSink(o, cal)
-	if err != nil {
-		return nil, err
+	var sink fused.Sink = discardSink{}
+	var closeOut func(bool) error
+	if !o.Discard {
+		if sink, closeOut, err = OpenSink(o, cal); err != nil {
+			return nil, err
+		}
 	}
 	if st, ok := sink.(parallelsink.Staged); ok {
 		sink = parallelsink.New(st, o.Workers)
@@ -322,15 +340,17 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if winStart > 0 || winEnd > 0 || !o.Sensors.Empty() {
 		total = -1 // the counts are the whole logs'
 	}
-	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", total)}
+	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", total), observe: o.Observe}
 	imageCheck := o.ImageCheckEvery
 	if imageCheck == 0 {
 		imageCheck = -1
 	}
 	// Projections are computed only for a format that writes them.
-	format, err := lookupFormat(o.Format)
-	if err != nil {
-		return nil, err
+	format := writers.Format{}
+	if !o.Discard {
+		if format, err = lookupFormat(o.Format); err != nil {
+			return nil, err
+		}
 	}
 	p := &fusion.Pipeline{Logs: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,

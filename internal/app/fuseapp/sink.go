@@ -17,9 +17,15 @@ type countingSink struct {
 	sum     *Summary
 	present map[string]int
 	prog    Progress
+	observe func(*fused.Frame) error
 }
 
 func (s *countingSink) Write(ctx context.Context, f *fused.Frame) error {
+	if s.observe != nil {
+		if err := s.observe(f); err != nil {
+			return err
+		}
+	}
 	s.sum.Frames++
 	for _, st := range f.Sensors {
 		if !st.Missing {
@@ -38,6 +44,12 @@ func (s *countingSink) Write(ctx context.Context, f *fused.Frame) error {
 	s.prog.Set(int64(s.sum.Frames))
 	return s.Sink.Write(ctx, f)
 }
+
+// discardSink drops every frame (Options.Discard).
+type discardSink struct{}
+
+func (discardSink) Write(context.Context, *fused.Frame) error { return nil }
+func (discardSink) Close() error                              { return nil }
 
 // lookupFormat looks the format name up among the registered formats (an
 // unknown one is a UsageError listing them).
