@@ -133,7 +133,7 @@ dead-lettered.`,
 	beamFlags := pflag.NewFlagSet("beam", pflag.ContinueOnError)
 	beamFlags.AddGoFlagSet(flag.CommandLine)
 	beamFlags.VisitAll(func(f *pflag.Flag) {
-		if own.Lookup(f.Name) != nil || strings.HasPrefix(f.Name, "test.") {
+		if own.Lookup(f.Name) != nil || strings.HasPrefix(f.Name, "test.") || workerOnlyFlags[f.Name] {
 			f.Hidden = true
 			return
 		}
@@ -156,6 +156,10 @@ dead-lettered.`,
 	return cmd
 }
 
+// workerOnlyFlags are Beam flags of the worker invocation (set by a
+// runner, never by a person): hidden from --help.
+var workerOnlyFlags = map[string]bool{"worker": true, "id": true, "logging_endpoint": true, "control_endpoint": true, "semi_persist_dir": true, "options": true, "status_endpoint": true}
+
 // goFlagValue is a Beam Go flag seen through pflag: Set goes through the
 // Go flag set, which records the flag as given.
 type goFlagValue struct {
@@ -174,8 +178,11 @@ type scanSummary struct {
 	Coverage *fleet.Coverage `json:"coverage,omitempty"`
 	Dead     []DeadLetter    `json:"dead"`
 	Warnings []string        `json:"warnings,omitempty"`
-	Async    bool            `json:"async,omitempty"`
-	ElapsedS float64         `json:"elapsed_s"`
+	// Async: the job was submitted and not waited for (--async); DryRun:
+	// only translated (Dataflow's --dry_run). No outputs were read back.
+	Async    bool    `json:"async,omitempty"`
+	DryRun   bool    `json:"dry_run,omitempty"`
+	ElapsedS float64 `json:"elapsed_s"`
 }
 
 // runScan expands the inputs, builds and runs the pipeline, then reads
@@ -196,7 +203,9 @@ func runScan(ctx context.Context, cmd *cobra.Command, args []string, o scanOptio
 		return err
 	}
 	defer closeLog()
-	beam.Init()
+	if !beam.Initialized() {
+		beam.Init()
+	}
 
 	paths, warnings, err := expandInputs(ctx, args, o.Lists)
 	if err != nil {
@@ -217,7 +226,9 @@ func runScan(ctx context.Context, cmd *cobra.Command, args []string, o scanOptio
 		return fmt.Errorf("pipeline (%s runner): %w", runner, err)
 	}
 	sum := scanSummary{Out: o.Out, Runner: runner, Logs: len(paths), Warnings: warnings, Dead: []DeadLetter{}}
-	if *jobopts.Async || isDryRun() {
+	if isDryRun() {
+		sum.DryRun = true
+	} else if *jobopts.Async {
 		sum.Async = true
 	} else if err := readBack(ctx, o.Out, &sum); err != nil {
 		return err
@@ -290,6 +301,10 @@ func printSummary(w io.Writer, s scanSummary, asJSON bool) error {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(s)
+	}
+	if s.DryRun {
+		fmt.Fprintf(w, "dry run: the pipeline over %d logs was translated for the %s runner (printed to Beam's log), nothing submitted\n", s.Logs, s.Runner)
+		return nil
 	}
 	if s.Async {
 		fmt.Fprintf(w, "submitted %d logs to the %s runner (not waited for); outputs will be in %s\n", s.Logs, s.Runner, s.Out)
