@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rigsync/rigsync/fusion/fleet"
+	"github.com/rigsync/rigsync/internal/app/fleetapp"
+)
+
+// BenchmarkScanOverhead measures the Beam pipeline's overhead on the same
+// logs in the same run: "direct" is the per-log work of "rigsync fleet
+// scan" called in a loop (AnalyzeLog, Coverage.Add, WriteOutputs; one
+// worker), "prism" the whole "rigsync-beam scan" on the in-process Prism
+// runner (expansion, pipeline construction, job service, analysis,
+// combine, write, read-back). Compare the two ns/op: their ratio is the
+// overhead factor.
+//
+//	go test -run '^$' -bench ScanOverhead -benchtime 5x
+func BenchmarkScanOverhead(b *testing.B) {
+	dir := b.TempDir()
+	var logs []string
+	for i := range 8 {
+		logs = append(logs, fixtureLog(b, dir, fmt.Sprintf("log%d.mcap", i), 2*time.Second, uint64(i+1)))
+	}
+	b.Run("direct", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			var rs []fleet.Result
+			var cov fleet.Coverage
+			for _, p := range logs {
+				r := fleetapp.AnalyzeLog(context.Background(), p, fleetapp.Options{})
+				cov.Add(r)
+				rs = append(rs, r)
+			}
+			if err := fleetapp.WriteOutputs(b.TempDir(), rs, cov); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("prism", func(b *testing.B) {
+		for b.Loop() {
+			if code, _, stderr := runCLI(b, "scan", filepath.Join(dir, "*.mcap"), "-o", b.TempDir()); code != exitOK {
+				b.Fatalf("exit %d: %s", code, stderr)
+			}
+		}
+	})
+}
