@@ -142,6 +142,9 @@ func decodeOptions(text string) (fleetapp.Options, error) {
 	if err := dec.Decode(&o); err != nil {
 		return o, fmt.Errorf("fleet options JSON: %w", err)
 	}
+	if _, err := dec.Token(); err != io.EOF {
+		return o, fmt.Errorf("fleet options JSON: text after the object at offset %d", dec.InputOffset())
+	}
 	return o, nil
 }
 

@@ -487,6 +487,8 @@ func TestUsageErrors(t *testing.T) {
 		{"no output", []string{"scan", "x.mcap"}, "out"},
 		{"unknown option field", []string{"scan", "x.mcap", "-o", dir, "--options-json", `{"no_such_option": 1}`}, "no_such_option"},
 		{"bad option JSON", []string{"scan", "x.mcap", "-o", dir, "--options-json", `{`}, "options-json"},
+		{"text after the options", []string{"scan", "x.mcap", "-o", dir, "--options-json", `{} x`}, "text after the object"},
+		{"options file missing", []string{"scan", "x.mcap", "-o", dir, "--options-json", "@" + filepath.Join(dir, "none.json")}, "none.json"},
 		{"unknown flag", []string{"scan", "x.mcap", "-o", dir, "--nope"}, "nope"},
 	}
 	for _, tc := range tests {
