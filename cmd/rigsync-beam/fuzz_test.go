@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,7 +35,7 @@ func FuzzReadList(f *testing.F) {
 
 // FuzzDecodeOptions: --options-json text decodes or fails with an error
 // that says it is the options, never a panic; what decodes re-encodes to
-// text that decodes again.
+// text that decodes again; only valid JSON (one value) is accepted.
 func FuzzDecodeOptions(f *testing.F) {
 	for _, s := range []string{"", "{}", `{"x":1}`, "[", "null", " \t\n"} {
 		f.Add(s)
@@ -45,6 +46,9 @@ func FuzzDecodeOptions(f *testing.F) {
 				t.Fatalf("error %v does not name the options", err)
 			}
 			return
+		}
+		if strings.TrimSpace(text) != "" && !json.Valid([]byte(text)) {
+			t.Fatalf("invalid JSON %q accepted", text)
 		}
 		canon, err := optionsText(text)
 		if err != nil && !strings.HasPrefix(text, "@") {
