@@ -17,14 +17,15 @@ import (
 // worker), "prism" the whole "rigsync-beam scan" on the in-process Prism
 // runner (expansion, pipeline construction, job service, analysis,
 // combine, write, read-back). Compare the two ns/op: their ratio is the
-// overhead factor.
+// overhead factor. The fleet is 20 one-second minimal-rig fixture logs
+// (the fleet size).
 //
 //	go test -run '^$' -bench ScanOverhead -benchtime 5x
 func BenchmarkScanOverhead(b *testing.B) {
 	dir := b.TempDir()
 	var logs []string
-	for i := range 8 {
-		logs = append(logs, fixtureLog(b, dir, fmt.Sprintf("log%d.mcap", i), 2*time.Second, uint64(i+1)))
+	for i := range 20 {
+		logs = append(logs, fixtureLog(b, dir, fmt.Sprintf("log%02d.mcap", i), time.Second, uint64(i+1)))
 	}
 	b.Run("direct", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
