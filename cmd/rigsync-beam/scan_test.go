@@ -532,6 +532,8 @@ func TestIsWorkerInvocation(t *testing.T) {
 	}{
 		{[]string{"--worker", "--id", "1", "--control_endpoint", "localhost:1"}, true},
 		{[]string{"-worker=true", "-id=1"}, true},
+		// what Beam's Go SDK container (sdks/go/container/boot.go) passes
+		{[]string{"--worker=true", "--id=1-1", "--logging_endpoint=localhost:1", "--control_endpoint=localhost:2", "--semi_persist_dir=/tmp"}, true},
 		{[]string{"scan", "logs/", "-o", "fleet"}, false},
 		{[]string{"scan", "--", "--worker"}, false},
 		{nil, false},
