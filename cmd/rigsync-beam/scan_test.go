@@ -544,3 +544,16 @@ func TestIsWorkerInvocation(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsReachWorker: the options travel to the worker with the DoFn
+// (an exported field): options that the launcher would have refused make
+// the worker's Setup fail. Were the field unexported, the worker would
+// see "" and the run would pass.
+func TestOptionsReachWorker(t *testing.T) {
+	dir := t.TempDir()
+	p := buildPipeline(scanPlan{Paths: []string{filepath.Join(dir, "x.mcap")}, Out: filepath.Join(dir, "fleet"), OptionsJSON: `{"not_an_option": 1}`})
+	err := ptest.Run(p)
+	if err == nil || !strings.Contains(err.Error(), "not_an_option") {
+		t.Fatalf("run with bad options on the worker: %v", err)
+	}
+}
