@@ -42,6 +42,10 @@ type scanOptions struct {
 	JSON         bool
 	BeamLog      string
 	ProbeTimeout time.Duration
+	// Check and Gate are "rigsync fleet scan"'s --check and --gate: they
+	// set fleetapp.Options.Check and .Policy over --options-json.
+	Check bool
+	Gate  string
 }
 
 // newRootCmd builds the command tree.
@@ -95,9 +99,12 @@ temporary file on the worker), and --list files (one per line). -o may be a
 gs:// or s3:// folder too; on a cluster it must be one (a local folder is
 the worker's).
 
-Per-log settings are fleetapp.Options as JSON (--options-json, or
---options-json @FILE), the same settings "rigsync fleet scan" takes as
-flags.
+Per-log settings: --check (also run "calib check" on each log) and --gate
+FILE (the gate policy, YAML; "rigsync fleet gate --print-default" shows the
+default) as in "rigsync fleet scan"; or all of fleetapp.Options as JSON
+(--options-json, or --options-json @FILE), which --check and --gate then
+override. "fleet scan --fuse" has no counterpart here: a worker's local
+folder is not the fleet's (fuse a selection with "rigsync fuse" instead).
 
 Runner: --runner prism (default: in-process, no services), direct,
 flink or spark (with --endpoint of Beam's job server and
@@ -122,6 +129,8 @@ dead-lettered.`,
 	own.StringVarP(&o.Out, "out", "o", "", "fleet output folder (local, gs:// or s3://; required)")
 	own.StringArrayVar(&o.Lists, "list", nil, "file with one log path or glob per line (local, URL or - for stdin; repeatable)")
 	own.StringVar(&o.OptionsJSON, "options-json", "", "per-log settings: fleetapp.Options as JSON, or @FILE")
+	own.BoolVar(&o.Check, "check", false, `also run "calib check" on each log (as fleet scan --check)`)
+	own.StringVar(&o.Gate, "gate", "", "the gate policy, a YAML file (as fleet scan --gate)")
 	own.BoolVar(&o.JSON, "json", false, "print the run summary as JSON")
 	own.StringVar(&o.BeamLog, "beam-log", "", "write Beam's whole log to this file (default: warnings and errors to stderr)")
 	own.DurationVar(&o.ProbeTimeout, "probe-timeout", 30*time.Second, "how long to wait for a runner's job server at --endpoint before giving up")
@@ -193,7 +202,7 @@ func runScan(ctx context.Context, cmd *cobra.Command, args []string, o scanOptio
 	if len(args) == 0 && len(o.Lists) == 0 {
 		return usageError{errors.New("scan: give logs, folders, globs or --list FILE")}
 	}
-	optsJSON, err := optionsText(o.OptionsJSON)
+	optsJSON, err := optionsText(o.OptionsJSON, o.Check, o.Gate)
 	if err != nil {
 		return usageError{err}
 	}
@@ -250,9 +259,10 @@ func isDryRun() bool {
 	return f != nil && f.Value.String() == "true"
 }
 
-// optionsText returns the --options-json text (read from FILE for
-// @FILE) after checking that it decodes as fleetapp.Options.
-func optionsText(v string) (string, error) {
+// optionsText returns the per-log settings as fleetapp.Options JSON: the
+// --options-json text (read from FILE for @FILE), checked to decode, with
+// --check (when set) and the --gate policy file (when given) over it.
+func optionsText(v string, check bool, gate string) (string, error) {
 	if rest, ok := strings.CutPrefix(v, "@"); ok {
 		b, err := os.ReadFile(rest)
 		if err != nil {
@@ -263,6 +273,20 @@ func optionsText(v string) (string, error) {
 	o, err := decodeOptions(v)
 	if err != nil {
 		return "", fmt.Errorf("--options-json: %w", err)
+	}
+	if check {
+		o.Check = true
+	}
+	if gate != "" {
+		data, err := os.ReadFile(gate)
+		if err != nil {
+			return "", fmt.Errorf("--gate: %w", err)
+		}
+		p, err := fleet.ParsePolicy(data)
+		if err != nil {
+			return "", fmt.Errorf("--gate %s: %w", gate, err)
+		}
+		o.Policy = &p
 	}
 	b, err := json.Marshal(o)
 	return string(b), err

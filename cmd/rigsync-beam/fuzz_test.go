@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/rigsync/rigsync/fusion/fleet"
 )
 
 // FuzzReadList: any --list file reads without a panic into trimmed,
@@ -50,7 +52,7 @@ func FuzzDecodeOptions(f *testing.F) {
 		if strings.TrimSpace(text) != "" && !json.Valid([]byte(text)) {
 			t.Fatalf("invalid JSON %q accepted", text)
 		}
-		canon, err := optionsText(text)
+		canon, err := optionsText(text, false, "")
 		if err != nil && !strings.HasPrefix(text, "@") {
 			t.Fatalf("decoded but not canonicalised: %v", err)
 		}
@@ -60,4 +62,37 @@ func FuzzDecodeOptions(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOptionsFromFlags: --check and --gate set the per-log options as
+// "rigsync fleet scan" does, over --options-json; a bad policy file is an
+// error naming the file.
+func TestOptionsFromFlags(t *testing.T) {
+	dir := t.TempDir()
+	gate := filepath.Join(dir, "gate.yaml")
+	os.WriteFile(gate, []byte("dropout_s: {warn: 0, fail: 5}\nreader_loss: warn\n"), 0o644)
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("dropout: 3\n"), 0o644)
+
+	text, err := optionsText(`{"workers": 2}`, true, gate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := decodeOptions(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !o.Check || o.Workers != 2 || o.Policy == nil || o.Policy.Dropout.Fail != 5 || o.Policy.ReaderLoss != fleet.ActionWarn ||
+		o.Policy.Degraded != fleet.DefaultPolicy().Degraded {
+		t.Fatalf("options %+v (policy %+v)", o, o.Policy)
+	}
+	if text, _ := optionsText("", false, ""); text != "{}" {
+		t.Errorf("no flags: %s, want {}", text)
+	}
+	if _, err := optionsText("", false, bad); err == nil || !strings.Contains(err.Error(), "bad.yaml") {
+		t.Errorf("bad policy: %v", err)
+	}
+	if _, err := optionsText("", false, filepath.Join(dir, "none.yaml")); err == nil {
+		t.Error("missing policy file accepted")
+	}
 }

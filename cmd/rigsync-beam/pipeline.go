@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -125,9 +126,10 @@ func (f *AnalyzeFn) ProcessElement(ctx context.Context, path string, emitResult,
 	if dead != nil {
 		b, _ := json.Marshal(dead) // three strings: cannot fail
 		emitDead(string(b))
-		return
 	}
-	emitResult(line)
+	if line != "" {
+		emitResult(line)
+	}
 }
 
 // decodeOptions parses fleetapp.Options from JSON text, refusing unknown
@@ -149,20 +151,24 @@ func decodeOptions(text string) (fleetapp.Options, error) {
 }
 
 // analyzeOne is the per-log work of AnalyzeFn: fetch when remote, call
-// fleetapp.AnalyzeLog with a recover around it, encode the result.
+// fleetapp.AnalyzeLog with a recover around it, encode the result. A log
+// that could not be fetched or whose analysis panicked gives a dead letter
+// and, like any unreadable log, a failed gate (fleetapp.Unreadable).
 func analyzeOne(ctx context.Context, path string, opts fleetapp.Options) (string, *DeadLetter) {
 	local := path
 	if isRemote(path) {
 		tmp, cleanup, err := fetch(ctx, path)
 		if err != nil {
-			return "", &DeadLetter{Path: path, Stage: StageFetch, Error: err.Error()}
+			return encodeResult(fleetapp.Unreadable(path, err, opts)), &DeadLetter{Path: path, Stage: StageFetch, Error: err.Error()}
 		}
 		defer cleanup()
 		local = tmp
 	}
 	r, err := safeAnalyze(ctx, local, opts)
 	if err != nil {
-		return "", &DeadLetter{Path: path, Stage: StageAnalyze, Error: err.Error()}
+		// The summary names the log as given, not its local copy.
+		why := strings.ReplaceAll(firstLine(err.Error()), local, path)
+		return encodeResult(fleetapp.Unreadable(path, errors.New(why), opts)), &DeadLetter{Path: path, Stage: StageAnalyze, Error: err.Error()}
 	}
 	if local != path {
 		relabel(&r, local, path)
@@ -172,6 +178,15 @@ func analyzeOne(ctx context.Context, path string, opts fleetapp.Options) (string
 		return "", &DeadLetter{Path: path, Stage: StageAnalyze, Error: fmt.Sprintf("encode result: %v", err)}
 	}
 	return string(b), nil
+}
+
+// encodeResult is r as JSON text ("" if it cannot be encoded).
+func encodeResult(r fleet.Result) string {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // analyzeLog is the per-log library call; a variable so that a test can

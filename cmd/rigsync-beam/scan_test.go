@@ -137,9 +137,8 @@ func normalizedLines(t testing.TB, data []byte) []string {
 	return out
 }
 
-// sameJSON compares two JSON documents, numbers within a relative 1e-12:
-// the coverage's float sums (hours) may differ in the last bit when the
-// logs are added in another order.
+// sameJSON compares two JSON documents, numbers within a relative 1e-12
+// (hours printed by the --json summary against the coverage's).
 func sameJSON(a, b any) bool {
 	switch x := a.(type) {
 	case map[string]any:
@@ -208,11 +207,10 @@ func TestScanMatchesFleetScan(t *testing.T) {
 	if n := len(normalizedLines(t, readFile(t, filepath.Join(out, fleetapp.LogsFile)))); n != len(fd.Logs) {
 		t.Errorf("logs.jsonl has %d lines, want %d", n, len(fd.Logs))
 	}
-	var gotCov, wantCov any
-	json.Unmarshal(readFile(t, filepath.Join(out, fleetapp.CoverageFile)), &gotCov)
-	json.Unmarshal(readFile(t, filepath.Join(ref, fleetapp.CoverageFile)), &wantCov)
-	if !sameJSON(gotCov, wantCov) || gotCov == nil {
-		t.Errorf("coverage.json %v, fleetapp's %v", gotCov, wantCov)
+	// The coverage sums integers (ms, mm, counts): byte-identical in any
+	// order and split.
+	if gotCov, wantCov := readFile(t, filepath.Join(out, fleetapp.CoverageFile)), readFile(t, filepath.Join(ref, fleetapp.CoverageFile)); !bytes.Equal(gotCov, wantCov) {
+		t.Errorf("coverage.json differs from fleetapp's:\n%s\nfleetapp's:\n%s", gotCov, wantCov)
 	}
 	if len(readFile(t, filepath.Join(out, fleetapp.ReportFile))) == 0 {
 		t.Error("report.html is empty")
@@ -319,7 +317,8 @@ func TestDeadLetters(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
 		t.Fatalf("%v: %s", err, stdout)
 	}
-	if len(sum.Dead) != 2 || sum.Coverage == nil || sum.Coverage.Logs != 1 || sum.Coverage.Passed != 1 {
+	// The two dead letters are failed gates too (fleetapp.Unreadable).
+	if len(sum.Dead) != 2 || sum.Coverage == nil || sum.Coverage.Logs != 3 || sum.Coverage.Passed != 1 || sum.Coverage.Failed != 2 {
 		t.Fatalf("summary %+v", sum)
 	}
 	stages := map[string]DeadLetter{}
@@ -337,12 +336,22 @@ func TestDeadLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := fleetapp.AnalyzeLog(context.Background(), good, fleetapp.Options{}).Summary
-	var got fleet.Summary
-	if err := json.Unmarshal(logs, &got); err != nil {
-		t.Fatalf("%v: %s", err, logs)
+	byPath := map[string]fleet.Summary{}
+	for _, line := range strings.Split(strings.TrimSpace(string(logs)), "\n") {
+		var s fleet.Summary
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("%v: %s", err, line)
+		}
+		byPath[s.Path] = s
 	}
-	if got.Path != "memfs://drives/good.mcap" || got.SHA256 != want.SHA256 || got.Messages != want.Messages || got.Gate.Verdict != fleet.Pass {
+	if got := byPath["memfs://drives/good.mcap"]; got.SHA256 != want.SHA256 || got.Messages != want.Messages || got.Gate.Verdict != fleet.Pass {
 		t.Errorf("fetched log summary %+v, local %+v", got, want)
+	}
+	for path, reason := range map[string]string{"memfs://drives/gone.mcap": "file does not exist", "memfs://drives/boom.mcap": "memfs://drives/boom.mcap: panic in analysis: injected"} {
+		got := byPath[path]
+		if got.Gate.Verdict != fleet.Fail || !strings.Contains(got.Error, reason) || strings.Contains(got.Error, os.TempDir()) {
+			t.Errorf("%s: %+v, want a failed gate for %q", path, got, reason)
+		}
 	}
 }
 
@@ -406,7 +415,7 @@ func TestCoverageFnSplits(t *testing.T) {
 			}
 			var got fleet.Coverage
 			json.Unmarshal([]byte(out), &got)
-			if got != want {
+			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got %+v, want %+v", got, want)
 			}
 		})

@@ -70,6 +70,33 @@ func AnalyzeLog(ctx context.Context, path string, o Options) fleet.Result {
 	return r
 }
 
+// Unreadable is the Result of a log that a caller could not even hand to
+// AnalyzeLog (a remote copy that failed, a panic in the analysis): a
+// failed gate with err as its reason and an "unreadable" scene, as
+// AnalyzeLog gives a missing file, so that every tool reports it alike.
+func Unreadable(path string, err error, o Options) fleet.Result {
+	policy := fleet.DefaultPolicy()
+	if o.Policy != nil {
+		policy = *o.Policy
+	}
+	return unreadable(newSummary(path), policy, err)
+}
+
+// newSummary is the summary of path before anything is known of it.
+func newSummary(path string) fleet.Summary {
+	return fleet.Summary{Path: path, Provenance: fleet.Provenance{Rigsync: version.FromBuildInfo(debug.ReadBuildInfo()).Version}}
+}
+
+// unreadable completes s as a log that could not be read: err is its
+// Error, the gate judges it (an unreadable log always fails) and one
+// "unreadable" scene says why.
+func unreadable(s fleet.Summary, policy fleet.Policy, err error) fleet.Result {
+	s.Error = err.Error()
+	s.Gate = policy.Judge(s)
+	return fleet.Result{Summary: s, Scenes: []fleet.Scene{{Log: s.Path, SHA256: s.SHA256, Kind: fleet.KindUnreadable, Tag: "unreadable: " + s.Error,
+		StartNs: s.StartNs, EndNs: s.EndNs}}}
+}
+
 // Analyze is AnalyzeLog that also returns the per-log reports.
 func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details) {
 	var det Details
@@ -77,12 +104,9 @@ func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details
 	if o.Policy != nil {
 		policy = *o.Policy
 	}
-	s := fleet.Summary{Path: path, Provenance: fleet.Provenance{Rigsync: version.FromBuildInfo(debug.ReadBuildInfo()).Version}}
+	s := newSummary(path)
 	fail := func(err error) (fleet.Result, Details) {
-		s.Error = err.Error()
-		s.Gate = policy.Judge(s)
-		return fleet.Result{Summary: s, Scenes: []fleet.Scene{{Log: path, SHA256: s.SHA256, Kind: fleet.KindUnreadable, Tag: "unreadable: " + s.Error,
-			StartNs: s.StartNs, EndNs: s.EndNs}}}, det
+		return unreadable(s, policy, err), det
 	}
 	sum, size, err := hashFile(path)
 	if err != nil {
