@@ -60,6 +60,9 @@ type Warning struct {
 	// file, a length that runs past its end, an invalid opcode): nothing
 	// after Offset was read.
 	Stopped bool
+	// Duplicates is how many repeated messages (a repeated chunk) were
+	// skipped; the warning is about them alone (LostMessages 0).
+	Duplicates int
 }
 
 // String formats the warning as "file: offset N: [topic: ]msg (lost ...)"
@@ -115,6 +118,8 @@ type Reader struct {
 	segments    []*segment
 
 	warns WarningLog
+	// dupWarn is the warning index of each channel's repeated messages.
+	dupWarn map[uint16]int
 }
 
 // Open opens the MCAP file at path. See [NewReader]. A log in another
