@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -218,6 +220,27 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		return nil, UsageError{fmt.Errorf("fuse: %w", err)}
 	}
 	start := time.Now()
+	// What the run is started with, hashed while the logs are read: a
+	// --resume must have been started with the same (RunRecord).
+	type recorded struct {
+		rec *RunRecord
+		err error
+	}
+	recDone := make(chan recorded, 1)
+	hashCtx, stopHash := context.WithCancel(ctx)
+	go func() {
+		rec, err := NewRunRecord(hashCtx, o, paths)
+		recDone <- recorded{rec, err}
+	}()
+	recWait := func() (*RunRecord, error) {
+		r := <-recDone
+		recDone <- r
+		return r.rec, r.err
+	}
+	defer func() {
+		stopHash()
+		recWait() // no hashing goroutine outlives Run
+	}()
 	var readers []*logfile.Log
 	defer func() {
 		for _, r := range readers {
@@ -304,8 +327,34 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	case o.Workers == 0: // not set
 		o.Workers = runtime.NumCPU()
 	}
+	rec, err := recWait()
+	if err != nil {
+		return nil, err
+	}
+	if o.Resume {
+		was, err := readRunRecord(o.Out)
+		if err != nil {
+			return nil, err
+		}
+		if st, err := os.Stat(o.Out); was == nil && !(err == nil && st.Mode().IsRegular()) { // a complete file: the writer says so
+			return nil, UsageError{&ResumeError{Out: o.Out, Diffs: []string{fmt.Sprintf(
+				"it holds no run record (%s): the run completed, was never started, or was started by a rigsync that kept none", RunRecordName)}}}
+		}
+		if was != nil {
+			if diffs := rec.Compare(was); len(diffs) > 0 {
+				return nil, UsageError{&ResumeError{Out: o.Out, Diffs: diffs}}
+			}
+		}
+	}
 	sink, closeOut, err := OpenSink(o, cal)
 	if err != nil {
+		return nil, err
+	}
+	if err := WriteRunRecord(o.Out, rec); err != nil {
+		sink.Close()
+		if closeOut != nil {
+			closeOut(false)
+		}
 		return nil, err
 	}
 	if st, ok := sink.(parallelsink.Staged); ok {
@@ -343,7 +392,14 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		closeErr = errors.Join(closeErr, closeOut(runErr == nil && closeErr == nil))
 	}
 	if err := errors.Join(runErr, closeErr); err != nil {
+		if closeOut != nil && !exists(o.Out+".tmp") && !exists(o.Out+".partial") {
+			os.Remove(runRecordPath(o.Out)) // nothing left to resume
+		}
 		return nil, err
+	}
+	// The output is complete: it holds what an uninterrupted run writes.
+	if err := os.Remove(runRecordPath(o.Out)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("fuse: remove run record: %w", err)
 	}
 	for name, n := range cs.present {
 		if sum.Frames > 0 {
@@ -384,4 +440,10 @@ func damagedLogs(probs []fusion.InputProblem) string {
 		}
 	}
 	return "damaged input: " + strings.Join(files, ", ")
+}
+
+// exists reports whether something is at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
