@@ -27,6 +27,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
 )
@@ -123,7 +124,7 @@ func exitCode(err error) int {
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
 		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err):
 		return exitUsage
-	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
+	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err), isAny[losses.StrictError](err):
 		return exitProblems
 	case isAny[calibrationError](err):
 		return exitMiscalibrated
