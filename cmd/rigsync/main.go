@@ -8,6 +8,7 @@
 //	2  usage error (bad flags or arguments)
 //	3  the command ran but found problems it was asked to gate on
 //	4  calib check: a sensor pair is miscalibrated
+//	130  interrupted (SIGINT or SIGTERM; 128 + SIGINT, as shells report it)
 package main
 
 import (
@@ -41,6 +42,9 @@ const (
 	// exitMiscalibrated: "calib check" found a miscalibrated pair (3 there
 	// means suspicious, none miscalibrated).
 	exitMiscalibrated = 4
+	// exitInterrupted: SIGINT or SIGTERM stopped the command (a command
+	// that ends cleanly on them, as record and live do, exits 0).
+	exitInterrupted = 130
 )
 
 // globalOptions are the flags every command shares.
@@ -79,7 +83,9 @@ Conventions: times are int64 nanoseconds on a named clock ("log" = MCAP
 log_time, "sensor:<frame_id>" = a sensor's header stamps); transforms are
 T_parent_child; quaternions are stated with their order at every boundary.
 
-Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
+Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict),
+130 interrupted (Ctrl-C or SIGTERM: every command stops within a second and
+leaves no partial output under its final name).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -111,6 +117,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "rigsync: interrupted")
+		return exitInterrupted
 	}
 	fmt.Fprintln(stderr, "rigsync:", err)
 	return exitCode(err)

@@ -124,8 +124,15 @@ type Reader struct {
 
 // Open opens the MCAP file at path. See [NewReader]. A log in another
 // format (a ROS 1 bag, a rosbag2 database or folder) is a [*FormatError]
-// naming the format.
+// naming the format; a named pipe, socket or device a
+// [*NotRegularError] (without opening it: a FIFO without a writer would
+// block).
 func Open(path string) (*Reader, error) {
+	if st, err := os.Stat(path); err == nil {
+		if err := CheckRegular(path, st); err != nil {
+			return nil, fmt.Errorf("mcapread: %w", err)
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mcapread: %w", err)
