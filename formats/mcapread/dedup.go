@@ -3,6 +3,7 @@ package mcapread
 import (
 	"fmt"
 	"hash/maphash"
+	"slices"
 )
 
 // A damaged or concatenated file can hold a chunk twice (a copy tool that
@@ -23,66 +24,80 @@ import (
 
 // dupKey identifies a message for recognising a repeat.
 type dupKey struct {
-	channel uint16
+	channel uint32
 	seq     uint32
 	publish uint64
 	size    int
 	sum     uint64
 }
 
-// dupFilter remembers the keys of the messages yielded at one log time.
-type dupFilter struct {
+// RepeatFilter recognises messages repeated by a repeated chunk in a
+// stream of messages in log-time order, remembering only the keys of the
+// messages at the current log time. The ROS 1 bag reader (formats/rosbag1)
+// uses it too. The zero value is ready to use; it is not safe for
+// concurrent use.
+type RepeatFilter struct {
 	seed  maphash.Seed
 	at    uint64
 	keys  []dupKey
-	count map[uint16]int // repeats skipped by channel
+	count map[uint32]int // repeats skipped by channel
 	total uint64         // repeats skipped
 }
 
-// repeat reports whether m repeats a message already yielded at its log
-// time, and remembers it otherwise.
-func (f *dupFilter) repeat(m *Message) bool {
-	if len(f.keys) > 0 && m.LogTime != f.at {
+// Repeat reports whether the message (channel, sequence number, log and
+// publish time, payload) repeats one seen before at the same log time,
+// and remembers it otherwise. Messages must come in log-time order.
+func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data []byte) bool {
+	if len(f.keys) > 0 && logTime != f.at {
 		f.keys = f.keys[:0]
 	}
 	if f.seed == (maphash.Seed{}) {
 		f.seed = maphash.MakeSeed()
 	}
-	f.at = m.LogTime
-	k := dupKey{channel: m.ChannelID, seq: m.Sequence, publish: m.PublishTime, size: len(m.Data)}
-	k.sum = maphash.Bytes(f.seed, m.Data)
-	for _, o := range f.keys {
-		if o == k {
-			return true
+	f.at = logTime
+	k := dupKey{channel: channel, seq: seq, publish: publish, size: len(data), sum: maphash.Bytes(f.seed, data)}
+	if slices.Contains(f.keys, k) {
+		f.total++
+		if f.count == nil {
+			f.count = map[uint32]int{}
 		}
+		f.count[channel]++
+		return true
 	}
 	f.keys = append(f.keys, k)
 	return false
 }
 
-// skipped counts a repeat of m (met in segment s) and keeps its channel's
-// warning up to date: one warning per channel, with the largest count any
-// pass over the file met.
-func (it *Iterator) skipped(m *Message, s *segment) {
-	f := &it.dups
-	if f.count == nil {
-		f.count = map[uint16]int{}
+// Skipped returns how many repeats of channel Repeat recognised.
+func (f *RepeatFilter) Skipped(channel uint32) int { return f.count[channel] }
+
+// Total returns how many repeats Repeat recognised.
+func (f *RepeatFilter) Total() uint64 { return f.total }
+
+// RepeatWarning keeps the warning of channel's repeats in l up to date:
+// one warning per channel (idx maps channels to their warning, created at
+// offset off about topic), with the largest count n any pass over the
+// file met. what names the channel in the text ("channel 3").
+func RepeatWarning(l *WarningLog, idx map[uint32]int, channel uint32, off int64, topic, what string, n int) {
+	i, ok := idx[channel]
+	if !ok {
+		i = l.Add(off, topic, 0, "duplicate messages skipped (%s)", what)
+		idx[channel] = i
 	}
-	f.count[m.ChannelID]++
-	f.total++
-	n := f.count[m.ChannelID]
+	if w := l.At(i); w != nil && n > w.Duplicates {
+		w.Duplicates = n
+		w.Msg = fmt.Sprintf("%d duplicate messages skipped (%s): the same channel, sequence, log time, publish time and payload as a message read before (a repeated chunk: a damaged or concatenated file)",
+			n, what)
+	}
+}
+
+// skipped keeps the warning about m's repeats (met in segment s) up to
+// date.
+func (it *Iterator) skipped(m *Message, s *segment) {
 	r := it.r
 	if r.dupWarn == nil {
-		r.dupWarn = map[uint16]int{}
+		r.dupWarn = map[uint32]int{}
 	}
-	i, ok := r.dupWarn[m.ChannelID]
-	if !ok {
-		i = r.warn(s.offset, m.Channel.Topic, 0, "duplicate messages skipped on channel %d", m.ChannelID)
-		r.dupWarn[m.ChannelID] = i
-	}
-	if w := r.warns.At(i); w != nil && n > w.Duplicates {
-		w.Duplicates = n
-		w.Msg = fmt.Sprintf("%d duplicate messages skipped (channel %d): the same channel, sequence, log time, publish time and payload as a message read before (a repeated chunk: a damaged or concatenated file)",
-			n, m.ChannelID)
-	}
+	ch := uint32(m.ChannelID)
+	RepeatWarning(&r.warns, r.dupWarn, ch, s.offset, m.Channel.Topic, fmt.Sprintf("channel %d", m.ChannelID), it.dups.Skipped(ch))
 }

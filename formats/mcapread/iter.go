@@ -90,7 +90,7 @@ type Iterator struct {
 	// goroutine, and reading it early would only hold more buffers.
 	compressed bool
 	// dups recognises messages repeated by a repeated chunk (dedup.go).
-	dups dupFilter
+	dups RepeatFilter
 	// lastSeg is the segment of the message next returned last.
 	lastSeg *segment
 }
@@ -188,7 +188,7 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 func (it *Iterator) Next() (*Message, error) {
 	for {
 		m, err := it.next()
-		if err != nil || !it.dups.repeat(m) {
+		if err != nil || !it.dups.Repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data) {
 			if err == nil {
 				it.yielded++
 			}
@@ -246,7 +246,7 @@ func (it *Iterator) finish() {
 	}
 	it.finished = true
 	r := it.r
-	if it.unfiltered && r.trusted && !it.damaged && r.stats != nil && it.yielded+it.dups.total != r.stats.MessageCount {
+	if it.unfiltered && r.trusted && !it.damaged && r.stats != nil && it.yielded+it.dups.Total() != r.stats.MessageCount {
 		r.warn(int64(r.info.Footer.SummaryStart), "", 0, "statistics count %d messages but the chunk indexes led to %d (messages outside chunks?)",
 			r.stats.MessageCount, it.yielded)
 	}

@@ -119,7 +119,7 @@ type Reader struct {
 
 	warns WarningLog
 	// dupWarn is the warning index of each channel's repeated messages.
-	dupWarn map[uint16]int
+	dupWarn map[uint32]int
 }
 
 // Open opens the MCAP file at path. See [NewReader]. A log in another
