@@ -100,8 +100,8 @@ completes: the SHA-256 of every log and --rig file, every option that
 changes the output (not --workers) and rigsync's version. --resume
 refuses (exit 2) a run whose record differs, saying what differs
 ("input 1 differs (log: was a.mcap sha256 …, now b.mcap sha256 …);
-option --format: was "nuscenes", now "kitti""), and an output without a
-record (a completed run). The input is never modified, --force or not.
+option --format: was "nuscenes", now "kitti""), and a partial output
+without a record (a completed run); an output not started yet is started. The input is never modified, --force or not.
 
 --workers N (default: all cores) projects LiDAR points into the cameras and
 encodes and writes frames on N goroutines; frames are still written,

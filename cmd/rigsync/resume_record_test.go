@@ -182,4 +182,11 @@ func TestFuseResumeCompleteFolder(t *testing.T) {
 	if code != exitUsage || !strings.Contains(errs, "no run record") {
 		t.Errorf("resume of a complete folder: exit %d: %s", code, errs)
 	}
+	// --resume of an output that does not exist yet starts it, as before.
+	for _, format := range []string{"frames", "mcap"} {
+		fresh := filepath.Join(dir, "fresh-"+format)
+		if code, _, errs := runCLI(t, "fuse", logA, "--format", format, "-o", fresh, "--resume", "-q"); code != exitOK {
+			t.Errorf("--resume of a new %s output: exit %d: %s", format, code, errs)
+		}
+	}
 }

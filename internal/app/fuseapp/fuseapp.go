@@ -336,9 +336,13 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		if err != nil {
 			return nil, err
 		}
-		if st, err := os.Stat(o.Out); was == nil && !(err == nil && st.Mode().IsRegular()) { // a complete file: the writer says so
+		// Without a record: nothing there yet starts afresh, as --resume
+		// always did; a complete file is the writer's to refuse; anything
+		// else (a completed folder, a run of a rigsync that kept no
+		// record) cannot be checked.
+		if was == nil && partialOutput(o.Out) {
 			return nil, UsageError{&ResumeError{Out: o.Out, Diffs: []string{fmt.Sprintf(
-				"it holds no run record (%s): the run completed, was never started, or was started by a rigsync that kept none", RunRecordName)}}}
+				"it holds no run record (%s): the run completed, or was started by a rigsync that kept none", RunRecordName)}}}
 		}
 		if was != nil {
 			if diffs := rec.Compare(was); len(diffs) > 0 {
@@ -446,4 +450,13 @@ func damagedLogs(probs []fusion.InputProblem) string {
 func exists(path string) bool {
 	_, err := os.Lstat(path)
 	return err == nil
+}
+
+// partialOutput reports whether out holds what a run left: a non-empty
+// folder, or a single-file format's OUT.tmp or OUT.partial.
+func partialOutput(out string) bool {
+	if ents, err := os.ReadDir(out); err == nil {
+		return len(ents) > 0
+	}
+	return exists(out+".tmp") || exists(out+".partial")
 }
