@@ -11,7 +11,9 @@ import (
 // copy would be read twice and fused into extra frames. The iterator
 // recognises a repeat by its full key: the same channel, sequence number,
 // log time, publish time and payload (a 64-bit seeded hash of it, not the
-// payload itself) as a message already yielded. A sensor that sends the
+// payload itself) as a message already yielded from another chunk (inside
+// one chunk, identical messages are the recorder's: real CAN logs hold
+// them). A sensor that sends the
 // same stamp twice in two distinct messages (another sequence number or
 // log time, as "fixtures generate --duplicate" writes) is not a repeat.
 //
@@ -31,6 +33,13 @@ type dupKey struct {
 	sum     uint64
 }
 
+// seenKey is a message yielded at the current log time and the segment
+// (chunk) it came from.
+type seenKey struct {
+	dupKey
+	origin int64
+}
+
 // RepeatFilter recognises messages repeated by a repeated chunk in a
 // stream of messages in log-time order, remembering only the keys of the
 // messages at the current log time. The ROS 1 bag reader (formats/rosbag1)
@@ -39,15 +48,19 @@ type dupKey struct {
 type RepeatFilter struct {
 	seed  maphash.Seed
 	at    uint64
-	keys  []dupKey
+	keys  []seenKey
 	count map[uint32]int // repeats skipped by channel
 	total uint64         // repeats skipped
 }
 
 // Repeat reports whether the message (channel, sequence number, log and
-// publish time, payload) repeats one seen before at the same log time,
-// and remembers it otherwise. Messages must come in log-time order.
-func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data []byte) bool {
+// publish time, payload), read from the chunk at byte offset origin,
+// repeats one seen before at the same log time in another chunk, and
+// remembers it otherwise. Messages must come in log-time order. Identical
+// messages inside one chunk are what the recorder wrote (CAN frames with
+// sequence 0 and microsecond times repeat in real logs): only a copy in
+// another chunk is a repeat.
+func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data []byte, origin int64) bool {
 	if len(f.keys) > 0 && logTime != f.at {
 		f.keys = f.keys[:0]
 	}
@@ -56,7 +69,7 @@ func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data
 	}
 	f.at = logTime
 	k := dupKey{channel: channel, seq: seq, publish: publish, size: len(data), sum: maphash.Bytes(f.seed, data)}
-	if slices.Contains(f.keys, k) {
+	if slices.ContainsFunc(f.keys, func(o seenKey) bool { return o.dupKey == k && o.origin != origin }) {
 		f.total++
 		if f.count == nil {
 			f.count = map[uint32]int{}
@@ -64,7 +77,7 @@ func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data
 		f.count[channel]++
 		return true
 	}
-	f.keys = append(f.keys, k)
+	f.keys = append(f.keys, seenKey{k, origin})
 	return false
 }
 

@@ -188,7 +188,7 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 func (it *Iterator) Next() (*Message, error) {
 	for {
 		m, err := it.next()
-		if err != nil || !it.dups.Repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data) {
+		if err != nil || !it.dups.Repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data, it.lastSeg.offset) {
 			if err == nil {
 				it.yielded++
 			}

@@ -99,7 +99,8 @@ type Iterator struct {
 	unknown    map[uint32]bool
 	// dups recognises messages repeated by a repeated chunk (a damaged or
 	// concatenated bag): the same connection, record time and payload
-	// (which holds a stamped message's header seq) as one yielded.
+	// (which holds a stamped message's header seq) as one yielded from
+	// another chunk.
 	dups mcapread.RepeatFilter
 }
 
@@ -171,7 +172,7 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 func (it *Iterator) Next() (*Message, error) {
 	for {
 		m, err := it.next()
-		if err != nil || !it.dups.Repeat(m.Conn.ID, 0, uint64(m.LogTime), uint64(m.LogTime), m.Data) {
+		if err != nil || !it.dups.Repeat(m.Conn.ID, 0, uint64(m.LogTime), uint64(m.LogTime), m.Data, m.Chunk) {
 			return m, err
 		}
 		r := it.r
