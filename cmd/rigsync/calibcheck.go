@@ -11,7 +11,9 @@ import (
 
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/formats/logfile"
+	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
@@ -33,6 +35,8 @@ type calibCheckOptions struct {
 	// Start, End, Sensors, Exclude: --start/--end, --sensors/--exclude.
 	Start, End       string
 	Sensors, Exclude []string
+	// Strict: --strict, exit 3 on any loss reading the logs.
+	Strict bool
 }
 
 func newCalibCheckCommand(g *globalOptions) *cobra.Command {
@@ -142,7 +146,12 @@ Exit codes (for field scripts):
      every checked pair ok, but some degree of freedom that matters was
      not observed (the pairs and DOFs are named); or no pair could be
      checked at all (every pair skipped)
-  4  miscalibrated: some pair is miscalibrated
+  3  also with --strict: the log reader lost something (a truncated or
+     damaged log; the check still ran on what could be read)
+  4  miscalibrated: some pair is miscalibrated (wins over 3)
+What the log readers could not read is listed in a "lost:" section naming
+the file, byte offset and topic where known (--json: "problems", as in
+info, sync and fuse).
 --report and --overlays are written whatever the verdict, --fix whenever
 some pair was checked.
 
@@ -177,6 +186,7 @@ unless --exclude names them.
 	f.IntVar(&o.MaxFrames, "max-frames", checkapp.DefaultMaxFrames, "frames scored per pair for the correction search, spread through the log")
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "only these pair kinds: "+strings.Join(checkKinds, ", ")+" (default all that apply)")
 	f.BoolVar(&o.Fix, "fix", false, "write a corrected rig (needs -o)")
+	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when the log readers lost anything (unless a pair is miscalibrated: 4)")
 	f.StringVar(&o.FixFrom, "fix-from", string(check.Miscalibrated), "with --fix: apply corrections of pairs at least this bad: miscalibrated or suspicious")
 	f.StringVarP(&o.Out, "output", "o", "", "with --fix: the corrected rig.yaml to write (never the --rig file)")
 	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
@@ -223,7 +233,7 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		}
 		bar.Set(done)
 	}
-	rep, err := checkapp.Run(ctx, opts)
+	rep, probs, err := checkapp.RunWithLosses(ctx, opts)
 	bar.Finish()
 	if err != nil {
 		return err
@@ -236,16 +246,25 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 	if g.JSON {
 		enc := json.NewEncoder(g.stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		out := struct {
+			*check.Report
+			Problems []fusion.InputProblem `json:"problems"`
+		}{rep, probs}
+		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("calib check: JSON: %w", err)
 		}
 	} else {
 		_ = checkapp.WriteText(g.stdout, rep) // as before the split: a failed stdout is not an error
+		losses.WriteText(g.stdout, probs)
 		for _, line := range written.Lines {
 			fmt.Fprintln(g.stdout, line)
 		}
 	}
 	err = checkExit(rep)
+	// Exit 4 (miscalibrated) wins over --strict's 3 for losses.
+	if serr := losses.Strict(o.Strict, probs); serr != nil && !isAny[calibrationError](err) {
+		err = errors.Join(err, serr)
+	}
 	if written.FixSkipped {
 		err = fmt.Errorf("%w (--fix: nothing written to %s)", err, o.Out)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/calib/check"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
+	"github.com/rigsync/rigsync/fusion"
 )
 
 func TestCalibCheckUsage(t *testing.T) {
@@ -109,16 +110,23 @@ func checkFixture(t *testing.T, name string, extra ...string) string {
 	return path
 }
 
-// decodeReport decodes --json output strictly into the Report schema.
+// decodeReport decodes --json output strictly into the Report schema
+// (check.Report and the log readers' "problems", internal/app/losses).
 func decodeReport(t *testing.T, out string) *check.Report {
 	t.Helper()
 	dec := json.NewDecoder(strings.NewReader(out))
 	dec.DisallowUnknownFields()
-	var rep check.Report
+	var rep struct {
+		check.Report
+		Problems []fusion.InputProblem `json:"problems"`
+	}
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("--json does not decode to the report schema: %v\n%s", err, out)
 	}
-	return &rep
+	if rep.Problems == nil {
+		t.Fatalf("--json has no \"problems\" list\n%s", out)
+	}
+	return &rep.Report
 }
 
 // The true calibration: every checked pair ok, exit 0.

@@ -94,8 +94,14 @@ to almost nothing) at once.
 A non-empty output folder is refused unless --force; --resume continues a
 killed run (every format, as its --resume line above says) without losing
 or duplicating frames. The resumed output equals an uninterrupted run's,
-byte for byte; give the same inputs and options. The input is never
-modified.
+byte for byte. A run records what it was started with in
+OUT/.rigsync-run.json (OUT.rigsync-run.json for --format mcap) until it
+completes: the SHA-256 of every log and --rig file, every option that
+changes the output (not --workers) and rigsync's version. --resume
+refuses (exit 2) a run whose record differs, saying what differs
+("input 1 differs (log: was a.mcap sha256 …, now b.mcap sha256 …);
+option --format: was "nuscenes", now "kitti""), and a partial output
+without a record (a completed run); an output not started yet is started. The input is never modified, --force or not.
 
 --workers N (default: all cores) projects LiDAR points into the cameras and
 encodes and writes frames on N goroutines; frames are still written,
@@ -164,7 +170,7 @@ are read unless --exclude names them.
 	f.BoolVar(&o.Register, "register", false, "without an ego source, register consecutive sweeps and deskew with that motion (constant velocity)")
 	f.IntVar(&o.ImageCheck, "image-check-every", fusion.DefaultImageCheckEvery, "decode and check every Nth image of a camera for black/saturated/flat (0: never)")
 	f.BoolVar(&o.Force, "force", false, "write into a non-empty output folder")
-	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (same inputs and options)")
+	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (refused when its inputs, options or rigsync version differ)")
 	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
 	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")

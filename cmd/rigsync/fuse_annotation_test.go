@@ -431,6 +431,7 @@ func TestFuseAnnotationKilledAndResumed(t *testing.T) {
 			if code, _, _ := runCLI(t, "fuse", log, "--format", format, "-o", part, "-q"); code == exitOK {
 				t.Fatal("writing into the half-written folder without --resume was accepted")
 			}
+			writeKilledRecord(t, log, format, part) // what the killed run wrote first
 			if code, _, errs := runCLI(t, "fuse", log, "--format", format, "-o", part, "--resume", "-q"); code != exitOK {
 				t.Fatalf("resume: exit %d: %s", code, errs)
 			}

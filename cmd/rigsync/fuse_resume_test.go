@@ -33,6 +33,7 @@ func TestFuseMCAPKilledAndResumed(t *testing.T) {
 	if err := os.WriteFile(out+".tmp", want[:len(want)*6/10], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	writeKilledRecord(t, log, "mcap", out) // what the killed run wrote first
 	if code, _, errs := runCLI(t, "fuse", log, "--format", "mcap", "-o", out, "--resume", "--workers", "3", "-q"); code != exitOK {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}
@@ -77,6 +78,7 @@ func TestFuseNuScenesKilledAndResumed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	writeKilledRecord(t, log, "nuscenes", part) // what the killed run wrote first
 	kill := errors.New("killed")
 	p := &fusion.Pipeline{Reader: r, BaseFrame: "base_link", Tolerance: 50 * time.Millisecond, Ego: "auto"}
 	if err := p.Run(context.Background(), &fusiontest.KillAfter{Sink: w, N: 4, Err: kill}); !errors.Is(err, kill) {

@@ -209,6 +209,7 @@ func TestFuseKilledAndResumed(t *testing.T) {
 	if code, _, _ := runCLI(t, "fuse", log, "-o", part, "-q"); code == exitOK {
 		t.Fatal("writing into the half-written folder without --resume was accepted")
 	}
+	writeKilledRecord(t, log, "frames", part) // what the killed run wrote first
 	if code, _, errs := runCLI(t, "fuse", log, "-o", part, "--resume", "-q"); code != exitOK {
 		t.Fatalf("resume: exit %d: %s", code, errs)
 	}

@@ -8,6 +8,7 @@
 //	2  usage error (bad flags or arguments)
 //	3  the command ran but found problems it was asked to gate on
 //	4  calib check: a sensor pair is miscalibrated
+//	130  interrupted (SIGINT or SIGTERM; 128 + SIGINT, as shells report it)
 package main
 
 import (
@@ -28,6 +29,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
 )
@@ -41,6 +43,9 @@ const (
 	// exitMiscalibrated: "calib check" found a miscalibrated pair (3 there
 	// means suspicious, none miscalibrated).
 	exitMiscalibrated = 4
+	// exitInterrupted: SIGINT or SIGTERM stopped the command (a command
+	// that ends cleanly on them, as record and live do, exits 0).
+	exitInterrupted = 130
 )
 
 // globalOptions are the flags every command shares.
@@ -79,7 +84,9 @@ Conventions: times are int64 nanoseconds on a named clock ("log" = MCAP
 log_time, "sensor:<frame_id>" = a sensor's header stamps); transforms are
 T_parent_child; quaternions are stated with their order at every boundary.
 
-Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
+Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict),
+130 interrupted (Ctrl-C or SIGTERM: every command stops within a second and
+leaves no partial output under its final name).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -113,6 +120,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "rigsync: interrupted")
+		return exitInterrupted
+	}
 	fmt.Fprintln(stderr, "rigsync:", err)
 	return exitCode(err)
 }
@@ -126,7 +137,7 @@ func exitCode(err error) int {
 		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err),
 		isAny[fleetapp.UsageError](err):
 		return exitUsage
-	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err), isAny[fleetapp.GateError](err):
+	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err), isAny[fleetapp.GateError](err), isAny[losses.StrictError](err):
 		return exitProblems
 	case isAny[calibrationError](err):
 		return exitMiscalibrated

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp/syncplot"
 	"github.com/rigsync/rigsync/sync/match"
@@ -81,10 +82,15 @@ stamps in the set's window), followed by the report fields.
 corrected time base, gaps in red) and PREFIX-residuals.png (histogram of the
 set spreads).
 
-The log reader's warnings (damage read around, what was lost) are listed
-("reader_warnings" in --json).
+What the log reader could not read (a truncated file, a chunk whose CRC or
+compressed bytes are bad, repeated messages skipped) is listed in a "lost:"
+section naming the file, the byte offset and the topic where known
+(--json: "problems", as in info, fuse and calib check; "reader_warnings"
+has the same as plain lines). --strict makes a run with any such problem
+exit 3 (after printing the report).
 
-Exit codes: 0 ok, 1 error reading the log, 2 usage error.
+Exit codes: 0 ok, 1 error reading the log, 2 usage error, 3 a problem
+reading the log, with --strict.
 
 ` + selectionHelp + `
 
@@ -119,6 +125,7 @@ Exit codes: 0 ok, 1 error reading the log, 2 usage error.
 	f.StringVar(&o.Plot, "plot", "", "write PREFIX-timeline.png (messages per sensor, gaps marked) and PREFIX-residuals.png (set spread histogram)")
 	f.StringSliceVar(&o.Attach, "attach", nil, "high-rate topics (IMU) attached to each set as the window since the previous set")
 	f.StringArrayVar(&o.XCorr, "xcorr", nil, "A,B: delay of IMU/odometry topic B's motion against A's by cross-correlating angular rates (repeatable)")
+	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when the log reader lost anything (a truncated or damaged log; the report is still printed)")
 	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c
 }
@@ -145,7 +152,10 @@ func runSync(cmd *cobra.Command, g *globalOptions, o syncapp.Flags, path string)
 	if err != nil {
 		return err
 	}
-	return writePlots(g, o.Plot, rep)
+	if err := writePlots(g, o.Plot, rep); err != nil {
+		return err
+	}
+	return losses.Strict(o.Strict, rep.Problems)
 }
 
 func writePlots(g *globalOptions, prefix string, rep *syncapp.Report) error {

@@ -417,14 +417,17 @@ func InspectLog(ctx context.Context, r *logfile.Log, name string, opts Options) 
 			return err
 		}
 		var n int64
+		done := ctx.Done()
 		for {
-			if n%4096 == 0 {
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				if opts.Progress != nil {
-					opts.Progress(n)
-				}
+			// Every message: a fused log's messages are large, and
+			// Ctrl-C must stop the reading within a second.
+			select {
+			case <-done:
+				return ctx.Err()
+			default:
+			}
+			if n%4096 == 0 && opts.Progress != nil {
+				opts.Progress(n)
 			}
 			m, err := it.Next()
 			if errors.Is(err, io.EOF) {

@@ -129,6 +129,11 @@ func Detect(path string) (Format, error) {
 	if st.IsDir() {
 		return ROS2Bag, nil
 	}
+	// A named pipe is refused before it is opened: opening a FIFO that no
+	// process writes blocks in open(2), beyond the reach of Ctrl-C.
+	if err := mcapread.CheckRegular(path, st); err != nil {
+		return "", fmt.Errorf("logfile: %w", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("logfile: %w", err)

@@ -89,6 +89,10 @@ type Iterator struct {
 	// ahead only then: an uncompressed chunk has nothing to do on another
 	// goroutine, and reading it early would only hold more buffers.
 	compressed bool
+	// dups recognises messages repeated by a repeated chunk (dedup.go).
+	dups RepeatFilter
+	// lastSeg is the segment of the message next returned last.
+	lastSeg *segment
 }
 
 // prefetch is a segment read before its turn: its bytes (or the read
@@ -177,9 +181,25 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 // Next returns the next message, or io.EOF after the last one. The
 // returned Message and its Data are reused: they are valid only until the
 // next call to Next. Damaged segments are skipped and reported by
-// [Reader.Warnings]; an error other than io.EOF is an I/O error of the
+// [Reader.Warnings], and so are messages repeated by a repeated chunk
+// (the same channel, sequence, log time, publish time and payload as a
+// message yielded before: see dedup.go), which are yielded once; an error other than io.EOF is an I/O error of the
 // underlying file.
 func (it *Iterator) Next() (*Message, error) {
+	for {
+		m, err := it.next()
+		if err != nil || !it.dups.Repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data, it.lastSeg.offset) {
+			if err == nil {
+				it.yielded++
+			}
+			return m, err
+		}
+		it.skipped(m, it.lastSeg)
+	}
+}
+
+// next returns the next message of the merge, repeats included.
+func (it *Iterator) next() (*Message, error) {
 	if it.err != nil {
 		return nil, it.err
 	}
@@ -205,11 +225,11 @@ func (it *Iterator) Next() (*Message, error) {
 	m.LogTime = e.t
 	m.PublishTime = binary.LittleEndian.Uint64(b[14:])
 	m.Data = b[msgHeaderLen:]
+	it.lastSeg = c.seg
 	if e.t < it.last {
 		it.r.warn(c.seg.offset, "", 0, "message at log time %d comes after %d: this segment starts before the time its index declares, output is not fully time-ordered", e.t, it.last)
 	}
 	it.last = e.t
-	it.yielded++
 	c.pos++
 	if c.pos == len(c.ents) {
 		heap.Pop(&it.h)
@@ -226,7 +246,7 @@ func (it *Iterator) finish() {
 	}
 	it.finished = true
 	r := it.r
-	if it.unfiltered && r.trusted && !it.damaged && r.stats != nil && it.yielded != r.stats.MessageCount {
+	if it.unfiltered && r.trusted && !it.damaged && r.stats != nil && it.yielded+it.dups.Total() != r.stats.MessageCount {
 		r.warn(int64(r.info.Footer.SummaryStart), "", 0, "statistics count %d messages but the chunk indexes led to %d (messages outside chunks?)",
 			r.stats.MessageCount, it.yielded)
 	}

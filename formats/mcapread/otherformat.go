@@ -49,6 +49,9 @@ func DetectFormat(path string) *FormatError {
 	if st.IsDir() {
 		return detectFolder(path)
 	}
+	if !st.Mode().IsRegular() {
+		return nil // never opened (a FIFO would block): Open says what it is
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil

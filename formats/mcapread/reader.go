@@ -60,6 +60,9 @@ type Warning struct {
 	// file, a length that runs past its end, an invalid opcode): nothing
 	// after Offset was read.
 	Stopped bool
+	// Duplicates is how many repeated messages (a repeated chunk) were
+	// skipped; the warning is about them alone (LostMessages 0).
+	Duplicates int
 }
 
 // String formats the warning as "file: offset N: [topic: ]msg (lost ...)"
@@ -115,12 +118,21 @@ type Reader struct {
 	segments    []*segment
 
 	warns WarningLog
+	// dupWarn is the warning index of each channel's repeated messages.
+	dupWarn map[uint32]int
 }
 
 // Open opens the MCAP file at path. See [NewReader]. A log in another
 // format (a ROS 1 bag, a rosbag2 database or folder) is a [*FormatError]
-// naming the format.
+// naming the format; a named pipe, socket or device a
+// [*NotRegularError] (without opening it: a FIFO without a writer would
+// block).
 func Open(path string) (*Reader, error) {
+	if st, err := os.Stat(path); err == nil {
+		if err := CheckRegular(path, st); err != nil {
+			return nil, fmt.Errorf("mcapread: %w", err)
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("mcapread: %w", err)

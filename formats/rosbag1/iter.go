@@ -9,6 +9,8 @@ import (
 	"math"
 	"runtime"
 	"slices"
+
+	"github.com/rigsync/rigsync/formats/mcapread"
 )
 
 // Options selects the messages [Reader.Messages] yields.
@@ -95,6 +97,11 @@ type Iterator struct {
 	ahead      map[*chunk]*prefetch
 	depth      int
 	unknown    map[uint32]bool
+	// dups recognises messages repeated by a repeated chunk (a damaged or
+	// concatenated bag): the same connection, record time and payload
+	// (which holds a stamped message's header seq) as one yielded from
+	// another chunk.
+	dups mcapread.RepeatFilter
 }
 
 // Messages returns an iterator over the messages selected by opts, in
@@ -159,8 +166,25 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 
 // Next returns the next message, or io.EOF after the last one. The
 // returned Message and its Data are valid only until the next call to
-// Next. An error other than io.EOF is an I/O error of the file.
+// Next. A message repeated by a repeated chunk (the same connection,
+// record time and payload as one yielded) is skipped and counted in a
+// warning. An error other than io.EOF is an I/O error of the file.
 func (it *Iterator) Next() (*Message, error) {
+	for {
+		m, err := it.next()
+		if err != nil || !it.dups.Repeat(m.Conn.ID, 0, uint64(m.LogTime), uint64(m.LogTime), m.Data, m.Chunk) {
+			return m, err
+		}
+		r := it.r
+		if r.dupWarn == nil {
+			r.dupWarn = map[uint32]int{}
+		}
+		mcapread.RepeatWarning(&r.warns, r.dupWarn, m.Conn.ID, m.Chunk, m.Conn.Topic, fmt.Sprintf("connection %d", m.Conn.ID), it.dups.Skipped(m.Conn.ID))
+	}
+}
+
+// next returns the next message of the merge, repeats included.
+func (it *Iterator) next() (*Message, error) {
 	if it.err != nil {
 		return nil, it.err
 	}

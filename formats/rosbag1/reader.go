@@ -117,6 +117,8 @@ type Reader struct {
 	chunks []*chunk
 
 	warns mcapread.WarningLog
+	// dupWarn is the warning index of each connection's repeats.
+	dupWarn map[uint32]int
 }
 
 // Open opens the bag at path. See [NewReader].

@@ -70,7 +70,15 @@ func ReadLog(ctx context.Context, r *logfile.Log, sel mcapread.Options, progress
 	lg := &Log{}
 	byTopic := map[string]int{}
 	var n int64
+	done := ctx.Done()
 	for {
+		// Every message: a fused log's messages are large, and Ctrl-C
+		// must stop the reading within a second.
+		select {
+		case <-done:
+			return nil, ctx.Err()
+		default:
+		}
 		m, err := it.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -79,13 +87,8 @@ func ReadLog(ctx context.Context, r *logfile.Log, sel mcapread.Options, progress
 			return nil, fmt.Errorf(errPrefix+"reading: %w", err)
 		}
 		n++
-		if n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
-			if progress != nil {
-				progress(n)
-			}
+		if n%4096 == 0 && progress != nil {
+			progress(n)
 		}
 		k, ok := byTopic[m.Channel.Topic]
 		if !ok {

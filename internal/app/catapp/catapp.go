@@ -116,9 +116,14 @@ func Run(ctx context.Context, w io.Writer, path string, o Options) ([]string, er
 	var decs decode.Decoders
 	sum := jsonvalue.Options{Summarize: !o.Full}
 	var n, failed int64
+	done := ctx.Done()
 	for o.Limit == 0 || n < o.Limit {
-		if n%1024 == 0 && ctx.Err() != nil {
+		// Every message: decoding a large one to JSON takes a while, and
+		// Ctrl-C must stop cat within a second.
+		select {
+		case <-done:
 			return nil, ctx.Err()
+		default:
 		}
 		m, err := it.Next()
 		if errors.Is(err, io.EOF) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"slices"
 	"strings"
@@ -102,12 +103,20 @@ func (e *env) selected(i int) bool { return i%e.stride == e.stride/2 }
 // with the reason. The report's Verdict is the worst verdict of the scored
 // pairs, or check.Unchecked when every pair was skipped.
 func Run(ctx context.Context, o Options) (*check.Report, error) {
+	rep, _, err := RunWithLosses(ctx, o)
+	return rep, err
+}
+
+// RunWithLosses is Run that also returns what the log readers lost
+// (internal/app/losses: truncated or damaged logs, repeated messages
+// skipped; never nil with a report), the "problems" of calib check.
+func RunWithLosses(ctx context.Context, o Options) (*check.Report, []fusion.InputProblem, error) {
 	if len(o.Logs) == 0 {
-		return nil, errors.New("checkrun: no log given")
+		return nil, nil, errors.New("checkrun: no log given")
 	}
 	for _, k := range o.Kinds {
 		if !slices.Contains(Kinds, k) {
-			return nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
+			return nil, nil, fmt.Errorf("checkrun: unknown check kind %q (want %s)", k, strings.Join(Kinds, ", "))
 		}
 	}
 	var rs []*logfile.Log
@@ -119,11 +128,15 @@ func Run(ctx context.Context, o Options) (*check.Report, error) {
 	for _, path := range o.Logs {
 		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
-			return nil, fmt.Errorf("checkrun: %w", err)
+			return nil, nil, fmt.Errorf("checkrun: %w", err)
 		}
 		rs = append(rs, r)
 	}
-	return run(ctx, rs, o)
+	rep, err := run(ctx, rs, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rep, losses.Of(rs, o.Logs), nil
 }
 
 // run is Run on open readers.

@@ -14,6 +14,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -233,6 +235,31 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		}
 	}
 	start := time.Now()
+	// What the run is started with, hashed while the logs are read: a
+	// --resume must have been started with the same (RunRecord).
+	type recorded struct {
+		rec *RunRecord
+		err error
+	}
+	recDone := make(chan recorded, 1)
+	hashCtx, stopHash := context.WithCancel(ctx)
+	go func() {
+		if o.Discard {
+			recDone <- recorded{}
+			return
+		}
+		rec, err := NewRunRecord(hashCtx, o, paths)
+		recDone <- recorded{rec, err}
+	}()
+	recWait := func() (*RunRecord, error) {
+		r := <-recDone
+		recDone <- r
+		return r.rec, r.err
+	}
+	defer func() {
+		stopHash()
+		recWait() // no hashing goroutine outlives Run
+	}()
 	var readers []*logfile.Log
 	defer func() {
 		for _, r := range readers {
@@ -319,10 +346,42 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	case o.Workers == 0: // not set
 		o.Workers = runtime.NumCPU()
 	}
+	// A run that writes nothing (Discard: fleet scan's analysis pass)
+	// keeps no run record and has nothing to resume.
 	var sink fused.Sink = discardSink{}
 	var closeOut func(bool) error
 	if !o.Discard {
+		rec, err := recWait()
+		if err != nil {
+			return nil, err
+		}
+		if o.Resume {
+			was, err := readRunRecord(o.Out)
+			if err != nil {
+				return nil, err
+			}
+			// Without a record: nothing there yet starts afresh, as --resume
+			// always did; a complete file is the writer's to refuse; anything
+			// else (a completed folder, a run of a rigsync that kept no
+			// record) cannot be checked.
+			if was == nil && partialOutput(o.Out) {
+				return nil, UsageError{&ResumeError{Out: o.Out, Diffs: []string{fmt.Sprintf(
+					"it holds no run record (%s): the run completed, or was started by a rigsync that kept none", RunRecordName)}}}
+			}
+			if was != nil {
+				if diffs := rec.Compare(was); len(diffs) > 0 {
+					return nil, UsageError{&ResumeError{Out: o.Out, Diffs: diffs}}
+				}
+			}
+		}
 		if sink, closeOut, err = OpenSink(o, cal); err != nil {
+			return nil, err
+		}
+		if err := WriteRunRecord(o.Out, rec); err != nil {
+			sink.Close()
+			if closeOut != nil {
+				closeOut(false)
+			}
 			return nil, err
 		}
 	}
@@ -363,7 +422,16 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		closeErr = errors.Join(closeErr, closeOut(runErr == nil && closeErr == nil))
 	}
 	if err := errors.Join(runErr, closeErr); err != nil {
+		if closeOut != nil && !exists(o.Out+".tmp") && !exists(o.Out+".partial") {
+			os.Remove(runRecordPath(o.Out)) // nothing left to resume
+		}
 		return nil, err
+	}
+	// The output is complete: it holds what an uninterrupted run writes.
+	if !o.Discard {
+		if err := os.Remove(runRecordPath(o.Out)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("fuse: remove run record: %w", err)
+		}
 	}
 	for name, n := range cs.present {
 		if sum.Frames > 0 {
@@ -404,4 +472,19 @@ func damagedLogs(probs []fusion.InputProblem) string {
 		}
 	}
 	return "damaged input: " + strings.Join(files, ", ")
+}
+
+// exists reports whether something is at path.
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
+
+// partialOutput reports whether out holds what a run left: a non-empty
+// folder, or a single-file format's OUT.tmp or OUT.partial.
+func partialOutput(out string) bool {
+	if ents, err := os.ReadDir(out); err == nil {
+		return len(ents) > 0
+	}
+	return exists(out+".tmp") || exists(out+".partial")
 }

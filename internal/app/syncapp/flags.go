@@ -40,6 +40,9 @@ type Flags struct {
 	// selection (logfile.Selection).
 	Start, End       string
 	Sensors, Exclude []string
+	// Strict makes any loss reading the log an error (--strict: a
+	// losses.StrictError, exit code 3; used by the command).
+	Strict bool
 }
 
 // UsageError is a flag value that is wrong (the command's exit code 2).

@@ -11,6 +11,8 @@ import (
 
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/stamps"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/sync/clock"
 	"github.com/rigsync/rigsync/sync/match"
 )
@@ -208,6 +210,10 @@ type Report struct {
 	// ReaderWarnings are the log reader's warnings: damage read around
 	// (a truncated file, a corrupt chunk), what was lost and where.
 	ReaderWarnings []string `json:"reader_warnings,omitempty"`
+	// Problems are the same losses as fuse, info and calib check report
+	// them (internal/app/losses): file, offset, topic, what was lost;
+	// empty for a healthy log.
+	Problems []fusion.InputProblem `json:"problems"`
 
 	// Timelines holds each grouped topic's corrected stamps (Topics
 	// order) and Spreads every set's spread in emission order, for plots.
@@ -259,6 +265,7 @@ func Group(lg *stamps.Log, o Options) (*Report, error) {
 	for _, w := range lg.Warnings {
 		rep.ReaderWarnings = append(rep.ReaderWarnings, w.String())
 	}
+	rep.Problems = losses.FromWarnings(lg.Warnings)
 	streamIdx := map[*stamps.Stream]int{}
 	sel := make([]*stamps.Stream, len(topics))
 	corrected := make([][]int64, len(topics))

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/rigsync/rigsync/formats/stamps"
+	"github.com/rigsync/rigsync/internal/app/losses"
 )
 
 // WriteText writes the report as the command prints it: the policy and
@@ -44,9 +45,7 @@ func WriteText(w io.Writer, rep *Report) {
 	for _, n := range rep.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
-	for _, n := range rep.ReaderWarnings {
-		fmt.Fprintf(w, "reader warning: %s\n", n)
-	}
+	losses.WriteText(w, rep.Problems)
 	clockNote := func(topic, use string, c ClockReport) {
 		switch c.Estimation {
 		case EstimationImpossible:

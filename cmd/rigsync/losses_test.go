@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// lossesJSON is the part of every reading command's --json that reports
+// the log readers' losses.
+type lossesJSON struct {
+	Problems []struct {
+		Severity string `json:"severity"`
+		Kind     string `json:"kind"`
+		File     string `json:"file"`
+		Offset   int64  `json:"offset"`
+		Message  string `json:"message"`
+	} `json:"problems"`
+}
+
+// sync, calib check and fuse report what the log reader lost, on a
+// truncated log and on one with a CRC-damaged chunk: a "problems" list in
+// --json (file, offset, kind), a "lost:" section in the text, and exit 3
+// with --strict (calib check: 3 or 4, 4 winning when a pair is
+// miscalibrated). A healthy log reports none and --strict passes. Before
+// the shared losses helper, sync and calib check had no "problems" field
+// and no --strict.
+func TestCommandsReportLosses(t *testing.T) {
+	dir := t.TempDir()
+	log := generateDamageLog(t, filepath.Join(dir, "drive.mcap"), 0, 3*time.Second)
+	n := len(log.chunks)
+	if n < 6 {
+		t.Fatalf("fixture has %d chunks", n)
+	}
+	truncated := filepath.Join(dir, "truncated.mcap")
+	copyDamaged(t, log.path, truncated, log.chunks[n/2].offset+300, -1)
+	crc := filepath.Join(dir, "crc.mcap")
+	copyDamaged(t, log.path, crc, -1, log.chunks[2].offset+400)
+	cases := []struct {
+		path, kind string
+		offset     int64
+	}{
+		{log.path, "", 0},
+		{truncated, "truncated", log.chunks[n/2].offset},
+		{crc, "damaged", log.chunks[2].offset},
+	}
+	commands := []struct {
+		name string
+		args func(path, out string) []string
+		// okCodes are the exit codes of a run without --strict (calib
+		// check gates on its verdict).
+		okCodes []int
+	}{
+		{"sync", func(p, _ string) []string { return []string{"sync", p} }, []int{exitOK}},
+		{"fuse", func(p, out string) []string { return []string{"fuse", p, "-o", out} }, []int{exitOK}},
+		{"calib check", func(p, _ string) []string {
+			return []string{"calib", "check", p, "--kinds", "lidar-camera", "--max-frames", "10"}
+		}, []int{exitOK, exitProblems, exitMiscalibrated}},
+	}
+	for _, cmd := range commands {
+		for _, tc := range cases {
+			name := cmd.name + "/" + filepath.Base(tc.path)
+			t.Run(name, func(t *testing.T) {
+				out := func(tag string) string { return filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+tag) }
+				code, stdout, errs := runCLI(t, append(cmd.args(tc.path, out("json")), "--json", "-q")...)
+				if !containsInt(cmd.okCodes, code) {
+					t.Fatalf("exit %d: %s", code, errs)
+				}
+				var j lossesJSON
+				// sync --json streams its sets first; the report fields follow in the same object.
+				if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+					t.Fatalf("--json: %v\n%.400s", err, stdout)
+				}
+				if !strings.Contains(stdout, `"problems"`) {
+					t.Fatalf("--json has no \"problems\" field")
+				}
+				found := false
+				for _, p := range j.Problems {
+					if p.Kind == tc.kind && p.File == tc.path && p.Offset == tc.offset && strings.Contains(p.Message, tc.path) {
+						found = true
+					}
+				}
+				switch {
+				case tc.kind == "" && len(j.Problems) > 0:
+					t.Errorf("healthy log: problems %+v", j.Problems)
+				case tc.kind != "" && !found:
+					t.Errorf("no %s problem at offset %d of %s: %+v", tc.kind, tc.offset, tc.path, j.Problems)
+				}
+				code, stdout, errs = runCLI(t, append(cmd.args(tc.path, out("text")), "-q")...)
+				if !containsInt(cmd.okCodes, code) {
+					t.Fatalf("text: exit %d: %s", code, errs)
+				}
+				section := "lost: "
+				if cmd.name == "fuse" {
+					section = "problems: " // fuse's summary had its section first
+				}
+				if got := strings.Contains(stdout, section); got != (tc.kind != "") {
+					t.Errorf("text has a lost: section: %v, want %v\n%s", got, tc.kind != "", stdout)
+				}
+				code, _, errs = runCLI(t, append(cmd.args(tc.path, out("strict")), "--strict", "-q")...)
+				want := []int{exitProblems}
+				if tc.kind == "" {
+					want = cmd.okCodes
+				}
+				if cmd.name == "calib check" && tc.kind != "" {
+					want = []int{exitProblems, exitMiscalibrated}
+				}
+				if !containsInt(want, code) {
+					t.Errorf("--strict: exit %d, want one of %v: %s", code, want, errs)
+				}
+				if strict := strings.Contains(errs, "damaged input: "+tc.path); strict != (tc.kind != "") && code != exitMiscalibrated {
+					t.Errorf("--strict: error %q names the damaged input: %v, want %v", errs, strict, tc.kind != "")
+				}
+			})
+		}
+	}
+}
+
+func containsInt(s []int, v int) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
