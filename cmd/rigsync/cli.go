@@ -21,6 +21,7 @@ const jsonAnnotation = "rigsync.json"
 var jsonCommands = []string{
 	"info", "cat", "demo", "fixtures generate", "sync", "fuse", "record", "live",
 	"calib show", "calib project", "calib solve", "calib check",
+	"labels check", "labels sync",
 }
 
 // setupContract applies the command-line contract to the whole tree:

@@ -7,7 +7,7 @@
 //	1  an error (bad input, I/O failure)
 //	2  usage error (bad flags or arguments)
 //	3  the command ran but found problems it was asked to gate on
-//	4  calib check: a sensor pair is miscalibrated
+//	4  calib check: a sensor pair is miscalibrated; labels check: a box is wrong
 package main
 
 import (
@@ -26,6 +26,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/fixturesapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
+	"github.com/rigsync/rigsync/internal/app/labelsapp"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
@@ -98,6 +99,7 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 		newCalibRigCommand(g), // also top level: "rigsync rig init LOG.mcap"
 		newRecordCommand(g),
 		newLiveCommand(g),
+		newLabelsCommand(g),
 	)
 	setupContract(root, g)
 	return root
@@ -121,11 +123,12 @@ func exitCode(err error) int {
 	switch {
 	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
-		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err):
+		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err),
+		isAny[labelsapp.UsageError](err):
 		return exitUsage
 	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err):
 		return exitProblems
-	case isAny[calibrationError](err):
+	case isAny[calibrationError](err), isAny[labelsWrongError](err):
 		return exitMiscalibrated
 	}
 	return exitError

@@ -65,6 +65,9 @@ type Options struct {
 	Check labelcheck.Options
 	// Progress, when set, is called with the frames done and expected.
 	Progress func(done, total int64)
+	// WithCameras keeps the cameras in the fused frames (Sync needs their
+	// stamps and calibration; Run leaves them out).
+	WithCameras bool
 }
 
 // Result is the check of a log's labels.
@@ -207,7 +210,7 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 	}
 	slices.Sort(topics)
 	for _, t := range topics {
-		if m := cal.Sensors[t].Modality; m == formats.Camera || m == formats.Radar {
+		if m := cal.Sensors[t].Modality; (m == formats.Camera && !o.WithCameras) || m == formats.Radar {
 			sel.Exclude = append(sel.Exclude, t)
 		}
 	}
