@@ -200,9 +200,10 @@ labels JSON (OUT is written whole or not at all, never over an input):
                 from its points' capture times and its velocity (its offset
                 along the velocity v is v·Δt) and the box moved by −v·Δt.
                 time_ns is the frame's stamp; the attributes
-                rigsync.shown_time_ns (when the input box showed the object)
-                and rigsync.points_time_ns (the mean capture time of its
-                LiDAR points) are written on every box
+                rigsync.shown_time_ns (when the input box showed the object),
+                rigsync.points_time_ns (the mean capture time of its LiDAR
+                points) and rigsync.points (how many) are written on every
+                box
   camera boxes  per camera whose image shows the box's centre, a
                 camera-synced box ("cameras": camera, time_ns, center, yaw):
                 where the object was when that camera captured it, in

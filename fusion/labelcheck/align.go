@@ -13,8 +13,9 @@ import (
 
 // BoxTime is what Times finds of one box's time.
 type BoxTime struct {
-	// Observed: the box had enough points for a fit.
+	// Observed: the box had enough points for a fit; Points how many.
 	Observed bool
+	Points   int
 	// PointsNS is the mean capture time of the box's points minus the
 	// frame's stamp (ns; 0 when no point).
 	PointsNS int64
@@ -59,7 +60,7 @@ func Times(f *fused.Frame, lf *labels.Frame, o Options) ([]BoxTime, error) {
 	out := make([]BoxTime, len(rs))
 	for i := range rs {
 		r := &rs[i]
-		bt := BoxTime{Observed: r.Observed, Velocity: vs[i], PointsNS: int64(math.Round(r.meanT * 1e9))}
+		bt := BoxTime{Observed: r.Observed, Points: r.Points, Velocity: vs[i], PointsNS: int64(math.Round(r.meanT * 1e9))}
 		if r.Observed && r.TimeOffsetNS != nil {
 			// Only an offset along the velocity is a time.
 			b := &lf.Boxes[i]

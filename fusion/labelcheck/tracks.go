@@ -83,7 +83,7 @@ func (c *Checker) predictMissing(cl *cloud, t *track, ego se3.Transform, stamp i
 		v = r3.Vec{}
 	}
 	r := c.measure(cl, &b, v, 0)
-	if r.Range > c.o.MaxRange || r.Points < max(c.o.MinPoints, 20) {
+	if r.Range > c.o.MaxRange || r.Points < c.o.MinPoints {
 		return r, false
 	}
 	r.Verdict = OK

@@ -22,6 +22,8 @@ type tally struct {
 	// dtErr are the time-offset errors (ms) of the moving boxes of time
 	// faults with enough points.
 	dtErr []float64
+	// missed describes the first misses.
+	missed []string
 }
 
 type accuracy struct {
@@ -108,6 +110,13 @@ func (a *accuracy) scenario(t *testing.T, preset string, seed uint64, d time.Dur
 						tl.kindOK++
 					}
 				}
+				if r == nil || r.Verdict == labelcheck.OK {
+					desc := fmt.Sprintf("%s seed %d frame %d box %s speed %.1f", preset, seed, fi, f.ID, speedOf[k])
+					if r != nil {
+						desc += fmt.Sprintf(" pts %d range %.0f off %.2f,%.2f yaw %.1f", r.Points, r.Range, r.Offset[0], r.Offset[1], r.YawErrDeg)
+					}
+					tl.missed = append(tl.missed, desc)
+				}
 				if f.Kind == fixtures.LabelTime && r != nil && r.TimeOffsetNS != nil && r.Points >= 50 {
 					tl.dtErr = append(tl.dtErr, (float64(*r.TimeOffsetNS)-float64(f.Dt))/1e6)
 				}
@@ -127,12 +136,17 @@ func (a *accuracy) scenario(t *testing.T, preset string, seed uint64, d time.Dur
 				}
 				tl := a.k(kind)
 				tl.n++
+				hit := false
 				for _, m := range missing {
 					if m.Frame == fi && math.Hypot(m.Center[0]-tb.Center.X, m.Center[1]-tb.Center.Y) < 3 {
 						tl.found++
 						tl.kindOK++
+						hit = true
 						break
 					}
+				}
+				if !hit {
+					tl.missed = append(tl.missed, fmt.Sprintf("%s seed %d frame %d object %s at %.1f,%.1f", preset, seed, fi, f.ID, tb.Center.X, tb.Center.Y))
 				}
 			}
 		case fixtures.LabelIDSwitch:
@@ -148,6 +162,7 @@ func (a *accuracy) scenario(t *testing.T, preset string, seed uint64, d time.Dur
 					}
 				}
 			}
+			tl.missed = append(tl.missed, fmt.Sprintf("%s seed %d objects %s/%s frames %v", preset, seed, f.ID, f.OtherID, f.Frames))
 		next:
 		}
 	}
@@ -201,6 +216,12 @@ func (a *accuracy) report(t *testing.T) {
 			line += fmt.Sprintf(", per-box time error |median| %.1f ms, 90%% within %.1f ms (%d boxes ≥ 50 points)", math.Abs(median(tl.dtErr)), pct(tl.dtErr, 0.9), len(tl.dtErr))
 		}
 		t.Log(line)
+		for i, m := range tl.missed {
+			if i == 6 {
+				break
+			}
+			t.Log("    missed: " + m)
+		}
 	}
 	if len(a.trackDtErrs) > 0 {
 		t.Logf("per-track time offset errors (ms): %v", roundAll(a.trackDtErrs))

@@ -26,6 +26,13 @@ func genLabelled(t testing.TB, preset string, seed uint64, d time.Duration, keep
 	if !keepCams {
 		cfg.Rig.Cameras = nil
 	}
+	return genFromConfig(t, cfg, faults...)
+}
+
+// genFromConfig is genLabelled for a prepared configuration.
+func genFromConfig(t testing.TB, cfg fixtures.Config, faults ...string) (string, string, *labels.Set, *labels.Set, []fixtures.LabelFaultTruth) {
+	t.Helper()
+	cfg.Labels = true
 	for _, s := range faults {
 		f, err := fixtures.ParseLabelFault(s)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/spatial/r3"
@@ -26,7 +27,13 @@ const (
 	// AttrPointsTime is the mean capture time of the box's LiDAR points
 	// (ns, the labels' clock): when the LiDAR saw the object.
 	AttrPointsTime = "rigsync.points_time_ns"
+	// AttrPoints is the number of LiDAR points on the box.
+	AttrPoints = "rigsync.points"
 )
+
+// minSyncShift is the smallest move (m) Sync makes: a box whose time
+// offset moves it less is within the fit's noise (a few cm) and stays.
+const minSyncShift = 0.1
 
 // SyncResult is what Sync did.
 type SyncResult struct {
@@ -56,7 +63,8 @@ type SyncResult struct {
 // image's mid-exposure stamp; rigsync's rigs and fixtures give no
 // rolling-shutter readout), in base_link at the frame's time, so that
 // projecting it with the frame's camera pose lines up with the image.
-// Boxes stay in base_link; labels frames that match no fused frame are
+// A box is moved only when the move is at least 10 cm (below that its
+// offset is the fit's noise). Boxes stay in base_link; labels frames that match no fused frame are
 // written unchanged.
 func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	if out == "" {
@@ -94,13 +102,14 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 		for i, b := range lf.Boxes {
 			bt := times[i]
 			v := bt.Velocity
-			if bt.DtNS != 0 {
+			if shift := math.Abs(float64(bt.DtNS)*1e-9) * math.Hypot(v.X, v.Y); shift >= minSyncShift {
 				b.Center = r3.Sub(b.Center, r3.Scale(float64(bt.DtNS)*1e-9, v))
 				res.Moved++
 			}
 			b.TimeNS = lf.StampNS
 			b.Attributes = cloneMap(b.Attributes)
 			b.Attributes[AttrShownTime] = strconv.FormatInt(lf.StampNS+bt.DtNS, 10)
+			b.Attributes[AttrPoints] = strconv.Itoa(bt.Points)
 			if bt.Observed {
 				b.Attributes[AttrPointsTime] = strconv.FormatInt(lf.StampNS+bt.PointsNS, 10)
 			}
