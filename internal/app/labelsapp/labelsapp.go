@@ -240,7 +240,7 @@ type frameSink struct {
 }
 
 func (s *frameSink) Write(_ context.Context, f *fused.Frame) error { return s.fn(f) }
-func (s *frameSink) Close() error                                 { return nil }
+func (s *frameSink) Close() error                                  { return nil }
 
 // matcher pairs fused frames with the labels' frames by stamp.
 type matcher struct {

@@ -49,7 +49,7 @@ type SyncResult struct {
 	Moved       int `json:"moved"`
 	CameraBoxes int `json:"camera_boxes"`
 	// Shutter says how camera capture times were taken.
-	Shutter string `json:"shutter"`
+	Shutter string   `json:"shutter"`
 	Notes   []string `json:"notes,omitempty"`
 }
 
