@@ -50,7 +50,7 @@ func Times(f *fused.Frame, lf *labels.Frame, o Options) ([]BoxTime, error) {
 		}
 		rs[i] = c.measure(cl, b, vs[i], 0)
 	}
-	if f.Lidar != nil && !slices.Contains([]string{"imu", "odometry", "gnss", "tf"}, f.Lidar.Deskew) {
+	if f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) {
 		if _, ok := egoResidual(rs, lf.Boxes); ok {
 			for i := range rs {
 				setTimeOffset(&rs[i], &lf.Boxes[i], vs[i])

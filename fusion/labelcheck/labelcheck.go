@@ -248,6 +248,9 @@ type Checker struct {
 	prevEgo   se3.Transform
 	prevStamp int64
 	havePrev  bool
+	// odo is the ego motion from the labels' static boxes (logs without
+	// an ego source).
+	odo labelOdometry
 }
 
 // New returns a Checker.
@@ -287,7 +290,13 @@ type cloud struct {
 	// azRes is the LiDAR's azimuth step (rad), estimated from consecutive
 	// points of one ring.
 	azRes float64
+	// u is the ego velocity (m/s, base axes) the deskew did not remove: a
+	// point captured t after the frame's stamp is at p + u·t.
+	u r3.Vec
 }
+
+// translating are the deskew methods that remove the ego translation.
+var translating = []string{"imu", "odometry", "gnss", "tf"}
 
 // azimuthStep estimates the azimuth step of a cloud: the median azimuth
 // difference of consecutive points of the same ring among the first
@@ -476,6 +485,16 @@ func (c *Checker) Add(f *fused.Frame, lf *labels.Frame) error {
 	cl := newCloud(f.Lidar, *c.o.Origin)
 	fr := FrameResult{Frame: lf.Index, Stamp: f.Stamp, Boxes: len(lf.Boxes), Verdict: OK}
 	ego := f.Ego
+	// Without an ego-motion source the labels' static boxes give it: the
+	// frame's pose for the tracks, and the velocity the deskew missed.
+	egoFitted := false
+	if f.EgoSource == "none" || f.EgoSource == "" {
+		pose, u, ok := c.odo.step(lf, f.Stamp)
+		ego = pose
+		if ok && f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) {
+			cl.u, egoFitted = u, true
+		}
+	}
 	seen := map[string]bool{}
 	type pending struct {
 		res BoxResult
@@ -499,7 +518,7 @@ func (c *Checker) Add(f *fused.Frame, lf *labels.Frame) error {
 		seen[b.ID] = true
 		results = append(results, pending{r, b})
 	}
-	if f.Lidar != nil && !slices.Contains([]string{"imu", "odometry", "gnss", "tf"}, f.Lidar.Deskew) {
+	if f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) && !egoFitted {
 		rs := make([]BoxResult, len(results))
 		bs := make([]labels.Box, len(results))
 		for i := range results {
@@ -605,7 +624,8 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	var pts []pt
 	cl.each(b.Center.X, b.Center.Y, reach, func(i int32) {
 		tt := float64(cl.t[i]-dt) * 1e-9
-		p := r3.Vec{X: float64(cl.x[i]) - v.X*tt, Y: float64(cl.y[i]) - v.Y*tt, Z: float64(cl.z[i]) - v.Z*tt}
+		te := float64(cl.t[i]) * 1e-9
+		p := r3.Vec{X: float64(cl.x[i]) - v.X*tt + cl.u.X*te, Y: float64(cl.y[i]) - v.Y*tt + cl.u.Y*te, Z: float64(cl.z[i]) - v.Z*tt}
 		q := Ti.Apply(p)
 		zs = append(zs, cl.z[i])
 		if math.Abs(q.X) <= L/2+margin && math.Abs(q.Y) <= W/2+margin && q.Z <= H/2+0.5 && q.Z >= -H/2-margin {
@@ -922,8 +942,10 @@ func (c *Checker) through(cl *cloud, b *labels.Box, v r3.Vec, dt int64) int {
 		kk := ((k % azBins) + azBins) % azBins
 		for _, i := range cl.azIdx[cl.azStart[kk]:cl.azStart[kk+1]] {
 			tt := float64(cl.t[i]-dt) * 1e-9
+			te := float64(cl.t[i]) * 1e-9
 			shift := r3.Vec{X: v.X * tt, Y: v.Y * tt, Z: v.Z * tt}
-			p := Ti.Apply(r3.Sub(r3.Vec{X: float64(cl.x[i]), Y: float64(cl.y[i]), Z: float64(cl.z[i])}, shift))
+			raw := r3.Vec{X: float64(cl.x[i]) + cl.u.X*te, Y: float64(cl.y[i]) + cl.u.Y*te, Z: float64(cl.z[i])}
+			p := Ti.Apply(r3.Sub(raw, shift))
 			q := Ti.Apply(r3.Sub(o, shift))
 			if segmentThrough(q, p, hl, hw, hh) {
 				n++

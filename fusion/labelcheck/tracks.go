@@ -404,7 +404,7 @@ func (c *Checker) Finish() *Report {
 	}
 	for i := range c.boxes {
 		b := &c.boxes[i]
-		if b.Verdict != OK {
+		if b.Verdict != OK || c.o.KeepOK {
 			rep.Findings = append(rep.Findings, *b)
 		}
 		if j, ok := frameIdx[b.Frame]; ok {

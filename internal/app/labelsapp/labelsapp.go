@@ -215,7 +215,7 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 		}
 	}
 	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
-		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1, Register: true}
+		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1}
 	m := newMatcher(set, base)
 	total := int64(len(set.Frames))
 	s := &frameSink{fn: func(f *fused.Frame) error {
