@@ -101,7 +101,11 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 			cells[key] = a
 		}
 		a.n++
-		a.slope = max(a.slope, (float64(cl.z[i])-o.Z)/math.Hypot(x-o.X, y-o.Y))
+		// How far below the top of the field of view at its azimuth.
+		sl := (float64(cl.z[i]) - o.Z) / math.Hypot(x-o.X, y-o.Y)
+		if top := cl.topSlope[azBin(x-o.X, y-o.Y)]; !math.IsInf(top, -1) {
+			a.slope = max(a.slope, math.Atan(sl)-math.Atan(top))
+		}
 		a.zmax = max(a.zmax, cl.z[i])
 		a.minx, a.maxx = min(a.minx, cl.x[i]), max(a.maxx, cl.x[i])
 		a.miny, a.maxy = min(a.miny, cl.y[i]), max(a.maxy, cl.y[i])
@@ -150,9 +154,10 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		if np < clusterMinPoints || h < clusterMinHeight || h > clusterMaxHeight || ext > clusterMaxExtent {
 			continue
 		}
-		// Cut by the top of the field of view: its top is not seen, it may
-		// be structure of any height.
-		if math.Atan(cl.maxSlope)-math.Atan(slope) < 0.4*math.Pi/180 {
+		// Cut by the top of the field of view (its highest point within
+		// 0.3° of the highest point at its azimuth): its top is not seen,
+		// it may be structure of any height.
+		if slope > -0.3*math.Pi/180 {
 			continue
 		}
 		r := BoxResult{Class: "", Center: [3]float64{(minx + maxx) / 2, (miny + maxy) / 2, (zmax + gnd) / 2},

@@ -220,6 +220,7 @@ type BoxResult struct {
 
 	seen    [3]bool    // which faces pairs (x, y both ends) were measured
 	spacing float64    // the points' spacing near the seen faces, m
+	azStep  float64    // the azimuth step at the box's range, m
 	meanT   float64    // the points' mean capture time relative to the box's, s
 	scale   [2]float64 // object size / box size implied by the seen x and y faces (0: not both seen)
 }
@@ -285,14 +286,22 @@ type cloud struct {
 	azIdx   []int32
 	origin  r3.Vec
 	// maxSlope is the highest elevation (as a slope) of any point within
-	// 60 m: the top of the LiDAR's field of view.
+	// 60 m, topSlope the same per degree of azimuth: the top of the
+	// LiDAR's field of view (which a tilted mount makes vary).
 	maxSlope float64
+	topSlope []float64
 	// azRes is the LiDAR's azimuth step (rad), estimated from consecutive
 	// points of one ring.
 	azRes float64
 	// u is the ego velocity (m/s, base axes) the deskew did not remove: a
 	// point captured t after the frame's stamp is at p + u·t.
 	u r3.Vec
+}
+
+// azBin is the 1° azimuth bin of a direction.
+func azBin(dx, dy float64) int {
+	b := int(math.Floor((math.Atan2(dy, dx) + math.Pi) * 180 / math.Pi))
+	return min(max(b, 0), 359)
 }
 
 // translating are the deskew methods that remove the ego translation.
@@ -308,10 +317,13 @@ func azimuthStep(P *formats.Points, o r3.Vec) float64 {
 	}
 	var d []float64
 	n := min(P.Len(), 20000)
-	last := map[uint16]float64{}
+	last := make([]float64, 1<<16)
+	for i := range last {
+		last[i] = math.NaN()
+	}
 	for i := range n {
 		a := math.Atan2(float64(P.Y[i])-o.Y, float64(P.X[i])-o.X)
-		if p, ok := last[P.Ring[i]]; ok {
+		if p := last[P.Ring[i]]; !math.IsNaN(p) {
 			if x := math.Abs(labels.WrapAngle(a - p)); x > 1e-5 && x < 0.05 {
 				d = append(d, x)
 			}
@@ -355,6 +367,10 @@ func newCloud(c *fused.Cloud, origin r3.Vec) *cloud {
 		cl.t = make([]int64, n)
 	}
 	cl.covered = make([]bool, n)
+	cl.topSlope = make([]float64, 360)
+	for i := range cl.topSlope {
+		cl.topSlope[i] = math.Inf(-1)
+	}
 	cl.azRes = azimuthStep(P, origin)
 	counts := make([]int32, gridN*gridN+1)
 	cells := make([]int32, n)
@@ -368,7 +384,10 @@ func newCloud(c *fused.Cloud, origin r3.Vec) *cloud {
 			counts[k+1]++
 			dx, dy := float64(P.X[i])-origin.X, float64(P.Y[i])-origin.Y
 			if d2 := dx*dx + dy*dy; d2 > 4 && d2 < 3600 {
-				cl.maxSlope = max(cl.maxSlope, (float64(P.Z[i])-origin.Z)/math.Sqrt(d2))
+				sl := (float64(P.Z[i]) - origin.Z) / math.Sqrt(d2)
+				cl.maxSlope = max(cl.maxSlope, sl)
+				b := azBin(dx, dy)
+				cl.topSlope[b] = max(cl.topSlope[b], sl)
 			}
 		}
 	}
@@ -524,10 +543,21 @@ func (c *Checker) Add(f *fused.Frame, lf *labels.Frame) error {
 		for i := range results {
 			rs[i], bs[i] = results[i].res, results[i].box
 		}
-		if _, ok := egoResidual(rs, bs); ok {
+		if u, ok := egoResidual(rs, bs); ok {
+			// Measure again with the fitted velocity removed from the
+			// points, so that the boxes' regions (and the clusters left
+			// outside them) are right too.
+			cl.u = u
+			clear(cl.covered)
 			for i := range results {
-				results[i].res = rs[i]
-				setTimeOffset(&results[i].res, &results[i].box, c.velocity(&results[i].box, ego, f.Stamp))
+				b := &results[i].box
+				dt := int64(0)
+				if b.TimeNS != 0 && lf.StampNS != 0 {
+					dt = b.TimeNS - lf.StampNS
+				}
+				r := c.measure(cl, b, c.velocity(b, ego, f.Stamp), dt)
+				r.Frame, r.Stamp = lf.Index, f.Stamp
+				results[i].res = r
 			}
 		}
 	}
@@ -696,6 +726,7 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	offX, lenX, gX, dirX, bothX, okX := axisFit(xs, ys, sx, sy, L, W)
 	offY, lenY, gY, dirY, bothY, okY := axisFit(ys, xs, sy, sx, W, L)
 	r.spacing = max(gX, gY)
+	r.azStep = r.Range * cl.azRes
 	if min(L, W) < 1 {
 		// A thin object (a pole) shows few columns: its faces are only as
 		// sure as the azimuth step.
@@ -876,11 +907,11 @@ func fitHeading(qs []r3.Vec, span float64) float64 {
 		px = append(px, qs[i].X)
 		py = append(py, qs[i].Y)
 	}
+	n := len(px)
+	c1 := make([]float64, n)
+	c2 := make([]float64, n)
 	score := func(th float64) float64 {
 		ct, st := math.Cos(th), math.Sin(th)
-		n := len(px)
-		c1 := make([]float64, n)
-		c2 := make([]float64, n)
 		min1, max1, min2, max2 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 		for i := range n {
 			c1[i] = ct*px[i] + st*py[i]
@@ -1037,8 +1068,10 @@ func (c *Checker) judge(r *BoxResult, b *labels.Box, v r3.Vec) {
 	if sizeBad {
 		horiz = 0
 	}
-	susp := max(o.ShiftSuspicious, 0.75*r.spacing)
-	wrong := max(o.ShiftWrong, 1.25*r.spacing)
+	// The points' spacing bounds how sure a face is: along it (the gaps
+	// of its points) and across the azimuth steps at the box's range.
+	susp := max(o.ShiftSuspicious, 0.75*r.spacing, 0.5*r.azStep)
+	wrong := max(o.ShiftWrong, 1.25*r.spacing, 0.8*r.azStep)
 	if min(b.Size.Length, b.Size.Width) < 1 {
 		susp, wrong = max(o.ShiftSuspicious, r.spacing), max(o.ShiftWrong, 1.5*r.spacing)
 	}
