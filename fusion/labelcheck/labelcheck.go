@@ -250,8 +250,9 @@ type Checker struct {
 	prevStamp int64
 	havePrev  bool
 	// odo is the ego motion from the labels' static boxes (logs without
-	// an ego source).
-	odo labelOdometry
+	// an ego source); held the first such frame, waiting for the second.
+	odo  labelOdometry
+	held *heldFrame
 }
 
 // New returns a Checker.
@@ -501,18 +502,56 @@ func (c *Checker) Add(f *fused.Frame, lf *labels.Frame) error {
 	if f == nil || lf == nil {
 		return fmt.Errorf("labelcheck: nil frame")
 	}
-	cl := newCloud(f.Lidar, *c.o.Origin)
-	fr := FrameResult{Frame: lf.Index, Stamp: f.Stamp, Boxes: len(lf.Boxes), Verdict: OK}
-	ego := f.Ego
+	if f.EgoSource != "none" && f.EgoSource != "" {
+		return c.add(f, lf, f.Ego, r3.Vec{}, false)
+	}
 	// Without an ego-motion source the labels' static boxes give it: the
 	// frame's pose for the tracks, and the velocity the deskew missed.
-	egoFitted := false
-	if f.EgoSource == "none" || f.EgoSource == "" {
-		pose, u, ok := c.odo.step(lf, f.Stamp)
-		ego = pose
-		if ok && f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) {
-			cl.u, egoFitted = u, true
+	// The first frame waits for the second, whose motion it shares.
+	if !c.odo.have {
+		c.odo.step(lf, f.Stamp)
+		c.held = holdFrame(f, lf)
+		return nil
+	}
+	pose, u, ok := c.odo.step(lf, f.Stamp)
+	ok = ok && f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew)
+	if h := c.held; h != nil {
+		c.held = nil
+		if err := c.add(h.f, &h.lf, se3.Identity(), u, ok); err != nil {
+			return err
 		}
+	}
+	return c.add(f, lf, pose, u, ok)
+}
+
+// heldFrame is a copy of a frame Add keeps until the next one.
+type heldFrame struct {
+	f  *fused.Frame
+	lf labels.Frame
+}
+
+// holdFrame copies what add needs of a frame (the cloud's points and
+// times, the stamp) and its labels.
+func holdFrame(f *fused.Frame, lf *labels.Frame) *heldFrame {
+	g := &fused.Frame{Index: f.Index, Stamp: f.Stamp, Clock: f.Clock, FrameID: f.FrameID, Ego: f.Ego, EgoSource: f.EgoSource}
+	if f.Lidar != nil {
+		P := &f.Lidar.Points
+		g.Lidar = &fused.Cloud{Points: formats.Points{X: slices.Clone(P.X), Y: slices.Clone(P.Y), Z: slices.Clone(P.Z),
+			Ring: slices.Clone(P.Ring), TimeOffset: slices.Clone(P.TimeOffset)}, Sources: slices.Clone(f.Lidar.Sources), Deskew: f.Lidar.Deskew}
+	}
+	h := &heldFrame{f: g, lf: *lf}
+	h.lf.Boxes = slices.Clone(lf.Boxes)
+	return h
+}
+
+// add checks one frame with its ego pose; u is the ego velocity the
+// deskew missed when uOK.
+func (c *Checker) add(f *fused.Frame, lf *labels.Frame, ego se3.Transform, u r3.Vec, uOK bool) error {
+	cl := newCloud(f.Lidar, *c.o.Origin)
+	fr := FrameResult{Frame: lf.Index, Stamp: f.Stamp, Boxes: len(lf.Boxes), Verdict: OK}
+	egoFitted := false
+	if uOK {
+		cl.u, egoFitted = u, true
 	}
 	seen := map[string]bool{}
 	type pending struct {

@@ -374,6 +374,12 @@ type Report struct {
 // Finish runs the checks across frames and returns the report. The
 // Checker must not be used afterwards.
 func (c *Checker) Finish() *Report {
+	if h := c.held; h != nil {
+		// A single frame without ego motion: the velocity the deskew missed
+		// is fitted from its boxes (add's fallback).
+		c.held = nil
+		_ = c.add(h.f, &h.lf, se3.Identity(), r3.Vec{}, false)
+	}
 	c.trackChecks()
 	rep := &Report{Verdict: OK, Frames: len(c.frames), Boxes: c.nBoxes,
 		Notes: []string{"camera consistency not checked (boxes are checked against the LiDAR only)"}}
