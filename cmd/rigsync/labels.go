@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,7 @@ type labelsOptions struct {
 	Rig, Map       []string
 	Ego            string
 	Out            string
-	Force          bool
+	Report         string
 	Start, End     string
 	Sensors        []string
 	Exclude        []string
@@ -119,7 +120,10 @@ z up), yaw (deg), size (m: length, width, height), dt (ns: the time the box
 shows minus the frame's), class. Frames, tracks and the log get the worst
 verdict of their boxes; the summary counts the kinds per class and tells
 systematic errors (consistent over a track or a class) from random ones.
---json gives every finding, every track and the summaries.
+--json gives every finding, every track and the summaries; --report DIR
+writes DIR/index.html (one file, opens offline: the verdicts, the tables, a
+top view of the worst boxes with their points, as labelled and as
+corrected) and DIR/report.json.
 
 Conventions: times are int64 ns on the reference LiDAR's clock; boxes are in
 base_link at the frame's stamp, R = Rz(yaw)·Ry(pitch)·Rx(roll); the labels'
@@ -139,6 +143,7 @@ wrong), 4 wrong boxes (or missing ones).
   rigsync labels check drive.mcap --labels drive.labels.json
   rigsync labels check drive.mcap --labels drive.labels.json --json | jq '.findings[] | select(.verdict == "wrong")'
   rigsync labels check drive.mcap --labels nuscenes/ --format nuscenes
+  rigsync labels check drive.mcap --labels drive.labels.json --report labels-report/   # open labels-report/index.html
   rigsync labels check drive.mcap --labels drive.labels.json -q || echo "labels need review (exit $?)"`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -158,17 +163,26 @@ wrong), 4 wrong boxes (or missing ones).
 			if err != nil {
 				return err
 			}
+			if o.Report != "" {
+				if err := labelsapp.WriteReport(o.Report, res, append([]string{o.Labels}, args...)); err != nil {
+					return err
+				}
+			}
 			if g.JSON {
 				if err := writeJSON(g.stdout, res); err != nil {
 					return fmt.Errorf("labels check: JSON: %w", err)
 				}
 			} else {
 				_ = labelsapp.WriteText(g.stdout, res)
+				if o.Report != "" {
+					fmt.Fprintf(g.stdout, "report: %s\n", filepath.Join(o.Report, "index.html"))
+				}
 			}
 			return labelsExit(res)
 		},
 	}
 	addLabelsFlags(c, &o)
+	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points) and report.json")
 	return c
 }
 

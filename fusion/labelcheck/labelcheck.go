@@ -253,6 +253,8 @@ type Checker struct {
 	// an ego source); held the first such frame, waiting for the second.
 	odo  labelOdometry
 	held *heldFrame
+	// crops are the worst findings' top views (MaxCrops at most).
+	crops []Crop
 }
 
 // New returns a Checker.
@@ -601,8 +603,15 @@ func (c *Checker) add(f *fused.Frame, lf *labels.Frame, ego se3.Transform, u r3.
 		}
 	}
 	for i := range results {
-		c.judge(&results[i].res, &results[i].box, c.velocity(&results[i].box, ego, f.Stamp))
+		v := c.velocity(&results[i].box, ego, f.Stamp)
+		c.judge(&results[i].res, &results[i].box, v)
 	}
+	defer func() {
+		// Crops after the continuity checks (id switches) too.
+		for i := range results {
+			c.keepCrop(cl, &results[i].res, &results[i].box, c.velocity(&results[i].box, ego, f.Stamp))
+		}
+	}()
 	// Track continuity: id switches and jumps.
 	for i := range results {
 		c.continuity(&results[i].res, &results[i].box, ego, f.Stamp)

@@ -369,6 +369,8 @@ type Report struct {
 	FrameVerdicts []FrameResult `json:"frames_not_ok,omitempty"`
 	// Notes say what was not checked and why.
 	Notes []string `json:"notes,omitempty"`
+	// Crops are top views of the worst findings (for the HTML report).
+	Crops []Crop `json:"-"`
 }
 
 // Finish runs the checks across frames and returns the report. The
@@ -567,6 +569,7 @@ func (c *Checker) Finish() *Report {
 	if rep.Findings == nil {
 		rep.Findings = []BoxResult{}
 	}
+	rep.Crops = c.crops
 	return rep
 }
 
