@@ -37,7 +37,7 @@ func Times(f *fused.Frame, lf *labels.Frame, o Options) ([]BoxTime, error) {
 		return nil, fmt.Errorf("labelcheck: nil frame")
 	}
 	c := New(o)
-	cl := newCloud(f.Lidar, *c.o.Origin)
+	cl := newCloud(f.Lidar, *c.o.Origin, 0)
 	rs := make([]BoxResult, len(lf.Boxes))
 	vs := make([]r3.Vec, len(lf.Boxes))
 	for i := range lf.Boxes {

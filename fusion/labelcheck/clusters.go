@@ -50,19 +50,20 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 			gmin[k] = cl.z[i]
 		}
 	}
-	ground := func(k int) float64 {
-		i, j := k/gn, k%gn
-		g := math.Inf(1)
-		for di := -1; di <= 1; di++ {
-			for dj := -1; dj <= 1; dj++ {
-				a, b := i+di, j+dj
-				if a >= 0 && b >= 0 && a < gn && b < gn {
+	// The ground of a cell: the lowest of it and its neighbours.
+	gnb := make([]float64, gn*gn)
+	for i := range gn {
+		for j := range gn {
+			g := math.Inf(1)
+			for a := max(i-1, 0); a <= min(i+1, gn-1); a++ {
+				for b := max(j-1, 0); b <= min(j+1, gn-1); b++ {
 					g = min(g, float64(gmin[a*gn+b]))
 				}
 			}
+			gnb[i*gn+j] = g
 		}
-		return g
 	}
+	ground := func(k int) float64 { return gnb[k] }
 	// Occupancy of the uncovered points above the ground.
 	cn := int(2*R/clusterCell) + 1
 	type cellAcc struct {

@@ -255,6 +255,8 @@ type Checker struct {
 	held *heldFrame
 	// crops are the worst findings' top views (MaxCrops at most).
 	crops []Crop
+	// azRes is the reference LiDAR's azimuth step, from the first frame.
+	azRes float64
 }
 
 // New returns a Checker.
@@ -303,8 +305,33 @@ type cloud struct {
 
 // azBin is the 1° azimuth bin of a direction.
 func azBin(dx, dy float64) int {
-	b := int(math.Floor((math.Atan2(dy, dx) + math.Pi) * 180 / math.Pi))
+	b := int(math.Floor((fastAtan2(dy, dx) + math.Pi) * 180 / math.Pi))
 	return min(max(b, 0), 359)
+}
+
+// fastAtan2 is atan2 within about 0.0015 rad (0.09°; Rajan et al., "Efficient
+// approximations for the arctangent function", IEEE Signal Processing
+// Magazine 2006): enough for azimuth bins.
+func fastAtan2(y, x float64) float64 {
+	ax, ay := math.Abs(x), math.Abs(y)
+	if ax == 0 && ay == 0 {
+		return 0
+	}
+	var a float64
+	if ax >= ay {
+		r := ay / ax
+		a = math.Pi/4*r - r*(r-1)*(0.2447+0.0663*r)
+	} else {
+		r := ax / ay
+		a = math.Pi/2 - (math.Pi/4*r - r*(r-1)*(0.2447+0.0663*r))
+	}
+	if x < 0 {
+		a = math.Pi - a
+	}
+	if y < 0 {
+		a = -a
+	}
+	return a
 }
 
 // translating are the deskew methods that remove the ego translation.
@@ -320,7 +347,11 @@ func azimuthStep(P *formats.Points, o r3.Vec) float64 {
 	}
 	var d []float64
 	n := min(P.Len(), 20000)
-	last := make([]float64, 1<<16)
+	maxRing := uint16(0)
+	for _, r := range P.Ring[:n] {
+		maxRing = max(maxRing, r)
+	}
+	last := make([]float64, int(maxRing)+1)
 	for i := range last {
 		last[i] = math.NaN()
 	}
@@ -356,7 +387,9 @@ func cellOf(x, y float32) int {
 	return i*gridN + j
 }
 
-func newCloud(c *fused.Cloud, origin r3.Vec) *cloud {
+// newCloud indexes a frame's cloud; azRes is the LiDAR's azimuth step
+// when known (0: estimated from the cloud).
+func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
 	cl := &cloud{origin: origin, maxSlope: math.Inf(-1), azRes: 0.35 * math.Pi / 180}
 	if c == nil {
 		cl.start = make([]int32, gridN*gridN+1)
@@ -374,7 +407,10 @@ func newCloud(c *fused.Cloud, origin r3.Vec) *cloud {
 	for i := range cl.topSlope {
 		cl.topSlope[i] = math.Inf(-1)
 	}
-	cl.azRes = azimuthStep(P, origin)
+	cl.azRes = azRes
+	if azRes <= 0 {
+		cl.azRes = azimuthStep(P, origin)
+	}
 	counts := make([]int32, gridN*gridN+1)
 	cells := make([]int32, n)
 	for i := range n {
@@ -435,7 +471,7 @@ func (cl *cloud) azimuthIndex() {
 	counts := make([]int32, azBins+1)
 	bins := make([]int16, n)
 	for i := range n {
-		a := math.Atan2(float64(cl.y[i])-cl.origin.Y, float64(cl.x[i])-cl.origin.X)
+		a := fastAtan2(float64(cl.y[i])-cl.origin.Y, float64(cl.x[i])-cl.origin.X)
 		k := int((a + math.Pi) / (2 * math.Pi) * azBins)
 		k = min(max(k, 0), azBins-1)
 		bins[i] = int16(k)
@@ -549,7 +585,8 @@ func holdFrame(f *fused.Frame, lf *labels.Frame) *heldFrame {
 // add checks one frame with its ego pose; u is the ego velocity the
 // deskew missed when uOK.
 func (c *Checker) add(f *fused.Frame, lf *labels.Frame, ego se3.Transform, u r3.Vec, uOK bool) error {
-	cl := newCloud(f.Lidar, *c.o.Origin)
+	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes)
+	c.azRes = cl.azRes // the LiDAR's step: estimated once
 	fr := FrameResult{Frame: lf.Index, Stamp: f.Stamp, Boxes: len(lf.Boxes), Verdict: OK}
 	egoFitted := false
 	if uOK {
@@ -717,10 +754,22 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	ground := math.Inf(-1)
 	groundSeen := false
 	if len(zs) >= 5 {
-		slices.Sort(zs)
-		ground = float64(zs[1])
-		k, _ := slices.BinarySearch(zs, float32(ground+0.3))
-		groundSeen = k >= 6
+		lo1, lo2 := float32(math.Inf(1)), float32(math.Inf(1))
+		for _, z := range zs {
+			if z < lo1 {
+				lo1, lo2 = z, lo1
+			} else if z < lo2 {
+				lo2 = z
+			}
+		}
+		ground = float64(lo2)
+		n := 0
+		for _, z := range zs {
+			if float64(z) < ground+0.3 {
+				n++
+			}
+		}
+		groundSeen = n >= 6
 	}
 	qs := make([]r3.Vec, 0, len(pts))
 	for _, p := range pts {

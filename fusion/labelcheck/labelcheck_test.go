@@ -244,3 +244,17 @@ func TestTracks(t *testing.T) {
 		}
 	}
 }
+
+// TestFastAtan2: within 0.0016 rad of math.Atan2 all around.
+func TestFastAtan2(t *testing.T) {
+	worst := 0.0
+	for a := -math.Pi; a <= math.Pi; a += 0.001 {
+		for _, r := range []float64{0.01, 1, 70} {
+			y, x := r*math.Sin(a), r*math.Cos(a)
+			worst = max(worst, math.Abs(labels.WrapAngle(labelcheck.FastAtan2(y, x)-math.Atan2(y, x))))
+		}
+	}
+	if worst > 0.0016 {
+		t.Errorf("worst error %.5f rad", worst)
+	}
+}
