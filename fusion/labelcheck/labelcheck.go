@@ -257,6 +257,16 @@ type Checker struct {
 	crops []Crop
 	// azRes is the reference LiDAR's azimuth step, from the first frame.
 	azRes float64
+	// zsBuf and ptsBuf are measure's scratch buffers.
+	zsBuf  []float32
+	ptsBuf []boxPoint
+}
+
+// boxPoint is a point near a box: q in the box's frame, z the height in
+// the shared frame, t its time relative to the box's (s).
+type boxPoint struct {
+	q    r3.Vec
+	z, t float64
 }
 
 // New returns a Checker.
@@ -421,8 +431,10 @@ func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
 		cells[i] = int32(k)
 		if k >= 0 {
 			counts[k+1]++
+			// The top of the field of view is at most a few degrees below
+			// the horizon: points far below the LiDAR do not bound it.
 			dx, dy := float64(P.X[i])-origin.X, float64(P.Y[i])-origin.Y
-			if d2 := dx*dx + dy*dy; d2 > 4 && d2 < 3600 {
+			if d2 := dx*dx + dy*dy; d2 > 4 && d2 < 3600 && float64(P.Z[i]) > origin.Z-1.5 {
 				sl := (float64(P.Z[i]) - origin.Z) / math.Sqrt(d2)
 				cl.maxSlope = max(cl.maxSlope, sl)
 				b := azBin(dx, dy)
@@ -731,12 +743,10 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	const margin = 0.6
 	reach := math.Hypot(L, W)/2 + margin + r3.Norm(v)*0.15 + 2
 	// Ground near the box: a low percentile of the heights around it.
-	var zs []float32
-	type pt struct {
-		q    r3.Vec
-		z, t float64
-	}
-	var pts []pt
+	// Scratch buffers, reused from box to box.
+	zs := c.zsBuf[:0]
+	pts := c.ptsBuf[:0]
+	defer func() { c.zsBuf, c.ptsBuf = zs[:0], pts[:0] }()
 	cl.each(b.Center.X, b.Center.Y, reach, func(i int32) {
 		tt := float64(cl.t[i]-dt) * 1e-9
 		te := float64(cl.t[i]) * 1e-9
@@ -745,7 +755,7 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 		zs = append(zs, cl.z[i])
 		if math.Abs(q.X) <= L/2+margin && math.Abs(q.Y) <= W/2+margin && q.Z <= H/2+0.5 && q.Z >= -H/2-margin {
 			cl.covered[i] = true
-			pts = append(pts, pt{q, p.Z, tt})
+			pts = append(pts, boxPoint{q, p.Z, tt})
 		}
 	})
 	// The ground: the second lowest point around the box, when at least 5
