@@ -180,6 +180,15 @@ func TestJSONEveryCommand(t *testing.T) {
 			t.Cleanup(srv.Close)
 			return []string{"--rig", rigPath, srv.URL(), "--with", l, "--transport", "tcp", "-o", fresh("live")}
 		}, codes: []int{exitOK, exitProblems}, heavy: true},
+		"rigsync labels": refused,
+		"rigsync labels check": {args: func(t *testing.T) []string {
+			l, lab := labelledLog(t, dir)
+			return []string{l, "--labels", lab, "-q"}
+		}, codes: []int{exitOK, exitProblems, exitMiscalibrated}},
+		"rigsync labels sync": {args: func(t *testing.T) []string {
+			l, lab := labelledLog(t, dir)
+			return []string{l, "--labels", lab, "-o", fresh("synced.json"), "-q"}
+		}},
 		"rigsync help":                  refused,
 		"rigsync completion":            refused,
 		"rigsync completion bash":       refused,

@@ -132,3 +132,18 @@ func TestLabelsHelp(t *testing.T) {
 		}
 	}
 }
+
+// labelledLog is a 1 s minimal fixture drive with its labels in dir
+// (generated once per dir).
+func labelledLog(t *testing.T, dir string) (string, string) {
+	t.Helper()
+	log := filepath.Join(dir, "labelled.mcap")
+	lab := filepath.Join(dir, "labelled.labels.json")
+	if _, err := os.Stat(lab); err == nil {
+		return log, lab
+	}
+	if code, _, errs := runCLI(t, "fixtures", "generate", "--preset", "minimal", "--duration", "1s", "--labels", "-q", "-o", log); code != 0 {
+		t.Fatalf("fixtures generate: exit %d: %s", code, errs)
+	}
+	return log, lab
+}
