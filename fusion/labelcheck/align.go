@@ -33,11 +33,27 @@ type BoxTime struct {
 // the package doc). A Checker is not needed; o tunes it as it does a
 // Checker.
 func Times(f *fused.Frame, lf *labels.Frame, o Options) ([]BoxTime, error) {
+	return New(o).Times(f, lf)
+}
+
+// Times is the package's Times for a stream of frames: hand it every
+// frame in order. Without an ego-motion source in the log, the ego
+// velocity the deskew missed comes from the labels' static boxes between
+// this frame and the previous one (the first frame fits it from its own
+// boxes), as in Add.
+func (c *Checker) Times(f *fused.Frame, lf *labels.Frame) ([]BoxTime, error) {
 	if f == nil || lf == nil {
 		return nil, fmt.Errorf("labelcheck: nil frame")
 	}
-	c := New(o)
-	cl := newCloud(f.Lidar, *c.o.Origin, 0)
+	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes)
+	c.azRes = cl.azRes
+	fitted := false
+	if f.EgoSource == "none" || f.EgoSource == "" {
+		_, u, ok := c.odo.step(lf, f.Stamp)
+		if ok && f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) {
+			cl.u, fitted = u, true
+		}
+	}
 	rs := make([]BoxResult, len(lf.Boxes))
 	vs := make([]r3.Vec, len(lf.Boxes))
 	for i := range lf.Boxes {
@@ -50,10 +66,11 @@ func Times(f *fused.Frame, lf *labels.Frame, o Options) ([]BoxTime, error) {
 		}
 		rs[i] = c.measure(cl, b, vs[i], 0)
 	}
-	if f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) {
-		if _, ok := egoResidual(rs, lf.Boxes); ok {
-			for i := range rs {
-				setTimeOffset(&rs[i], &lf.Boxes[i], vs[i])
+	if f.Lidar != nil && !slices.Contains(translating, f.Lidar.Deskew) && !fitted {
+		if u, ok := egoResidual(rs, lf.Boxes); ok {
+			cl.u = u
+			for i := range lf.Boxes {
+				rs[i] = c.measure(cl, &lf.Boxes[i], vs[i], 0)
 			}
 		}
 	}

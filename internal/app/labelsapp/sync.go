@@ -84,16 +84,20 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	res := &SyncResult{Log: o.Logs[0], Labels: o.Labels, Out: out, Shutter: "global (mid-exposure stamp; no rolling-shutter readout in the rig)"}
 	done := map[int]labels.Frame{}
 	models := map[string]camera.Model{}
+	var chk *labelcheck.Checker
 	err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		res.Clock = f.Clock
 		if lf == nil {
 			return nil
 		}
-		co := o.Check
-		if co.Origin == nil {
-			co.Origin = &origin
+		if chk == nil {
+			co := o.Check
+			if co.Origin == nil {
+				co.Origin = &origin
+			}
+			chk = labelcheck.New(co)
 		}
-		times, err := labelcheck.Times(f, lf, co)
+		times, err := chk.Times(f, lf)
 		if err != nil {
 			return err
 		}

@@ -139,15 +139,13 @@ func TestSyncCameraBoxes(t *testing.T) {
 	}
 }
 
-// The minimal preset is left out: without odometry its sweeps are deskewed
-// by registration and its 32×512 LiDAR gives few points; there the shown
-// time is off by up to about 20 ms.
-//
 // TestSyncTimeFault: boxes placed where their object was 50 ms later (or
 // 40 ms earlier) than the frame are moved back to the frame's time: within
 // 6 cm of the true box for objects of 5 m/s or more with at least 50
 // points, and their shown time is the fault's within 5 ms for 90% of the
-// boxes (10 ms for all).
+// boxes (10 ms for all) on the urban rig; on the minimal rig (no odometry,
+// 32 beams) within 7 ms for 90% (a box or two per track may stay where it
+// was).
 func TestSyncTimeFault(t *testing.T) {
 	for _, tc := range []struct {
 		preset string
@@ -160,6 +158,8 @@ func TestSyncTimeFault(t *testing.T) {
 		{"urban", 30, "time=30ms", 30 * time.Millisecond},
 		{"urban", 20, "time=60ms", 60 * time.Millisecond},
 		{"urban", 40, "time=-30ms", -30 * time.Millisecond},
+		{"minimal", 40, "time=-30ms", -30 * time.Millisecond},
+		{"minimal", 57, "time=40ms", 40 * time.Millisecond},
 	} {
 		t.Run(tc.fault, func(t *testing.T) {
 			cfg, err := fixtures.Preset(tc.preset)
@@ -171,6 +171,12 @@ func TestSyncTimeFault(t *testing.T) {
 			// or more within 40 m (fast cars are rare in the fixture's
 			// scenes), and that car.
 			fast, best := "", 0.0
+			// The minimal rig's 32-beam LiDAR puts 50 points on a car only
+			// near by.
+			within := 40.0
+			if tc.preset == "minimal" {
+				within = 15
+			}
 			for cfg.Seed = tc.seed; best < 5 && cfg.Seed < tc.seed+60; cfg.Seed++ {
 				tl, err := fixtures.TrueLabels(cfg)
 				if err != nil {
@@ -178,7 +184,7 @@ func TestSyncTimeFault(t *testing.T) {
 				}
 				for _, fr := range tl.Frames {
 					for _, b := range fr.Boxes {
-						if spd := math.Hypot(b.Velocity.X, b.Velocity.Y); spd > best && r3.Norm(b.Center) < 40 {
+						if spd := math.Hypot(b.Velocity.X, b.Velocity.Y); spd > best && r3.Norm(b.Center) < within {
 							fast, best = b.ID, spd
 						}
 					}
@@ -228,8 +234,18 @@ func TestSyncTimeFault(t *testing.T) {
 			if n == 0 {
 				t.Fatal("no fast box to check")
 			}
-			if p90 := pct(errsMS, 0.9); worstM > 0.06 || p90 > 5 || worstMS > 10 {
-				t.Errorf("worst %.3f m, %.1f ms; 90%% within %.1f ms (want ≤ 0.06 m, 90%% ≤ 5 ms, all ≤ 10 ms)", worstM, worstMS, p90)
+			// The minimal rig has no odometry (the ego motion comes from the
+			// labels' static boxes) and a 32×512 LiDAR: looser.
+			limM, lim90, limAll := 0.06, 5.0, 10.0
+			if tc.preset == "minimal" {
+				// A box or two per track may stay unmoved (its offset read
+				// as noise): only the 90% bound holds.
+				limM, lim90, limAll = math.Inf(1), 7, math.Inf(1)
+			}
+			p90 := pct(errsMS, 0.9)
+			t.Logf("  90%% within %.1f ms", p90)
+			if worstM > limM || p90 > lim90 || worstMS > limAll {
+				t.Errorf("worst %.3f m, %.1f ms; 90%% within %.1f ms (want ≤ %.2f m, 90%% ≤ %.0f ms, all ≤ %.0f ms)", worstM, worstMS, p90, limM, lim90, limAll)
 			}
 		})
 	}
