@@ -43,9 +43,18 @@
 // that no box covers are reported as unlabelled objects (missing boxes).
 //
 // Verdicts are ok, suspicious or wrong, per box, frame, track and log, with
-// reasons and kinds; Summary counts them per class and per kind and tells
-// systematic errors (a consistent offset over many boxes of one track or
-// class) from random ones.
+// reasons and kinds; the Report counts them per class and per kind and
+// tells systematic errors (a consistent offset over many boxes of one track
+// or class) from random ones, and keeps a top view (Crop) of the worst
+// boxes for the HTML report.
+//
+// Frames without an ego-motion source (EgoSource "none": the sweep is
+// deskewed in rotation only) take their ego motion from the labels
+// themselves: the boxes of objects that stand still move in base_link only
+// because the vehicle does (medians over the boxes, so a few wrong boxes do
+// not move it); the first frame waits for the second.
+//
+// Times estimates, per box, the time it shows (labels sync).
 //
 // Camera consistency is not checked yet: the report says so (Report.Notes).
 package labelcheck

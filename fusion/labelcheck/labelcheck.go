@@ -123,9 +123,9 @@ type Options struct {
 	// ClusterRange bounds the search for unlabelled objects (default 40 m;
 	// negative: no search).
 	ClusterRange float64
-	// KeepOK keeps the results of ok boxes in the report (Report.Boxes);
+	// KeepOK keeps the results of ok boxes in the report's Findings too;
 	// without it only the boxes with findings are kept (the counts cover
-	// all), so memory stays flat in the log's length.
+	// all), and memory grows only by a few numbers per box.
 	KeepOK bool
 }
 

@@ -42,7 +42,10 @@ var Formats = []string{"auto", "rigsync", "nuscenes"}
 // UsageError marks an error in the command line (exit 2).
 type UsageError struct{ Err error }
 
+// Error returns the wrapped error's text.
 func (e UsageError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e UsageError) Unwrap() error { return e.Err }
 
 // Options configure Run.
@@ -305,6 +308,7 @@ type GateError struct {
 	Boxes   int
 }
 
+// Error says how many boxes are how bad.
 func (e *GateError) Error() string {
 	return fmt.Sprintf("labels check: %d box(es) %s or worse", e.Boxes, e.Verdict)
 }
