@@ -22,6 +22,7 @@ var jsonCommands = []string{
 	"info", "cat", "demo", "fixtures generate", "sync", "fuse", "record", "live",
 	"calib show", "calib project", "calib solve", "calib check",
 	"fleet scan", "fleet find",
+	"labels check", "labels sync",
 }
 
 // setupContract applies the command-line contract to the whole tree:

@@ -191,6 +191,15 @@ func TestJSONEveryCommand(t *testing.T) {
 			return []string{out, "not fault"}
 		}},
 		"rigsync fleet gate":            refused,
+		"rigsync labels": refused,
+		"rigsync labels check": {args: func(t *testing.T) []string {
+			l, lab := labelledLog(t, dir)
+			return []string{l, "--labels", lab, "-q"}
+		}, codes: []int{exitOK, exitProblems, exitMiscalibrated}},
+		"rigsync labels sync": {args: func(t *testing.T) []string {
+			l, lab := labelledLog(t, dir)
+			return []string{l, "--labels", lab, "-o", fresh("synced.json"), "-q"}
+		}},
 		"rigsync help":                  refused,
 		"rigsync completion":            refused,
 		"rigsync completion bash":       refused,

@@ -7,7 +7,7 @@
 //	1  an error (bad input, I/O failure)
 //	2  usage error (bad flags or arguments)
 //	3  the command ran but found problems it was asked to gate on
-//	4  calib check: a sensor pair is miscalibrated
+//	4  calib check: a sensor pair is miscalibrated; labels check: a box is wrong
 //	130  interrupted (SIGINT or SIGTERM; 128 + SIGINT, as shells report it)
 package main
 
@@ -28,6 +28,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/fleetapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"github.com/rigsync/rigsync/internal/app/infoapp"
+	"github.com/rigsync/rigsync/internal/app/labelsapp"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
 	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
@@ -107,6 +108,7 @@ leaves no partial output under its final name).`,
 		newRecordCommand(g),
 		newLiveCommand(g),
 		newFleetCommand(g),
+		newLabelsCommand(g),
 	)
 	setupContract(root, g)
 	return root
@@ -135,11 +137,11 @@ func exitCode(err error) int {
 	case isAny[usageError](err), isAny[fuseapp.UsageError](err), isAny[syncapp.UsageError](err), isAny[*syncapp.TopicError](err),
 		isAny[catapp.UsageError](err), isAny[recordapp.UsageError](err),
 		isAny[liveapp.UsageError](err), isAny[fixturesapp.UsageError](err), isAny[checkapp.UsageError](err), isAny[infoapp.UsageError](err),
-		isAny[fleetapp.UsageError](err):
+		isAny[fleetapp.UsageError](err), isAny[labelsapp.UsageError](err):
 		return exitUsage
 	case isAny[problemsError](err), isAny[fuseapp.ProblemsError](err), isAny[infoapp.ProblemsError](err), isAny[fleetapp.GateError](err), isAny[losses.StrictError](err):
 		return exitProblems
-	case isAny[calibrationError](err):
+	case isAny[calibrationError](err), isAny[labelsWrongError](err):
 		return exitMiscalibrated
 	}
 	return exitError

@@ -62,7 +62,12 @@
 //	     "pitch": 0, "roll": 0,     // rad, omitted when 0
 //	     "velocity": [vx, vy, vz],  // m/s in the frame's axes, optional
 //	     "time_ns": 0,              // optional: the instant the box shows
-//	     "attributes": {"k": "v"}   // optional
+//	     "attributes": {"k": "v"},  // optional
+//	     "cameras": [               // optional: camera-synced boxes
+//	      {"camera": "cam_front",   //   the camera (sensor name)
+//	       "time_ns": 1709294400021000000, // when it captured the object
+//	       "center": [x, y, z], "yaw": 0.1} // the box then (same frame)
+//	     ]
 //	    }
 //	   ]
 //	  }

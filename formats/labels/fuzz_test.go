@@ -69,6 +69,7 @@ func checkSet(t *testing.T, s *Set) {
 func FuzzReadJSON(f *testing.F) {
 	f.Add(seedFiles(f)["json"])
 	f.Add([]byte(`{"format":"rigsync.labels","version":1,"frames":[{"boxes":[{"id":"a","class":"c","size":[1,1,1]}]}]}`))
+	f.Add([]byte(`{"format":"rigsync.labels","version":1,"frames":[{"boxes":[{"id":"a","class":"c","size":[1,1,1],"cameras":[{"camera":"cam_front","time_ns":5,"center":[1,2,3],"yaw":0.5}]}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := ReadJSON(bytes.NewReader(data), "f.json")
 		if err != nil {

@@ -42,6 +42,14 @@ type jsonBox struct {
 	Velocity   *[3]float64       `json:"velocity,omitempty"`
 	TimeNS     int64             `json:"time_ns,omitempty"`
 	Attributes map[string]string `json:"attributes,omitempty"`
+	Cameras    []jsonCameraBox   `json:"cameras,omitempty"`
+}
+
+type jsonCameraBox struct {
+	Camera string     `json:"camera"`
+	TimeNS int64      `json:"time_ns"`
+	Center [3]float64 `json:"center"`
+	Yaw    float64    `json:"yaw"`
 }
 
 // WriteJSON writes s as rigsync labels JSON (see the package doc).
@@ -58,6 +66,10 @@ func WriteJSON(w io.Writer, s *Set) error {
 				TimeNS: b.TimeNS, Attributes: b.Attributes}
 			if b.Velocity != nil {
 				jb.Velocity = &[3]float64{b.Velocity.X, b.Velocity.Y, b.Velocity.Z}
+			}
+			for _, c := range b.Cameras {
+				jb.Cameras = append(jb.Cameras, jsonCameraBox{Camera: c.Camera, TimeNS: c.TimeNS,
+					Center: [3]float64{c.Center.X, c.Center.Y, c.Center.Z}, Yaw: c.Yaw})
 			}
 			jf.Boxes[j] = jb
 		}
@@ -137,6 +149,9 @@ func ReadJSON(r io.Reader, name string) (*Set, error) {
 			if jb.Velocity != nil {
 				v := vec3(*jb.Velocity)
 				b.Velocity = &v
+			}
+			for _, c := range jb.Cameras {
+				b.Cameras = append(b.Cameras, CameraBox{Camera: c.Camera, TimeNS: c.TimeNS, Center: vec3(c.Center), Yaw: c.Yaw})
 			}
 			if err := b.Validate(); err != nil {
 				return nil, errf(name, fmt.Sprintf("frames[%d].boxes[%d]", i, j), "%v", err)

@@ -58,6 +58,24 @@ type Box struct {
 	TimeNS int64
 	// Attributes are free-form key/value annotations.
 	Attributes map[string]string
+	// Cameras are camera-synced boxes (rigsync labels sync): where the
+	// object was when each camera that sees it captured it. Only rigsync
+	// labels JSON carries them.
+	Cameras []CameraBox
+}
+
+// CameraBox is a box moved to the time one camera captured its object
+// (Waymo's camera_synced_box): same frame, size and axes as its Box, the
+// centre and yaw at TimeNS.
+type CameraBox struct {
+	// Camera is the camera's sensor name (frame id).
+	Camera string
+	// TimeNS is the camera's capture time of the object, ns on the Set's
+	// clock (global shutter: the image's mid-exposure stamp).
+	TimeNS int64
+	// Center and Yaw as in Box, at TimeNS.
+	Center r3.Vec
+	Yaw    float64
 }
 
 // Frame groups the boxes of one annotated frame (one LiDAR sweep).
@@ -111,6 +129,17 @@ func (b Box) Transformed(T se3.Transform, parent string) Box {
 	}
 	out.Frame = parent
 	out.Attributes = cloneAttrs(b.Attributes)
+	if b.Cameras != nil {
+		out.Cameras = make([]CameraBox, len(b.Cameras))
+		for i, c := range b.Cameras {
+			cb := b
+			cb.Center, cb.Yaw = c.Center, c.Yaw
+			m := T.Mul(cb.Pose())
+			c.Center = m.Trans
+			_, _, c.Yaw = m.RPY()
+			out.Cameras[i] = c
+		}
+	}
 	return out
 }
 
@@ -159,6 +188,12 @@ func (b *Box) Validate() error {
 		return fmt.Errorf("box %s: empty class", b.ID)
 	}
 	vals := []float64{b.Center.X, b.Center.Y, b.Center.Z, b.Yaw, b.Pitch, b.Roll}
+	for _, c := range b.Cameras {
+		if c.Camera == "" {
+			return fmt.Errorf("box %s: camera box without a camera name", b.ID)
+		}
+		vals = append(vals, c.Center.X, c.Center.Y, c.Center.Z, c.Yaw)
+	}
 	if b.Velocity != nil {
 		vals = append(vals, b.Velocity.X, b.Velocity.Y, b.Velocity.Z)
 	}

@@ -405,3 +405,41 @@ func TestReadErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestJSONCameraBoxes: camera-synced boxes survive a JSON round trip,
+// follow their box through Transformed, and a camera box without a camera
+// name is refused with the record named.
+func TestJSONCameraBoxes(t *testing.T) {
+	v := r3.Vec{X: 8}
+	s := &Set{Clock: "true", Frames: []Frame{{Index: 3, StampNS: 100, Boxes: []Box{{ID: "7", Class: "car", Frame: FrameBase,
+		Center: r3.Vec{X: 10, Y: 2, Z: 0.75}, Size: Size{4.5, 1.8, 1.5}, Yaw: 0.1, Velocity: &v,
+		Cameras: []CameraBox{{Camera: "cam_front", TimeNS: 140, Center: r3.Vec{X: 10.32, Y: 2, Z: 0.75}, Yaw: 0.1}}}}}}}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJSON(&b, "cams.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb := got.Frames[0].Boxes[0].Cameras
+	if len(cb) != 1 || cb[0] != s.Frames[0].Boxes[0].Cameras[0] {
+		t.Fatalf("camera boxes %+v, want %+v", cb, s.Frames[0].Boxes[0].Cameras)
+	}
+	// Moved 100 m along x and turned 90°: the camera box moves with it.
+	T, err := se3.FromRPY(0, 0, math.Pi/2, r3.Vec{X: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := s.Frames[0].Boxes[0].Transformed(T, FrameGlobal)
+	want := T.Apply(r3.Vec{X: 10.32, Y: 2, Z: 0.75})
+	if c := g.Cameras[0]; r3.Norm(r3.Sub(c.Center, want)) > 1e-9 || math.Abs(c.Yaw-(0.1+math.Pi/2)) > 1e-9 {
+		t.Errorf("transformed camera box %+v, want centre %v yaw %v", c, want, 0.1+math.Pi/2)
+	}
+	b.Reset()
+	_ = WriteJSON(&b, s)
+	bad := strings.Replace(b.String(), `"camera":"cam_front"`, `"camera":""`, 1)
+	if _, err := ReadJSON(strings.NewReader(bad), "bad.json"); err == nil || !strings.Contains(err.Error(), "bad.json: frames[0].boxes[0]") {
+		t.Errorf("camera box without a name: %v", err)
+	}
+}

@@ -1,0 +1,171 @@
+package labelcheck
+
+import (
+	"math"
+	"slices"
+)
+
+// Cluster search parameters: an object that should have a box is a
+// connected group of 0.5 m cells of points above the ground that no box
+// covers, with at least clusterMinPoints points, 0.8 to 4.2 m tall and at
+// most 11 m long (a truck); taller or longer groups are structure
+// (buildings, walls).
+const (
+	clusterCell      = 0.5
+	clusterMinPoints = 40
+	clusterMinHeight = 0.8
+	clusterMaxHeight = 4.2
+	clusterMaxExtent = 11.0
+	groundCell       = 4.0
+)
+
+// clusters returns the unlabelled objects of a frame: the points no box's
+// search region covered (Checker.measure marks them), above the local
+// ground, within ClusterRange of the origin, grouped into cells.
+func (c *Checker) clusters(cl *cloud) []BoxResult {
+	n := len(cl.x)
+	if n == 0 {
+		return nil
+	}
+	R := c.o.ClusterRange
+	o := cl.origin
+	// Ground: the lowest point of each groundCell cell (and its
+	// neighbours), over R + a cell.
+	gn := int(2*(R+groundCell)/groundCell) + 1
+	gmin := make([]float32, gn*gn)
+	for i := range gmin {
+		gmin[i] = float32(math.Inf(1))
+	}
+	gidx := func(x, y float64) int {
+		i := int(math.Floor((x - o.X + R + groundCell) / groundCell))
+		j := int(math.Floor((y - o.Y + R + groundCell) / groundCell))
+		if i < 0 || j < 0 || i >= gn || j >= gn {
+			return -1
+		}
+		return i*gn + j
+	}
+	for i := range n {
+		k := gidx(float64(cl.x[i]), float64(cl.y[i]))
+		if k >= 0 && cl.z[i] < gmin[k] {
+			gmin[k] = cl.z[i]
+		}
+	}
+	// The ground of a cell: the lowest of it and its neighbours.
+	gnb := make([]float64, gn*gn)
+	for i := range gn {
+		for j := range gn {
+			g := math.Inf(1)
+			for a := max(i-1, 0); a <= min(i+1, gn-1); a++ {
+				for b := max(j-1, 0); b <= min(j+1, gn-1); b++ {
+					g = min(g, float64(gmin[a*gn+b]))
+				}
+			}
+			gnb[i*gn+j] = g
+		}
+	}
+	ground := func(k int) float64 { return gnb[k] }
+	// Occupancy of the uncovered points above the ground.
+	cn := int(2*R/clusterCell) + 1
+	type cellAcc struct {
+		n                      int32
+		zmax                   float32
+		ground                 float32
+		minx, maxx, miny, maxy float32
+		slope                  float64
+	}
+	cells := map[int]*cellAcc{}
+	for i := range n {
+		if cl.covered[i] {
+			continue
+		}
+		x, y := float64(cl.x[i]), float64(cl.y[i])
+		if math.Hypot(x-o.X, y-o.Y) > R {
+			continue
+		}
+		k := gidx(x, y)
+		if k < 0 {
+			continue
+		}
+		g := ground(k)
+		if float64(cl.z[i]) < g+0.3 {
+			continue
+		}
+		ci := int(math.Floor((x - o.X + R) / clusterCell))
+		cj := int(math.Floor((y - o.Y + R) / clusterCell))
+		if ci < 0 || cj < 0 || ci >= cn || cj >= cn {
+			continue
+		}
+		key := ci*cn + cj
+		a := cells[key]
+		if a == nil {
+			a = &cellAcc{zmax: cl.z[i], ground: float32(g), minx: cl.x[i], maxx: cl.x[i], miny: cl.y[i], maxy: cl.y[i], slope: math.Inf(-1)}
+			cells[key] = a
+		}
+		a.n++
+		// How far below the top of the field of view at its azimuth.
+		sl := (float64(cl.z[i]) - o.Z) / math.Hypot(x-o.X, y-o.Y)
+		if top := cl.topSlope[azBin(x-o.X, y-o.Y)]; !math.IsInf(top, -1) {
+			a.slope = max(a.slope, math.Atan(sl)-math.Atan(top))
+		}
+		a.zmax = max(a.zmax, cl.z[i])
+		a.minx, a.maxx = min(a.minx, cl.x[i]), max(a.maxx, cl.x[i])
+		a.miny, a.maxy = min(a.miny, cl.y[i]), max(a.maxy, cl.y[i])
+	}
+	// Connected components (8-neighbourhood), in a deterministic order.
+	keys := make([]int, 0, len(cells))
+	for k := range cells {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	done := map[int]bool{}
+	var out []BoxResult
+	for _, k0 := range keys {
+		if done[k0] {
+			continue
+		}
+		stack := []int{k0}
+		done[k0] = true
+		var np int32
+		zmax, gnd, slope := math.Inf(-1), math.Inf(1), math.Inf(-1)
+		minx, maxx, miny, maxy := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
+		for len(stack) > 0 {
+			k := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			a := cells[k]
+			np += a.n
+			zmax = max(zmax, float64(a.zmax))
+			slope = max(slope, a.slope)
+			gnd = min(gnd, float64(a.ground))
+			minx, maxx = min(minx, float64(a.minx)), max(maxx, float64(a.maxx))
+			miny, maxy = min(miny, float64(a.miny)), max(maxy, float64(a.maxy))
+			ci, cj := k/cn, k%cn
+			for di := -1; di <= 1; di++ {
+				for dj := -1; dj <= 1; dj++ {
+					nk := (ci+di)*cn + cj + dj
+					if ci+di < 0 || cj+dj < 0 || ci+di >= cn || cj+dj >= cn || done[nk] || cells[nk] == nil {
+						continue
+					}
+					done[nk] = true
+					stack = append(stack, nk)
+				}
+			}
+		}
+		h := zmax - gnd
+		ext := math.Hypot(maxx-minx, maxy-miny)
+		if np < clusterMinPoints || h < clusterMinHeight || h > clusterMaxHeight || ext > clusterMaxExtent {
+			continue
+		}
+		// Cut by the top of the field of view (its highest point within
+		// 0.3° of the highest point at its azimuth): its top is not seen,
+		// it may be structure of any height.
+		if slope > -0.3*math.Pi/180 {
+			continue
+		}
+		r := BoxResult{Class: "", Center: [3]float64{(minx + maxx) / 2, (miny + maxy) / 2, (zmax + gnd) / 2},
+			Size: [3]float64{maxx - minx, maxy - miny, h}, Points: int(np), Verdict: OK, Observed: true}
+		r.Range = math.Hypot(r.Center[0]-o.X, r.Center[1]-o.Y)
+		r.flag(Suspicious, KindMissing, "%d points %.1f m tall, %.1f m across, that no box covers", np, h, ext)
+		out = append(out, r)
+	}
+	return out
+}
