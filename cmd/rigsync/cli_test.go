@@ -190,8 +190,8 @@ func TestJSONEveryCommand(t *testing.T) {
 			}
 			return []string{out, "not fault"}
 		}},
-		"rigsync fleet gate":            refused,
-		"rigsync labels": refused,
+		"rigsync fleet gate": refused,
+		"rigsync labels":     refused,
 		"rigsync labels check": {args: func(t *testing.T) []string {
 			l, lab := labelledLog(t, dir)
 			return []string{l, "--labels", lab, "-q"}
