@@ -12,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/labelcheck"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/labelsapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
@@ -31,6 +32,7 @@ type labelsOptions struct {
 	Start, End     string
 	Sensors        []string
 	Exclude        []string
+	Strict         bool
 }
 
 func newLabelsCommand(g *globalOptions) *cobra.Command {
@@ -67,6 +69,7 @@ func addLabelsFlags(c *cobra.Command, o *labelsOptions) {
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor a frame of the --rig files is")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing: auto, odometry, gnss, tf or none (as in fuse)")
 	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
+	f.BoolVar(&o.Strict, "strict", false, "exit 3 when the log readers lost data (a truncated or damaged log; listed under lost: and in --json problems)")
 }
 
 func labelsAppOptions(o labelsOptions, logs []string) (labelsapp.Options, error) {
@@ -178,7 +181,10 @@ wrong), 4 wrong boxes (or missing ones).
 					fmt.Fprintf(g.stdout, "report: %s\n", filepath.Join(o.Report, "index.html"))
 				}
 			}
-			return labelsExit(res)
+			if err := labelsExit(res); err != nil {
+				return err // wrong (4) or suspicious (3) boxes
+			}
+			return losses.Strict(o.Strict, res.Problems)
 		},
 	}
 	addLabelsFlags(c, &o)
@@ -257,11 +263,17 @@ stays where it is.
 				return err
 			}
 			if g.JSON {
-				return writeJSON(g.stdout, res)
+				if err := writeJSON(g.stdout, res); err != nil {
+					return err
+				}
+				return losses.Strict(o.Strict, res.Problems)
 			}
-			_, err = fmt.Fprintf(g.stdout, "wrote %s: %d boxes in %d frames, %d moved to the frame's time, %d camera-synced boxes (%s shutter)\n",
-				res.Out, res.Boxes, res.Frames, res.Moved, res.CameraBoxes, strings.SplitN(res.Shutter, " ", 2)[0])
-			return err
+			if _, err = fmt.Fprintf(g.stdout, "wrote %s: %d boxes in %d frames, %d moved to the frame's time, %d camera-synced boxes (%s shutter)\n",
+				res.Out, res.Boxes, res.Frames, res.Moved, res.CameraBoxes, strings.SplitN(res.Shutter, " ", 2)[0]); err != nil {
+				return err
+			}
+			losses.WriteText(g.stdout, res.Problems)
+			return losses.Strict(o.Strict, res.Problems)
 		},
 	}
 	addLabelsFlags(c, &o)

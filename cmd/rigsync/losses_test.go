@@ -2,10 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rigsync/rigsync/fixtures"
 )
 
 // lossesJSON is the part of every reading command's --json that reports
@@ -38,6 +41,22 @@ func TestCommandsReportLosses(t *testing.T) {
 	copyDamaged(t, log.path, truncated, log.chunks[n/2].offset+300, -1)
 	crc := filepath.Join(dir, "crc.mcap")
 	copyDamaged(t, log.path, crc, -1, log.chunks[2].offset+400)
+	// The drive's true labels (the same config as generateDamageLog's).
+	cfg, err := fixtures.Preset("minimal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Duration, cfg.Start, cfg.ChunkSize = 3*time.Second, 0, 256<<10
+	cfg.Rig.SetCameraSize(160, 96)
+	labelsFile := filepath.Join(dir, "drive.labels.json")
+	lf, err := os.Create(labelsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fixtures.WriteLabels(cfg, lf); err != nil {
+		t.Fatal(err)
+	}
+	lf.Close()
 	cases := []struct {
 		path, kind string
 		offset     int64
@@ -58,6 +77,10 @@ func TestCommandsReportLosses(t *testing.T) {
 		{"calib check", func(p, _ string) []string {
 			return []string{"calib", "check", p, "--kinds", "lidar-camera", "--max-frames", "10"}
 		}, []int{exitOK, exitProblems, exitMiscalibrated}},
+		{"labels check", func(p, _ string) []string {
+			return []string{"labels", "check", p, "--labels", labelsFile}
+		}, []int{exitOK, exitProblems, exitMiscalibrated}},
+		{"labels sync", func(p, out string) []string { return []string{"labels", "sync", p, "--labels", labelsFile, "-o", out} }, []int{exitOK}},
 	}
 	for _, cmd := range commands {
 		for _, tc := range cases {
@@ -104,7 +127,7 @@ func TestCommandsReportLosses(t *testing.T) {
 				if tc.kind == "" {
 					want = cmd.okCodes
 				}
-				if cmd.name == "calib check" && tc.kind != "" {
+				if (cmd.name == "calib check" || cmd.name == "labels check") && tc.kind != "" {
 					want = []int{exitProblems, exitMiscalibrated}
 				}
 				if !containsInt(want, code) {

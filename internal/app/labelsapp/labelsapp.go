@@ -32,6 +32,7 @@ import (
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/labelcheck"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -84,6 +85,9 @@ type Result struct {
 	// were paired with a fused frame (the others are not checked).
 	LabelFrames int `json:"label_frames"`
 	Matched     int `json:"matched_frames"`
+	// Problems is what the log readers could not read (internal/app/losses:
+	// the same list every command that reads logs gives), never nil.
+	Problems []fusion.InputProblem `json:"problems"`
 	*labelcheck.Report
 }
 
@@ -134,7 +138,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	res := &Result{Log: strings.Join(o.Logs, ", "), Labels: o.Labels, Format: format, LabelFrames: len(set.Frames)}
 	var chk *labelcheck.Checker
-	err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
+	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		if chk == nil {
 			co := o.Check
 			if co.Origin == nil {
@@ -165,8 +169,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 // Frames fuses the logs and calls fn with every fused frame, the labels'
 // frame of the same reference time (nil when none; its boxes moved into
 // the fused frame's shared frame) and the reference LiDAR's origin in that
-// frame.
-func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error) error {
+// frame. It returns what the log readers lost (losses.Of; never nil when
+// the logs were read).
+func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error) ([]fusion.InputProblem, error) {
 	var rs []*logfile.Log
 	defer func() {
 		for _, r := range rs {
@@ -176,7 +181,7 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 	for _, path := range o.Logs {
 		r, err := logfile.Open(path, logfile.Options{})
 		if err != nil {
-			return fmt.Errorf("labels: %w", err)
+			return nil, fmt.Errorf("labels: %w", err)
 		}
 		rs = append(rs, r)
 	}
@@ -187,24 +192,24 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 	}
 	cal, err := fusion.ReadCalibrations(ctx, rs, base)
 	if err != nil {
-		return fmt.Errorf("labels: %s: %w", name, err)
+		return nil, fmt.Errorf("labels: %s: %w", name, err)
 	}
 	if o.Rig != nil {
 		rc, err := fusion.CalibrationFromRig(o.Rig, base)
 		if err != nil {
-			return fmt.Errorf("labels: rig %s: %w", o.RigPath, err)
+			return nil, fmt.Errorf("labels: rig %s: %w", o.RigPath, err)
 		}
 		if cal, err = cal.Override(rc); err != nil {
-			return fmt.Errorf("labels: rig %s: %w", o.RigPath, err)
+			return nil, fmt.Errorf("labels: rig %s: %w", o.RigPath, err)
 		}
 	}
 	start, end, err := o.Range.Resolve(rs)
 	if err != nil {
-		return UsageError{fmt.Errorf("labels: %w", err)}
+		return nil, UsageError{fmt.Errorf("labels: %w", err)}
 	}
 	sel := o.Sensors
 	if unknown := sel.Unknown(rs, func(t string) string { return cal.Sensors[t].Name }); len(unknown) > 0 {
-		return UsageError{fmt.Errorf("labels: --sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), name)}
+		return nil, UsageError{fmt.Errorf("labels: --sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), name)}
 	}
 	// Only the LiDARs are needed: leave cameras and radars out.
 	var topics []string
@@ -233,9 +238,9 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 		return fn(f, lf, origin)
 	}}
 	if err := p.Run(ctx, s); err != nil {
-		return fmt.Errorf("labels: %s: %w", name, err)
+		return nil, fmt.Errorf("labels: %s: %w", name, err)
 	}
-	return nil
+	return losses.Of(rs, o.Logs), nil
 }
 
 type frameSink struct {
@@ -376,6 +381,7 @@ func WriteText(w io.Writer, r *Result) error {
 	for _, n := range r.Notes {
 		fmt.Fprintf(&b, "  note: %s\n", n)
 	}
+	losses.WriteText(&b, r.Problems)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

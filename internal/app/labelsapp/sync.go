@@ -12,6 +12,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/formats/labels"
+	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/labelcheck"
 	"github.com/rigsync/rigsync/internal/atomicfile"
@@ -51,6 +52,8 @@ type SyncResult struct {
 	// Shutter says how camera capture times were taken.
 	Shutter string   `json:"shutter"`
 	Notes   []string `json:"notes,omitempty"`
+	// Problems is what the log readers could not read (internal/app/losses).
+	Problems []fusion.InputProblem `json:"problems"`
 }
 
 // Sync writes time-aligned labels to out (rigsync labels JSON): every box
@@ -85,7 +88,7 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	done := map[int]labels.Frame{}
 	models := map[string]camera.Model{}
 	var chk *labelcheck.Checker
-	err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
+	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		res.Clock = f.Clock
 		if lf == nil {
 			return nil

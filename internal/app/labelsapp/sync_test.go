@@ -68,7 +68,7 @@ func TestSyncCameraBoxes(t *testing.T) {
 	// Project with the fused frames' cameras.
 	var checked, far int
 	var worst, worstMoved float64
-	err = Frames(context.Background(), Options{Logs: []string{log}, WithCameras: true}, synced, func(fr *fused.Frame, lf *labels.Frame, _ r3.Vec) error {
+	_, err = Frames(context.Background(), Options{Logs: []string{log}, WithCameras: true}, synced, func(fr *fused.Frame, lf *labels.Frame, _ r3.Vec) error {
 		if lf == nil {
 			return nil
 		}
