@@ -112,12 +112,15 @@ var modalities = map[string]bool{"camera": true, "lidar": true, "radar": true, "
 // Load parses and validates rig.yaml. Unknown keys are errors (a typo must
 // not silently drop a calibration).
 func Load(r io.Reader) (*Rig, error) {
-	b, err := io.ReadAll(io.LimitReader(r, calibio.MaxFileSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, calibio.MaxYAMLSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > calibio.MaxFileSize {
-		return nil, fmt.Errorf("rig: file larger than %d bytes", calibio.MaxFileSize)
+	if len(b) > calibio.MaxYAMLSize {
+		return nil, fmt.Errorf("rig: %d bytes or more, more than the %d (%d MiB) a rig.yaml may hold", len(b), calibio.MaxYAMLSize, calibio.MaxYAMLSize>>20)
+	}
+	if err := calibio.CheckYAMLNumbers(b, ""); err != nil {
+		return nil, fmt.Errorf("rig: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)

@@ -155,3 +155,21 @@ func TestFromLog(t *testing.T) {
 		})
 	}
 }
+
+// TestBadNumbersAndSize (issue 17 items 7, 8): a non-finite number in a
+// rig.yaml is an error naming the line and the field; a rig.yaml over
+// calibio.MaxYAMLSize is refused before it is parsed.
+func TestBadNumbersAndSize(t *testing.T) {
+	line := 1 + strings.Count(Example[:strings.Index(Example, "[1.1, 0.0, 1.95]")], "\n")
+	for _, c := range []struct{ name, in, want string }{
+		{"nan translation", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[.nan, 0.0, 1.95]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[0]", line)},
+		{"inf translation", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1.1, -.inf, 1.95]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[1]", line)},
+		{"overflow", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1.1, 0.0, 1e999]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[2]", line)},
+		{"8 MB", Example + "\n#" + strings.Repeat("x", 8<<20), "more than the 1048576"},
+	} {
+		_, err := Load(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}

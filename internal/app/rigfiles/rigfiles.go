@@ -9,8 +9,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -65,6 +63,9 @@ func Split(args []string) []string {
 // IsRigYAML reports whether b is a rig.yaml (a YAML map with base_frame
 // and sensors) rather than another calibration format.
 func IsRigYAML(b []byte) bool {
+	if len(b) > calibio.MaxYAMLSize {
+		return false // not parsed: calibio refuses it with its size
+	}
 	var m map[string]any
 	if yaml.Unmarshal(b, &m) != nil {
 		return false
@@ -119,14 +120,9 @@ func Load(paths, maps []string, base string) (*Loaded, error) {
 // readOne reads one file as a rig.yaml or, failing that test, as any
 // calibio format, naming the file in its errors.
 func readOne(path string) (rigmerge.Input, error) {
-	f, err := os.Open(path)
+	b, err := calibio.ReadFileBytes(path)
 	if err != nil {
 		return rigmerge.Input{}, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, calibio.MaxFileSize+1))
-	if err != nil {
-		return rigmerge.Input{}, fmt.Errorf("%s: %w", path, err)
 	}
 	name := filepath.Base(path)
 	if IsRigYAML(b) {
