@@ -29,6 +29,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/liveapp"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
+	"github.com/rigsync/rigsync/internal/textsafe"
 )
 
 // Exit codes.
@@ -47,8 +48,12 @@ type globalOptions struct {
 	JSON  bool
 	Quiet bool
 
-	stdout io.Writer
-	stderr io.Writer
+	// stdout and stderr escape what they carry (textsafe): names from a
+	// log or a calibration file cannot drive the terminal. rawStderr is
+	// the stream itself, for the terminal checks and progress bars.
+	stdout    io.Writer
+	stderr    io.Writer
+	rawStderr io.Writer
 }
 
 // usageError marks an error as the user's invocation being wrong.
@@ -104,14 +109,18 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 problems found (with --strict).`,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globalOptions{stdout: stdout, stderr: stderr}
+	out, errw := textsafe.NewWriter(stdout), textsafe.NewWriter(stderr)
+	errw.ClearLine = isTerminal(stderr) // the status lines of live and record
+	defer out.Flush()
+	defer errw.Flush()
+	g := &globalOptions{stdout: out, stderr: errw, rawStderr: stderr}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintln(stderr, "rigsync:", err)
+	fmt.Fprintln(errw, "rigsync:", err)
 	return exitCode(err)
 }
 
