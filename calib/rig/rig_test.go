@@ -173,3 +173,56 @@ func TestBadNumbersAndSize(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateImpossible (issue 17 item 9): values no rig can have are
+// errors naming the sensor (all were accepted with exit 0 before).
+func TestValidateImpossible(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"shared frame", strings.Replace(Example, "frame: lidar_top", "frame: front_camera_optical", 1), "share frame"},
+		{"camera declared lidar", strings.Replace(Example, "modality: camera", "modality: lidar", 1), "intrinsics on a lidar"},
+		{"width 0 ok, 2e9 not", strings.Replace(Example, "width: 1920", "width: 2000000000", 1), "image size 2000000000x1080"},
+		{"negative height", strings.Replace(Example, "height: 1080", "height: -1", 1), "image size 1920x-1"},
+		{"1e300 m", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1e300, 0.0, 1.95]", 1), "from the base frame"},
+		{"2 km", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[2000, 0.0, 1.95]", 1), "at most 1000 m"},
+		{"quaternion [1,1,1,1]", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[1, 1, 1, 1]", 1), "has norm 2"},
+		{"quaternion tiny", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0, 0, 0, 0.5]", 1), "has norm 0.5"},
+		{"offset int64 max", strings.Replace(Example, "offset_ns: 0", "offset_ns: 9223372036854775807", 1), "beyond ±1 day"},
+		{"offset int64 min", strings.Replace(Example, "offset_ns: 0", "offset_ns: -9223372036854775808", 1), "beyond ±1 day"},
+		{"drift", strings.Replace(Example, "drift_ppm: 0", "drift_ppm: 5e5", 1), "drift_ppm"},
+	} {
+		_, err := Load(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestWarnings: suspicious values load, with a warning each; the example
+// has none.
+func TestWarnings(t *testing.T) {
+	rg, err := Load(strings.NewReader(Example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := rg.Warnings(); len(w) != 0 {
+		t.Errorf("example: warnings %v", w)
+	}
+	for _, c := range []struct{ name, in, want string }{
+		{"quaternion normalised", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0.0, 0.0, 0.0, 1.05]", 1), "normalised"},
+		{"shared frame, one extrinsic", strings.Replace(strings.Replace(Example, "frame: lidar_top", "frame: front_camera_optical", 1),
+			"[1.1, 0.0, 1.95]\n      rotation_xyzw: [0.0, 0.0, 0.0, 1.0]", "[1.70, 0.02, 1.51]\n      rotation_xyzw: [-0.5, 0.5, -0.5, 0.5]", 1), "share frame"},
+		{"no width", strings.Replace(Example, "width: 1920", "width: 0", 1), "no image size"},
+		{"far", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[150, 0.0, 1.95]", 1), "150 m"},
+		{"offset", strings.Replace(Example, "offset_ns: 0", "offset_ns: 120000000000", 1), "more than a minute"},
+		{"drift", strings.Replace(Example, "drift_ppm: 0", "drift_ppm: 2000", 1), "2000 ppm"},
+	} {
+		rg, err := Load(strings.NewReader(c.in))
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if w := strings.Join(rg.Warnings(), "; "); !strings.Contains(w, c.want) {
+			t.Errorf("%s: warnings %q, want %q", c.name, w, c.want)
+		}
+	}
+}
