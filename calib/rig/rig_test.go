@@ -83,10 +83,30 @@ func TestBad(t *testing.T) {
 }
 
 // FuzzLoad: arbitrary bytes must give a rig or an error, never a panic;
-// a loaded rig must survive Write → Load.
+// a loaded rig's warnings never panic either. FuzzRoundTrip checks what a
+// loaded rig writes.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(Example))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		rg, err := Load(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		_ = rg.Warnings()
+	})
+}
+
+// maxRoundTrip bounds FuzzRoundTrip's inputs (the example is 1.8 kB):
+// writing and loading again triples the YAML work of every input.
+const maxRoundTrip = 4 << 10
+
+// FuzzRoundTrip: a loaded rig must survive Write → Load.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte(Example))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > maxRoundTrip {
+			return
+		}
 		rg, err := Load(bytes.NewReader(b))
 		if err != nil {
 			return

@@ -17,6 +17,9 @@ import (
 	"github.com/rigsync/rigsync/formats/rosbag1"
 )
 
+// maxFuzzLog bounds FuzzOpen's inputs; the seeds are smaller.
+const maxFuzzLog = 1 << 16
+
 // FuzzOpen: any bytes given as a log file open (whatever Detect makes of
 // them) and are read through Messages, Source and the catalog without a
 // panic or a hang; a read error names the file.
@@ -37,17 +40,32 @@ func FuzzOpen(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	if len(b) > maxFuzzLog || mcapBuf.Len() > maxFuzzLog {
+		f.Fatalf("seeds of %d and %d bytes: more than maxFuzzLog", mcapBuf.Len(), len(b))
+	}
 	f.Add(b)
 	f.Add(b[:len(b)/2])
 	f.Add([]byte("#ROSBAG V2.0\n"))
 	f.Add([]byte("SQLite format 3\x00"))
 	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0})
+	// One file and one scratch folder per fuzzing process, rewritten for
+	// every input (inputs run one at a time in a process): two t.TempDir
+	// per input cost more than reading a small log.
+	p, scratch := filepath.Join(dir, "log"), filepath.Join(dir, "scratch")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "log")
+		if len(data) > maxFuzzLog {
+			return // larger inputs find nothing new and slow minimisation down
+		}
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		lg, err := logfile.Open(p, logfile.Options{TempDir: t.TempDir()})
+		if err := os.RemoveAll(scratch); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(scratch, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		lg, err := logfile.Open(p, logfile.Options{TempDir: scratch})
 		if err != nil {
 			return
 		}

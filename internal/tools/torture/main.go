@@ -13,9 +13,11 @@
 //
 // Every reading command runs on every log mutant as a child process with
 // a timeout: info, cat, sync, calib show, rig init, calib check and fuse
-// (the output format rotates over the mutants, every format on every one
-// with -all-formats); calibration mutants go through calib show and fuse
-// --rig (and calib check --rig on every third).
+// into every format (-all-formats=false: the format rotates over the
+// mutants); calibration mutants go through calib show and fuse --rig (and
+// calib check --rig on every third). The calibration files are the rig's
+// parts converted into every format that can hold them, and the real
+// files of ../shared/data/calib (RIGSYNC_SHARED_DATA) when present.
 //
 // A run fails on a Go panic or runtime fatal error (its trace on stderr),
 // a hang (-timeout), or a peak RSS above -max-rss (the child's maxrss from
@@ -36,6 +38,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -51,6 +54,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/formats/rosbag1"
@@ -72,6 +76,8 @@ type options struct {
 	lossPattern     string
 	calibCheckEvery int
 	keep            bool
+	casesFile       string // set by the re-executed runner
+	cleanup         bool
 }
 
 func main() {
@@ -80,20 +86,22 @@ func main() {
 	flag.StringVar(&o.bin, "bin", "", "rigsync binary to attack (default: build ./cmd/rigsync into -dir)")
 	flag.StringVar(&o.dir, "dir", "", "working folder (default: a new temporary folder, removed at the end unless -keep)")
 	flag.StringVar(&o.out, "out", "torture-out", "folder for the failing cases (failures/NNNN: input, command, stdout, stderr)")
-	flag.IntVar(&o.mcapCases, "mcap", 28, "MCAP log mutants (truncate, flip, zero, dupchunk, dropchunk, swapchunks, hugelen in turn)")
-	flag.IntVar(&o.bagCases, "bag", 8, "ROS 1 bag mutants (truncate, flip, zero, hugelen)")
-	flag.IntVar(&o.db3Cases, "db3", 6, "rosbag2 .db3 mutants (truncate, flip, zero)")
+	flag.IntVar(&o.mcapCases, "mcap", 56, "MCAP log mutants (truncate, flip, zero, dupchunk, dropchunk, swapchunks, hugelen in turn)")
+	flag.IntVar(&o.bagCases, "bag", 16, "ROS 1 bag mutants (truncate, flip, zero, hugelen)")
+	flag.IntVar(&o.db3Cases, "db3", 12, "rosbag2 .db3 mutants (truncate, flip, zero)")
 	flag.StringVar(&o.duration, "duration", "1s", "length of the fixture drive (the minimal rig)")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "a run longer than this is a hang")
 	flag.Int64Var(&maxRSSMiB, "max-rss", 1024, "a run whose peak RSS exceeds this many MiB fails")
 	flag.IntVar(&o.jobs, "j", 2, "runs at a time")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the mutations (the same seed gives the same cases)")
-	flag.BoolVar(&o.allFormats, "all-formats", false, "fuse every log mutant into every format (default: the format rotates over the mutants)")
+	flag.BoolVar(&o.allFormats, "all-formats", true, "fuse every log mutant into every format (false: the format rotates over the mutants)")
 	flag.BoolVar(&o.failSilentLoss, "fail-silent-loss", false, "count silent-loss findings as failures")
 	flag.StringVar(&o.lossPattern, "loss-pattern", `(?i)"reader_warnings":\s*\[\s*[{"]|\blost\b|\bwarnings?\b|\bdamaged\b|\btruncated\b|\bproblems?\b|\bcorrupt|\bcrc\b|\bskipped\b`,
 		"a run that says what it lost matches this (stdout or stderr)")
 	flag.IntVar(&o.calibCheckEvery, "calib-check-every", 3, "run calib check --rig on every Nth calibration mutant (0: never)")
 	flag.BoolVar(&o.keep, "keep", false, "keep -dir")
+	flag.StringVar(&o.casesFile, "cases", "", "internal: run the cases of this JSON file (the campaign re-executes itself with it)")
+	flag.BoolVar(&o.cleanup, "cleanup", false, "internal: remove -dir when done")
 	flag.Parse()
 	o.maxRSS = maxRSSMiB << 20
 	failed, err := run(o)
@@ -108,12 +116,12 @@ func main() {
 
 // tcase is one run: a command line on one mutant.
 type tcase struct {
-	id      int
-	command string // the command's name for the table ("fuse kitti")
-	args    []string
-	input   string // the mutant's path
-	mutant  string // its description
-	lossy   bool
+	ID      int
+	Command string // the command's name for the table ("fuse kitti")
+	Args    []string
+	Input   string // the mutant's path
+	Mutant  string // its description
+	Lossy   bool
 }
 
 // result is what a run did.
@@ -134,13 +142,15 @@ func run(o options) (failed bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("-loss-pattern: %w", err)
 	}
+	if o.casesFile != "" {
+		return runCases(o, lossRe)
+	}
+	cleanup := false
 	if o.dir == "" {
 		if o.dir, err = os.MkdirTemp("", "torture"); err != nil {
 			return false, err
 		}
-		if !o.keep {
-			defer os.RemoveAll(o.dir)
-		}
+		cleanup = !o.keep
 	} else if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return false, err
 	}
@@ -161,6 +171,41 @@ func run(o options) (failed bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	b, err := json.Marshal(cases)
+	if err != nil {
+		return false, err
+	}
+	casesFile := filepath.Join(o.dir, "cases.json")
+	if err := os.WriteFile(casesFile, b, 0o644); err != nil {
+		return false, err
+	}
+	// The runs start from a fresh process: Linux reports a child's peak
+	// RSS (wait4) as at least this process's own peak (the child shares
+	// its memory until it execs), and making the mutants took a few
+	// hundred MiB.
+	self, err := os.Executable()
+	if err != nil {
+		return false, err
+	}
+	args := append(append([]string{self}, os.Args[1:]...), "-cases", casesFile, "-bin", o.bin, "-dir", o.dir, fmt.Sprintf("-cleanup=%v", cleanup))
+	return false, syscall.Exec(self, args, os.Environ())
+}
+
+// runCases is the re-executed runner: it runs the cases of o.casesFile
+// and reports.
+func runCases(o options, lossRe *regexp.Regexp) (failed bool, err error) {
+	if o.cleanup {
+		defer os.RemoveAll(o.dir)
+	}
+	b, err := os.ReadFile(o.casesFile)
+	if err != nil {
+		return false, err
+	}
+	var cases []tcase
+	if err := json.Unmarshal(b, &cases); err != nil {
+		return false, err
+	}
+	parentRSS := selfRSS()
 	fmt.Fprintf(os.Stderr, "%d runs on %d mutants (%d at a time, timeout %v)\n", len(cases), countInputs(cases), o.jobs, o.timeout)
 	start := time.Now()
 	results := make([]result, len(cases))
@@ -174,12 +219,15 @@ func run(o options) (failed bool, err error) {
 			defer wg.Done()
 			for i := range next {
 				r := runOne(o, cases[i], lossRe)
+				if r.verdict == "pass" {
+					r.stdout, r.stderr = nil, nil // keep this process small (see parentRSS)
+				}
 				results[i] = r
 				mu.Lock()
 				done++
 				if r.verdict != "pass" || done%50 == 0 {
 					fmt.Fprintf(os.Stderr, "[%d/%d %s] %-12s %-14s %s (exit %d, %.1fs, %d MiB)\n", done, len(cases),
-						time.Since(start).Round(time.Second), r.verdict, r.command, r.mutant, r.code, r.wall.Seconds(), r.rssKiB>>10)
+						time.Since(start).Round(time.Second), r.verdict, r.Command, r.Mutant, r.code, r.wall.Seconds(), r.rssKiB>>10)
 				}
 				mu.Unlock()
 			}
@@ -191,13 +239,31 @@ func run(o options) (failed bool, err error) {
 	close(next)
 	wg.Wait()
 	failed = report(os.Stdout, o, results, time.Since(start))
+	fmt.Printf("(a child's peak RSS as wait4 reports it is at least the runner's own: %d MiB at the start of the runs, %d MiB at the end)\n", parentRSS>>10, selfRSS()>>10)
 	return failed, nil
+}
+
+// selfRSS is this process's resident set size in KiB (/proc/self/status
+// VmRSS; 0 where there is no /proc).
+func selfRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			var kib int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kib)
+			return kib
+		}
+	}
+	return 0
 }
 
 func countInputs(cs []tcase) int {
 	m := map[string]bool{}
 	for _, c := range cs {
-		m[c.input] = true
+		m[c.Input] = true
 	}
 	return len(m)
 }
@@ -245,25 +311,69 @@ func writeBases(o options) (*bases, error) {
 	if err != nil {
 		return nil, fmt.Errorf("rig init: %w", err)
 	}
-	rigPath := filepath.Join(o.dir, "rig.yaml")
-	if err := os.WriteFile(rigPath, rigYAML, 0o644); err != nil {
+	b.calibs["rig.yaml"] = rigYAML
+	// Each calibration format holds a part of a rig only: convert the
+	// parts each can hold.
+	full, err := rig.Load(bytes.NewReader(rigYAML))
+	if err != nil {
 		return nil, err
 	}
-	b.calibs["rig.yaml"] = rigYAML
-	for _, f := range []string{"ros_camera_info", "kalibr", "kitti_odometry", "nuscenes", "opencv", "autoware", "apollo_extrinsics", "opencalib"} {
-		p := filepath.Join(o.dir, "calib_"+f)
-		if f == "kitti_odometry" {
-			p = filepath.Join(o.dir, "calib.txt")
+	parts := 0
+	part := func(keep func(s *rig.Sensor) bool, noExtrinsic bool) string {
+		r := *full
+		r.Sensors = nil
+		for _, s := range full.Sensors {
+			if keep(&s) {
+				if noExtrinsic {
+					s.Extrinsic = nil
+				}
+				r.Sensors = append(r.Sensors, s)
+			}
 		}
-		if out, err := exec.Command(o.bin, "calib", "convert", rigPath, "--to", f, "-o", p).CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "skipping %s: %s", f, out)
+		var buf bytes.Buffer
+		r.Write(&buf)
+		parts++
+		p := filepath.Join(o.dir, fmt.Sprintf("part%d.yaml", parts))
+		os.WriteFile(p, buf.Bytes(), 0o644)
+		return p
+	}
+	camera := func(s *rig.Sensor) bool { return s.Intrinsics != nil }
+	mounted := func(s *rig.Sensor) bool { return s.Intrinsics == nil && s.Extrinsic != nil }
+	first := true
+	one := func(s *rig.Sensor) bool { ok := mounted(s) && first; first = first && !ok; return ok }
+	for _, c := range []struct {
+		rig     string
+		formats []string
+	}{
+		{part(camera, true), []string{"ros_camera_info", "ros_camerainfo_msg", "opencv"}},
+		{part(camera, false), []string{"kalibr", "opencalib"}},
+		{part(mounted, false), []string{"autoware", "opencalib"}},
+		{part(one, false), []string{"apollo_extrinsics"}},
+	} {
+		for _, f := range c.formats {
+			p := filepath.Join(o.dir, "calib_"+f+"_"+strings.TrimSuffix(filepath.Base(c.rig), ".yaml"))
+			if out, err := exec.Command(o.bin, "calib", "convert", c.rig, "--to", f, "-o", p).CombinedOutput(); err != nil {
+				fmt.Fprintf(os.Stderr, "skipping %s: %s", f, out)
+				continue
+			}
+			if data, err := os.ReadFile(p); err == nil {
+				b.calibs[filepath.Base(p)] = data
+			}
+		}
+	}
+	// The real calibration files of ../shared/data (KITTI, nuScenes, ...).
+	shared := os.Getenv("RIGSYNC_SHARED_DATA")
+	if shared == "" {
+		shared = filepath.Join("..", "shared", "data")
+	}
+	paths, _ := filepath.Glob(filepath.Join(shared, "calib", "*"))
+	for _, p := range paths {
+		if ext := filepath.Ext(p); ext == ".md" || strings.HasSuffix(p, "calib_vectors.json") {
 			continue
 		}
-		c, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
+		if data, err := os.ReadFile(p); err == nil && len(data) < 1<<20 {
+			b.calibs[filepath.Base(p)] = data
 		}
-		b.calibs[filepath.Base(p)] = c
 	}
 	return b, nil
 }
@@ -281,7 +391,7 @@ func buildCases(o options, b *bases) ([]tcase, error) {
 		return p, os.WriteFile(p, m.data, 0o644)
 	}
 	add := func(command string, args []string, p string, m mutant) {
-		cases = append(cases, tcase{id: len(cases) + 1, command: command, args: args, input: p, mutant: m.name, lossy: m.lossy})
+		cases = append(cases, tcase{ID: len(cases) + 1, Command: command, Args: args, Input: p, Mutant: m.name, Lossy: m.lossy})
 	}
 	logSets := []struct {
 		kind, ext string
@@ -365,7 +475,7 @@ var panicRe = regexp.MustCompile(`(?m)^(panic: |fatal error: )|goroutine \d+ \[r
 func runOne(o options, c tcase, lossRe *regexp.Regexp) result {
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, o.bin, c.args...)
+	cmd := exec.CommandContext(ctx, o.bin, c.Args...)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr capped
 	stdout.limit, stderr.limit = 256<<10, 256<<10
@@ -379,7 +489,7 @@ func runOne(o options, c tcase, lossRe *regexp.Regexp) result {
 			r.rssKiB = ru.Maxrss // KiB on Linux
 		}
 	}
-	for _, a := range c.args { // fuse outputs are not kept
+	for _, a := range c.Args { // fuse outputs are not kept
 		if strings.HasSuffix(a, ".out") || strings.Contains(a, ".out.") || filepath.Base(a) == "out" {
 			os.RemoveAll(a)
 		}
@@ -394,7 +504,7 @@ func runOne(o options, c tcase, lossRe *regexp.Regexp) result {
 		r.verdict = "panic"
 	case r.rssKiB<<10 > o.maxRSS:
 		r.verdict = "rss"
-	case r.code == 0 && c.lossy && !lossRe.Match(r.stdout) && !lossRe.Match(r.stderr):
+	case r.code == 0 && c.Lossy && !lossRe.Match(r.stdout) && !lossRe.Match(r.stderr):
 		r.verdict = "silent-loss"
 	default:
 		r.verdict = "pass"
@@ -411,16 +521,21 @@ func report(w io.Writer, o options, rs []result, took time.Duration) (failed boo
 	kinds := []string{"pass", "panic", "hang", "rss", "start", "silent-loss"}
 	byCmd := map[string]map[string]int{}
 	total := map[string]int{}
+	exit0 := map[string]int{}
 	var cmds []string
 	var maxRSS int64
 	var slowest result
 	for _, r := range rs {
-		if byCmd[r.command] == nil {
-			byCmd[r.command] = map[string]int{}
-			cmds = append(cmds, r.command)
+		if byCmd[r.Command] == nil {
+			byCmd[r.Command] = map[string]int{}
+			cmds = append(cmds, r.Command)
 		}
-		byCmd[r.command][r.verdict]++
+		byCmd[r.Command][r.verdict]++
 		total[r.verdict]++
+		if r.code == 0 {
+			exit0[r.Command]++
+			exit0[""]++
+		}
 		maxRSS = max(maxRSS, r.rssKiB)
 		if r.wall > slowest.wall {
 			slowest = r
@@ -430,7 +545,7 @@ func report(w io.Writer, o options, rs []result, took time.Duration) (failed boo
 	fmt.Fprintf(w, "rigsync torture: %d runs on %d mutants in %v (seed %d, timeout %v, max RSS %d MiB)\n\n",
 		len(rs), countInputs(tcasesOf(rs)), took.Round(time.Second), o.seed, o.timeout, o.maxRSS>>20)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprint(tw, "command\truns\t")
+	fmt.Fprint(tw, "command\truns\texit 0\t")
 	for _, k := range kinds {
 		fmt.Fprintf(tw, "%s\t", k)
 	}
@@ -440,19 +555,19 @@ func report(w io.Writer, o options, rs []result, took time.Duration) (failed boo
 		for _, v := range byCmd[c] {
 			n += v
 		}
-		fmt.Fprintf(tw, "%s\t%d\t", c, n)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t", c, n, exit0[c])
 		for _, k := range kinds {
 			fmt.Fprintf(tw, "%d\t", byCmd[c][k])
 		}
 		fmt.Fprintln(tw)
 	}
-	fmt.Fprintf(tw, "total\t%d\t", len(rs))
+	fmt.Fprintf(tw, "total\t%d\t%d\t", len(rs), exit0[""])
 	for _, k := range kinds {
 		fmt.Fprintf(tw, "%d\t", total[k])
 	}
 	fmt.Fprintln(tw)
 	tw.Flush()
-	fmt.Fprintf(w, "\npeak RSS of any run: %d MiB; slowest run: %.1fs (%s on %s)\n", maxRSS>>10, slowest.wall.Seconds(), slowest.command, slowest.mutant)
+	fmt.Fprintf(w, "\npeak RSS of any run: %d MiB; slowest run: %.1fs (%s on %s)\n", maxRSS>>10, slowest.wall.Seconds(), slowest.Command, slowest.Mutant)
 	fdir := filepath.Join(o.out, "failures")
 	nf := 0
 	for _, r := range rs {
@@ -463,15 +578,15 @@ func report(w io.Writer, o options, rs []result, took time.Duration) (failed boo
 			failed = true
 		}
 		nf++
-		d := filepath.Join(fdir, fmt.Sprintf("%04d", r.id))
+		d := filepath.Join(fdir, fmt.Sprintf("%04d", r.ID))
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			fmt.Fprintln(w, "torture:", err)
 			continue
 		}
-		if b, err := os.ReadFile(r.input); err == nil {
-			os.WriteFile(filepath.Join(d, filepath.Base(r.input)), b, 0o644)
+		if b, err := os.ReadFile(r.Input); err == nil {
+			os.WriteFile(filepath.Join(d, filepath.Base(r.Input)), b, 0o644)
 		}
-		line := fmt.Sprintf("verdict: %s\nmutant: %s\nexit: %d, %.1fs, peak RSS %d MiB\ncommand: rigsync %s\n", r.verdict, r.mutant, r.code, r.wall.Seconds(), r.rssKiB>>10, strings.Join(r.args, " "))
+		line := fmt.Sprintf("verdict: %s\nmutant: %s\nexit: %d, %.1fs, peak RSS %d MiB\ncommand: rigsync %s\n", r.verdict, r.Mutant, r.code, r.wall.Seconds(), r.rssKiB>>10, strings.Join(r.Args, " "))
 		os.WriteFile(filepath.Join(d, "case.txt"), []byte(line), 0o644)
 		os.WriteFile(filepath.Join(d, "stdout.txt"), r.stdout, 0o644)
 		os.WriteFile(filepath.Join(d, "stderr.txt"), r.stderr, 0o644)
