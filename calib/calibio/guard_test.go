@@ -176,3 +176,10 @@ func BenchmarkReadLargeYAML(b *testing.B) {
 		}
 	}
 }
+
+func ExampleCheckYAMLNumbers() {
+	err := CheckYAMLNumbers([]byte("camera_matrix:\n  data: [500, 0, .nan, 0, 500, 240, 0, 0, 1]\n"), "left.yaml")
+	fmt.Println(err)
+	// Output:
+	// calibio: left.yaml: line 2: camera_matrix.data[2]: ".nan" is not a finite number
+}

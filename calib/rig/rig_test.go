@@ -246,3 +246,16 @@ func TestWarnings(t *testing.T) {
 		}
 	}
 }
+
+func ExampleRig_Warnings() {
+	rg, err := Load(strings.NewReader(strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0.0, 0.0, 0.0, 1.01]", 1)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range rg.Warnings() {
+		fmt.Println(w)
+	}
+	// Output:
+	// rig: sensor lidar_top: rotation_xyzw [0 0 0 1.01] has norm 1.01, normalised
+}

@@ -85,10 +85,10 @@ func main() {
 	var maxRSSMiB int64
 	flag.StringVar(&o.bin, "bin", "", "rigsync binary to attack (default: build ./cmd/rigsync into -dir)")
 	flag.StringVar(&o.dir, "dir", "", "working folder (default: a new temporary folder, removed at the end unless -keep)")
-	flag.StringVar(&o.out, "out", "torture-out", "folder for the failing cases (failures/NNNN: input, command, stdout, stderr)")
-	flag.IntVar(&o.mcapCases, "mcap", 56, "MCAP log mutants (truncate, flip, zero, dupchunk, dropchunk, swapchunks, hugelen in turn)")
-	flag.IntVar(&o.bagCases, "bag", 16, "ROS 1 bag mutants (truncate, flip, zero, hugelen)")
-	flag.IntVar(&o.db3Cases, "db3", 12, "rosbag2 .db3 mutants (truncate, flip, zero)")
+	flag.StringVar(&o.out, "out", filepath.Join(os.TempDir(), "rigsync-torture"), "folder for the findings (failures/NNNN: input, command, stdout, stderr); emptied first")
+	flag.IntVar(&o.mcapCases, "mcap", 112, "MCAP log mutants (truncate, flip, zero, dupchunk, dropchunk, swapchunks, hugelen in turn)")
+	flag.IntVar(&o.bagCases, "bag", 32, "ROS 1 bag mutants (truncate, flip, zero, hugelen)")
+	flag.IntVar(&o.db3Cases, "db3", 24, "rosbag2 .db3 mutants (truncate, flip, zero)")
 	flag.StringVar(&o.duration, "duration", "1s", "length of the fixture drive (the minimal rig)")
 	flag.DurationVar(&o.timeout, "timeout", 60*time.Second, "a run longer than this is a hang")
 	flag.Int64Var(&maxRSSMiB, "max-rss", 1024, "a run whose peak RSS exceeds this many MiB fails")
@@ -569,6 +569,7 @@ func report(w io.Writer, o options, rs []result, took time.Duration) (failed boo
 	tw.Flush()
 	fmt.Fprintf(w, "\npeak RSS of any run: %d MiB; slowest run: %.1fs (%s on %s)\n", maxRSS>>10, slowest.wall.Seconds(), slowest.Command, slowest.Mutant)
 	fdir := filepath.Join(o.out, "failures")
+	os.RemoveAll(fdir) // the findings of an earlier campaign
 	nf := 0
 	for _, r := range rs {
 		if r.verdict == "pass" {
