@@ -101,6 +101,13 @@ func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
 
 // Write escapes p and writes it; it reports len(p) on success.
 func (t *Writer) Write(p []byte) (int, error) {
+	if len(t.held) == 0 && plain(p) {
+		// The common case (ASCII text and JSON): passed through as is.
+		if _, err := t.w.Write(p); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	}
 	s := string(append(t.held, p...))
 	t.held = t.held[:0]
 	// Hold back an incomplete UTF-8 sequence or ESC at the end.
@@ -146,6 +153,16 @@ func (t *Writer) Flush() error {
 	t.held = t.held[:0]
 	_, err := io.WriteString(t.w, b.String())
 	return err
+}
+
+// plain reports whether p is printable ASCII, newlines and tabs only.
+func plain(p []byte) bool {
+	for _, c := range p {
+		if c < 0x20 && c != '\n' && c != '\t' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // incompleteTail is the length of a UTF-8 sequence cut short at the end of
