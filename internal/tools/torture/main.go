@@ -96,7 +96,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the mutations (the same seed gives the same cases)")
 	flag.BoolVar(&o.allFormats, "all-formats", true, "fuse every log mutant into every format (false: the format rotates over the mutants)")
 	flag.BoolVar(&o.failSilentLoss, "fail-silent-loss", false, "count silent-loss findings as failures")
-	flag.StringVar(&o.lossPattern, "loss-pattern", `(?i)"reader_warnings":\s*\[\s*[{"]|\blost\b|\bwarnings?\b|\bdamaged\b|\btruncated\b|\bproblems?\b|\bcorrupt|\bcrc\b|\bskipped\b`,
+	flag.StringVar(&o.lossPattern, "loss-pattern", `(?im)"reader_warnings":\s*\[\s*[{"]|\blost\b|reader warnings?\b|^(rigsync: )?warning:|\bdamaged\b|\btruncated\b|\bcorrupt|\bcrc\b|\bnot read\b`,
 		"a run that says what it lost matches this (stdout or stderr)")
 	flag.IntVar(&o.calibCheckEvery, "calib-check-every", 3, "run calib check --rig on every Nth calibration mutant (0: never)")
 	flag.BoolVar(&o.keep, "keep", false, "keep -dir")
