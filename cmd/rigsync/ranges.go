@@ -140,7 +140,7 @@ func checkFlagRanges(cmd *cobra.Command) error {
 			return // not numeric: its own parser has spoken
 		}
 		if !r.ok(v) {
-			err = usageError{fmt.Errorf("%s: --%s %s: out of range (want %s; see --help)", cmd.CommandPath(), f.Name, f.Value.String(), r.text)}
+			err = usageError{fmt.Errorf("%s: --%s %s: out of range (want %s; see %s --help)", commandKey(cmd), f.Name, f.Value.String(), r.text, cmd.CommandPath())}
 		}
 	})
 	return err
