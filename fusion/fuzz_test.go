@@ -3,6 +3,7 @@ package fusion
 import (
 	"bytes"
 	"context"
+	"math"
 	"testing"
 	"time"
 
@@ -54,16 +55,40 @@ func checkFrame(t *testing.T, f *fused.Frame) {
 	}
 }
 
+// maxFuzzRunLog bounds FuzzRun's inputs: the pipeline's cost grows with
+// the log, and larger inputs only slow the fuzzer down (the seed is
+// smaller).
+const maxFuzzRunLog = 64 << 10
+
+// fuzzRunConfig is tinyConfig cut to two LiDAR sweeps with a 2×16 LiDAR
+// and a 16×10 camera: FuzzRun's seed, small enough for thousands of runs
+// a second.
+func fuzzRunConfig(tb testing.TB) fixtures.Config {
+	cfg := tinyConfig(tb)
+	cfg.Duration = 150 * time.Millisecond
+	cfg.Rig.Lidars[0].Beams, cfg.Rig.Lidars[0].Columns = 2, 16
+	cfg.Rig.SetCameraSize(16, 10)
+	return cfg
+}
+
 // FuzzRun feeds arbitrary bytes (seeded with a tiny valid log) to the
 // pipeline: it must return (frames or an error) without panicking or
-// hanging, and every frame must be consistent.
+// hanging, and every frame must be consistent. Inputs above
+// maxFuzzRunLog are skipped; FuzzReadCalibration covers the log's
+// calibration, the pipeline's first parse, at a far higher rate.
 func FuzzRun(f *testing.F) {
 	var log bytes.Buffer
-	if err := fixtures.Generate(context.Background(), tinyConfig(f), &log, nil, nil); err != nil {
+	if err := fixtures.Generate(context.Background(), fuzzRunConfig(f), &log, nil, nil); err != nil {
 		f.Fatal(err)
+	}
+	if log.Len() > maxFuzzRunLog {
+		f.Fatalf("seed of %d bytes, more than maxFuzzRunLog", log.Len())
 	}
 	f.Add(log.Bytes())
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzRunLog {
+			return
+		}
 		r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "fuzz.mcap")
 		if err != nil {
 			return
@@ -74,6 +99,38 @@ func FuzzRun(f *testing.F) {
 		}
 		for _, fr := range c.frames {
 			checkFrame(t, fr)
+		}
+	})
+}
+
+// FuzzReadCalibration: the calibration a log carries (/tf_static composed
+// to the base, the first camera info per frame) is read from arbitrary
+// bytes without a panic, and what is read is finite.
+func FuzzReadCalibration(f *testing.F) {
+	var log bytes.Buffer
+	if err := fixtures.Generate(context.Background(), fuzzRunConfig(f), &log, nil, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(log.Bytes())
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > maxFuzzRunLog {
+			return
+		}
+		r, err := mcapread.NewReader(bytes.NewReader(data), int64(len(data)), "fuzz.mcap")
+		if err != nil {
+			return
+		}
+		cal, err := ReadCalibration(context.Background(), r, "base_link")
+		if err != nil {
+			return
+		}
+		for frame, T := range cal.Extrinsics {
+			q := T.Rot
+			for _, v := range []float64{T.Trans.X, T.Trans.Y, T.Trans.Z, q.Real, q.Imag, q.Jmag, q.Kmag} {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					t.Fatalf("extrinsic of %s is not finite: %+v", frame, T)
+				}
+			}
 		}
 	})
 }

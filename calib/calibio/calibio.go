@@ -2,11 +2,11 @@ package calibio
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -35,6 +35,8 @@ const (
 	ApolloExtrinsics Format = "apollo_extrinsics"
 	OpenCalib        Format = "opencalib"
 )
+
+func (f Format) isKITTI() bool { return f == KITTIRaw || f == KITTIRigid || f == KITTIOdometry }
 
 // Formats lists every supported format.
 var Formats = []Format{ROSCameraInfo, ROSCameraInfoMsg, Kalibr, KalibrIMU, KITTIRaw, KITTIRigid,
@@ -156,17 +158,21 @@ func (c *Calibration) setString(key, v string) {
 
 // ReadFile reads a calibration file, detecting its format. The file name is
 // used only to tell KITTI's calib_imu_to_velo.txt from calib_velo_to_cam.txt.
+//
+// A file larger than MaxFileSize (MaxYAMLSize for YAML and text) is
+// refused before it is parsed; a non-finite number (NaN, ±Inf, a value
+// beyond float64) or a malformed line is an error naming the file, the
+// line where the format has lines, and the field.
 func ReadFile(path string) (*Calibration, error) {
-	f, err := os.Open(path)
+	b, err := ReadFileBytes(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, err
+	c, err := ReadNamed(b, filepath.Base(path))
+	if err != nil && !strings.Contains(err.Error(), filepath.Base(path)) {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return ReadNamed(b, filepath.Base(path))
+	return c, err
 }
 
 // Read parses calibration content, detecting its format.
@@ -175,7 +181,13 @@ func Read(b []byte) (*Calibration, error) { return ReadNamed(b, "") }
 // ReadNamed is Read with a file-name hint (see ReadFile).
 func ReadNamed(b []byte, name string) (*Calibration, error) {
 	if len(b) > MaxFileSize {
-		return nil, fmt.Errorf("calibio: file larger than %d bytes", MaxFileSize)
+		return nil, fmt.Errorf("calibio: %s%d bytes, more than the %d a calibration file may hold", prefix(name), len(b), MaxFileSize)
+	}
+	if !json.Valid(b) {
+		// Detect parses YAML: bound it first.
+		if err := CheckYAMLSize(b, name); err != nil {
+			return nil, err
+		}
 	}
 	f, err := Detect(b)
 	if err != nil {
@@ -184,10 +196,26 @@ func ReadNamed(b []byte, name string) (*Calibration, error) {
 	return ReadFormat(b, f, name)
 }
 
-// ReadFormat parses content in a given format.
+// ReadFormat parses content in a given format; name (a file name, or "")
+// is named in the errors of the size and number checks (see ReadFile).
 func ReadFormat(b []byte, f Format, name string) (*Calibration, error) {
 	var c *Calibration
 	var err error
+	if !json.Valid(b) {
+		if err := CheckYAMLSize(b, name); err != nil {
+			return nil, err
+		}
+		switch f {
+		case KITTIRaw, KITTIRigid, KITTIOdometry: // text: parseKITTI checks its lines
+		case OpenCV:
+			err = CheckYAMLNumbers([]byte(opencvText(b)), name)
+		default:
+			err = CheckYAMLNumbers(b, name)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 	switch f {
 	case ROSCameraInfo:
 		c, err = readROSCameraInfo(b)
@@ -218,6 +246,9 @@ func ReadFormat(b []byte, f Format, name string) (*Calibration, error) {
 		return nil, err
 	}
 	c.Format = f
+	if err := checkFinite(c, name); err != nil {
+		return nil, err
+	}
 	for _, cam := range c.Cameras {
 		if _, err := cam.Build(); err != nil {
 			return nil, fmt.Errorf("calibio: %s: %w", f, err)

@@ -3,7 +3,9 @@ package calibio
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -50,9 +52,17 @@ func parseKITTI(b []byte) (*kittiFile, error) {
 		fields := strings.Fields(v)
 		vals := make([]float64, 0, len(fields))
 		numeric := true
-		for _, s := range fields {
+		for i, s := range fields {
 			x, err := strconv.ParseFloat(s, 64)
+			if err == nil && (math.IsNaN(x) || math.IsInf(x, 0)) || errors.Is(err, strconv.ErrRange) {
+				return nil, fmt.Errorf("calibio: kitti line %d: %s[%d]: %q is not a finite number", n, k, i, s)
+			}
 			if err != nil {
+				// A matrix with a word in it is malformed, not a string
+				// (it was dropped); calib_time and the like are strings.
+				if len(vals) > 0 || kittiMatrixKey(k) {
+					return nil, fmt.Errorf("calibio: kitti line %d: %s[%d]: %q is not a number", n, k, i, s)
+				}
 				numeric = false
 				break
 			}
@@ -65,6 +75,22 @@ func parseKITTI(b []byte) (*kittiFile, error) {
 		}
 	}
 	return f, sc.Err()
+}
+
+// kittiMatrixKey reports whether k names one of the KITTI matrices (P0,
+// P_rect_02, R0_rect, Tr_velo_to_cam, K_00, D_00, S_00, R, T, delta_f,
+// ...), whose values must all be numbers.
+func kittiMatrixKey(k string) bool {
+	switch k {
+	case "R", "T", "delta_f", "delta_c", "Tr", "R0_rect", "R_rect":
+		return true
+	}
+	for _, p := range []string{"P", "K_", "D_", "S_", "R_", "T_", "Tr_", "P_rect_", "R_rect_", "S_rect_"} {
+		if strings.HasPrefix(k, p) && len(k) > len(p) && k[len(p)] >= '0' && k[len(p)] <= '9' {
+			return true
+		}
+	}
+	return strings.HasPrefix(k, "Tr_") || strings.HasPrefix(k, "P_rect_") || strings.HasPrefix(k, "R_rect_") || strings.HasPrefix(k, "S_rect_")
 }
 
 func (f *kittiFile) get(k string, n int) ([]float64, bool, error) {

@@ -129,21 +129,31 @@ type Matrix struct {
 	Data       []float64
 }
 
+// ocvNumericKeys are the scalars OpenCV's calibration sample writes, which
+// must be numbers (other scalars are kept as strings).
+var ocvNumericKeys = map[string]bool{"image_width": true, "image_height": true, "nframes": true, "board_width": true,
+	"board_height": true, "square_size": true, "aspectRatio": true, "flags": true, "avg_reprojection_error": true}
+
 var ocvCamKeys = []string{"camera_matrix", "cameraMatrix", "K", "M1"}
 var ocvDistKeys = []string{"distortion_coefficients", "dist_coeffs", "distCoeffs", "D", "D1"}
 
-func readOpenCV(b []byte) (*Calibration, error) {
-	// FileStorage's "%YAML:1.0" directive and "!!opencv-matrix" tags trip
-	// strict YAML parsers: drop them.
+// opencvText is an OpenCV FileStorage YAML without what trips strict YAML
+// parsers: the "%YAML:1.0" directive (its line left empty, so that line
+// numbers stay those of the file) and the "!!opencv-matrix" tags.
+func opencvText(b []byte) string {
 	s := string(b)
 	if strings.HasPrefix(strings.TrimSpace(s), "%YAML") {
 		if i := strings.IndexByte(s, '\n'); i >= 0 {
-			s = s[i+1:]
+			s = s[i:]
 		} else {
 			s = ""
 		}
 	}
-	s = ocvTag.ReplaceAllString(s, "")
+	return ocvTag.ReplaceAllString(s, "")
+}
+
+func readOpenCV(b []byte) (*Calibration, error) {
+	s := opencvText(b)
 	var m map[string]yaml.Node
 	if err := yaml.Unmarshal([]byte(s), &m); err != nil {
 		return nil, fmt.Errorf("calibio: opencv: %w", err)
@@ -156,6 +166,8 @@ func readOpenCV(b []byte) (*Calibration, error) {
 			var f float64
 			if err := n.Decode(&f); err == nil {
 				c.setScalar(k, f)
+			} else if ocvNumericKeys[k] {
+				return nil, fmt.Errorf("calibio: opencv line %d: %s: %q is not a number", n.Line, k, n.Value)
 			} else {
 				c.setString(k, n.Value)
 			}

@@ -2,8 +2,10 @@ package calibio
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -34,12 +36,18 @@ func ReadRows(r io.Reader, name string, n int) ([][]float64, error) {
 		row := make([]float64, 0, n)
 		for _, x := range fields {
 			v, err := strconv.ParseFloat(x, 64)
+			if errors.Is(err, strconv.ErrRange) {
+				return nil, fmt.Errorf("%s:%d: %q is not a finite number", name, line, x)
+			}
 			if err != nil {
 				if len(rows) == 0 && line == 1 {
 					row = nil
 					break // header
 				}
 				return nil, fmt.Errorf("%s:%d: %q is not a number", name, line, x)
+			}
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				return nil, fmt.Errorf("%s:%d: %q is not a finite number", name, line, x)
 			}
 			row = append(row, v)
 		}

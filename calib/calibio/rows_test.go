@@ -30,7 +30,10 @@ func TestReadRows(t *testing.T) {
 		{"too few", "1,2\n", 3, nil, "pts.csv:1: 2 values, want 3"},
 		{"too many", "1,2,3\n1,2,3,4\n", 3, nil, "pts.csv:2: 4 values, want 3"},
 		{"five columns", "0,0,1,320,240\n", 5, [][]float64{{0, 0, 1, 320, 240}}, ""},
-		{"nan and exponents", "nan,1e3,-2.5E-1\n", 3, [][]float64{{math.NaN(), 1000, -0.25}}, ""},
+		{"exponents", "0,1e3,-2.5E-1\n", 3, [][]float64{{0, 1000, -0.25}}, ""},
+		{"nan", "1,2,3\nnan,1e3,-2.5E-1\n", 3, nil, `pts.csv:2: "nan" is not a finite number`},
+		{"inf", "1,-Inf,3\n", 3, nil, `pts.csv:1: "-Inf" is not a finite number`},
+		{"overflow", "1,2,1e999\n", 3, nil, `pts.csv:1: "1e999" is not a finite number`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ReadRows(strings.NewReader(tc.in), "pts.csv", tc.n)

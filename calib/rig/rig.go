@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
@@ -112,12 +115,15 @@ var modalities = map[string]bool{"camera": true, "lidar": true, "radar": true, "
 // Load parses and validates rig.yaml. Unknown keys are errors (a typo must
 // not silently drop a calibration).
 func Load(r io.Reader) (*Rig, error) {
-	b, err := io.ReadAll(io.LimitReader(r, calibio.MaxFileSize+1))
+	b, err := io.ReadAll(io.LimitReader(r, calibio.MaxYAMLSize+1))
 	if err != nil {
 		return nil, err
 	}
-	if len(b) > calibio.MaxFileSize {
-		return nil, fmt.Errorf("rig: file larger than %d bytes", calibio.MaxFileSize)
+	if len(b) > calibio.MaxYAMLSize {
+		return nil, fmt.Errorf("rig: %d bytes or more, more than the %d (%d MiB) a rig.yaml may hold", len(b), calibio.MaxYAMLSize, calibio.MaxYAMLSize>>20)
+	}
+	if err := calibio.CheckYAMLNumbers(b, ""); err != nil {
+		return nil, fmt.Errorf("rig: %w", err)
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
@@ -131,7 +137,13 @@ func Load(r io.Reader) (*Rig, error) {
 	return &rg, nil
 }
 
-// Validate checks names, modalities, intrinsics and extrinsics.
+// Validate checks names, modalities, intrinsics and extrinsics, and refuses
+// impossible values: intrinsics on a sensor that is not a camera, an image
+// side beyond MaxImageSide or negative, a non-finite extrinsic, a sensor
+// beyond MaxTranslation from the base, a quaternion whose norm is outside
+// [0.9, 1.1], a clock offset beyond ±1 day or drift beyond MaxDriftPPM, two
+// sensors sharing a frame with different extrinsics. Warnings lists the
+// suspicious values it lets through.
 func (rg *Rig) Validate() error {
 	if rg.Version != Version {
 		return fmt.Errorf("rig: version %d (this rigsync reads version %d)", rg.Version, Version)
@@ -152,17 +164,172 @@ func (rg *Rig) Validate() error {
 			return fmt.Errorf("rig: sensor %s: modality %q (want camera, lidar, radar, imu, gnss, odometry or other)", s.Name, s.Modality)
 		}
 		if s.Intrinsics != nil {
+			if s.Modality != "camera" && s.Modality != "other" {
+				return fmt.Errorf("rig: sensor %s: intrinsics on a %s (only a camera has them)", s.Name, s.Modality)
+			}
+			if in := s.Intrinsics; in.Width < 0 || in.Height < 0 || in.Width > MaxImageSide || in.Height > MaxImageSide {
+				return fmt.Errorf("rig: sensor %s: image size %dx%d (want 1..%d, 0 if unknown)", s.Name, in.Width, in.Height, MaxImageSide)
+			}
 			if _, err := s.Camera(); err != nil {
 				return err
 			}
 		}
 		if s.Extrinsic != nil {
+			if err := s.Extrinsic.check(s.Name); err != nil {
+				return err
+			}
 			if _, err := s.T(); err != nil {
 				return err
 			}
 		}
+		if c := s.Clock; c != nil {
+			if c.OffsetNs > MaxClockOffsetNs || c.OffsetNs < -MaxClockOffsetNs {
+				return fmt.Errorf("rig: sensor %s: clock offset_ns %d is beyond ±1 day (%d ns)", s.Name, c.OffsetNs, int64(MaxClockOffsetNs))
+			}
+			if !finite(c.DriftPPM) || math.Abs(c.DriftPPM) > MaxDriftPPM {
+				return fmt.Errorf("rig: sensor %s: clock drift_ppm %v is beyond ±%g ppm", s.Name, c.DriftPPM, float64(MaxDriftPPM))
+			}
+		}
+	}
+	return rg.checkSharedFrames()
+}
+
+// Limits of the values a rig may hold: beyond them a value is impossible
+// for a robot or vehicle rig and Validate refuses it.
+const (
+	// MaxImageSide is the largest image width or height.
+	MaxImageSide = 65536
+	// MaxTranslation is the largest distance of a sensor from the base
+	// frame (m).
+	MaxTranslation = 1000
+	// MaxClockOffsetNs is the largest clock offset (one day).
+	MaxClockOffsetNs = 24 * 3600 * 1e9
+	// MaxDriftPPM is the largest clock drift (10 %).
+	MaxDriftPPM = 1e5
+	// quatNormLo and quatNormHi bound a quaternion's norm: outside them
+	// it is not a unit quaternion written with rounding but a typo, a
+	// wrong order or not a quaternion ([1, 1, 1, 1] has norm 2).
+	quatNormLo, quatNormHi = 0.9, 1.1
+	// quatNormTol is how far from 1 a norm is normalised without a
+	// warning.
+	quatNormTol = 1e-3
+)
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// check refuses non-finite values, translations beyond MaxTranslation and
+// quaternions whose norm is outside [0.9, 1.1].
+func (e *Extrinsic) check(name string) error {
+	for i, v := range e.Translation {
+		if !finite(v) {
+			return fmt.Errorf("rig: sensor %s: extrinsic translation[%d] = %v is not finite", name, i, v)
+		}
+	}
+	for i, v := range e.RotationXYZW {
+		if !finite(v) {
+			return fmt.Errorf("rig: sensor %s: extrinsic rotation_xyzw[%d] = %v is not finite", name, i, v)
+		}
+	}
+	if len(e.Translation) == 3 {
+		if d := math.Sqrt(e.Translation[0]*e.Translation[0] + e.Translation[1]*e.Translation[1] + e.Translation[2]*e.Translation[2]); d > MaxTranslation {
+			return fmt.Errorf("rig: sensor %s: extrinsic translation %v is %.4g m from the base frame (at most %d m)", name, e.Translation, d, MaxTranslation)
+		}
+	}
+	if n := e.quatNorm(); len(e.RotationXYZW) == 4 && (n < quatNormLo || n > quatNormHi) {
+		return fmt.Errorf("rig: sensor %s: extrinsic rotation_xyzw %v has norm %.4g: not a rotation (a unit quaternion, x y z w)", name, e.RotationXYZW, n)
 	}
 	return nil
+}
+
+func (e *Extrinsic) quatNorm() float64 {
+	var s float64
+	for _, v := range e.RotationXYZW {
+		s += v * v
+	}
+	return math.Sqrt(s)
+}
+
+// frameOf is the frame a sensor's data is in: its frame, else its name.
+func (s *Sensor) frameOf() string {
+	if s.Frame != "" {
+		return s.Frame
+	}
+	return s.Name
+}
+
+// checkSharedFrames refuses two sensors in one frame with different
+// extrinsics: one of them would silently get the other's.
+func (rg *Rig) checkSharedFrames() error {
+	first := map[string]int{}
+	for i := range rg.Sensors {
+		s := &rg.Sensors[i]
+		f := s.frameOf()
+		j, ok := first[f]
+		if !ok {
+			first[f] = i
+			continue
+		}
+		o := &rg.Sensors[j]
+		if s.Extrinsic == nil || o.Extrinsic == nil {
+			continue
+		}
+		a, errA := o.T()
+		b, errB := s.T()
+		if errA != nil || errB != nil {
+			continue
+		}
+		if ang, d := se3.Diff(a, b); ang > 1e-9 || d > 1e-9 {
+			return fmt.Errorf("rig: sensors %s and %s share frame %q with different extrinsics (%.3g rad, %.3g m apart): give each its own frame", o.Name, s.Name, f, ang, d)
+		}
+	}
+	return nil
+}
+
+// Warnings lists what is suspicious in a valid rig, one sentence each: a
+// quaternion normalised from a norm more than 1e-3 from 1, a camera
+// without intrinsics (not listed in missing) or without an image size,
+// two sensors sharing a frame (with one extrinsic), a sensor more than
+// 100 m from the base, a clock offset beyond a minute or a drift beyond
+// 1000 ppm.
+func (rg *Rig) Warnings() []string {
+	var out []string
+	frames := map[string]string{}
+	for i := range rg.Sensors {
+		s := &rg.Sensors[i]
+		if e := s.Extrinsic; e != nil && len(e.RotationXYZW) == 4 {
+			if n := e.quatNorm(); math.Abs(n-1) > quatNormTol {
+				out = append(out, fmt.Sprintf("rig: sensor %s: rotation_xyzw %v has norm %.6g, normalised", s.Name, e.RotationXYZW, n))
+			}
+			if len(e.Translation) == 3 {
+				if d := math.Sqrt(e.Translation[0]*e.Translation[0] + e.Translation[1]*e.Translation[1] + e.Translation[2]*e.Translation[2]); d > 100 {
+					out = append(out, fmt.Sprintf("rig: sensor %s: %.4g m from the base frame", s.Name, d))
+				}
+			}
+		}
+		if s.Modality == "camera" {
+			switch {
+			case s.Intrinsics == nil && !slices.Contains(s.Missing, "intrinsics"):
+				out = append(out, fmt.Sprintf("rig: camera %s has no intrinsics (the log's camera_info is used)", s.Name))
+			case s.Intrinsics != nil && (s.Intrinsics.Width == 0 || s.Intrinsics.Height == 0):
+				out = append(out, fmt.Sprintf("rig: camera %s has no image size (width, height): it cannot be checked against the images", s.Name))
+			}
+		}
+		if c := s.Clock; c != nil {
+			if c.OffsetNs > 60e9 || c.OffsetNs < -60e9 {
+				out = append(out, fmt.Sprintf("rig: sensor %s: clock offset %v is more than a minute", s.Name, time.Duration(c.OffsetNs)))
+			}
+			if math.Abs(c.DriftPPM) > 1000 {
+				out = append(out, fmt.Sprintf("rig: sensor %s: clock drift %g ppm is more than 1000 ppm", s.Name, c.DriftPPM))
+			}
+		}
+		f := s.frameOf()
+		if o, ok := frames[f]; ok {
+			out = append(out, fmt.Sprintf("rig: sensors %s and %s share frame %q", o, s.Name, f))
+		} else {
+			frames[f] = s.Name
+		}
+	}
+	return out
 }
 
 // Sensor returns the sensor named name.

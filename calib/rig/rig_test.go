@@ -83,10 +83,30 @@ func TestBad(t *testing.T) {
 }
 
 // FuzzLoad: arbitrary bytes must give a rig or an error, never a panic;
-// a loaded rig must survive Write → Load.
+// a loaded rig's warnings never panic either. FuzzRoundTrip checks what a
+// loaded rig writes.
 func FuzzLoad(f *testing.F) {
 	f.Add([]byte(Example))
 	f.Fuzz(func(t *testing.T, b []byte) {
+		rg, err := Load(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		_ = rg.Warnings()
+	})
+}
+
+// maxRoundTrip bounds FuzzRoundTrip's inputs (the example is 1.8 kB):
+// writing and loading again triples the YAML work of every input.
+const maxRoundTrip = 4 << 10
+
+// FuzzRoundTrip: a loaded rig must survive Write → Load.
+func FuzzRoundTrip(f *testing.F) {
+	f.Add([]byte(Example))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) > maxRoundTrip {
+			return
+		}
 		rg, err := Load(bytes.NewReader(b))
 		if err != nil {
 			return
@@ -154,4 +174,88 @@ func TestFromLog(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBadNumbersAndSize (issue 17 items 7, 8): a non-finite number in a
+// rig.yaml is an error naming the line and the field; a rig.yaml over
+// calibio.MaxYAMLSize is refused before it is parsed.
+func TestBadNumbersAndSize(t *testing.T) {
+	line := 1 + strings.Count(Example[:strings.Index(Example, "[1.1, 0.0, 1.95]")], "\n")
+	for _, c := range []struct{ name, in, want string }{
+		{"nan translation", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[.nan, 0.0, 1.95]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[0]", line)},
+		{"inf translation", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1.1, -.inf, 1.95]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[1]", line)},
+		{"overflow", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1.1, 0.0, 1e999]", 1), fmt.Sprintf("line %d: sensors[1].extrinsic.translation[2]", line)},
+		{"8 MB", Example + "\n#" + strings.Repeat("x", 8<<20), "more than the 1048576"},
+	} {
+		_, err := Load(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestValidateImpossible (issue 17 item 9): values no rig can have are
+// errors naming the sensor (all were accepted with exit 0 before).
+func TestValidateImpossible(t *testing.T) {
+	for _, c := range []struct{ name, in, want string }{
+		{"shared frame", strings.Replace(Example, "frame: lidar_top", "frame: front_camera_optical", 1), "share frame"},
+		{"camera declared lidar", strings.Replace(Example, "modality: camera", "modality: lidar", 1), "intrinsics on a lidar"},
+		{"width 0 ok, 2e9 not", strings.Replace(Example, "width: 1920", "width: 2000000000", 1), "image size 2000000000x1080"},
+		{"negative height", strings.Replace(Example, "height: 1080", "height: -1", 1), "image size 1920x-1"},
+		{"1e300 m", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[1e300, 0.0, 1.95]", 1), "from the base frame"},
+		{"2 km", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[2000, 0.0, 1.95]", 1), "at most 1000 m"},
+		{"quaternion [1,1,1,1]", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[1, 1, 1, 1]", 1), "has norm 2"},
+		{"quaternion tiny", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0, 0, 0, 0.5]", 1), "has norm 0.5"},
+		{"offset int64 max", strings.Replace(Example, "offset_ns: 0", "offset_ns: 9223372036854775807", 1), "beyond ±1 day"},
+		{"offset int64 min", strings.Replace(Example, "offset_ns: 0", "offset_ns: -9223372036854775808", 1), "beyond ±1 day"},
+		{"drift", strings.Replace(Example, "drift_ppm: 0", "drift_ppm: 5e5", 1), "drift_ppm"},
+	} {
+		_, err := Load(strings.NewReader(c.in))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestWarnings: suspicious values load, with a warning each; the example
+// has none.
+func TestWarnings(t *testing.T) {
+	rg, err := Load(strings.NewReader(Example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := rg.Warnings(); len(w) != 0 {
+		t.Errorf("example: warnings %v", w)
+	}
+	for _, c := range []struct{ name, in, want string }{
+		{"quaternion normalised", strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0.0, 0.0, 0.0, 1.05]", 1), "normalised"},
+		{"shared frame, one extrinsic", strings.Replace(strings.Replace(Example, "frame: lidar_top", "frame: front_camera_optical", 1),
+			"[1.1, 0.0, 1.95]\n      rotation_xyzw: [0.0, 0.0, 0.0, 1.0]", "[1.70, 0.02, 1.51]\n      rotation_xyzw: [-0.5, 0.5, -0.5, 0.5]", 1), "share frame"},
+		{"no width", strings.Replace(Example, "width: 1920", "width: 0", 1), "no image size"},
+		{"far", strings.Replace(Example, "[1.1, 0.0, 1.95]", "[150, 0.0, 1.95]", 1), "150 m"},
+		{"offset", strings.Replace(Example, "offset_ns: 0", "offset_ns: 120000000000", 1), "more than a minute"},
+		{"drift", strings.Replace(Example, "drift_ppm: 0", "drift_ppm: 2000", 1), "2000 ppm"},
+	} {
+		rg, err := Load(strings.NewReader(c.in))
+		if err != nil {
+			t.Errorf("%s: %v", c.name, err)
+			continue
+		}
+		if w := strings.Join(rg.Warnings(), "; "); !strings.Contains(w, c.want) {
+			t.Errorf("%s: warnings %q, want %q", c.name, w, c.want)
+		}
+	}
+}
+
+func ExampleRig_Warnings() {
+	rg, err := Load(strings.NewReader(strings.Replace(Example, "[0.0, 0.0, 0.0, 1.0]", "[0.0, 0.0, 0.0, 1.01]", 1)))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, w := range rg.Warnings() {
+		fmt.Println(w)
+	}
+	// Output:
+	// rig: sensor lidar_top: rotation_xyzw [0 0 0 1.01] has norm 1.01, normalised
 }

@@ -30,7 +30,8 @@ var jsonCommands = []string{
 //   - --version prints the module version and VCS revision;
 //   - an unknown command or subcommand is a usage error (exit 2) with
 //     cobra's suggestions, and a command group without its subcommand too;
-//   - --json is refused (exit 2) by every command not in jsonCommands.
+//   - --json is refused (exit 2) by every command not in jsonCommands;
+//   - a numeric flag outside its range (flagRanges) is a usage error.
 func setupContract(root *cobra.Command, g *globalOptions) {
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
@@ -74,6 +75,18 @@ func setupContract(root *cobra.Command, g *globalOptions) {
 		if c != root && c.HasSubCommands() {
 			c.Args = groupArgs
 			c.RunE = func(cmd *cobra.Command, args []string) error { return groupArgs(cmd, nil) }
+		}
+		// Flag ranges are checked first, before the argument checks
+		// (which may check options too) and before anything runs.
+		args := c.Args
+		c.Args = func(cmd *cobra.Command, a []string) error {
+			if err := checkFlagRanges(cmd); err != nil {
+				return err
+			}
+			if args == nil {
+				return nil
+			}
+			return args(cmd, a)
 		}
 		for _, sub := range c.Commands() {
 			walk(sub)

@@ -33,6 +33,7 @@ import (
 	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/recordapp"
 	"github.com/rigsync/rigsync/internal/app/syncapp"
+	"github.com/rigsync/rigsync/internal/textsafe"
 )
 
 // Exit codes.
@@ -54,8 +55,12 @@ type globalOptions struct {
 	JSON  bool
 	Quiet bool
 
-	stdout io.Writer
-	stderr io.Writer
+	// stdout and stderr escape what they carry (textsafe): names from a
+	// log or a calibration file cannot drive the terminal. rawStderr is
+	// the stream itself, for the terminal checks and progress bars.
+	stdout    io.Writer
+	stderr    io.Writer
+	rawStderr io.Writer
 }
 
 // usageError marks an error as the user's invocation being wrong.
@@ -115,7 +120,11 @@ leaves no partial output under its final name).`,
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	g := &globalOptions{stdout: stdout, stderr: stderr}
+	out, errw := textsafe.NewWriter(stdout), textsafe.NewWriter(stderr)
+	errw.ClearLine = isTerminal(stderr) // the status lines of live and record
+	defer out.Flush()
+	defer errw.Flush()
+	g := &globalOptions{stdout: out, stderr: errw, rawStderr: stderr}
 	root := newRootCommand(g)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
@@ -123,10 +132,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "rigsync: interrupted")
+		fmt.Fprintln(errw, "rigsync: interrupted")
 		return exitInterrupted
 	}
-	fmt.Fprintln(stderr, "rigsync:", err)
+	fmt.Fprintln(errw, "rigsync:", err)
 	return exitCode(err)
 }
 

@@ -64,15 +64,18 @@ func newSecondsProgress(g *globalOptions, what string, d time.Duration) *progres
 // progressTTY is stderr when progress may be shown on it: not quiet, not
 // JSON, and a file (progress shows it only on a terminal).
 func (g *globalOptions) progressTTY() *os.File {
-	if f, ok := g.stderr.(*os.File); ok && !g.Quiet && !g.JSON {
+	if f, ok := g.rawStderr.(*os.File); ok && !g.Quiet && !g.JSON {
 		return f
 	}
 	return nil
 }
 
 // stderrIsTerminal reports whether stderr is a terminal.
-func (g *globalOptions) stderrIsTerminal() bool {
-	f, ok := g.stderr.(*os.File)
+func (g *globalOptions) stderrIsTerminal() bool { return isTerminal(g.rawStderr) }
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -44,12 +44,21 @@ func FuzzOpen(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte("SQLite format 3\x00"))
 	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0})
+	// One file and one scratch folder per fuzzing process (inputs run one
+	// at a time in a process), not two t.TempDir per input.
+	work := f.TempDir()
+	p, scratch := filepath.Join(work, "f_0.db3"), filepath.Join(work, "scratch")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p := filepath.Join(t.TempDir(), "f_0.db3")
 		if err := os.WriteFile(p, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		b, err := Open(p, Options{TempDir: t.TempDir()})
+		if err := os.RemoveAll(scratch); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Mkdir(scratch, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(p, Options{TempDir: scratch})
 		if err != nil {
 			return
 		}

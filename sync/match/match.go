@@ -81,7 +81,15 @@ type ring[T any] struct {
 	n     int
 }
 
-func newRing[T any](capacity int) ring[T] { return ring[T]{buf: make([]Member[T], capacity)} }
+// initialRing bounds a ring's first allocation: a queue bound of 2e9 costs
+// nothing until messages wait (push grows the ring as they do).
+const initialRing = 64
+
+// newRing returns a ring for up to capacity members; it allocates at most
+// initialRing of them now and grows as members are pushed.
+func newRing[T any](capacity int) ring[T] {
+	return ring[T]{buf: make([]Member[T], min(capacity, initialRing))}
+}
 
 func (r *ring[T]) at(i int) *Member[T] {
 	j := r.start + i
@@ -93,7 +101,7 @@ func (r *ring[T]) at(i int) *Member[T] {
 
 func (r *ring[T]) push(m Member[T]) {
 	if r.n == len(r.buf) {
-		// Grow (only reachable if a caller bypasses the bounds); keeps order.
+		// Grow (newRing allocates little up front); keeps order.
 		nb := make([]Member[T], 2*len(r.buf)+1)
 		for i := 0; i < r.n; i++ {
 			nb[i] = *r.at(i)

@@ -17,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
+	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
 )
 
 // Topic names of the shared channels.
@@ -57,6 +58,7 @@ type Writer struct {
 	opts     Options
 	mw       *mcapwrite.Indexed
 	channels map[string]uint16 // topic NUL schema → channel id
+	topics   *outdir.Names     // camera name → its own topic segment
 	closed   bool
 	resume   *recovered
 }
@@ -87,7 +89,7 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %w", err)
 	}
-	fw := &Writer{opts: opts, mw: mw, channels: map[string]uint16{}}
+	fw := &Writer{opts: opts, mw: mw, channels: map[string]uint16{}, topics: outdir.NewNamesFunc(topicSafe)}
 	if opts.Resume != nil {
 		rec, err := recoverFrames(opts.Resume)
 		if err != nil {
@@ -173,6 +175,12 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 	if f == nil {
 		return nil, errors.New("foxmcap: nil frame")
 	}
+	// Topic segments are handed out here, in frame order, not in the
+	// parallel task: a name's topic does not depend on the workers.
+	segs := make([]string, len(f.Cameras))
+	for i := range f.Cameras {
+		segs[i] = w.topics.Get(f.Cameras[i].Name)
+	}
 	if w.resume != nil && f.Index < w.resume.frames {
 		return func() (func() error, error) {
 			tf, err := w.encodeTF(f)
@@ -183,7 +191,7 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 		}, nil
 	}
 	return func() (func() error, error) {
-		msgs, err := w.encode(f)
+		msgs, err := w.encode(f, segs)
 		if err != nil {
 			return nil, err
 		}
@@ -198,8 +206,9 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 	}, nil
 }
 
-// encode marshals every message of a frame, in the order they are written.
-func (w *Writer) encode(f *fused.Frame) ([]rawMsg, error) {
+// encode marshals every message of a frame, in the order they are written;
+// segs are the cameras' topic segments.
+func (w *Writer) encode(f *fused.Frame, segs []string) ([]rawMsg, error) {
 	tf, err := w.encodeTF(f)
 	if err != nil {
 		return nil, err
@@ -226,7 +235,7 @@ func (w *Writer) encode(f *fused.Frame) ([]rawMsg, error) {
 	}
 	for i := range f.Cameras {
 		c := &f.Cameras[i]
-		ns := "/" + sanitize(c.Name)
+		ns := "/" + segs[i]
 		switch img := c.Image.(type) {
 		case *formats.CompressedImage:
 			format := img.Format
@@ -427,16 +436,13 @@ func radarCloud(r *fused.RadarCloud) (*formats.PointCloud, error) {
 
 func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
 
-// sanitize makes a sensor name safe as a topic segment.
-func sanitize(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			b[i] = '_'
-		}
+// topicSafe makes a sensor name safe as a topic segment: bytes outside
+// [A-Za-z0-9_.-] become '_' (a leading '.' is kept), cut to
+// outdir.MaxNameLen bytes as outdir.Element cuts.
+func topicSafe(s string) string {
+	e := outdir.Element(s)
+	if len(s) > 0 && s[0] == '.' && len(s) <= outdir.MaxNameLen {
+		return "." + e[1:]
 	}
-	if len(b) == 0 {
-		return "_"
-	}
-	return string(b)
+	return e
 }

@@ -261,3 +261,69 @@ func schemaString(sc *mcap.Schema) string {
 	}
 	return sc.Name + " (" + sc.Encoding + ")"
 }
+
+// TestCameraTopicsDistinct (issue 17 item 5): "cam/front" and "cam_front"
+// sanitise alike but keep two topics (they shared one), and a 1,000-byte
+// camera name gives a topic segment cut to 100 bytes.
+func TestCameraTopicsDistinct(t *testing.T) {
+	long := strings.Repeat("x", 1000)
+	var buf bytes.Buffer
+	w, err := New(&buf, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		f := testFrame(t, i)
+		c := f.Cameras[0]
+		a, b, l := c, c, c
+		a.Name, b.Name, l.Name = "cam/front", "cam_front", long
+		f.Cameras = []fused.Camera{a, b, l}
+		if err := w.Write(context.Background(), f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := mcapread.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()), "fused.mcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames := map[string]map[string]bool{} // image topic → frame ids
+	it, err := r.Messages(mcapread.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds decode.Decoders
+	for {
+		m, err := it.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasSuffix(m.Channel.Topic, "/image") {
+			continue
+		}
+		msg, err := ds.Message(m.Channel.Channel, m.Channel.Schema, &m.Message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if frames[m.Channel.Topic] == nil {
+			frames[m.Channel.Topic] = map[string]bool{}
+		}
+		frames[m.Channel.Topic][msg.FrameID] = true
+	}
+	if len(frames) != 3 {
+		t.Fatalf("image topics %v, want 3", frames)
+	}
+	for topic, ids := range frames {
+		if len(ids) != 1 {
+			t.Errorf("%s carries frames %v, want one camera", topic, ids)
+		}
+		if len(topic) > 1+100+len("/image") {
+			t.Errorf("topic of %d bytes", len(topic))
+		}
+	}
+}

@@ -97,6 +97,7 @@ type Writer struct {
 	lastSD     map[string]int // channel -> index into sampleData
 	undistort  map[string]*undistort.Maps
 	names      map[string]bool // file names written
+	chans      *outdir.Names   // sensor name -> its own channel
 	files      []fileJob       // the staged frame's files
 	closed     bool
 }
@@ -156,6 +157,11 @@ func New(dir string, opts Options) (*Writer, error) {
 		sensorByCh: map[string]int{}, lastCalib: map[string]int{}, lastSD: map[string]int{},
 		undistort: map[string]*undistort.Maps{}, names: map[string]bool{},
 	}
+	reserved := []string{LidarChannel}
+	for _, ch := range opts.Channels {
+		reserved = append(reserved, outdir.Element(ch))
+	}
+	w.chans = outdir.NewNamesFunc(func(s string) string { return outdir.Element(strings.ToUpper(s)) }, reserved...)
 	w.logToken = Token("log", opts.LogName)
 	w.sceneToken = Token("scene", opts.LogName, opts.SceneName)
 	return w, nil
@@ -534,28 +540,20 @@ func (w *Writer) addSampleData(ch, format, ext string, encode func() ([]byte, er
 	return nil
 }
 
+// channel is the nuScenes channel of a sensor: its Options.Channels entry,
+// else its upper-cased name, made a safe path element of at most
+// outdir.MaxNameLen bytes by the writers' one sanitiser; two sensors whose
+// names sanitise alike ("cam/front", "cam_front") get two channels, and
+// none gets LIDAR_TOP or a channel named in Options.Channels.
 func (w *Writer) channel(name string) string {
 	if ch, ok := w.opts.Channels[name]; ok && ch != "" {
-		return sanitize(ch)
+		return outdir.Element(ch)
 	}
-	return sanitize(strings.ToUpper(name))
+	return w.chans.Get(name)
 }
 
-// sanitize makes a name safe as one path element: characters outside
-// [A-Za-z0-9_.-] become '_', and leading dots are replaced.
-func sanitize(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' && i > 0
-		if !ok {
-			b[i] = '_'
-		}
-	}
-	if len(b) == 0 {
-		return "_"
-	}
-	return string(b)
-}
+// sanitize makes a name safe as one path element (outdir.Element).
+func sanitize(s string) string { return outdir.Element(s) }
 
 // Close resolves the sweeps' sample tokens and writes the 13 tables, the
 // map mask and nothing else; it is safe to call twice.

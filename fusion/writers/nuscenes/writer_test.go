@@ -713,3 +713,72 @@ func TestEgoAtSensorTime(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileSensorNames (issue 17 item 5): a 1,000-character camera name
+// is written (it failed with "file name too long"), and "cam/front" and
+// "cam_front", which sanitise alike, keep two channels, each with its own
+// sensor and its own calibrated_sensor record holding its own mount (they
+// were merged into one channel whose records alternated).
+func TestHostileSensorNames(t *testing.T) {
+	r := newRig(t)
+	long := strings.Repeat("camera_", 143)[:1000]
+	other := r.baseCam.Mul(mustT(t, 1, 0, 0, 0, r3.Vec{X: 0.5}))
+	dir := t.TempDir()
+	opts := Options{BaseLidar: r.baseLidar, BaseRadar: map[string]se3.Transform{"radar_front": r.baseRadar}}
+	w, err := New(dir, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	for i := 0; i < n; i++ {
+		f := r.frame(t, i)
+		c := f.Cameras[0]
+		a, b, l := c, c, c
+		a.Name, b.Name, l.Name = "cam/front", "cam_front", long
+		b.Extrinsic = other
+		b.BaseCamera = b.BaseCamera.Mul(r.baseCam.Inverse()).Mul(other)
+		f.Cameras = []fused.Camera{a, b, l}
+		if err := w.Write(context.Background(), f); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	tb := loadTables(t, dir, "v1.0-rigsync")
+	bySensor := map[string]string{}
+	for _, s := range tb.Sensor {
+		if len(s.Channel) > 100 {
+			t.Errorf("channel of %d bytes", len(s.Channel))
+		}
+		bySensor[s.Token] = s.Channel
+	}
+	if len(tb.Sensor) != 5 { // LiDAR, radar, three cameras
+		t.Fatalf("%d sensors, want 5: %v", len(tb.Sensor), bySensor)
+	}
+	calibs := map[string][]calibratedSensorRec{}
+	for _, c := range tb.CalibratedSensor {
+		calibs[bySensor[c.SensorToken]] = append(calibs[bySensor[c.SensorToken]], c)
+	}
+	front, alt := "CAM_FRONT", "CAM_FRONT"+outdir.Suffix("cam_front")
+	for ch, want := range map[string]se3.Transform{front: r.baseCam, alt: other} {
+		cs := calibs[ch]
+		if len(cs) != 1 {
+			t.Errorf("channel %s: %d calibrated_sensor records, want 1", ch, len(cs))
+			continue
+		}
+		if d := math.Abs(cs[0].Translation[0] - want.Trans.X); d > 1e-9 {
+			t.Errorf("channel %s: x = %v, want %v", ch, cs[0].Translation[0], want.Trans.X)
+		}
+	}
+	files := 0
+	for _, sd := range tb.SampleData {
+		if _, err := os.Stat(filepath.Join(dir, sd.Filename)); err != nil {
+			t.Error(err)
+		}
+		files++
+	}
+	if files != 5*n {
+		t.Errorf("%d sample_data records, want %d", files, 5*n)
+	}
+}

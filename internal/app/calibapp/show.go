@@ -96,7 +96,7 @@ func Show(ctx context.Context, path string) (*ShowResult, error) {
 	if err != nil {
 		// A rig.yaml is shown as the cameras and base → sensor transforms
 		// it holds.
-		if b, rerr := os.ReadFile(path); rerr == nil && rigfiles.IsRigYAML(b) {
+		if b, rerr := calibio.ReadFileBytes(path); rerr == nil && rigfiles.IsRigYAML(b) {
 			rg, lerr := rig.Load(bytes.NewReader(b))
 			if lerr != nil {
 				return nil, fmt.Errorf("%s: %w", path, lerr)

@@ -156,6 +156,11 @@ func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, erro
 	var rigWarnings []string
 	if o.RigFiles != nil {
 		rigWarnings = o.RigFiles.Warnings(rigfiles.LogFrames(cal))
+		logWarnings, err := o.RigFiles.CheckLog(cal, rigfiles.LogFrames(cal))
+		if err != nil {
+			return nil, fmt.Errorf("checkrun: %s: %w", o.RigFiles.Label(), err)
+		}
+		rigWarnings = append(rigWarnings, logWarnings...)
 	}
 	if o.Rig != nil {
 		rc, err := fusion.CalibrationFromRig(o.Rig, base)

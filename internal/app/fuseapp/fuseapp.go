@@ -303,6 +303,11 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	if rigFiles != nil {
 		known := rigfiles.LogFrames(cal)
 		rigWarnings, unmapped = rigFiles.Warnings(known), rigFiles.Unmapped(known)
+		logWarnings, err := rigFiles.CheckLog(cal, known)
+		if err != nil {
+			return nil, fmt.Errorf("fuse: %s: %w", rigFiles.Label(), err)
+		}
+		rigWarnings = append(rigWarnings, logWarnings...)
 		rc, err := fusion.CalibrationFromRig(rigFiles.Rig, o.Frame)
 		if err != nil {
 			return nil, fmt.Errorf("fuse: %s: %w", rigFiles.Label(), err)

@@ -364,8 +364,14 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 			fu.CameraInfo(frame, o.With+" topic "+logCal.SourceOf(frame, "intrinsics"), &info)
 		}
 	}
+	known := runFrames(plan, streams, logCal)
+	logWarnings, err := loaded.CheckLog(logCal, known)
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("live: %s: %w", o.With, err)
+	}
 	sum := &Summary{Output: o.Out, Reference: streams[ref].Topic, MaxLatencyNS: int64(o.MaxLatency),
-		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: append([]string{}, loaded.Warnings(runFrames(plan, streams, logCal))...)}
+		ToleranceNS: int64(o.Tolerance), Problems: []string{}, Warnings: append(append([]string{}, loaded.Warnings(known)...), logWarnings...)}
 	lp := &loop{fu: fu, cams: cams, cal: cal, topicStream: topicStream, imuTopics: imuTopics, egoTopics: egoTopics,
 		with: o.With, say: say, status: o.Status, sum: sum}
 	if rp != nil {

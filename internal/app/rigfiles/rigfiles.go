@@ -9,9 +9,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -65,6 +64,9 @@ func Split(args []string) []string {
 // IsRigYAML reports whether b is a rig.yaml (a YAML map with base_frame
 // and sensors) rather than another calibration format.
 func IsRigYAML(b []byte) bool {
+	if len(b) > calibio.MaxYAMLSize {
+		return false // not parsed: calibio refuses it with its size
+	}
 	var m map[string]any
 	if yaml.Unmarshal(b, &m) != nil {
 		return false
@@ -119,14 +121,9 @@ func Load(paths, maps []string, base string) (*Loaded, error) {
 // readOne reads one file as a rig.yaml or, failing that test, as any
 // calibio format, naming the file in its errors.
 func readOne(path string) (rigmerge.Input, error) {
-	f, err := os.Open(path)
+	b, err := calibio.ReadFileBytes(path)
 	if err != nil {
 		return rigmerge.Input{}, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, calibio.MaxFileSize+1))
-	if err != nil {
-		return rigmerge.Input{}, fmt.Errorf("%s: %w", path, err)
 	}
 	name := filepath.Base(path)
 	if IsRigYAML(b) {
@@ -183,11 +180,21 @@ func (l *Loaded) Label() string {
 // warnings: frames whose chain misses the base, (known reports the log's
 // sensor frames; nil skips it) merged sensors the log does not have, and
 // the merge's notes (what it assumed). None for a single rig.yaml.
+//
+// The rig's own suspicious values (rig.Rig.Warnings: a quaternion
+// normalised, a camera without image size, ...) come first, for a single
+// rig.yaml too.
 func (l *Loaded) Warnings(known func(frame string) bool) []string {
-	if l == nil || l.Merge == nil {
+	if l == nil {
 		return nil
 	}
 	var out []string
+	if l.Rig != nil {
+		out = append(out, l.Rig.Warnings()...)
+	}
+	if l.Merge == nil {
+		return out
+	}
 	for _, u := range l.Merge.Unreached {
 		out = append(out, "rig: no extrinsic for "+u)
 	}
@@ -226,4 +233,60 @@ func LogFrames(cal *fusion.Calibration) func(string) bool {
 		frames[f] = true
 	}
 	return func(f string) bool { return frames[f] }
+}
+
+// CheckLog checks the rig against the log's own calibration cal (before
+// --rig overrides it): a camera, LiDAR or radar of the rig whose frame
+// carries data of the log of other modalities only (a camera declared as
+// a LiDAR) is an error; warnings name a rig sensor whose frame known (the
+// frames the run has: LogFrames of cal, or live's cameras too) does not
+// have (a single rig.yaml; a merge reports its unmapped sensors in
+// Warnings) and a camera whose image size differs from the log's
+// camera_info.
+func (l *Loaded) CheckLog(cal *fusion.Calibration, known func(frame string) bool) (warnings []string, err error) {
+	if l == nil || l.Rig == nil || cal == nil {
+		return nil, nil
+	}
+	mods := map[string]map[string]bool{} // frame → modalities of its data topics
+	for _, ts := range cal.Sensors {
+		m := ts.Modality.String()
+		if m == "camera_info" {
+			m = "camera"
+		}
+		if mods[ts.Name] == nil {
+			mods[ts.Name] = map[string]bool{}
+		}
+		mods[ts.Name][m] = true
+	}
+	for i := range l.Rig.Sensors {
+		s := &l.Rig.Sensors[i]
+		f := s.Frame
+		if f == "" {
+			f = s.Name
+		}
+		switch s.Modality {
+		case "camera", "lidar", "radar":
+			if ms := mods[f]; len(ms) > 0 && !ms[s.Modality] {
+				return warnings, fmt.Errorf("rig: sensor %s is a %s, but the log's data on frame %q is %s", s.Name, s.Modality, f, strings.Join(sortedSet(ms), ", "))
+			}
+		}
+		if l.Merge == nil && f != l.Rig.BaseFrame && !known(f) {
+			warnings = append(warnings, fmt.Sprintf("rig: sensor %s: frame %q is not in the log", s.Name, f))
+		}
+		if in := s.Intrinsics; in != nil && in.Width > 0 && in.Height > 0 {
+			if ci, ok := cal.Infos[f]; ok && ci.Width > 0 && ci.Height > 0 && (int(ci.Width) != in.Width || int(ci.Height) != in.Height) {
+				warnings = append(warnings, fmt.Sprintf("rig: camera %s: intrinsics for %dx%d images, the log's camera_info says %dx%d", s.Name, in.Width, in.Height, ci.Width, ci.Height))
+			}
+		}
+	}
+	return warnings, nil
+}
+
+func sortedSet(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

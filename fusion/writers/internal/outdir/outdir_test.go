@@ -22,7 +22,9 @@ func TestSanitize(t *testing.T) {
 		{"NUL", "NUL_"},
 		{"__x__", "x"},
 		{"lidar-top.1", "lidar-top_1"},
-		{strings.Repeat("a", 300), strings.Repeat("a", 100)},
+		{strings.Repeat("a", 300), strings.Repeat("a", 91) + Suffix(strings.Repeat("a", 300))},
+		{strings.Repeat("é", 300), "unnamed"},
+		{strings.Repeat("ab/", 100), strings.Repeat("ab_", 30) + "a" + Suffix(strings.Repeat("ab/", 100))},
 	}
 	for _, c := range cases {
 		if got := Sanitize(c.in); got != c.want {
@@ -35,11 +37,11 @@ func TestNames(t *testing.T) {
 	n := NewNames("lidar", "frame")
 	for _, c := range []struct{ in, want string }{
 		{"/cam/front", "cam_front"},
-		{"cam front", "cam_front_2"},
+		{"cam front", "cam_front" + Suffix("cam front")},
 		{"/cam/front", "cam_front"},
-		{"Lidar", "Lidar_2"},
-		{"cam:front", "cam_front_3"},
-		{"frame", "frame_2"},
+		{"Lidar", "Lidar" + Suffix("Lidar")},
+		{"cam:front", "cam_front" + Suffix("cam:front")},
+		{"frame", "frame" + Suffix("frame")},
 	} {
 		if got := n.Get(c.in); got != c.want {
 			t.Errorf("Get(%q) = %q, want %q", c.in, got, c.want)
@@ -113,7 +115,7 @@ func FuzzSanitize(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Sanitize(s)
-		if got == "" || len(got) > maxNameLen+1 || got == "." || got == ".." || strings.HasPrefix(got, ".") {
+		if got == "" || len(got) > MaxNameLen+1 || got == "." || got == ".." || strings.HasPrefix(got, ".") {
 			t.Fatalf("Sanitize(%q) = %q", s, got)
 		}
 		for _, r := range got {
@@ -157,4 +159,59 @@ func FuzzResume(f *testing.F) {
 			t.Fatalf("kept %d lines, Lines() has %d", n, len(d.Lines()))
 		}
 	})
+}
+
+// TestNamesDistinct: distinct inputs always get distinct outputs, within
+// MaxNameLen, whatever they sanitise to and in whichever order they come;
+// a colliding name's output does not depend on how many collided before.
+func TestNamesDistinct(t *testing.T) {
+	long := strings.Repeat("sensor_", 150)
+	inputs := []string{"cam/front", "cam_front", "cam front", "CAM_FRONT", long, long + "x", long + "y", "", "/", "lidar"}
+	for _, fn := range []struct {
+		name string
+		f    func(string) string
+	}{{"Sanitize", Sanitize}, {"Element", Element}} {
+		for _, order := range [][]int{{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}} {
+			n := NewNamesFunc(fn.f, "lidar")
+			seen := map[string]string{}
+			for _, i := range order {
+				in := inputs[i]
+				got := n.Get(in)
+				if len(got) > MaxNameLen || got == "" {
+					t.Errorf("%s: Get(%.20q...) = %q: %d bytes", fn.name, in, got, len(got))
+				}
+				if prev, ok := seen[strings.ToLower(got)]; ok {
+					t.Errorf("%s: %q and %q both got %q", fn.name, prev, in, got)
+				}
+				seen[strings.ToLower(got)] = in
+				if again := n.Get(in); again != got {
+					t.Errorf("%s: Get(%q) = %q then %q", fn.name, in, got, again)
+				}
+			}
+		}
+	}
+	// The tag of a collision depends on the input alone.
+	a, b := NewNames(), NewNames()
+	a.Get("cam_front")
+	b.Get("cam_front")
+	b.Get("cam front")
+	if x, y := a.Get("cam/front"), b.Get("cam/front"); x != y {
+		t.Errorf("cam/front after one collision %q, after two %q", x, y)
+	}
+}
+
+func TestElement(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"CAM_FRONT", "CAM_FRONT"},
+		{"CAM/FRONT", "CAM_FRONT"},
+		{".hidden", "_hidden"},
+		{"a.b", "a.b"},
+		{"", "_"},
+		{"ü", "__"},
+		{strings.Repeat("A", 1000), strings.Repeat("A", 91) + Suffix(strings.Repeat("A", 1000))},
+	} {
+		if got := Element(c.in); got != c.want {
+			t.Errorf("Element(%.30q) = %q, want %q", c.in, got, c.want)
+		}
+	}
 }
