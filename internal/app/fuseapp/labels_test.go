@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -17,9 +18,15 @@ import (
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fixtures"
 	"github.com/rigsync/rigsync/formats/labels"
+	"github.com/rigsync/rigsync/formats/mcapread"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
 	"gonum.org/v1/gonum/spatial/r3"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/dynamicpb"
 )
 
 // labelledDrive generates the minimal fixture (2 s, true pose on /tf) and
@@ -318,6 +325,104 @@ func TestFuseLabels(t *testing.T) {
 			sameBoxes(t, "kitti "+name, base, want, true, 0.01)
 		}
 		t.Logf("kitti: %d label_2 files, worst heading error %.4f°", len(manifest), worst*180/math.Pi)
+	})
+
+	t.Run("mcap", func(t *testing.T) {
+		sum := fuseLabels(t, dir, "mcap")
+		r, err := mcapread.Open(filepath.Join(dir, "mcap"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		it, err := r.Messages(mcapread.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		scenes, rects := 0, 0
+		var md protoreflect.MessageDescriptor
+		for {
+			m, err := it.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(m.Channel.Topic, "/labels") && m.Channel.Topic != "/labels" {
+				if m.Channel.Schema.Name != "foxglove.ImageAnnotations" {
+					t.Fatalf("%s: schema %s", m.Channel.Topic, m.Channel.Schema.Name)
+				}
+				rects++
+				continue
+			}
+			if m.Channel.Topic != "/labels" {
+				continue
+			}
+			if m.Channel.Schema.Name != "foxglove.SceneUpdate" || m.Channel.Schema.Encoding != "protobuf" {
+				t.Fatalf("/labels schema %s (%s)", m.Channel.Schema.Name, m.Channel.Schema.Encoding)
+			}
+			if md == nil {
+				var set descriptorpb.FileDescriptorSet
+				if err := proto.Unmarshal(m.Channel.Schema.Data, &set); err != nil {
+					t.Fatal(err)
+				}
+				files, err := protodesc.NewFiles(&set)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d, err := files.FindDescriptorByName("foxglove.SceneUpdate")
+				if err != nil {
+					t.Fatal(err)
+				}
+				md = d.(protoreflect.MessageDescriptor)
+			}
+			msg := dynamicpb.NewMessage(md)
+			if err := proto.Unmarshal(m.Data, msg); err != nil {
+				t.Fatal(err)
+			}
+			want := byStamp[int64(m.LogTime)]
+			if want == nil {
+				t.Fatalf("/labels at %d: no truth frame", m.LogTime)
+			}
+			get := func(m protoreflect.Message, n string) protoreflect.Value {
+				return m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(n)))
+			}
+			f := func(m protoreflect.Message, n string) float64 { return get(m, n).Float() }
+			var boxes []labels.Box
+			ents := get(msg, "entities").List()
+			for i := range ents.Len() {
+				e := ents.Get(i).Message()
+				if get(e, "frame_id").String() != "base_link" {
+					t.Errorf("entity frame %q", get(e, "frame_id").String())
+				}
+				var id, class string
+				md := get(e, "metadata").List()
+				for k := range md.Len() {
+					kv := md.Get(k).Message()
+					switch get(kv, "key").String() {
+					case "id":
+						id = get(kv, "value").String()
+					case "class":
+						class = get(kv, "value").String()
+					}
+				}
+				c := get(e, "cubes").List().Get(0).Message()
+				pose := get(c, "pose").Message()
+				p, q, sz := get(pose, "position").Message(), get(pose, "orientation").Message(), get(c, "size").Message()
+				T, err := se3.FromQuatXYZW(f(q, "x"), f(q, "y"), f(q, "z"), f(q, "w"), r3.Vec{X: f(p, "x"), Y: f(p, "y"), Z: f(p, "z")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				b := labels.Box{ID: id, Class: class, Frame: labels.FrameBase, Size: labels.Size{Length: f(sz, "x"), Width: f(sz, "y"), Height: f(sz, "z")}}
+				b.SetPose(T)
+				boxes = append(boxes, b)
+			}
+			sameBoxes(t, fmt.Sprintf("mcap /labels at %d", m.LogTime), boxes, want, false, 0.01)
+			scenes++
+		}
+		if scenes != sum.Frames || rects == 0 {
+			t.Errorf("%d /labels messages for %d frames, %d camera label messages", scenes, sum.Frames, rects)
+		}
 	})
 
 	t.Run("nuscenes", func(t *testing.T) {
