@@ -93,6 +93,9 @@ func orientErr(a, b se3.Transform) float64 {
 // orientation within maxDeg, size within 1 mm, class equal.
 func sameBoxes(t *testing.T, what string, got []labels.Box, want *labels.Frame, byOrder bool, maxDeg float64) {
 	t.Helper()
+	if want == nil {
+		t.Fatalf("%s: no truth frame", what)
+	}
 	if len(got) != len(want.Boxes) {
 		t.Errorf("%s: %d boxes, want %d", what, len(got), len(want.Boxes))
 		return
@@ -422,6 +425,130 @@ func TestFuseLabels(t *testing.T) {
 		}
 		if scenes != sum.Frames || rects == 0 {
 			t.Errorf("%d /labels messages for %d frames, %d camera label messages", scenes, sum.Frames, rects)
+		}
+	})
+
+	// The annotation tools' formats: boxes in the point cloud's frame
+	// (CVAT, Xtreme1: base_link) or Segments' world frame (sample.json's
+	// ego poses, re-based on the first).
+	frameStamps := func(t *testing.T, out string) []int64 {
+		data, err := os.ReadFile(filepath.Join(out, "manifest.jsonl"))
+		if os.IsNotExist(err) {
+			data, err = os.ReadFile(filepath.Join(out, "rigsync_manifest.jsonl"))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stamps []int64
+		for _, line := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
+			var m struct {
+				Index   int   `json:"index"`
+				StampNs int64 `json:"stamp_ns"`
+			}
+			json.Unmarshal(line, &m)
+			if m.Index != len(stamps) {
+				t.Fatalf("manifest index %d at line %d", m.Index, len(stamps))
+			}
+			stamps = append(stamps, m.StampNs)
+		}
+		return stamps
+	}
+	t.Run("cvat", func(t *testing.T) {
+		fuseLabels(t, dir, "cvat")
+		out := filepath.Join(dir, "cvat")
+		stamps := frameStamps(t, out)
+		x, err := os.Open(filepath.Join(out, "tracklet_labels.xml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		fl, err := os.Open(filepath.Join(out, "frame_list.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fl.Close()
+		set, err := labels.ReadCVAT(x, "tracklet_labels.xml", fl, labels.FrameBase)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(set.Frames) != len(stamps) {
+			t.Fatalf("%d CVAT frames, %d fused", len(set.Frames), len(stamps))
+		}
+		for _, f := range set.Frames {
+			sameBoxes(t, fmt.Sprintf("cvat frame %d", f.Index), f.Boxes, byStamp[stamps[f.Index]], false, 0.01)
+		}
+	})
+	t.Run("xtreme1", func(t *testing.T) {
+		fuseLabels(t, dir, "xtreme1")
+		out := filepath.Join(dir, "xtreme1")
+		for i, st := range frameStamps(t, out) {
+			r, err := os.Open(filepath.Join(out, "result", fmt.Sprintf("%06d.json", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			boxes, err := labels.ReadXtreme1(r, "result", labels.FrameBase)
+			r.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			sameBoxes(t, fmt.Sprintf("xtreme1 frame %d", i), boxes, byStamp[st], false, 0.01)
+		}
+	})
+	t.Run("segments", func(t *testing.T) {
+		fuseLabels(t, dir, "segments")
+		out := filepath.Join(dir, "segments")
+		stamps := frameStamps(t, out)
+		data, err := os.ReadFile(filepath.Join(out, "sample.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sample struct {
+			Frames []struct {
+				EgoPose struct {
+					Position struct{ X, Y, Z float64 } `json:"position"`
+					Heading  struct {
+						QX float64 `json:"qx"`
+						QY float64 `json:"qy"`
+						QZ float64 `json:"qz"`
+						QW float64 `json:"qw"`
+					} `json:"heading"`
+				} `json:"ego_pose"`
+			} `json:"frames"`
+		}
+		if err := json.Unmarshal(data, &sample); err != nil {
+			t.Fatal(err)
+		}
+		lf, err := os.Open(filepath.Join(out, "labels.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cats []labels.SegmentsCategory
+		cj, err := os.ReadFile(filepath.Join(out, "categories.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(cj, &cats); err != nil {
+			t.Fatal(err)
+		}
+		set, err := labels.ReadSegments(lf, "labels.json", cats)
+		lf.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(set.Frames) != len(stamps) || len(sample.Frames) != len(stamps) {
+			t.Fatalf("%d label frames, %d sample frames, %d fused", len(set.Frames), len(sample.Frames), len(stamps))
+		}
+		for i, f := range set.Frames {
+			e := sample.Frames[i].EgoPose
+			T, err := se3.FromQuatXYZW(e.Heading.QX, e.Heading.QY, e.Heading.QZ, e.Heading.QW, r3.Vec{X: e.Position.X, Y: e.Position.Y, Z: e.Position.Z})
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := make([]labels.Box, len(f.Boxes))
+			for k, b := range f.Boxes {
+				base[k] = b.Transformed(T.Inverse(), labels.FrameBase)
+			}
+			sameBoxes(t, fmt.Sprintf("segments frame %d", i), base, byStamp[f.StampNS], false, 0.01)
 		}
 	})
 
