@@ -109,7 +109,7 @@ num_lidar_pts / num_radar_pts counted in the frame's clouds); kitti:
 label_2/NNNNNN.txt (rectified image_2 camera frame, bottom centre,
 rotation_y, h w l; 2D box from P2, truncated from clipping, occluded 3 =
 unknown); mcap: /labels foxglove.SceneUpdate cubes in --frame (quaternion
-x y z w) and /labels/<camera> ImageAnnotations rectangles; cvat, segments,
+x y z w) and /<camera>/labels ImageAnnotations rectangles; cvat, segments,
 xtreme1: their cuboids. Without --labels every output is unchanged.
 
 A non-empty output folder is refused unless --force; --resume continues a
