@@ -264,6 +264,9 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		if err := labelSet.Validate(); err != nil {
 			return nil, fmt.Errorf("fuse: --labels %s: %w", o.Labels, err)
 		}
+		if err := checkLabelFrames(labelSet, o.Frame); err != nil {
+			return nil, fmt.Errorf("fuse: --labels %s: %w", o.Labels, err)
+		}
 	}
 	start := time.Now()
 	// What the run is started with, hashed while the logs are read: a

@@ -1,6 +1,7 @@
 package fuseapp
 
 import (
+	"fmt"
 	"slices"
 
 	"github.com/rigsync/rigsync/formats/labels"
@@ -108,6 +109,22 @@ func (m *LabelMatcher) Unmatched() []int {
 		}
 	}
 	return out
+}
+
+// checkLabelFrames refuses boxes fuse cannot place: those in a frame
+// other than the fused frames' shared frame (base), the global or world
+// frame (moved with the frame's ego pose) or none (taken as base).
+func checkLabelFrames(s *labels.Set, base string) error {
+	for _, f := range s.Frames {
+		for _, b := range f.Boxes {
+			switch b.Frame {
+			case "", base, labels.FrameGlobal, labels.FrameWorld:
+			default:
+				return fmt.Errorf("frame %d box %s is in %q: fuse places boxes in %q, %q or %q", f.Index, b.ID, b.Frame, base, labels.FrameGlobal, labels.FrameWorld)
+			}
+		}
+	}
+	return nil
 }
 
 // attachLabels sets f.Labels from m and counts the match into sum.
