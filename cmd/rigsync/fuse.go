@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -11,6 +12,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/writers"
 	"github.com/rigsync/rigsync/fusion/writers/all"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/app/labelsapp"
 )
 
 func newFuseCommand(g *globalOptions) *cobra.Command {
@@ -91,6 +93,25 @@ that is suspiciously small for its size (a dark or blank image compresses
 to almost nothing) at once.
 
 ` + fuseapp.FormatsHelp(reg) + `
+Labels: --labels FILE carries 3D box labels (rigsync labels JSON, e.g.
+from "fixtures generate --labels" or "labels sync", or a nuScenes folder)
+into the output. A labelled frame goes to the fused frame whose stamp (the
+reference LiDAR sweep's reference time) is nearest, within half the
+labels' smallest frame spacing (50 ms at most); labelled frames that match
+no fused frame are listed in the summary ("labels"/"unmatched_frames" in
+--json) and a warning. Boxes are written in each format's own convention:
+frames: frame.json "labels" (rigsync labels JSON boxes in --frame) and per
+camera "labels_2d" (the 8 corners projected with the camera's calibration,
+bounding rectangle clipped to the image; boxes with a corner behind the
+camera skipped); nuscenes: sample_annotation, instance, category,
+attribute for the keyframes (global frame, size w l h, rotation w x y z,
+num_lidar_pts / num_radar_pts counted in the frame's clouds); kitti:
+label_2/NNNNNN.txt (rectified image_2 camera frame, bottom centre,
+rotation_y, h w l; 2D box from P2, truncated from clipping, occluded 3 =
+unknown); mcap: /labels foxglove.SceneUpdate cubes in --frame (quaternion
+x y z w) and /<camera>/labels ImageAnnotations rectangles; cvat, segments,
+xtreme1: their cuboids. Without --labels every output is unchanged.
+
 A non-empty output folder is refused unless --force; --resume continues a
 killed run (every format, as its --resume line above says) without losing
 or duplicating frames. The resumed output equals an uninterrupted run's,
@@ -148,6 +169,10 @@ are read unless --exclude names them.
   # continue a killed nuScenes export (same inputs and options), on 4 cores
   rigsync fuse drive.mcap --format nuscenes -o nusc/ --resume --workers 4
 
+  # carry 3D box labels into a nuScenes export
+  rigsync fixtures generate --duration 3s -o drive.mcap --labels
+  rigsync fuse drive.mcap --labels drive.labels.json --format nuscenes -o nusc/
+
   # fuse what a truncated log holds, but fail a pipeline on it
   rigsync fuse cut.mcap -o out/ --json --strict | jq .problems`,
 		Args: minArgs(1),
@@ -174,6 +199,8 @@ are read unless --exclude names them.
 	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
 	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
+	f.StringVar(&o.Labels, "labels", "", "3D box labels carried into the output: a rigsync labels JSON file (fixtures generate --labels, labels sync) or a nuScenes folder (see Labels above)")
+	f.StringVar(&o.LabelsFormat, "labels-format", "auto", "--labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder is nuScenes, a file rigsync labels JSON)")
 	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when an input log is truncated or damaged (what could be read is still fused)")
 	addSelectionFlags(f, &o.Start, &o.End, &o.Sensors, &o.Exclude)
 	return c

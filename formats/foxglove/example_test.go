@@ -38,3 +38,19 @@ func Example() {
 	fmt.Println(dec.Modality(), d.Stamp, t.Parent, "->", t.Child, t.Translation)
 	// Output: tf 1500000000 base_link -> lidar {1.2 0 1.8}
 }
+
+// A 3D box label as a Foxglove scene: one cube entity in base_link,
+// replacing the previous frame's entities; the quaternion is x, y, z, w.
+func ExampleAppendSceneUpdate() {
+	enc, schema, err := foxglove.Schema("foxglove.SceneUpdate")
+	if err != nil {
+		panic(err)
+	}
+	msg := foxglove.AppendSceneUpdate(nil, &foxglove.SceneUpdate{DeleteAll: true, DeleteStamp: 1e9,
+		Entities: []foxglove.SceneEntity{{Stamp: 1e9, FrameID: "base_link", ID: "car/12",
+			Metadata: [][2]string{{"id", "12"}, {"class", "car"}},
+			Cubes: []foxglove.Cube{{Position: [3]float64{8, -2, 0.75}, Orientation: [4]float64{0, 0, 0, 1},
+				Size: [3]float64{4.5, 1.8, 1.5}, Color: foxglove.Color{R: 1, A: 0.4}}}}}})
+	fmt.Println(enc, len(schema) > 0, len(msg) > 0)
+	// Output: protobuf true true
+}

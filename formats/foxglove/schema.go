@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 	"google.golang.org/protobuf/types/descriptorpb"
+	"google.golang.org/protobuf/types/known/durationpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -21,7 +22,10 @@ const (
 	EncodingJSONSchema = "jsonschema"
 )
 
-const timestampFile = "google/protobuf/timestamp.proto"
+const (
+	timestampFile = "google/protobuf/timestamp.proto"
+	durationFile  = "google/protobuf/duration.proto"
+)
 
 // fieldSpec is one field of a foxglove message as written in the official
 // .proto: name, number, protobuf type, type name for messages and enums.
@@ -50,6 +54,7 @@ type msgSpec struct {
 
 const (
 	tDouble  = descriptorpb.FieldDescriptorProto_TYPE_DOUBLE
+	tBool    = descriptorpb.FieldDescriptorProto_TYPE_BOOL
 	tFixed32 = descriptorpb.FieldDescriptorProto_TYPE_FIXED32
 	tString  = descriptorpb.FieldDescriptorProto_TYPE_STRING
 	tBytes   = descriptorpb.FieldDescriptorProto_TYPE_BYTES
@@ -184,6 +189,89 @@ var specs = []msgSpec{
 			rep(msgFld("circles", 1, ".foxglove.CircleAnnotation")),
 			rep(msgFld("points", 2, ".foxglove.PointsAnnotation")),
 			rep(msgFld("texts", 3, ".foxglove.TextAnnotation"))}},
+	// SceneUpdate and the messages it holds (SceneEntity,
+	// SceneEntityDeletion, KeyValuePair and the eight primitives), as in
+	// foxglove's schemas (SceneUpdate.proto, SceneEntity.proto, ...).
+	{name: "KeyValuePair", fields: []fieldSpec{
+		fld("key", 1, tString), fld("value", 2, tString)}},
+	{name: "Point3", fields: []fieldSpec{
+		fld("x", 1, tDouble), fld("y", 2, tDouble), fld("z", 3, tDouble)}},
+	{name: "ArrowPrimitive", deps: []string{file("Color"), file("Pose")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		fld("shaft_length", 2, tDouble), fld("shaft_diameter", 3, tDouble),
+		fld("head_length", 4, tDouble), fld("head_diameter", 5, tDouble),
+		msgFld("color", 6, ".foxglove.Color")}},
+	{name: "CubePrimitive", deps: []string{file("Color"), file("Pose"), file("Vector3")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		msgFld("size", 2, ".foxglove.Vector3"),
+		msgFld("color", 3, ".foxglove.Color")}},
+	{name: "SpherePrimitive", deps: []string{file("Color"), file("Pose"), file("Vector3")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		msgFld("size", 2, ".foxglove.Vector3"),
+		msgFld("color", 3, ".foxglove.Color")}},
+	{name: "CylinderPrimitive", deps: []string{file("Color"), file("Pose"), file("Vector3")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		msgFld("size", 2, ".foxglove.Vector3"),
+		fld("bottom_scale", 3, tDouble), fld("top_scale", 4, tDouble),
+		msgFld("color", 5, ".foxglove.Color")}},
+	{name: "LinePrimitive", deps: []string{file("Color"), file("Point3"), file("Pose")},
+		enums: []enumSpec{{name: "Type", values: []string{"LINE_STRIP", "LINE_LOOP", "LINE_LIST"}}},
+		fields: []fieldSpec{
+			{name: "type", num: 1, typ: tEnum, typeName: ".foxglove.LinePrimitive.Type"},
+			msgFld("pose", 2, ".foxglove.Pose"),
+			fld("thickness", 3, tDouble),
+			fld("scale_invariant", 4, tBool),
+			rep(msgFld("points", 5, ".foxglove.Point3")),
+			msgFld("color", 6, ".foxglove.Color"),
+			rep(msgFld("colors", 7, ".foxglove.Color")),
+			rep(fld("indices", 8, tFixed32))}},
+	{name: "TriangleListPrimitive", deps: []string{file("Color"), file("Point3"), file("Pose")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		rep(msgFld("points", 2, ".foxglove.Point3")),
+		msgFld("color", 3, ".foxglove.Color"),
+		rep(msgFld("colors", 4, ".foxglove.Color")),
+		rep(fld("indices", 5, tFixed32))}},
+	{name: "TextPrimitive", deps: []string{file("Color"), file("Pose")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		fld("billboard", 2, tBool),
+		fld("font_size", 3, tDouble),
+		fld("scale_invariant", 4, tBool),
+		msgFld("color", 5, ".foxglove.Color"),
+		fld("text", 6, tString)}},
+	{name: "ModelPrimitive", deps: []string{file("Color"), file("Pose"), file("Vector3")}, fields: []fieldSpec{
+		msgFld("pose", 1, ".foxglove.Pose"),
+		msgFld("scale", 2, ".foxglove.Vector3"),
+		msgFld("color", 3, ".foxglove.Color"),
+		fld("override_color", 4, tBool),
+		fld("url", 5, tString),
+		fld("media_type", 6, tString),
+		fld("data", 7, tBytes)}},
+	{name: "SceneEntity", deps: []string{file("ArrowPrimitive"), file("CubePrimitive"), file("CylinderPrimitive"),
+		file("KeyValuePair"), file("LinePrimitive"), file("ModelPrimitive"), file("SpherePrimitive"), file("TextPrimitive"),
+		file("TriangleListPrimitive"), durationFile, timestampFile}, fields: []fieldSpec{
+		msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+		fld("frame_id", 2, tString),
+		fld("id", 3, tString),
+		msgFld("lifetime", 4, ".google.protobuf.Duration"),
+		fld("frame_locked", 5, tBool),
+		rep(msgFld("metadata", 6, ".foxglove.KeyValuePair")),
+		rep(msgFld("arrows", 7, ".foxglove.ArrowPrimitive")),
+		rep(msgFld("cubes", 8, ".foxglove.CubePrimitive")),
+		rep(msgFld("spheres", 9, ".foxglove.SpherePrimitive")),
+		rep(msgFld("cylinders", 10, ".foxglove.CylinderPrimitive")),
+		rep(msgFld("lines", 11, ".foxglove.LinePrimitive")),
+		rep(msgFld("triangles", 12, ".foxglove.TriangleListPrimitive")),
+		rep(msgFld("texts", 13, ".foxglove.TextPrimitive")),
+		rep(msgFld("models", 14, ".foxglove.ModelPrimitive"))}},
+	{name: "SceneEntityDeletion", deps: []string{timestampFile},
+		enums: []enumSpec{{name: "Type", values: []string{"MATCHING_ID", "ALL"}}},
+		fields: []fieldSpec{
+			msgFld("timestamp", 1, ".google.protobuf.Timestamp"),
+			{name: "type", num: 2, typ: tEnum, typeName: ".foxglove.SceneEntityDeletion.Type"},
+			fld("id", 3, tString)}},
+	{name: "SceneUpdate", deps: []string{file("SceneEntity"), file("SceneEntityDeletion")}, fields: []fieldSpec{
+		rep(msgFld("deletions", 1, ".foxglove.SceneEntityDeletion")),
+		rep(msgFld("entities", 2, ".foxglove.SceneEntity"))}},
 }
 
 // schemaNames are the top-level messages Schema serves.
@@ -196,7 +284,7 @@ var schemaNames = []string{
 // schemaOnlyNames are served by Schema and SchemaJSON but have no typed
 // payload for Marshal: foxglove.ImageAnnotations is written with
 // AppendImageAnnotations.
-var schemaOnlyNames = []string{"foxglove.ImageAnnotations"}
+var schemaOnlyNames = []string{"foxglove.ImageAnnotations", "foxglove.SceneUpdate"}
 
 // Names lists the schema names that Schema, SchemaJSON and Marshal accept,
 // sorted. Schema and SchemaJSON also accept foxglove.ImageAnnotations
@@ -276,6 +364,7 @@ func loadCatalog() (*catalog, error) {
 	catOnce.Do(func() {
 		c := &catalog{files: map[string]*descriptorpb.FileDescriptorProto{}}
 		c.files[timestampFile] = protodesc.ToFileDescriptorProto(timestamppb.File_google_protobuf_timestamp_proto)
+		c.files[durationFile] = protodesc.ToFileDescriptorProto(durationpb.File_google_protobuf_duration_proto)
 		for i := range specs {
 			fp := specs[i].fileProto()
 			c.files[fp.GetName()] = fp

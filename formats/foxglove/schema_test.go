@@ -109,6 +109,73 @@ Color r 1 double
 Color g 2 double
 Color b 3 double
 Color a 4 double
+ArrowPrimitive color 6 .foxglove.Color
+ArrowPrimitive head_diameter 5 double
+ArrowPrimitive head_length 4 double
+ArrowPrimitive pose 1 .foxglove.Pose
+ArrowPrimitive shaft_diameter 3 double
+ArrowPrimitive shaft_length 2 double
+CubePrimitive color 3 .foxglove.Color
+CubePrimitive pose 1 .foxglove.Pose
+CubePrimitive size 2 .foxglove.Vector3
+CylinderPrimitive bottom_scale 3 double
+CylinderPrimitive color 5 .foxglove.Color
+CylinderPrimitive pose 1 .foxglove.Pose
+CylinderPrimitive size 2 .foxglove.Vector3
+CylinderPrimitive top_scale 4 double
+KeyValuePair key 1 string
+KeyValuePair value 2 string
+LinePrimitive color 6 .foxglove.Color
+LinePrimitive colors 7 .foxglove.Color repeated
+LinePrimitive indices 8 fixed32 repeated
+LinePrimitive points 5 .foxglove.Point3 repeated
+LinePrimitive pose 2 .foxglove.Pose
+LinePrimitive scale_invariant 4 bool
+LinePrimitive thickness 3 double
+LinePrimitive type 1 .foxglove.LinePrimitive.Type
+ModelPrimitive color 3 .foxglove.Color
+ModelPrimitive data 7 bytes
+ModelPrimitive media_type 6 string
+ModelPrimitive override_color 4 bool
+ModelPrimitive pose 1 .foxglove.Pose
+ModelPrimitive scale 2 .foxglove.Vector3
+ModelPrimitive url 5 string
+Point3 x 1 double
+Point3 y 2 double
+Point3 z 3 double
+SceneEntity arrows 7 .foxglove.ArrowPrimitive repeated
+SceneEntity cubes 8 .foxglove.CubePrimitive repeated
+SceneEntity cylinders 10 .foxglove.CylinderPrimitive repeated
+SceneEntity frame_id 2 string
+SceneEntity frame_locked 5 bool
+SceneEntity id 3 string
+SceneEntity lifetime 4 .google.protobuf.Duration
+SceneEntity lines 11 .foxglove.LinePrimitive repeated
+SceneEntity metadata 6 .foxglove.KeyValuePair repeated
+SceneEntity models 14 .foxglove.ModelPrimitive repeated
+SceneEntity spheres 9 .foxglove.SpherePrimitive repeated
+SceneEntity texts 13 .foxglove.TextPrimitive repeated
+SceneEntity timestamp 1 .google.protobuf.Timestamp
+SceneEntity triangles 12 .foxglove.TriangleListPrimitive repeated
+SceneEntityDeletion id 3 string
+SceneEntityDeletion timestamp 1 .google.protobuf.Timestamp
+SceneEntityDeletion type 2 .foxglove.SceneEntityDeletion.Type
+SceneUpdate deletions 1 .foxglove.SceneEntityDeletion repeated
+SceneUpdate entities 2 .foxglove.SceneEntity repeated
+SpherePrimitive color 3 .foxglove.Color
+SpherePrimitive pose 1 .foxglove.Pose
+SpherePrimitive size 2 .foxglove.Vector3
+TextPrimitive billboard 2 bool
+TextPrimitive color 5 .foxglove.Color
+TextPrimitive font_size 3 double
+TextPrimitive pose 1 .foxglove.Pose
+TextPrimitive scale_invariant 4 bool
+TextPrimitive text 6 string
+TriangleListPrimitive color 3 .foxglove.Color
+TriangleListPrimitive colors 4 .foxglove.Color repeated
+TriangleListPrimitive indices 5 fixed32 repeated
+TriangleListPrimitive points 2 .foxglove.Point3 repeated
+TriangleListPrimitive pose 1 .foxglove.Pose
 `
 
 // officialEnums: "Enum VALUE number", from the same files.
@@ -131,6 +198,11 @@ PointsAnnotation.Type POINTS 1
 PointsAnnotation.Type LINE_LOOP 2
 PointsAnnotation.Type LINE_STRIP 3
 PointsAnnotation.Type LINE_LIST 4
+LinePrimitive.Type LINE_STRIP 0
+LinePrimitive.Type LINE_LOOP 1
+LinePrimitive.Type LINE_LIST 2
+SceneEntityDeletion.Type MATCHING_ID 0
+SceneEntityDeletion.Type ALL 1
 `
 
 // describeField renders a compiled field like a line of officialFields.
@@ -235,8 +307,8 @@ func TestSchemaFieldNumbers(t *testing.T) {
 			t.Errorf("enum value missing or wrong: %s", w)
 		}
 	}
-	if len(enums) != 18 {
-		t.Errorf("%d enum values, want 18", len(enums))
+	if len(enums) != 23 {
+		t.Errorf("%d enum values, want 23", len(enums))
 	}
 	// Declaration order of one message (Value's field order follows it).
 	md := loadSchema(t, "foxglove.CompressedImage")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/labels"
 )
 
 // Frame is one fused, annotation-ready multimodal frame: every sensor on
@@ -37,6 +38,10 @@ type Frame struct {
 	IMU []formats.Message
 	// Sensors says, for every sensor of the rig, what made it into the frame.
 	Sensors []SensorStatus
+	// Labels are the 3D box labels of this frame (fuse --labels), each in
+	// FrameID at Stamp (Box.Frame == FrameID). nil: the run has no labels
+	// and writers write none; empty: no labelled frame matched this one.
+	Labels []labels.Box
 }
 
 // Cloud is a merged point cloud in the frame's shared frame, deskewed to the

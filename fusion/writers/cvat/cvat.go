@@ -1,10 +1,12 @@
 package cvat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
@@ -26,6 +28,7 @@ type Writer struct {
 	dir     *outdir.Dir
 	resume  bool
 	names   *outdir.Names
+	labels  []labels.Frame // fuse --labels (nil: none)
 	written int
 	skipped int
 }
@@ -55,6 +58,9 @@ func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	stems := make([]string, len(f.Cameras))
 	for i, c := range f.Cameras {
 		stems[i] = w.names.Get(c.Name)
+	}
+	if f.Labels != nil {
+		w.labels = append(w.labels, labels.Frame{Index: f.Index, Token: fmt.Sprintf("%06d", f.Index), StampNS: f.Stamp, Boxes: f.Labels})
 	}
 	if w.dir.Done(f.Index) {
 		if !w.resume {
@@ -95,10 +101,33 @@ func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	return nil
 }
 
-// Close closes the manifest.
+// Close writes the labels' tracklet_labels.xml and frame_list.txt (fuse
+// --labels only) and closes the manifest.
 func (w *Writer) Close() error {
+	if w.labels != nil {
+		if err := w.writeLabels(); err != nil {
+			w.dir.Close()
+			return fmt.Errorf("cvat: labels: %w", err)
+		}
+	}
 	if err := w.dir.Close(); err != nil {
 		return fmt.Errorf("cvat: %w", err)
 	}
 	return nil
+}
+
+// writeLabels writes the labels as CVAT's "Kitti Raw Format 1.0"
+// annotations (formats/labels.WriteCVAT): tracklet_labels.xml and
+// frame_list.txt ("<frame> <NNNNNN>"), boxes in the point cloud's frame.
+// Zip the two files and import them as annotations into the task made
+// from pointcloud/ and related_images/.
+func (w *Writer) writeLabels() error {
+	var xml, list bytes.Buffer
+	if err := labels.WriteCVAT(&xml, &list, &labels.Set{Frames: w.labels}); err != nil {
+		return err
+	}
+	if err := w.dir.WriteFile("tracklet_labels.xml", xml.Bytes()); err != nil {
+		return err
+	}
+	return w.dir.WriteFile("frame_list.txt", list.Bytes())
 }

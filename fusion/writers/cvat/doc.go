@@ -13,5 +13,10 @@
 // manifest.jsonl, which CVAT reads as its own media manifest; leave it out
 // of the task zip (zip -r task.zip pointcloud related_images).
 //
+// With 3D labels (fused.Frame.Labels, fuse --labels) Close also writes
+// tracklet_labels.xml and frame_list.txt, CVAT's "Kitti Raw Format 1.0"
+// annotations (formats/labels.WriteCVAT), boxes in the clouds' frame: zip
+// the two and import them into the task.
+//
 // Output safety (temporary names, Force, Resume) is that of package outdir.
 package cvat

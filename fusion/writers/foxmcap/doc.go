@@ -17,6 +17,17 @@
 //	/<camera>/lidar          foxglove.ImageAnnotations: the projected LiDAR
 //	                         points, one POINTS annotation per depth colour
 //	                         (DepthColorBins colours up to MaxDepthColor)
+//	/<camera>/labels         foxglove.ImageAnnotations (fuse --labels only):
+//	                         each 3D label's projection (boxproj: 8 corners,
+//	                         bounding rectangle clipped to the image) as a
+//	                         LINE_LOOP rectangle in its class colour
+//	/labels                  foxglove.SceneUpdate (fuse --labels only): a
+//	                         deletion of every earlier entity, then per box
+//	                         an entity "<class>/<id>" in the frame's shared
+//	                         frame at its stamp, one CubePrimitive (centre,
+//	                         orientation as quaternion x, y, z, w, size
+//	                         length, width, height along the box's x, y, z),
+//	                         metadata id, class and the box's attributes
 //
 // Images and calibrations share the camera's frame_id (its optical frame,
 // x right, y down, z forward), which /tf places in the shared frame, so the

@@ -266,6 +266,13 @@ func (w *Writer) encode(f *fused.Frame, segs []string) ([]rawMsg, error) {
 			msgs = append(msgs, rawMsg{topic: ns + "/lidar", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
 				data: appendProjections(make([]byte, 0, projectionsSize(c)), c)})
 		}
+		if f.Labels != nil {
+			msgs = append(msgs, rawMsg{topic: ns + "/labels", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
+				data: appendLabels2D(nil, f, c)})
+		}
+	}
+	if f.Labels != nil {
+		msgs = append(msgs, rawMsg{topic: TopicLabels, schema: sceneUpdateSchemaName, t: uint64(max(f.Stamp, 0)), data: appendLabels(nil, f)})
 	}
 	return msgs, nil
 }

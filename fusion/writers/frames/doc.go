@@ -35,6 +35,15 @@
 // cloud needs to be drawn on the image); "static_extrinsic" is the rig
 // calibration T_<FrameID>_<camera> without ego motion.
 //
+// A frame with 3D labels (fused.Frame.Labels, fuse --labels) also gets
+// frame.json "labels": its boxes as rigsync labels JSON boxes
+// (formats/labels: centre, size l w h, yaw/pitch/roll, in frame_id at
+// stamp_ns), and per camera "labels_2d": id, class, bbox [left, top,
+// right, bottom] px and truncated, the projection of each box's 8 corners
+// with the camera's extrinsic and intrinsics (writers/internal/boxproj:
+// clipped to the image, boxes partly behind the camera skipped). Without
+// labels neither key is written.
+//
 // Output safety is that of package outdir (fusion/writers/internal/outdir):
 // a non-empty folder is refused unless Force or Resume, a frame folder is
 // written under a temporary name and renamed into place before its manifest

@@ -221,7 +221,15 @@ func (w *Writer) render(f *fused.Frame, stems []string) ([]file, *frameDoc, erro
 		}
 		cd.Projection = &projDoc{File: stems[i] + ".proj.bin", Count: len(c.Projected), Record: projRecordDoc}
 		files = append(files, bytesFile(cd.Projection.File, proj))
+		if f.Labels != nil {
+			cd.Labels2D = labels2D(f, &c)
+		}
 		doc.Cameras = append(doc.Cameras, cd)
+	}
+	if f.Labels != nil {
+		if doc.Labels, err = labelsJSON(f); err != nil {
+			return nil, nil, err
+		}
 	}
 	js, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {

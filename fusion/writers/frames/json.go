@@ -1,6 +1,7 @@
 package frames
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -45,6 +46,9 @@ type frameDoc struct {
 	IMUMessages int            `json:"imu_messages"`
 	Sensors     []sensorDoc    `json:"sensors"`
 	Summary     summaryDoc     `json:"summary"`
+	// Labels are the frame's 3D box labels (fuse --labels) as rigsync
+	// labels JSON boxes, in frame_id at stamp_ns; absent without labels.
+	Labels json.RawMessage `json:"labels,omitempty"`
 }
 
 type egoDoc struct {
@@ -109,6 +113,9 @@ type cameraDoc struct {
 	ExtrinsicNote   string        `json:"extrinsic_note"`
 	StaticExtrinsic *transformDoc `json:"static_extrinsic"`
 	Projection      *projDoc      `json:"projection"`
+	// Labels2D are the 3D labels projected into the image (boxproj);
+	// absent without labels.
+	Labels2D *[]label2DDoc `json:"labels_2d,omitempty"`
 }
 
 type sensorDoc struct {

@@ -55,6 +55,12 @@
 // keeps each camera's original model and coefficients and says which were
 // undistorted.
 //
+// With 3D labels (fused.Frame.Labels, fuse --labels) each frame also gets
+// label_2/NNNNNN.txt (formats/labels.WriteKITTILabels with the frame's
+// calib): boxes moved into the velodyne frame, then the rectified image_2
+// camera; bottom-face centre, rotation_y, h w l; 2D box from P2 clipped to
+// image_2, truncated the fraction clipped off, occluded 3 (unknown).
+//
 // Output safety is that of package outdir (temporary names and renames,
 // Force, Resume from manifest.jsonl). timestamps.txt and rigsync_kitti.json
 // are written by Close from the manifest, so a resumed run ends with the same

@@ -362,6 +362,13 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 			m.Images[dir] = c.Stamp
 		}
 		outs = append(outs, out{"calib/" + name + ".txt", calib})
+		if f.Labels != nil {
+			lab, err := w.labels(f, calib)
+			if err != nil {
+				return nil, fmt.Errorf("kitti: frame %d: label_2: %w", f.Index, err)
+			}
+			outs = append(outs, out{"label_2/" + name + ".txt", lab})
+		}
 		line, err := json.Marshal(m)
 		if err != nil {
 			return nil, fmt.Errorf("kitti: frame %d: manifest: %w", f.Index, err)

@@ -35,6 +35,14 @@
 // point where rigsync's own projection does. Without an ego source every
 // ego_pose is Frame.Ego.
 //
+// With 3D labels (fused.Frame.Labels, fuse --labels) the keyframes'
+// boxes fill sample_annotation, instance, category and attribute
+// (formats/labels.NuScenesTables): global frame by the keyframe's ego
+// pose, size w l h, rotation w x y z, num_lidar_pts and num_radar_pts
+// counted in the frame's fused cloud and radar detections; the sweeps'
+// labels are not written (nuScenes annotates samples only) and
+// visibility stays empty.
+//
 // Files are written under a temporary name and renamed; tables are written
 // by Close. A non-empty output directory is refused unless Options.Force or
 // Options.Resume. Once every file of a frame is in place the frame is

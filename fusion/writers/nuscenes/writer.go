@@ -24,6 +24,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/ordered"
 	"github.com/rigsync/rigsync/fusion/parallelsink"
@@ -99,6 +100,7 @@ type Writer struct {
 	names      map[string]bool // file names written
 	chans      *outdir.Names   // sensor name -> its own channel
 	files      []fileJob       // the staged frame's files
+	labels     []labels.Frame  // the keyframes' 3D labels (nil: none)
 	closed     bool
 }
 
@@ -236,6 +238,9 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 		if err := w.writeCamera(f, &f.Cameras[i], ego, key, sampleToken); err != nil {
 			return nil, err
 		}
+	}
+	if f.Labels != nil && key {
+		w.addLabels(f, ego, sampleToken)
 	}
 	doc := manifestDoc{Index: f.Index, StampNs: f.Stamp, Files: []string{}}
 	for _, fj := range w.files {
@@ -608,6 +613,15 @@ func (w *Writer) Close() (err error) {
 		"sample_data": nonNil(w.sampleData),
 		"scene":       nonNil(scenes),
 		"sensor":      nonNil(w.sensors),
+	}
+	if w.labels != nil {
+		lt, err := w.labelTables()
+		if err != nil {
+			return fmt.Errorf("nuscenes: labels: %w", err)
+		}
+		for name, t := range lt {
+			tables[name] = t
+		}
 	}
 	for _, name := range tableNames {
 		b, err := json.MarshalIndent(tables[name], "", "  ")

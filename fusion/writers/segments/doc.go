@@ -24,6 +24,12 @@
 // re-based on the first frame's ego position (Segments warns about float32
 // precision far from the origin); origin.json holds that offset.
 //
+// With 3D labels (fused.Frame.Labels, fuse --labels) Close also writes
+// labels.json, the cuboid sequence label attributes
+// (formats/labels.WriteSegments) in sample.json's world frame (ego pose,
+// minus origin.json's origin), and categories.json, the categories its
+// category_id values name.
+//
 // sample.json and origin.json are written by Close from the manifest, so a
 // resumed run ends with the same files as an uninterrupted one. Output
 // safety (temporary names, Force, Resume) is that of package outdir.

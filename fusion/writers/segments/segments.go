@@ -9,6 +9,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
@@ -100,6 +101,7 @@ type Writer struct {
 	opts    Options
 	names   *outdir.Names
 	col     map[string]int
+	labels  []labels.Frame // fuse --labels: boxes in the ego world frame (nil: none)
 	written int
 	skipped int
 }
@@ -166,6 +168,9 @@ func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 			w.col[c.Name] = len(w.col)
 		}
 		w.names.Get(c.Name)
+	}
+	if f.Labels != nil {
+		w.addLabels(f)
 	}
 	if w.dir.Done(f.Index) {
 		if !w.opts.Resume {
@@ -280,6 +285,9 @@ func (w *Writer) Close() error {
 		if err == nil {
 			err = w.dir.WriteFile("origin.json", append(o, '\n'))
 		}
+	}
+	if err == nil && w.labels != nil {
+		err = w.writeLabels(origin)
 	}
 	if cerr := w.dir.Close(); err == nil {
 		err = cerr

@@ -20,5 +20,9 @@
 // that frame's camera_config (a camera never seen yet has an all-zero
 // element when a later camera needs its slot, and none otherwise).
 //
+// With 3D labels (fused.Frame.Labels, fuse --labels) each frame also gets
+// result/NNNNNN.json, the Xtreme1 annotation result of its cloud
+// (formats/labels.WriteXtreme1: 3D_BOX objects in the cloud's frame).
+//
 // Output safety (temporary names, Force, Resume) is that of package outdir.
 package xtreme1

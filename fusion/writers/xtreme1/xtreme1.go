@@ -1,12 +1,14 @@
 package xtreme1
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/fused"
 	"github.com/rigsync/rigsync/fusion/writers/internal/imagefile"
 	"github.com/rigsync/rigsync/fusion/writers/internal/outdir"
@@ -175,6 +177,15 @@ func (w *Writer) Write(ctx context.Context, f *fused.Frame) error {
 	}
 	if err := w.dir.WriteFile("camera_config/"+name+".json", append(js, '\n')); err != nil {
 		return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
+	}
+	if f.Labels != nil {
+		var buf bytes.Buffer
+		if err := labels.WriteXtreme1(&buf, &labels.Frame{Index: f.Index, Token: name, StampNS: f.Stamp, Boxes: f.Labels}); err != nil {
+			return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
+		}
+		if err := w.dir.WriteFile("result/"+name+".json", buf.Bytes()); err != nil {
+			return fmt.Errorf("xtreme1: frame %d: %w", f.Index, err)
+		}
 	}
 	line, _ := json.Marshal(struct {
 		Index   int   `json:"index"`

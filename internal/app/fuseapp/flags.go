@@ -47,6 +47,8 @@ type Flags struct {
 	// Exclude --sensors/--exclude (logfile.Selection).
 	Start, End       string
 	Sensors, Exclude []string
+	// Labels and LabelsFormat are --labels and --labels-format.
+	Labels, LabelsFormat string
 }
 
 // Options converts the flags to the run's Options (without Progress):
@@ -78,7 +80,8 @@ func (o Flags) Options() (Options, error) {
 		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, Map: o.Map, ScaleIntrinsics: o.ScaleIntr,
 		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
 		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict,
-		Window: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude}}, nil
+		Window: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude},
+		Labels: o.Labels, LabelsFormat: o.LabelsFormat}, nil
 }
 
 // ParseClocks reads --clock values: NAME=OFFSET[,PPM] models

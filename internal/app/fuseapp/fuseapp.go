@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/fused"
@@ -101,6 +102,13 @@ type Options struct {
 	// collects the sensors' flags, ego poses and images with it). It must
 	// not keep the frame.
 	Observe func(f *fused.Frame) error
+	// Labels is a labels file (rigsync labels JSON) or nuScenes folder
+	// whose boxes are carried into the output (--labels; "": none), read
+	// as LabelsFormat (labels.OpenFormats; "" = auto). Each labelled
+	// frame goes to the fused frame of the nearest stamp within half the
+	// labels' smallest frame spacing (50 ms at most); see MatchLabels.
+	Labels       string
+	LabelsFormat string
 	// Discard drops every frame after Observe: nothing is written, Format
 	// and Out are not used and no LiDAR points are projected.
 	Discard bool
@@ -150,6 +158,9 @@ type Summary struct {
 	EndLogTime   int64    `json:"end_log_time_ns,omitempty"`
 	Sensors      []string `json:"sensors,omitempty"`
 	Exclude      []string `json:"exclude,omitempty"`
+	// Labels says how the --labels boxes were matched to the frames
+	// (absent without --labels).
+	Labels *LabelsSummary `json:"labels,omitempty"`
 }
 
 // UsageError marks an error as the options being wrong (the command's
@@ -230,8 +241,29 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	}
 	// Never write over an input (a log, a --rig file), --force or not.
 	if !o.Discard {
-		if err := outguard.Check(o.Out, append(slices.Clone(paths), rigfiles.Split(o.Rig)...)); err != nil {
+		ins := append(slices.Clone(paths), rigfiles.Split(o.Rig)...)
+		if o.Labels != "" {
+			ins = append(ins, o.Labels)
+		}
+		if err := outguard.Check(o.Out, ins); err != nil {
 			return nil, UsageError{fmt.Errorf("fuse: %w", err)}
+		}
+	}
+	var labelSet *labels.Set
+	var labelFormat string
+	if o.Labels != "" {
+		var err error
+		if labelSet, labelFormat, err = labels.Open(o.Labels, o.LabelsFormat); err != nil {
+			if errors.Is(err, labels.ErrFormat) {
+				return nil, UsageError{fmt.Errorf("fuse: --labels-format %q: want one of %s", o.LabelsFormat, strings.Join(labels.OpenFormats, ", "))}
+			}
+			return nil, fmt.Errorf("fuse: --labels: %w", err)
+		}
+		if err := labelSet.Validate(); err != nil {
+			return nil, fmt.Errorf("fuse: --labels %s: %w", o.Labels, err)
+		}
+		if err := checkLabelFrames(labelSet, o.Frame); err != nil {
+			return nil, fmt.Errorf("fuse: --labels %s: %w", o.Labels, err)
 		}
 	}
 	start := time.Now()
@@ -405,6 +437,11 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		total = -1 // the counts are the whole logs'
 	}
 	cs := &countingSink{Sink: sink, sum: sum, present: map[string]int{}, prog: o.progress("fusing", "frames", total), observe: o.Observe}
+	if labelSet != nil {
+		cs.labels = NewLabelMatcher(labelSet)
+		sum.Labels = &LabelsSummary{File: o.Labels, Format: labelFormat, Clock: labelSet.Clock, ToleranceNS: cs.labels.Tolerance(),
+			LabelFrames: len(labelSet.Frames), LabelBoxes: labelSet.Count()}
+	}
 	imageCheck := o.ImageCheckEvery
 	if imageCheck == 0 {
 		imageCheck = -1
@@ -444,6 +481,13 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 		}
 	}
 	sum.Warnings = append(sum.Warnings, p.Warnings()...)
+	if cs.labels != nil {
+		sum.Labels.Unmatched = cs.labels.Unmatched()
+		if n := len(sum.Labels.Unmatched); n > 0 {
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("labels: %d of %d labelled frames match no fused frame (within %v); their boxes are in no output",
+				n, sum.Labels.LabelFrames, time.Duration(sum.Labels.ToleranceNS)))
+		}
+	}
 	sum.Problems = fusion.InputProblems(readers, paths)
 	if sum.Problems == nil {
 		sum.Problems = []fusion.InputProblem{}

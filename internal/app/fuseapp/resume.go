@@ -93,6 +93,11 @@ func NewRunRecord(ctx context.Context, o Options, paths []string) (*RunRecord, e
 			return nil, err
 		}
 	}
+	if o.Labels != "" {
+		if err := add("labels", o.Labels); err != nil {
+			return nil, err
+		}
+	}
 	return rec, nil
 }
 
@@ -149,6 +154,9 @@ func recordedOptions(o Options) map[string]string {
 	set("register", strconv.FormatBool(o.Register))
 	set("kitti-camera", o.KITTICamera)
 	set("url-prefix", o.URLPrefix)
+	if o.Labels != "" {
+		set("labels-format", o.LabelsFormat)
+	}
 	set("start", o.Window.Start)
 	set("end", o.Window.End)
 	set("sensors", strings.Join(o.Sensors.Sensors, ","))

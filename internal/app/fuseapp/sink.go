@@ -18,9 +18,14 @@ type countingSink struct {
 	present map[string]int
 	prog    Progress
 	observe func(*fused.Frame) error
+	// labels, when set, matches the --labels boxes to the frames.
+	labels *LabelMatcher
 }
 
 func (s *countingSink) Write(ctx context.Context, f *fused.Frame) error {
+	if s.labels != nil {
+		attachLabels(s.labels, s.sum.Labels, f)
+	}
 	if s.observe != nil {
 		if err := s.observe(f); err != nil {
 			return err

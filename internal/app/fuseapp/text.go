@@ -54,6 +54,10 @@ func writeHelpLine(b *strings.Builder, name, line string, first *bool) {
 // problems, calibration sources and warnings.
 func WriteText(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "fused %d frames of %s into %s (%s) in %.1f s\n", s.Frames, strings.Join(s.Logs, " + "), s.Output, s.Format, s.Seconds)
+	if l := s.Labels; l != nil {
+		fmt.Fprintf(w, "labels %s (%s): %d of %d labelled frames matched (%d boxes), %d unmatched\n",
+			l.File, l.Format, l.Matched, l.LabelFrames, l.Boxes, len(l.Unmatched))
+	}
 	names := make([]string, 0, len(s.Completeness))
 	for n := range s.Completeness {
 		names = append(names, n)

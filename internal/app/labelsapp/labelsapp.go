@@ -20,8 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -38,7 +36,7 @@ import (
 
 // Formats are the label formats --format accepts ("auto" tells rigsync
 // labels JSON from a nuScenes folder).
-var Formats = []string{"auto", "rigsync", "nuscenes"}
+var Formats = labels.OpenFormats
 
 // UsageError marks an error in the command line (exit 2).
 type UsageError struct{ Err error }
@@ -92,36 +90,14 @@ type Result struct {
 }
 
 // ReadLabels reads a labels file or folder in the given format ("" or
-// "auto": a folder is nuScenes, a file rigsync labels JSON).
+// "auto": a folder is nuScenes, a file rigsync labels JSON; labels.Open);
+// a format it cannot read is a UsageError.
 func ReadLabels(path, format string) (*labels.Set, string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, "", fmt.Errorf("labels: %w", err)
+	s, f, err := labels.Open(path, format)
+	if errors.Is(err, labels.ErrFormat) {
+		return nil, "", UsageError{fmt.Errorf("labels: --format %q: want one of %s (convert other formats with formats/labels first)", format, strings.Join(Formats, ", "))}
 	}
-	if format == "" || format == "auto" {
-		format = "rigsync"
-		if st.IsDir() {
-			format = "nuscenes"
-		}
-	}
-	switch format {
-	case "rigsync":
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, "", fmt.Errorf("labels: %w", err)
-		}
-		defer f.Close()
-		s, err := labels.ReadJSON(f, path)
-		return s, format, err
-	case "nuscenes":
-		dir := path
-		if !st.IsDir() {
-			dir = filepath.Dir(path)
-		}
-		s, err := labels.ReadNuScenes(os.DirFS(dir))
-		return s, format, err
-	}
-	return nil, "", UsageError{fmt.Errorf("labels: --format %q: want one of %s (convert other formats with formats/labels first)", format, strings.Join(Formats, ", "))}
+	return s, f, err
 }
 
 // Run checks the labels of the log(s) (see the package doc).
