@@ -5,8 +5,10 @@
 //
 // Log-time statistics come from the MCAP message indexes when the summary
 // is complete (no chunk is decompressed), so a multi-GB log answers fast;
-// header stamps need decoding, which is done for every message of logs up
-// to Options.MaxScanBytes and for sampled time windows of larger ones.
+// header stamps need decoding, which is done for every message of logs
+// whose chunks hold up to Options.MaxScanBytes decompressed and for
+// sampled time windows of larger ones (decompressing chunks, not decoding,
+// is what a full read costs).
 // Only the stamp and frame id of a message are read
 // (formats.HeaderDecoder), not its payload, except for the first message
 // of each channel with a typed payload (which tells its kind, e.g. a radar
