@@ -105,6 +105,18 @@ type entry struct {
 	modality formats.Modality
 	refined  bool
 	static   bool
+	// frame and clock: the last frame id seen and its stamp clock
+	// (formats.SensorClock), so that a channel's messages, which nearly
+	// always share one frame id, do not build the same string each.
+	frame, clock string
+}
+
+// stampClock is formats.SensorClock(frameID, topic), cached per channel.
+func (e *entry) stampClock(frameID, topic string) string {
+	if e.clock == "" || frameID != e.frame {
+		e.frame, e.clock = frameID, formats.SensorClock(frameID, topic)
+	}
+	return e.clock
 }
 
 func (ds *Decoders) entry(ch *mcap.Channel, sc *mcap.Schema) *entry {
@@ -183,7 +195,7 @@ func (ds *Decoders) message(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message, 
 	out.FrameID = d.FrameID
 	if d.HasStamp {
 		out.Stamp = d.Stamp
-		out.StampClock = formats.SensorClock(d.FrameID, ch.Topic)
+		out.StampClock = e.stampClock(d.FrameID, ch.Topic)
 	}
 	switch p := d.Payload.(type) {
 	case *formats.PointCloud:

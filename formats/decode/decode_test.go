@@ -139,3 +139,41 @@ func TestChannelErrors(t *testing.T) {
 		t.Errorf("schemaless JSON: %#v", env.Payload)
 	}
 }
+
+// TestStampClockPerMessage: the stamp clock follows each message's frame
+// id on one channel (the clock is cached per channel for the common case of
+// one frame id), and falls back to the topic for a message without one.
+func TestStampClockPerMessage(t *testing.T) {
+	name, data, err := rosenc.Schema(rosenc.TypeImu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := &mcap.Channel{ID: 1, Topic: "/imu", MessageEncoding: "cdr"}
+	sc := &mcap.Schema{ID: 1, Name: name, Encoding: "ros2msg", Data: data}
+	var ds decode.Decoders
+	for i, c := range []struct{ frame, want string }{
+		{"imu_a", "sensor:imu_a"},
+		{"imu_a", "sensor:imu_a"},
+		{"imu_b", "sensor:imu_b"},
+		{"", "sensor:/imu"},
+		{"imu_a", "sensor:imu_a"},
+	} {
+		b, err := rosenc.Marshal(rosenc.TypeImu, int64(i+1)*1e9, c.frame, &formats.IMU{Orientation: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, header := range []bool{false, true} {
+			get := ds.Message
+			if header {
+				get = ds.Header
+			}
+			m, err := get(ch, sc, &mcap.Message{ChannelID: 1, LogTime: uint64(i), Data: b})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.StampClock != c.want || m.Stamp != int64(i+1)*1e9 {
+				t.Errorf("message %d (header only %v), frame %q: clock %q stamp %d, want %q %d", i, header, c.frame, m.StampClock, m.Stamp, c.want, int64(i+1)*1e9)
+			}
+		}
+	}
+}

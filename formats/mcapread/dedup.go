@@ -61,6 +61,15 @@ type RepeatFilter struct {
 // sequence 0 and microsecond times repeat in real logs): only a copy in
 // another chunk is a repeat.
 func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data []byte, origin int64) bool {
+	return f.repeat(channel, seq, logTime, publish, data, origin, true)
+}
+
+// repeat is Repeat; with hash false the payload is not hashed (its sum
+// counts as 0). The caller may pass false only for a message that no
+// other chunk can repeat: when no other chunk read holds messages at its
+// log time, every key kept at that time comes from the same chunk and
+// none is compared with it.
+func (f *RepeatFilter) repeat(channel, seq uint32, logTime, publish uint64, data []byte, origin int64, hash bool) bool {
 	if len(f.keys) > 0 && logTime != f.at {
 		f.keys = f.keys[:0]
 	}
@@ -68,7 +77,10 @@ func (f *RepeatFilter) Repeat(channel, seq uint32, logTime, publish uint64, data
 		f.seed = maphash.MakeSeed()
 	}
 	f.at = logTime
-	k := dupKey{channel: channel, seq: seq, publish: publish, size: len(data), sum: maphash.Bytes(f.seed, data)}
+	k := dupKey{channel: channel, seq: seq, publish: publish, size: len(data)}
+	if hash {
+		k.sum = maphash.Bytes(f.seed, data)
+	}
 	if slices.ContainsFunc(f.keys, func(o seenKey) bool { return o.dupKey == k && o.origin != origin }) {
 		f.total++
 		if f.count == nil {

@@ -44,6 +44,19 @@ type cursor struct {
 	data     []byte // the records
 	ents     []entry
 	pos      int
+	// shared tells which of the segment's log times another segment read
+	// may also hold (see Iterator.shared): those at or before prevEnd or
+	// at or after nextStart (when hasPrev, hasNext), or outside the
+	// segment's declared range. Only their payloads need hashing to tell
+	// a repeated chunk.
+	prevEnd, nextStart uint64
+	hasPrev, hasNext   bool
+}
+
+// shared reports whether another segment read may hold messages at log
+// time t of c's segment.
+func (c *cursor) shared(t uint64) bool {
+	return c.hasPrev && t <= c.prevEnd || c.hasNext && t >= c.nextStart || t < c.seg.start || t > c.seg.end
 }
 
 type cursorHeap []*cursor
@@ -91,8 +104,19 @@ type Iterator struct {
 	compressed bool
 	// dups recognises messages repeated by a repeated chunk (dedup.go).
 	dups RepeatFilter
-	// lastSeg is the segment of the message next returned last.
-	lastSeg *segment
+	// lastSeg is the segment of the message next returned last, and
+	// lastShared whether another segment may hold its log time.
+	lastSeg    *segment
+	lastShared bool
+	// bounds holds, per pending segment, the latest end of the segments
+	// before it and the start of the one after it (by start time).
+	bounds map[*segment]segBounds
+}
+
+// segBounds are a pending segment's neighbours in time (see cursor).
+type segBounds struct {
+	prevEnd, nextStart uint64
+	hasPrev, hasNext   bool
 }
 
 // prefetch is a segment read before its turn: its bytes (or the read
@@ -175,6 +199,20 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 		}
 		return cmp.Compare(a.order, b.order)
 	})
+	// Repeats are told by a hash of the payload only at log times that
+	// two segments read share: sorted by start, a segment shares t with
+	// an earlier one when t is at or before the latest end so far, and
+	// with a later one when t is at or after the next start.
+	it.bounds = make(map[*segment]segBounds, len(it.pending))
+	var maxEnd uint64
+	for i, s := range it.pending {
+		b := segBounds{prevEnd: maxEnd, hasPrev: i > 0}
+		if i+1 < len(it.pending) {
+			b.nextStart, b.hasNext = it.pending[i+1].start, true
+		}
+		it.bounds[s] = b
+		maxEnd = max(maxEnd, s.end)
+	}
 	return it, nil
 }
 
@@ -188,7 +226,7 @@ func (r *Reader) Messages(opts Options) (*Iterator, error) {
 func (it *Iterator) Next() (*Message, error) {
 	for {
 		m, err := it.next()
-		if err != nil || !it.dups.Repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data, it.lastSeg.offset) {
+		if err != nil || !it.dups.repeat(uint32(m.ChannelID), m.Sequence, m.LogTime, m.PublishTime, m.Data, it.lastSeg.offset, it.lastShared) {
 			if err == nil {
 				it.yielded++
 			}
@@ -226,6 +264,7 @@ func (it *Iterator) next() (*Message, error) {
 	m.PublishTime = binary.LittleEndian.Uint64(b[14:])
 	m.Data = b[msgHeaderLen:]
 	it.lastSeg = c.seg
+	it.lastShared = c.shared(e.t)
 	if e.t < it.last {
 		it.r.warn(c.seg.offset, "", 0, "message at log time %d comes after %d: this segment starts before the time its index declares, output is not fully time-ordered", e.t, it.last)
 	}
@@ -313,7 +352,8 @@ func (it *Iterator) load(s *segment) error {
 		r.warn(s.offset, "", Unknown, "segment unreadable, skipped: %v", err)
 		return nil
 	}
-	c := &cursor{seg: s, raw: raw, data: raw}
+	b := it.bounds[s]
+	c := &cursor{seg: s, raw: raw, data: raw, prevEnd: b.prevEnd, nextStart: b.nextStart, hasPrev: b.hasPrev, hasNext: b.hasNext}
 	if s.chunk {
 		if mcap.OpCode(raw[0]) != mcap.OpChunk || binary.LittleEndian.Uint64(raw[1:]) != uint64(s.length-recHeaderLen) {
 			it.damaged = true
