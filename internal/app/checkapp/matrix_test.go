@@ -158,7 +158,8 @@ type matrixTally struct {
 // Sizing: -short runs urban seed 1 with the correct rig and pitch +0.5°
 // and x +5 cm; the default adds seed 2 and yaw −0.5°;
 // RIGSYNC_DOF_MATRIX=1 runs the full matrix (both presets × 5 seeds × 16
-// cases; about an hour on two cores).
+// cases; about an hour on two cores; RIGSYNC_DOF_MATRIX_PRESET=urban runs
+// one preset).
 func TestDOFMatrix(t *testing.T) {
 	presets := []string{"urban"}
 	seeds := []uint64{1}
@@ -175,6 +176,9 @@ func TestDOFMatrix(t *testing.T) {
 	switch {
 	case os.Getenv("RIGSYNC_DOF_MATRIX") != "":
 		presets, seeds = fixtures.Presets(), []uint64{1, 2, 3, 4, 5}
+		if p := os.Getenv("RIGSYNC_DOF_MATRIX_PRESET"); p != "" {
+			presets = []string{p}
+		}
 	case testing.Short():
 		cases = pick("correct", "pitch +0.5°", "x +0.05 m")
 	default:
