@@ -134,6 +134,9 @@ Output:
                      the corrections of the miscalibrated pairs applied
                      (--fix-from suspicious also applies the suspicious ones;
                      a camera-time result adjusts the camera's clock offset).
+                     Only the DOFs a pair observed are corrected; the others
+                     (weak, unobservable, not searched) keep their values.
+                     The text lists both per sensor, --json as "fixed".
                      The input rig is never modified. When no pair could be
                      checked no rig is written (a copy would look checked).
 
@@ -249,7 +252,8 @@ func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, lo
 		out := struct {
 			*check.Report
 			Problems []fusion.InputProblem `json:"problems"`
-		}{rep, probs}
+			Fixed    []checkapp.Fixed      `json:"fixed,omitempty"`
+		}{rep, probs, written.Fixed}
 		if err := enc.Encode(out); err != nil {
 			return fmt.Errorf("calib check: JSON: %w", err)
 		}

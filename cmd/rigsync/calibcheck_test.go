@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/internal/app/checkapp"
 )
 
 func TestCalibCheckUsage(t *testing.T) {
@@ -119,6 +121,7 @@ func decodeReport(t *testing.T, out string) *check.Report {
 	var rep struct {
 		check.Report
 		Problems []fusion.InputProblem `json:"problems"`
+		Fixed    []checkapp.Fixed      `json:"fixed"`
 	}
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("--json does not decode to the report schema: %v\n%s", err, out)
@@ -127,6 +130,19 @@ func decodeReport(t *testing.T, out string) *check.Report {
 		t.Fatalf("--json has no \"problems\" list\n%s", out)
 	}
 	return &rep.Report
+}
+
+// decodeFixed is the "fixed" list of calib check --json --fix: which DOFs
+// the corrected rig corrected and which it left, per applied pair.
+func decodeFixed(t *testing.T, out string) []checkapp.Fixed {
+	t.Helper()
+	var v struct {
+		Fixed []checkapp.Fixed `json:"fixed"`
+	}
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Fixed
 }
 
 // The true calibration: every checked pair ok, exit 0.
@@ -296,6 +312,17 @@ func TestCalibCheckMiscalibrated(t *testing.T) {
 			}
 			if pr == nil || pr.Verdict != check.Miscalibrated {
 				t.Fatalf("%s %s pair: %+v", tc.sensor, tc.kind, pr)
+			}
+			// --json says what --fix did: the observed DOFs corrected,
+			// the others left as they were.
+			fx := decodeFixed(t, out)
+			if len(fx) != 1 || fx[0].Sensor != tc.sensor || fx[0].Kind != tc.kind || len(fx[0].Corrected)+len(fx[0].Kept) != 6 {
+				t.Fatalf("\"fixed\" = %+v, want one entry for %s listing six DOFs", fx, tc.sensor)
+			}
+			for _, d := range pr.DOFs {
+				if (d.Status == check.Observed) != slices.Contains(fx[0].Corrected, d.Name) {
+					t.Errorf("%s is %s, but \"fixed\" corrected %v", d.Name, d.Status, fx[0].Corrected)
+				}
 			}
 			C := transform16(t, pr.Correction)
 			const deg = math.Pi / 180

@@ -45,7 +45,7 @@ func (c *Checker) curvature(frames []*frame, x params, d int, h float64) (kappa,
 // dofs is the per-DOF list of the LiDAR–camera result for the optimum x
 // on frames, with free the searched axes and sub the per-axis spread of
 // the subset optima (0 when not known). Each DOF's σ is the larger of the
-// curvature σ and sub; its status is from the curvature σ: observed when
+// curvature σ and sub; its status is from that σ: observed when
 // an error at the miscalibrated threshold would stand 3σ out, weak when
 // 1σ, unobservable when the score has no peak along it (or is flatter),
 // "not searched" when the search does not estimate it (the σ is then what
@@ -102,6 +102,21 @@ func (c *Checker) dofs(frames []*frame, x params, free [7]bool, sub [6]float64) 
 		} else if free[d] {
 			est = x[d]
 			s = max(sig, sub[d])
+			// The status follows the σ reported: a score peaked along
+			// the axis whose subsets' optima scatter widely has not
+			// pinned the axis down (the verdict's σ includes the
+			// scatter too), so it is weak, not observed.
+			if sub[d] > sig && kappa > 0 {
+				switch {
+				case s <= thr/3:
+				case s <= thr:
+					st = check.Weak
+					note = fmt.Sprintf("curvature σ %.3g %s, but the frame subsets' optima scatter by %.3g %s (threshold %g %s)", sig, unit, sub[d], unit, thr, unit)
+				default:
+					st = check.Unobservable
+					note = fmt.Sprintf("curvature σ %.3g %s, but the frame subsets' optima scatter by %.3g %s (threshold %g %s)", sig, unit, sub[d], unit, thr, unit)
+				}
+			}
 		} else {
 			note = fmt.Sprintf("%s: %s", st, note)
 			st = check.NotSearched

@@ -85,3 +85,42 @@ func ExampleWriteOutputs() {
 	// Output:
 	// rig skipped: true written: false
 }
+
+// Fix only what was observed: a planar radar found turned 2° in yaw and
+// 3 cm off along y also has a 4 cm z in its correction, but z is a DOF it
+// cannot observe, so the corrected rig keeps the radar's z and FixText
+// says so.
+func ExampleFixReport() {
+	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{{Name: "radar_front", Modality: "radar"}}}
+	rg.Sensors[0].SetT(se3.Transform{Rot: se3.Identity().Rot, Trans: r3.Vec{X: 3.7, Z: 0.5}})
+
+	C, _ := se3.FromRPY(0, 0, 2*3.14159265358979/180, r3.Vec{Y: 0.03, Z: 0.04})
+	a := C.Matrix4()
+	var m [16]float64
+	for k := range 16 {
+		m[k] = a[k/4][k%4]
+	}
+	st := map[string]check.DOFStatus{check.DOFYaw: check.Observed, check.DOFX: check.Observed, check.DOFY: check.Observed}
+	var dofs []check.DOF
+	for _, n := range []string{check.DOFRoll, check.DOFPitch, check.DOFYaw, check.DOFX, check.DOFY, check.DOFZ} {
+		s, ok := st[n]
+		if !ok {
+			s = check.Unobservable
+		}
+		dofs = append(dofs, check.NewDOF(n, "", 0, 0, s, true, ""))
+	}
+	rep := &check.Report{Pairs: []check.PairResult{{Kind: check.KindRadarLidar, Sensor: "radar_front", Reference: "lidar_top",
+		Verdict: check.Miscalibrated, Correction: m, DOFs: dofs}}}
+	fixed, what, err := checkapp.FixReport(rg, rep, check.Miscalibrated)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, line := range checkapp.FixText(what) {
+		fmt.Println(line)
+	}
+	fmt.Printf("translation %.3f (was %.3f)\n", fixed.Sensors[0].Extrinsic.Translation, rg.Sensors[0].Extrinsic.Translation)
+	// Output:
+	// fixed radar_front (radar-lidar against lidar_top): corrected yaw, x, y; left as they were (not observed): roll, pitch, z
+	// translation [3.700 0.030 0.500] (was [3.700 0.000 0.500])
+}

@@ -74,6 +74,9 @@ type Written struct {
 	// checked: a rig "fixed" from a report that verified nothing would
 	// look like a checked calibration, so none was written.
 	FixSkipped bool
+	// Fixed says, per applied pair, which DOFs the corrected rig
+	// corrected and which it left as they were (FixReport).
+	Fixed []Fixed
 }
 
 // WriteOutputs writes the files o asks for from rep: the HTML report, the
@@ -114,7 +117,7 @@ func WriteOutputs(ctx context.Context, rep *check.Report, o Outputs) (Written, e
 				return w, err
 			}
 		}
-		fixed, err := Fix(base, rep, o.FixFrom)
+		fixed, what, err := FixReport(base, rep, o.FixFrom)
 		if err != nil {
 			return w, err
 		}
@@ -126,6 +129,8 @@ func WriteOutputs(ctx context.Context, rep *check.Report, o Outputs) (Written, e
 			return w, err
 		}
 		w.Lines = append(w.Lines, "wrote corrected rig "+o.Out)
+		w.Lines = append(w.Lines, FixText(what)...)
+		w.Fixed = what
 	}
 	return w, nil
 }

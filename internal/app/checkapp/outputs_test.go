@@ -40,6 +40,15 @@ func outputsReport(v check.Verdict) *check.Report {
 	return rep
 }
 
+// unobservedX gives rep's pair six DOFs, x (the correction's 5 cm)
+// unobservable and the others observed.
+func unobservedX(rep *check.Report) *check.Report {
+	st := [6]check.DOFStatus{check.Observed, check.Observed, check.Observed, check.Unobservable, check.Observed, check.Observed}
+	rep.Pairs[0].DOFs = dofsOf(st)
+	finish(rep)
+	return rep
+}
+
 func TestWriteOutputs(t *testing.T) {
 	for _, c := range []struct {
 		name      string
@@ -56,13 +65,18 @@ func TestWriteOutputs(t *testing.T) {
 			wantLines: []string{"wrote report check.html"}, wantFiles: []string{"check.html"}},
 		{name: "fix miscalibrated", rep: outputsReport(check.Miscalibrated),
 			o:         Outputs{Fix: true, FixFrom: check.Miscalibrated, Out: "fixed.yaml", Rig: outputsRig()},
-			wantLines: []string{"wrote corrected rig fixed.yaml"}, wantFiles: []string{"fixed.yaml"}, wantX: 1.05},
+			wantLines: []string{"wrote corrected rig fixed.yaml", "fixed lidar_rear (lidar-lidar against lidar_top): corrected roll, pitch, yaw, x, y, z"}, wantFiles: []string{"fixed.yaml"}, wantX: 1.05},
+		{name: "fix keeps a DOF not observed", rep: unobservedX(outputsReport(check.Miscalibrated)),
+			o: Outputs{Fix: true, FixFrom: check.Miscalibrated, Out: "fixed.yaml", Rig: outputsRig()},
+			wantLines: []string{"wrote corrected rig fixed.yaml",
+				"fixed lidar_rear (lidar-lidar against lidar_top): corrected roll, pitch, yaw, y, z; left as they were (not observed): x"},
+			wantFiles: []string{"fixed.yaml"}, wantX: 1},
 		{name: "fix leaves a suspicious pair alone", rep: outputsReport(check.Suspicious),
 			o:         Outputs{Fix: true, FixFrom: check.Miscalibrated, Out: "fixed.yaml", Rig: outputsRig()},
 			wantLines: []string{"wrote corrected rig fixed.yaml"}, wantFiles: []string{"fixed.yaml"}, wantX: 1},
 		{name: "fix from suspicious", rep: outputsReport(check.Suspicious),
 			o:         Outputs{Fix: true, FixFrom: check.Suspicious, Out: "fixed.yaml", Rig: outputsRig()},
-			wantLines: []string{"wrote corrected rig fixed.yaml"}, wantFiles: []string{"fixed.yaml"}, wantX: 1.05},
+			wantLines: []string{"wrote corrected rig fixed.yaml", "fixed lidar_rear (lidar-lidar against lidar_top): corrected roll, pitch, yaw, x, y, z"}, wantFiles: []string{"fixed.yaml"}, wantX: 1.05},
 		{name: "nothing checked writes no rig", rep: outputsReport(check.Skipped),
 			o:         Outputs{Report: "check.html", Fix: true, FixFrom: check.Miscalibrated, Out: "fixed.yaml", Rig: outputsRig()},
 			wantLines: []string{"wrote report check.html", "wrote no corrected rig to fixed.yaml: no sensor pair could be checked"},
