@@ -64,13 +64,28 @@ const (
 // describes. As a proto3 encoder does, zero scalars and all-zero colours
 // are not written.
 func AppendImageAnnotations(b []byte, a *ImageAnnotations) []byte {
-	var sub []byte
+	// One scratch buffer for every PointsAnnotation, sized for the largest
+	// up front: growing it by append copied the points of a big one (tens
+	// of thousands of projected LiDAR points) several times.
+	n := 0
+	for i := range a.Points {
+		n = max(n, pointsAnnotationBound(&a.Points[i]))
+	}
+	sub := make([]byte, 0, n)
 	for i := range a.Points {
 		sub = appendPointsAnnotation(sub[:0], &a.Points[i])
 		b = protowire.AppendTag(b, numAnnotationsPoints, protowire.BytesType)
 		b = protowire.AppendBytes(b, sub)
 	}
 	return b
+}
+
+// pointsAnnotationBound is an upper bound of appendPointsAnnotation's
+// output for p: a timestamp of two 10-byte varints, a point of 20 bytes
+// (tag, length, two doubles), a colour of 38 (tag, length, four doubles),
+// the type and thickness.
+func pointsAnnotationBound(p *PointsAnnotation) int {
+	return 2 + 2*11 + 11 + 20*len(p.Points) + 38*(2+len(p.OutlineColors)) + 9
 }
 
 func appendPointsAnnotation(b []byte, p *PointsAnnotation) []byte {
