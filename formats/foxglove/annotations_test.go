@@ -117,11 +117,13 @@ func mustSchema(t *testing.T, name string) []byte {
 	return data
 }
 
-// TestPointsAnnotationBound checks the scratch size AppendImageAnnotations
-// reserves against the real encoding, including the longest varints
-// (negative type, stamps far from 0), every colour and field set, none
-// set, and many points.
-func TestPointsAnnotationBound(t *testing.T) {
+// TestPointsAnnotationSize checks the length AppendImageAnnotations writes
+// before each PointsAnnotation against its encoding, including the
+// longest varints (negative type, stamps far from 0), every colour and
+// field set, none set, points at the origin (empty messages) and many
+// points; and the whole message against one built from separately
+// encoded annotations.
+func TestPointsAnnotationSize(t *testing.T) {
 	full := Color{R: 0.1, G: 0.2, B: 0.3, A: 1}
 	pts := make([]Point2, 1000)
 	for i := range pts {
@@ -136,15 +138,14 @@ func TestPointsAnnotationBound(t *testing.T) {
 		{"longest varints", PointsAnnotation{Stamp: math.MinInt64, Type: PointsType(math.MinInt32), Points: pts, OutlineColor: full, FillColor: full, Thickness: -1}},
 		{"largest stamp", PointsAnnotation{Stamp: math.MaxInt64, Type: PointsLineList, Points: pts[:7], OutlineColors: []Color{full, {}, full}, FillColor: full, Thickness: 1e300}},
 		{"points at the origin", PointsAnnotation{Points: make([]Point2, 50)}},
+		{"negative stamp", PointsAnnotation{Stamp: -1, Type: PointsLineLoop, Points: pts[:200], OutlineColors: []Color{{R: 1}}, Thickness: 0.5}},
+		{"whole seconds", PointsAnnotation{Stamp: 1709294400 * 1e9, Points: pts[:130], FillColor: Color{A: 1}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			got, bound := len(appendPointsAnnotation(nil, &c.p)), pointsAnnotationBound(&c.p)
-			if got > bound {
-				t.Fatalf("encoding is %d bytes, bound %d", got, bound)
+			if got, size := len(appendPointsAnnotation(nil, &c.p)), pointsAnnotationSize(&c.p); got != size {
+				t.Fatalf("encoding is %d bytes, pointsAnnotationSize %d", got, size)
 			}
-			// The message with it is what the per-annotation encoding
-			// gives, whatever the scratch size.
 			a := &ImageAnnotations{Points: []PointsAnnotation{c.p, {Points: pts[:3]}, c.p}}
 			var want []byte
 			for i := range a.Points {
