@@ -64,20 +64,68 @@ const (
 // describes. As a proto3 encoder does, zero scalars and all-zero colours
 // are not written.
 func AppendImageAnnotations(b []byte, a *ImageAnnotations) []byte {
-	var sub []byte
+	// Each PointsAnnotation is written in place after its exact length:
+	// encoding it to a scratch buffer first copied every point (tens of
+	// thousands of projected LiDAR points a camera) once more.
 	for i := range a.Points {
-		sub = appendPointsAnnotation(sub[:0], &a.Points[i])
+		p := &a.Points[i]
 		b = protowire.AppendTag(b, numAnnotationsPoints, protowire.BytesType)
-		b = protowire.AppendBytes(b, sub)
+		b = protowire.AppendVarint(b, uint64(pointsAnnotationSize(p)))
+		b = appendPointsAnnotation(b, p)
 	}
 	return b
 }
 
-func appendPointsAnnotation(b []byte, p *PointsAnnotation) []byte {
-	sec, nsec := p.Stamp/1e9, p.Stamp%1e9
+// pointsAnnotationSize is the length of appendPointsAnnotation's output
+// for p (every field number is below 16: one-byte tags).
+func pointsAnnotationSize(p *PointsAnnotation) int {
+	sec, nsec := timestampParts(p.Stamp)
+	ts := varintFieldSize(uint64(sec)) + varintFieldSize(uint64(nsec))
+	n := 1 + protowire.SizeVarint(uint64(ts)) + ts
+	if p.Type != 0 {
+		n += varintFieldSize(uint64(p.Type))
+	}
+	for _, pt := range p.Points {
+		n += bytesFieldSize(doubleSize(pt.X) + doubleSize(pt.Y))
+	}
+	n += colorFieldSize(p.OutlineColor, false)
+	for _, c := range p.OutlineColors {
+		n += colorFieldSize(c, true)
+	}
+	return n + colorFieldSize(p.FillColor, false) + doubleSize(p.Thickness)
+}
+
+// timestampParts splits ns into google.protobuf.Timestamp's seconds and
+// nanoseconds (0 ≤ nanos < 1e9).
+func timestampParts(ns int64) (sec, nsec int64) {
+	sec, nsec = ns/1e9, ns%1e9
 	if nsec < 0 {
 		sec, nsec = sec-1, nsec+1e9
 	}
+	return sec, nsec
+}
+
+// varintFieldSize is the size of appendVarintField's output (none for 0).
+func varintFieldSize(v uint64) int {
+	if v == 0 {
+		return 0
+	}
+	return 1 + protowire.SizeVarint(v)
+}
+
+// bytesFieldSize is the size of a length-delimited field of n bytes.
+func bytesFieldSize(n int) int { return 1 + protowire.SizeVarint(uint64(n)) + n }
+
+// colorFieldSize is the size of appendColorField's output.
+func colorFieldSize(c Color, always bool) int {
+	if c == (Color{}) && !always {
+		return 0
+	}
+	return bytesFieldSize(doubleSize(c.R) + doubleSize(c.G) + doubleSize(c.B) + doubleSize(c.A))
+}
+
+func appendPointsAnnotation(b []byte, p *PointsAnnotation) []byte {
+	sec, nsec := timestampParts(p.Stamp)
 	ts := appendVarintField(nil, 1, uint64(sec))
 	ts = appendVarintField(ts, 2, uint64(nsec))
 	b = protowire.AppendTag(b, numPointsTimestamp, protowire.BytesType)

@@ -1,9 +1,11 @@
 package foxglove
 
 import (
+	"bytes"
 	"math"
 	"testing"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/dynamicpb"
@@ -113,4 +115,47 @@ func mustSchema(t *testing.T, name string) []byte {
 		t.Fatal(err)
 	}
 	return data
+}
+
+// TestPointsAnnotationSize checks the length AppendImageAnnotations writes
+// before each PointsAnnotation against its encoding, including the
+// longest varints (negative type, stamps far from 0), every colour and
+// field set, none set, points at the origin (empty messages) and many
+// points; and the whole message against one built from separately
+// encoded annotations.
+func TestPointsAnnotationSize(t *testing.T) {
+	full := Color{R: 0.1, G: 0.2, B: 0.3, A: 1}
+	pts := make([]Point2, 1000)
+	for i := range pts {
+		pts[i] = Point2{X: float64(i) + 0.5, Y: -float64(i) - 0.25}
+	}
+	cases := []struct {
+		name string
+		p    PointsAnnotation
+	}{
+		{"empty", PointsAnnotation{}},
+		{"one point", PointsAnnotation{Stamp: 1, Type: PointsPoints, Points: pts[:1], OutlineColor: full, Thickness: 2}},
+		{"longest varints", PointsAnnotation{Stamp: math.MinInt64, Type: PointsType(math.MinInt32), Points: pts, OutlineColor: full, FillColor: full, Thickness: -1}},
+		{"largest stamp", PointsAnnotation{Stamp: math.MaxInt64, Type: PointsLineList, Points: pts[:7], OutlineColors: []Color{full, {}, full}, FillColor: full, Thickness: 1e300}},
+		{"points at the origin", PointsAnnotation{Points: make([]Point2, 50)}},
+		{"negative stamp", PointsAnnotation{Stamp: -1, Type: PointsLineLoop, Points: pts[:200], OutlineColors: []Color{{R: 1}}, Thickness: 0.5}},
+		{"whole seconds", PointsAnnotation{Stamp: 1709294400 * 1e9, Points: pts[:130], FillColor: Color{A: 1}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got, size := len(appendPointsAnnotation(nil, &c.p)), pointsAnnotationSize(&c.p); got != size {
+				t.Fatalf("encoding is %d bytes, pointsAnnotationSize %d", got, size)
+			}
+			a := &ImageAnnotations{Points: []PointsAnnotation{c.p, {Points: pts[:3]}, c.p}}
+			var want []byte
+			for i := range a.Points {
+				sub := appendPointsAnnotation(nil, &a.Points[i])
+				want = protowire.AppendTag(want, numAnnotationsPoints, protowire.BytesType)
+				want = protowire.AppendBytes(want, sub)
+			}
+			if enc := AppendImageAnnotations([]byte{9}, a); !bytes.Equal(enc[1:], want) || enc[0] != 9 {
+				t.Fatalf("AppendImageAnnotations differs from the per-annotation encoding")
+			}
+		})
+	}
 }
