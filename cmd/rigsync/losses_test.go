@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,7 +24,8 @@ type lossesJSON struct {
 	} `json:"problems"`
 }
 
-// sync, calib check and fuse report what the log reader lost, on a
+// sync, calib check, fuse, labels check and sync, calib show and rig init
+// report what the log reader lost, on a
 // truncated log and on one with a CRC-damaged chunk: a "problems" list in
 // --json (file, offset, kind), a "lost:" section in the text, and exit 3
 // with --strict (calib check: 3 or 4, 4 winning when a pair is
@@ -71,58 +73,80 @@ func TestCommandsReportLosses(t *testing.T) {
 		// okCodes are the exit codes of a run without --strict (calib
 		// check gates on its verdict).
 		okCodes []int
+		// yaml: stdout is not a report (rig init's YAML): no --json, the
+		// lost: section is on stderr.
+		yaml bool
 	}{
-		{"sync", func(p, _ string) []string { return []string{"sync", p} }, []int{exitOK}},
-		{"fuse", func(p, out string) []string { return []string{"fuse", p, "-o", out} }, []int{exitOK}},
+		{"sync", func(p, _ string) []string { return []string{"sync", p} }, []int{exitOK}, false},
+		{"fuse", func(p, out string) []string { return []string{"fuse", p, "-o", out} }, []int{exitOK}, false},
 		{"calib check", func(p, _ string) []string {
 			return []string{"calib", "check", p, "--kinds", "lidar-camera", "--max-frames", "10"}
-		}, []int{exitOK, exitProblems, exitMiscalibrated}},
+		}, []int{exitOK, exitProblems, exitMiscalibrated}, false},
 		{"labels check", func(p, _ string) []string {
 			return []string{"labels", "check", p, "--labels", labelsFile}
-		}, []int{exitOK, exitProblems, exitMiscalibrated}},
-		{"labels sync", func(p, out string) []string { return []string{"labels", "sync", p, "--labels", labelsFile, "-o", out} }, []int{exitOK}},
+		}, []int{exitOK, exitProblems, exitMiscalibrated}, false},
+		{"labels sync", func(p, out string) []string { return []string{"labels", "sync", p, "--labels", labelsFile, "-o", out} }, []int{exitOK}, false},
+		{"calib show", func(p, _ string) []string { return []string{"calib", "show", p} }, []int{exitOK}, false},
+		{"rig init", func(p, _ string) []string { return []string{"calib", "rig", "init", p} }, []int{exitOK}, true},
 	}
 	for _, cmd := range commands {
 		for _, tc := range cases {
 			name := cmd.name + "/" + filepath.Base(tc.path)
 			t.Run(name, func(t *testing.T) {
 				out := func(tag string) string { return filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+tag) }
-				code, stdout, errs := runCLI(t, append(cmd.args(tc.path, out("json")), "--json", "-q")...)
-				if !containsInt(cmd.okCodes, code) {
-					t.Fatalf("exit %d: %s", code, errs)
-				}
-				var j lossesJSON
-				// sync --json streams its sets first; the report fields follow in the same object.
-				if err := json.Unmarshal([]byte(stdout), &j); err != nil {
-					t.Fatalf("--json: %v\n%.400s", err, stdout)
-				}
-				if !strings.Contains(stdout, `"problems"`) {
-					t.Fatalf("--json has no \"problems\" field")
-				}
-				found := false
-				for _, p := range j.Problems {
-					if p.Kind == tc.kind && p.File == tc.path && p.Offset == tc.offset && strings.Contains(p.Message, tc.path) {
-						found = true
+				if cmd.yaml {
+					code, stdout, errs := runCLI(t, append(cmd.args(tc.path, out("text")), "-q")...)
+					if !containsInt(cmd.okCodes, code) {
+						t.Fatalf("exit %d: %s", code, errs)
+					}
+					if !strings.Contains(stdout, "sensors:") || strings.Contains(stdout, "lost: ") {
+						t.Errorf("stdout is not the YAML alone:\n%s", stdout)
+					}
+					want := "lost: "
+					if tc.kind != "" {
+						want = fmt.Sprintf("[%s] %s", tc.kind, tc.path)
+					}
+					if got := strings.Contains(errs, want); got != (tc.kind != "") {
+						t.Errorf("stderr has %q: %v, want %v\n%s", want, got, tc.kind != "", errs)
+					}
+				} else {
+					code, stdout, errs := runCLI(t, append(cmd.args(tc.path, out("json")), "--json", "-q")...)
+					if !containsInt(cmd.okCodes, code) {
+						t.Fatalf("exit %d: %s", code, errs)
+					}
+					var j lossesJSON
+					// sync --json streams its sets first; the report fields follow in the same object.
+					if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+						t.Fatalf("--json: %v\n%.400s", err, stdout)
+					}
+					if !strings.Contains(stdout, `"problems"`) {
+						t.Fatalf("--json has no \"problems\" field")
+					}
+					found := false
+					for _, p := range j.Problems {
+						if p.Kind == tc.kind && p.File == tc.path && p.Offset == tc.offset && strings.Contains(p.Message, tc.path) {
+							found = true
+						}
+					}
+					switch {
+					case tc.kind == "" && len(j.Problems) > 0:
+						t.Errorf("healthy log: problems %+v", j.Problems)
+					case tc.kind != "" && !found:
+						t.Errorf("no %s problem at offset %d of %s: %+v", tc.kind, tc.offset, tc.path, j.Problems)
+					}
+					code, stdout, errs = runCLI(t, append(cmd.args(tc.path, out("text")), "-q")...)
+					if !containsInt(cmd.okCodes, code) {
+						t.Fatalf("text: exit %d: %s", code, errs)
+					}
+					section := "lost: "
+					if cmd.name == "fuse" {
+						section = "problems: " // fuse's summary had its section first
+					}
+					if got := strings.Contains(stdout, section); got != (tc.kind != "") {
+						t.Errorf("text has a lost: section: %v, want %v\n%s", got, tc.kind != "", stdout)
 					}
 				}
-				switch {
-				case tc.kind == "" && len(j.Problems) > 0:
-					t.Errorf("healthy log: problems %+v", j.Problems)
-				case tc.kind != "" && !found:
-					t.Errorf("no %s problem at offset %d of %s: %+v", tc.kind, tc.offset, tc.path, j.Problems)
-				}
-				code, stdout, errs = runCLI(t, append(cmd.args(tc.path, out("text")), "-q")...)
-				if !containsInt(cmd.okCodes, code) {
-					t.Fatalf("text: exit %d: %s", code, errs)
-				}
-				section := "lost: "
-				if cmd.name == "fuse" {
-					section = "problems: " // fuse's summary had its section first
-				}
-				if got := strings.Contains(stdout, section); got != (tc.kind != "") {
-					t.Errorf("text has a lost: section: %v, want %v\n%s", got, tc.kind != "", stdout)
-				}
-				code, _, errs = runCLI(t, append(cmd.args(tc.path, out("strict")), "--strict", "-q")...)
+				code, _, errs := runCLI(t, append(cmd.args(tc.path, out("strict")), "--strict", "-q")...)
 				want := []int{exitProblems}
 				if tc.kind == "" {
 					want = cmd.okCodes
