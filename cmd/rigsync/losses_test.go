@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/rigsync/rigsync/fixtures"
+	"github.com/rigsync/rigsync/formats/rtsp/rtsptest"
 )
 
 // lossesJSON is the part of every reading command's --json that reports
@@ -172,4 +173,81 @@ func containsInt(s []int, v int) bool {
 		}
 	}
 	return false
+}
+
+// live --with LOG reports what the replayed log's reader lost: a
+// truncated log's "truncated" problem at the cut chunk in --json's
+// replay.problems (objects, as every reading command's "problems"; the
+// top-level problems stay the run's own strings), a "lost:" section in
+// the text, and exit 3 with --strict. The healthy log reports none and
+// passes --strict. Before, live said nothing of the loss.
+// (Real-time replay: a faster --speed leaves the RTSP camera too little
+// time to deliver on a loaded host.)
+func TestLiveReportsLosses(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams for 1.5 to 3 s per run")
+	}
+	dir := t.TempDir()
+	log := generateDamageLog(t, filepath.Join(dir, "drive.mcap"), 0, 3*time.Second)
+	n := len(log.chunks)
+	truncated := filepath.Join(dir, "truncated.mcap")
+	copyDamaged(t, log.path, truncated, log.chunks[n/2].offset+300, -1)
+	const w, h = 160, 96
+	rigPath := liveRig(t, log.path, w, h)
+	jpegs, err := rtsptest.TestJPEGs(w, h, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := rtsptest.Start(rtsptest.Config{Path: "/cam_live", Media: []rtsptest.Media{{Codec: rtsptest.MJPEG, FPS: 30, JPEGs: jpegs}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for i, tc := range []struct {
+		path, kind string
+		offset     int64
+	}{
+		{log.path, "", 0},
+		{truncated, "truncated", log.chunks[n/2].offset},
+	} {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			args := func(extra ...string) []string {
+				out := filepath.Join(dir, fmt.Sprintf("live%d%s", i, strings.Join(extra, "")))
+				return append([]string{"live", "--rig", rigPath, srv.URL(), "--with", tc.path, "--transport", "tcp", "-q", "-o", out}, extra...)
+			}
+			code, stdout, errs := runCLI(t, args("--json")...)
+			if code != exitOK {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var j struct {
+				Problems []string   `json:"problems"`
+				Replay   lossesJSON `json:"replay"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &j); err != nil {
+				t.Fatalf("--json: %v\n%.400s", err, stdout)
+			}
+			if !strings.Contains(stdout, `"problems": []`) || j.Replay.Problems == nil {
+				t.Fatalf("--json: want problems [] and replay.problems\n%s", stdout)
+			}
+			found := false
+			for _, p := range j.Replay.Problems {
+				found = found || p.Kind == tc.kind && p.File == tc.path && p.Offset == tc.offset
+			}
+			if (tc.kind == "" && len(j.Replay.Problems) > 0) || (tc.kind != "" && !found) {
+				t.Errorf("replay.problems %+v, want a %q problem at %d", j.Replay.Problems, tc.kind, tc.offset)
+			}
+			code, stdout, errs = runCLI(t, args()...)
+			if code != exitOK || strings.Contains(stdout, "lost: ") != (tc.kind != "") {
+				t.Errorf("text: exit %d, lost: section %v, want %v\n%s%s", code, strings.Contains(stdout, "lost: "), tc.kind != "", stdout, errs)
+			}
+			code, _, errs = runCLI(t, args("--strict")...)
+			want := exitOK
+			if tc.kind != "" {
+				want = exitProblems
+			}
+			if code != want {
+				t.Errorf("--strict: exit %d, want %d: %s", code, want, errs)
+			}
+		})
+	}
 }
