@@ -251,3 +251,58 @@ func TestLiveReportsLosses(t *testing.T) {
 		})
 	}
 }
+
+// fleet scan's logs.jsonl carries the reader's losses as objects too
+// ("reader_problems": kind, file, offset, as every command's "problems";
+// absent for a sound log) beside its "reader_warnings" strings. Before,
+// only the strings were there.
+func TestFleetScanReaderProblems(t *testing.T) {
+	dir := t.TempDir()
+	log := generateDamageLog(t, filepath.Join(dir, "drive.mcap"), 0, 3*time.Second)
+	n := len(log.chunks)
+	truncated := filepath.Join(dir, "truncated.mcap")
+	copyDamaged(t, log.path, truncated, log.chunks[n/2].offset+300, -1)
+	crc := filepath.Join(dir, "crc.mcap")
+	copyDamaged(t, log.path, crc, -1, log.chunks[2].offset+400)
+	for i, tc := range []struct {
+		path, kind string
+		offset     int64
+	}{
+		{log.path, "", 0},
+		{truncated, "truncated", log.chunks[n/2].offset},
+		{crc, "damaged", log.chunks[2].offset},
+	} {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			out := filepath.Join(dir, fmt.Sprintf("fleet%d", i))
+			code, _, errs := runCLI(t, "fleet", "scan", tc.path, "-o", out, "-q")
+			if code != exitOK && code != exitProblems {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			b, err := os.ReadFile(filepath.Join(out, "logs.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var s struct {
+				ReaderWarnings []string `json:"reader_warnings"`
+				ReaderProblems []struct {
+					Kind   string `json:"kind"`
+					File   string `json:"file"`
+					Offset int64  `json:"offset"`
+				} `json:"reader_problems"`
+			}
+			if err := json.Unmarshal(b, &s); err != nil {
+				t.Fatalf("logs.jsonl: %v\n%s", err, b)
+			}
+			found := false
+			for _, p := range s.ReaderProblems {
+				found = found || p.Kind == tc.kind && p.File == tc.path && p.Offset == tc.offset
+			}
+			if (tc.kind == "") != (len(s.ReaderProblems) == 0) || (tc.kind != "" && !found) {
+				t.Errorf("reader_problems %+v, want a %q problem at %d", s.ReaderProblems, tc.kind, tc.offset)
+			}
+			if len(s.ReaderProblems) != len(s.ReaderWarnings) {
+				t.Errorf("%d reader_problems, %d reader_warnings", len(s.ReaderProblems), len(s.ReaderWarnings))
+			}
+		})
+	}
+}
