@@ -306,3 +306,43 @@ func TestFleetScanReaderProblems(t *testing.T) {
 		})
 	}
 }
+
+// cat prints the reader's losses on stderr ("warning:" lines naming the
+// file) and exits 3 with --strict on a truncated or CRC-damaged log, 0 on
+// a healthy one. Before, cat had no --strict.
+func TestCatStrict(t *testing.T) {
+	dir := t.TempDir()
+	log := generateDamageLog(t, filepath.Join(dir, "drive.mcap"), 0, 3*time.Second)
+	n := len(log.chunks)
+	truncated := filepath.Join(dir, "truncated.mcap")
+	copyDamaged(t, log.path, truncated, log.chunks[n/2].offset+300, -1)
+	crc := filepath.Join(dir, "crc.mcap")
+	copyDamaged(t, log.path, crc, -1, log.chunks[2].offset+400)
+	for _, tc := range []struct {
+		path string
+		lost bool
+	}{{log.path, false}, {truncated, true}, {crc, true}} {
+		t.Run(filepath.Base(tc.path), func(t *testing.T) {
+			for _, strict := range []bool{false, true} {
+				args := []string{"cat", tc.path, "--topic", "/imu/data"}
+				want := exitOK
+				if strict {
+					args = append(args, "--strict")
+					if tc.lost {
+						want = exitProblems
+					}
+				}
+				code, stdout, errs := runCLI(t, args...)
+				if code != want || stdout == "" {
+					t.Errorf("%v: exit %d, want %d, %d bytes out: %s", args, code, want, len(stdout), errs)
+				}
+				if got := strings.Contains(errs, "warning: "+tc.path); got != tc.lost {
+					t.Errorf("%v: stderr names a loss: %v, want %v\n%s", args, got, tc.lost, errs)
+				}
+				if got := strings.Contains(errs, "damaged input: "+tc.path); got != (strict && tc.lost) {
+					t.Errorf("%v: stderr has the --strict error: %v\n%s", args, got, errs)
+				}
+			}
+		})
+	}
+}
