@@ -61,9 +61,9 @@ fuzz: ## run every Fuzz target for FUZZTIME each, minimising new inputs for at m
 	done
 
 # TORTURE_ARGS: e.g. "-mcap 100 -bag 30 -db3 20 -all-formats" for a bigger
-# campaign, "-fail-silent-loss" once every command reports reader warnings
+# campaign, "-fail-silent-loss=false" to only count silent losses
 # (go run ./internal/tools/torture -h).
-torture: ## bad-input campaign: corrupted logs, calibration and rig files through every reading command; fails on a panic, hang or RSS > 1 GiB (~3 min on 2 cores, 10 loaded)
+torture: ## bad-input campaign: corrupted logs, calibration and rig files through every reading command; fails on a panic, hang, RSS > 1 GiB or a silent loss (~3 min on 2 cores, 10 loaded)
 	$(GO) run ./internal/tools/torture $(TORTURE_ARGS)
 
 lint: ## gofmt + go vet (fails on any finding)

@@ -265,6 +265,13 @@ func relabel(r *fleet.Result, local, url string) {
 	for i := range s.ReaderWarnings {
 		s.ReaderWarnings[i] = strings.ReplaceAll(s.ReaderWarnings[i], local, url)
 	}
+	for i := range s.ReaderProblems {
+		p := &s.ReaderProblems[i]
+		if p.File == local {
+			p.File = url
+		}
+		p.Message = strings.ReplaceAll(p.Message, local, url)
+	}
 	for i := range r.Scenes {
 		if r.Scenes[i].Log == local {
 			r.Scenes[i].Log = url

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/internal/app/calibapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 )
 
 func newCalibCommand(g *globalOptions) *cobra.Command {
@@ -53,7 +54,8 @@ Exit codes: 0 ok, 1 error (unreadable or inconsistent input), 2 usage error.`,
 // ---- show ----
 
 func newCalibShowCommand(g *globalOptions) *cobra.Command {
-	return &cobra.Command{
+	var strict bool
+	c := &cobra.Command{
 		Use:   "show FILE|LOG",
 		Short: "Print the cameras and transforms of a calibration file or log",
 		Long: `show reads a calibration file (format detected from its content) or a log
@@ -69,26 +71,39 @@ nuScenes records as ego → token, OpenCalib "A-to-B" as B → A.
 --json prints {file, format, cameras[], transforms[] (each with T, the 4×4
 row-major matrix mapping child points into the parent), scalars}.
 
-Exit codes: 0 ok, 1 unreadable or unrecognised file, 2 usage error.`,
+A log's reader losses (a cut file, a damaged chunk, in the part of the log
+read) are printed in a "lost:" section after the tables; --json has them
+as "problems" (objects with severity, kind, file, offset, topic, message;
+[] for a sound log, absent for a calibration file). A camera info or
+transform in the lost part is missing from the output.
+
+Exit codes: 0 ok, 1 unreadable or unrecognised file, 2 usage error,
+3 --strict and the log reader lost something (the output is still printed).`,
 		Example: `  rigsync calib show kalibr_camchain.yaml
-  rigsync calib show drive.mcap --json | jq '.transforms[] | {parent, child}'`,
+  rigsync calib show drive.mcap --json | jq '.transforms[] | {parent, child}'
+  rigsync calib show drive.mcap --strict`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCalibShow(cmd, g, args[0])
+			return runCalibShow(cmd, g, args[0], strict)
 		},
 	}
+	c.Flags().BoolVar(&strict, "strict", false, "exit with code 3 when the log reader lost anything (a truncated or damaged log; the output is still printed)")
+	return c
 }
 
-func runCalibShow(cmd *cobra.Command, g *globalOptions, path string) error {
+func runCalibShow(cmd *cobra.Command, g *globalOptions, path string, strict bool) error {
 	res, err := calibapp.Show(cmd.Context(), path)
 	if err != nil {
 		return calibError(err)
 	}
 	if g.JSON {
-		return writeCalibJSON(g.stdout, res)
+		if err := writeCalibJSON(g.stdout, res); err != nil {
+			return err
+		}
+		return losses.Strict(strict, res.Problems)
 	}
 	_ = res.WriteText(g.stdout) // as before the split: a failed stdout is not an error
-	return nil
+	return losses.Strict(strict, res.Problems)
 }
 
 // ---- convert ----
@@ -280,7 +295,8 @@ func calibError(err error) error {
 // ---- rig ----
 
 type calibRigOptions struct {
-	Base string
+	Base   string
+	Strict bool
 }
 
 func newCalibRigCommand(g *globalOptions) *cobra.Command {
@@ -304,7 +320,12 @@ to --base, and the intrinsics of the camera info in the same frame. What it
 could not find is listed in each sensor's "missing" (intrinsics, extrinsic,
 frame; clock always, as a log cannot tell a clock's offset).
 
-Exit codes: 0 ok, 1 unreadable log, 2 usage error.
+A damaged log's reader losses (a cut file, a damaged chunk, in the part of
+the log read) are printed on stderr as a "lost:" section (stdout stays the
+YAML): a sensor or transform in the lost part is missing from the draft.
+
+Exit codes: 0 ok, 1 unreadable log, 2 usage error, 3 --strict and the log
+reader lost something (the draft is still written).
 
 ` + logsHelp,
 		Example: `  rigsync calib rig init drive.mcap > rig.yaml
@@ -312,10 +333,16 @@ Exit codes: 0 ok, 1 unreadable log, 2 usage error.
   rigsync calib rig init drive.mcap --base base_footprint`,
 		Args: exactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return calibapp.RigInit(cmd.Context(), g.stdout, args[0], o.Base)
+			probs, err := calibapp.RigInit(cmd.Context(), g.stdout, args[0], o.Base)
+			if err != nil {
+				return err
+			}
+			losses.WriteText(g.stderr, probs)
+			return losses.Strict(o.Strict, probs)
 		},
 	}
 	initCmd.Flags().StringVar(&o.Base, "base", "base_link", "base frame of the extrinsics")
+	initCmd.Flags().BoolVar(&o.Strict, "strict", false, "exit with code 3 when the log reader lost anything (a truncated or damaged log; the draft is still written)")
 	exampleCmd := &cobra.Command{
 		Use:   "example",
 		Short: "Print a commented rig.yaml",

@@ -7,10 +7,12 @@ import (
 
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/internal/app/liveapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 )
 
 func newLiveCommand(g *globalOptions) *cobra.Command {
 	var o liveapp.Options
+	var strict bool
 	c := &cobra.Command{
 		Use:   "live --rig rig.yaml|FILE,... [NAME=]rtsp://... [...] [--with LOG] -o OUT",
 		Short: "Fuse live RTSP cameras (and a log replayed at real time) into frames as they arrive",
@@ -78,8 +80,15 @@ frames written so far are complete either way. Every argument (URLs and
 camera names, the rig, --with, --lateness, --reference, the output
 folder) is checked before any camera is dialled.
 
+What the --with log's reader lost (a cut file, a damaged chunk) is printed
+in a "lost:" section after the replay line; --json has it as
+"replay.problems" (objects with severity, kind, file, offset, topic,
+message, as every reading command's "problems"; [] for a sound log). The
+top-level "problems" stay the run's own problems (strings).
+
 Exit codes: 0 ok, 1 error, 2 usage error, 3 problems (a stream delivered
-nothing, or no frame was written).
+nothing, or no frame was written; with --strict also any loss of the
+--with log's reader).
 
 --with takes any log: ` + logsHelp[len("Logs: LOG is "):],
 		Example: `  rigsync live --rig rig.yaml rtsp://10.0.0.21/cam/front -o live/ --duration 30s
@@ -88,9 +97,10 @@ nothing, or no frame was written).
       --with drive.mcap --max-latency 300ms -o live/
   rigsync live --rig rig.yaml rtsp://cam-left/main rtsp://cam-right/main --reference cam_left --json -o live/`,
 		Args: minArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error { return runLive(cmd.Context(), g, o, args) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runLive(cmd.Context(), g, o, args, strict) },
 	}
 	f := c.Flags()
+	f.BoolVar(&strict, "strict", false, "exit with code 3 when the --with log's reader lost anything (a truncated or damaged log; the run still completes)")
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml with the cameras' intrinsics and every sensor's extrinsic (required), or calibration files of any format rigsync reads (repeatable, or comma-separated, merged)")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the sensor name a frame of the --rig files is (repeatable, or comma-separated)")
 	f.StringVar(&o.With, "with", "", "a log (MCAP, ROS 1 bag or rosbag2) replayed at real time as extra live streams")
@@ -109,7 +119,7 @@ nothing, or no frame was written).
 	return c
 }
 
-func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []string) error {
+func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []string, strict bool) error {
 	st := liveapp.NewStatusWriter(g.stderr, g.stderrIsTerminal())
 	defer st.Finish()
 	o.Cameras = args
@@ -130,6 +140,9 @@ func runLive(ctx context.Context, g *globalOptions, o liveapp.Options, args []st
 	}
 	if len(sum.Problems) > 0 {
 		return problemsError{len(sum.Problems)}
+	}
+	if sum.Replay != nil {
+		return losses.Strict(strict, sum.Replay.Problems)
 	}
 	return nil
 }

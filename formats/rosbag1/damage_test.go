@@ -467,3 +467,66 @@ func TestTopicConflict(t *testing.T) {
 		t.Errorf("messages %+v, stats %+v", ms, s.Stats())
 	}
 }
+
+// TestIndexCountMismatch: a chunk info record that counts more messages
+// of a connection than its chunk holds (a damaged index) is a warning
+// naming the chunk, the connection and both counts, with the difference
+// as lost messages, and every message the chunk does hold is still read.
+// FuzzReader found an index claiming 2,164,260,620 messages that read 12
+// with no warning. A sound bag has no such warning.
+func TestIndexCountMismatch(t *testing.T) {
+	full := synthBag(t, rosbag1.CompressionNone, 300, 6)
+	want, _, err := readAll(t, full, rosbag1.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first chunk info record of the index section, and its first
+	// (connection, count) pair.
+	pos := indexPos(t, full)
+	var countAt int64 = -1
+	for pos < int64(len(full)) && countAt < 0 {
+		hl := int64(binary.LittleEndian.Uint32(full[pos:]))
+		h := full[pos+4 : pos+4+hl]
+		dl := int64(binary.LittleEndian.Uint32(full[pos+4+hl:]))
+		if bytes.Contains(h, []byte("op=\x06")) {
+			countAt = pos + 8 + hl + 4
+		}
+		pos += 8 + hl + dl
+	}
+	if countAt < 0 {
+		t.Fatal("no chunk info record")
+	}
+	real := int64(binary.LittleEndian.Uint32(full[countAt:]))
+	for _, tc := range []struct {
+		name  string
+		count uint32
+		lost  int
+	}{
+		{"sound", uint32(real), 0},
+		{"three more", uint32(real + 3), 3},
+		{"2,164,260,620", 2164260620, int(min(2164260620-real, 1<<31-1))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := bytes.Clone(full)
+			binary.LittleEndian.PutUint32(b[countAt:], tc.count)
+			got, r, err := readAll(t, b, rosbag1.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Errorf("%d messages read, want %d", len(got), len(want))
+			}
+			ws := r.Warnings()
+			if tc.lost == 0 {
+				if len(ws) != 0 {
+					t.Errorf("warnings %v", ws)
+				}
+				return
+			}
+			if len(ws) != 1 || ws[0].LostMessages != tc.lost || !strings.Contains(ws[0].Msg, fmt.Sprintf("the index counts %d messages", tc.count)) ||
+				!strings.Contains(ws[0].Msg, fmt.Sprintf("it holds %d", real)) {
+				t.Errorf("warnings %v, want one losing %d", ws, tc.lost)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -331,11 +332,14 @@ func (it *Iterator) load(c *chunk) error {
 		return nil
 	}
 	cur := &cursor{c: c, buf: buf, data: data}
+	found := map[uint32]int64{} // messages of each known connection, before the filters
+	walked := true
 	for p := 0; p < len(data); {
 		rec, next, err := nextRecord(data, p)
 		if err != nil {
 			if !c.tail {
 				r.warn(c.offset, "", Unknown, "%v", walkError(p, err))
+				walked = false
 			}
 			break
 		}
@@ -345,6 +349,9 @@ func (it *Iterator) load(c *chunk) error {
 		case !ok:
 			r.warn(c.offset, "", 0, "record at byte %d of the chunk's uncompressed data has a damaged header; skipped", rec.off)
 		case op == opMsgData:
+			if r.conns[id] != nil {
+				found[id]++
+			}
 			if t < it.start || t >= it.end || (it.want != nil && !it.want[id]) {
 				continue
 			}
@@ -365,6 +372,9 @@ func (it *Iterator) load(c *chunk) error {
 			}
 		}
 	}
+	if walked {
+		it.checkCounts(c, found)
+	}
 	if len(cur.ents) == 0 {
 		it.putBuf(buf)
 		return nil
@@ -375,4 +385,25 @@ func (it *Iterator) load(c *chunk) error {
 	}
 	heap.Push(&it.h, cur)
 	return nil
+}
+
+// checkCounts compares the messages found in chunk c (per connection) with
+// what the index or the chunk's index data records count: fewer found is
+// a warning with the difference as lost messages (the chunk lost them, or
+// the index is wrong: either way the reader cannot deliver them). Nothing
+// is allocated by a count, which comes from the file and may be anything.
+func (it *Iterator) checkCounts(c *chunk, found map[uint32]int64) {
+	r := it.r
+	for _, id := range slices.Sorted(maps.Keys(c.conns)) {
+		want, got := c.conns[id], found[id]
+		if got >= want {
+			continue
+		}
+		topic := ""
+		if conn := r.conns[id]; conn != nil {
+			topic = conn.Topic
+		}
+		i := r.warn(c.offset, topic, int(min(want-got, math.MaxInt32)), "the index counts %d messages of connection %d (topic %s) in this chunk, it holds %d: %d lost (or the index is wrong)", want, id, topic, got, want-got)
+		r.lost(i, c)
+	}
 }

@@ -14,7 +14,11 @@
 // log_time, "log"); *_s fields are seconds since the log's first message.
 package fleet
 
-import "math"
+import (
+	"math"
+
+	"github.com/rigsync/rigsync/fusion"
+)
 
 // Gate verdicts.
 const (
@@ -52,6 +56,12 @@ type Summary struct {
 	Sensors []Sensor `json:"sensors"`
 	// ReaderWarnings are what the reader lost and where.
 	ReaderWarnings []string `json:"reader_warnings,omitempty"`
+	// ReaderProblems are the same losses as objects (severity, kind,
+	// file, offset, topic, lost messages and log times, message), as
+	// every reading command's "problems" in --json; absent for a sound
+	// log. (This summary's own Problems are the info analysis' problems,
+	// as strings.)
+	ReaderProblems []fusion.InputProblem `json:"reader_problems,omitempty"`
 	// Problems are the info analysis' problems ("SEVERITY KIND TOPIC:
 	// message"), in its order.
 	Problems []string `json:"problems,omitempty"`

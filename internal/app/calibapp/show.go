@@ -16,9 +16,10 @@ import (
 	"github.com/rigsync/rigsync/calib/calibio"
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/calib/se3"
-	"github.com/rigsync/rigsync/formats/logcalib"
 	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/mcapread"
+	"github.com/rigsync/rigsync/fusion"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 )
 
@@ -60,6 +61,10 @@ type ShowResult struct {
 	Cameras    []Camera           `json:"cameras"`
 	Transforms []Transform        `json:"transforms"`
 	Scalars    map[string]float64 `json:"scalars,omitempty"`
+	// Problems are what the log reader lost in the part of a log it read
+	// (damage, a cut file; losses.Of), [] for a sound log; absent for a
+	// calibration file.
+	Problems []fusion.InputProblem `json:"problems,omitzero"`
 }
 
 // Show reads the calibration at path: a calibration file of any format
@@ -79,11 +84,11 @@ func Show(ctx context.Context, path string) (*ShowResult, error) {
 		if !ok {
 			format = logfile.MCAP
 		}
-		lc, err := logcalib.ReadFile(ctx, path)
+		lc, probs, err := readLogCalibration(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		out.Format = string(format)
+		out.Format, out.Problems = string(format), probs
 		for _, c := range lc.Cameras {
 			out.Cameras = append(out.Cameras, cameraOf(c))
 		}
@@ -121,7 +126,8 @@ func Show(ctx context.Context, path string) (*ShowResult, error) {
 }
 
 // WriteText writes the human form: the file and format, a table of the
-// cameras, a table of the transforms, then the scalars sorted by name. It
+// cameras, a table of the transforms, the scalars sorted by name, then
+// the "lost:" section of a damaged log (losses.WriteText). It
 // returns the first write error.
 func (s *ShowResult) WriteText(w io.Writer) error {
 	sw := &stickyWriter{w: w}
@@ -151,6 +157,10 @@ func (s *ShowResult) WriteText(w io.Writer) error {
 	slices.Sort(keys)
 	for _, k := range keys {
 		fmt.Fprintf(sw, "%s: %g\n", k, s.Scalars[k])
+	}
+	if len(s.Problems) > 0 {
+		fmt.Fprintln(sw)
+		losses.WriteText(sw, s.Problems)
 	}
 	return sw.err
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/fleet"
 	"github.com/rigsync/rigsync/internal/app/checkapp"
 	"github.com/rigsync/rigsync/internal/app/fuseapp"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 	"github.com/rigsync/rigsync/internal/version"
 )
@@ -118,6 +119,11 @@ func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details
 		return fail(err)
 	}
 	rep, err := inspect.InspectLog(ctx, lg, path, inspect.Options{FileSize: lg.Size()})
+	if err == nil {
+		if probs := losses.Of([]*logfile.Log{lg}, []string{path}); len(probs) > 0 {
+			s.ReaderProblems = probs
+		}
+	}
 	lg.Close()
 	if err != nil {
 		return fail(err)

@@ -23,11 +23,13 @@ import (
 
 	"github.com/rigsync/rigsync/calib/rig"
 	"github.com/rigsync/rigsync/formats"
+	"github.com/rigsync/rigsync/formats/logfile"
 	"github.com/rigsync/rigsync/formats/replay"
 	"github.com/rigsync/rigsync/formats/rtsp"
 	"github.com/rigsync/rigsync/fusion"
 	"github.com/rigsync/rigsync/fusion/live"
 	"github.com/rigsync/rigsync/fusion/writers/frames"
+	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
 	"github.com/rigsync/rigsync/internal/outguard"
 )
@@ -128,6 +130,12 @@ type ReplaySummary struct {
 	// Replaced lists the log's camera topics that were not replayed
 	// because a live camera of the same sensor took their place.
 	Replaced []string `json:"replaced_by_live,omitempty"`
+	// Problems are what the log reader lost replaying Log (losses.Of:
+	// objects with severity, kind, file, offset, topic, message, as in
+	// every other command's "problems"), [] for a sound log. They live
+	// here, not in Summary.Problems, which are the run's own problems (a
+	// stream that delivered nothing; strings, exit code 3).
+	Problems []fusion.InputProblem `json:"problems"`
 }
 
 // Summary is what live reports at the end (--json prints it).
@@ -410,7 +418,8 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		sum.Cameras = append(sum.Cameras, cs)
 	}
 	if rp != nil {
-		sum.Replay = &ReplaySummary{Log: o.With, Mapping: rp.Mapping(), Stats: rp.Stats(), Replaced: replaced}
+		sum.Replay = &ReplaySummary{Log: o.With, Mapping: rp.Mapping(), Stats: rp.Stats(), Replaced: replaced,
+			Problems: losses.Of([]*logfile.Log{rp.Log()}, []string{o.With})}
 	}
 	for _, s := range sum.Streams {
 		if s.Received == 0 {

@@ -6,11 +6,13 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/rigsync/rigsync/internal/app/losses"
 )
 
 // WriteText writes the summary as "rigsync live" prints it: frames and
-// latency, a table of the streams, the cameras, the replay, warnings and
-// problems.
+// latency, a table of the streams, the cameras, the replay (with the
+// "lost:" section of its log reader's losses), warnings and problems.
 func WriteText(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "wrote %d fused frames to %s in %.1f s (stopped: %s); reference %s\n", s.Frames, s.Output, s.Seconds, s.Stopped, s.Reference)
 	fmt.Fprintf(w, "latency (write − frame time): p50 %v  p99 %v  max %v  (bound %v)\n",
@@ -43,6 +45,7 @@ func WriteText(w io.Writer, s *Summary) {
 	if s.Replay != nil {
 		fmt.Fprintf(w, "replayed %s: %d messages at %gx, host clock = log clock %+.3f s (max %v behind)\n", s.Replay.Log, s.Replay.Stats.Messages,
 			s.Replay.Mapping.Speed, float64(s.Replay.Mapping.HostStart-s.Replay.Mapping.LogStart)/1e9, time.Duration(s.Replay.Stats.MaxBehind).Round(time.Millisecond))
+		losses.WriteText(w, s.Replay.Problems)
 	}
 	for _, x := range s.Warnings {
 		fmt.Fprintln(w, "warning:", x)

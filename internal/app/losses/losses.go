@@ -2,9 +2,11 @@
 // data its log readers could not read: the damage met (a truncated file,
 // a chunk whose CRC or compressed bytes are bad, repeated messages
 // skipped), as fusion.InputProblem values ("problems" in every command's
-// --json: info, sync, fuse, calib check), as a "lost:" section in the
-// text output, and as a StrictError (exit code 3) when --strict asks for
-// a run with any loss to fail. The commands share it so that they say it
+// --json: info, sync, fuse, calib check, calib show, labels check and
+// sync; "replay.problems" in live's, "reader_problems" in fleet scan's
+// logs.jsonl; rig init prints only the text, on stderr), as a "lost:"
+// section in the text output, and as a StrictError (exit code 3) when
+// --strict asks for a run with any loss to fail. The commands share it so that they say it
 // the same way.
 package losses
 

@@ -24,10 +24,10 @@
 // wait4). A run that exits 0 on a mutant known to have lost messages (a
 // truncation or zeroed block before the MCAP summary, a dropped chunk)
 // without saying so — nothing on stdout or stderr matches -loss-pattern —
-// is a "silent-loss" finding: counted, and a failure only with
-// -fail-silent-loss (the reader warnings every command reports are being
-// added; the pattern matches a JSON reader_warnings field and the words of
-// the text reports). Any other exit (a clear error, exit 1, 2, 3, 4) passes.
+// is a "silent-loss" finding, a failure unless -fail-silent-loss=false
+// (every reading command reports its reader's losses since issue 17; the
+// pattern matches a JSON reader_warnings field and the words of the text
+// reports). Any other exit (a clear error, exit 1, 2, 3, 4) passes.
 //
 // The summary table gives cases, passes and failures by kind and by
 // command; each failing case is copied to -out/failures/NNNN (the input,
@@ -95,7 +95,7 @@ func main() {
 	flag.IntVar(&o.jobs, "j", 2, "runs at a time")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the mutations (the same seed gives the same cases)")
 	flag.BoolVar(&o.allFormats, "all-formats", true, "fuse every log mutant into every format (false: the format rotates over the mutants)")
-	flag.BoolVar(&o.failSilentLoss, "fail-silent-loss", false, "count silent-loss findings as failures")
+	flag.BoolVar(&o.failSilentLoss, "fail-silent-loss", true, "count silent-loss findings as failures (false: only count them)")
 	flag.StringVar(&o.lossPattern, "loss-pattern", `(?im)"reader_warnings":\s*\[\s*[{"]|\blost\b|reader warnings?\b|^(rigsync: )?warning:|\bdamaged\b|\btruncated\b|\bcorrupt|\bcrc\b|\bnot read\b`,
 		"a run that says what it lost matches this (stdout or stderr)")
 	flag.IntVar(&o.calibCheckEvery, "calib-check-every", 3, "run calib check --rig on every Nth calibration mutant (0: never)")
