@@ -48,6 +48,9 @@ type SyncResult struct {
 	Boxes       int `json:"boxes"`
 	Moved       int `json:"moved"`
 	CameraBoxes int `json:"camera_boxes"`
+	// Cameras says, per camera, how far the frame-time boxes are drawn
+	// from where the camera saw their objects (camera_sync.go).
+	Cameras []CameraSync `json:"cameras"`
 	// Shutter says how camera capture times were taken.
 	Shutter string   `json:"shutter"`
 	Notes   []string `json:"notes,omitempty"`
@@ -88,6 +91,7 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	models := map[string]camera.Model{}
 	var chk *labelcheck.Checker
 	var timed []syncBox
+	var views []cameraView
 	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		res.Clock = f.Clock
 		if lf == nil {
@@ -139,6 +143,7 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 				if !ok || u < 0 || w < 0 || u >= float64(in.Width) || w >= float64(in.Height) {
 					continue
 				}
+				views = append(views, cameraView{frame: lf.Index, box: i, k: len(b.Cameras), camera: cam.Name, toCam: cam.BaseCamera.Inverse(), m: m})
 				b.Cameras = append(b.Cameras, labels.CameraBox{Camera: cam.Name, TimeNS: lf.StampNS + (cam.Stamp - f.Stamp), Center: cc, Yaw: b.Yaw})
 				res.CameraBoxes++
 			}
@@ -170,6 +175,7 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 		}
 		res.Moved++
 	}
+	res.Cameras = cameraSync(views, done)
 	outSet := &labels.Set{Clock: set.Clock, Frames: make([]labels.Frame, len(set.Frames))}
 	for i, f := range set.Frames {
 		if g, ok := done[f.Index]; ok {

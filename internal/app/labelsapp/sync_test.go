@@ -67,7 +67,7 @@ func TestSyncCameraBoxes(t *testing.T) {
 	}
 	// Project with the fused frames' cameras.
 	var checked, far int
-	var worst, worstMoved float64
+	var worst, worstMoved, worstFrame float64
 	_, err = Frames(context.Background(), Options{Logs: []string{log}, WithCameras: true}, synced, func(fr *fused.Frame, lf *labels.Frame, _ r3.Vec) error {
 		if lf == nil {
 			return nil
@@ -111,6 +111,7 @@ func TestSyncCameraBoxes(t *testing.T) {
 				su, sv := proj(cb.Center)
 				fu, fv := proj(tb.Center)
 				synced, frameTime := math.Hypot(su-wu, sv-wv), math.Hypot(fu-wu, fv-wv)
+				worstFrame = max(worstFrame, frameTime)
 				if frameTime > 5 {
 					far++
 					worst = max(worst, synced)
@@ -136,6 +137,17 @@ func TestSyncCameraBoxes(t *testing.T) {
 	}
 	if worstMoved > 0.1 {
 		t.Errorf("true labels moved by up to %.2f m", worstMoved)
+	}
+	// Sync's own account of the cameras: as many boxes > 5 px off at frame
+	// time as the independent projection above finds, the worst alike.
+	var over, boxes int
+	var worstRes float64
+	for _, c := range res.Cameras {
+		over, boxes, worstRes = over+c.Over5Px, boxes+c.Boxes, max(worstRes, c.WorstPx)
+		t.Logf("%s: %d boxes, %d > 5 px off at frame time, median %.2f px, worst %.1f px", c.Camera, c.Boxes, c.Over5Px, c.MedianPx, c.WorstPx)
+	}
+	if over != far || boxes != res.CameraBoxes || math.Abs(worstRes-worstFrame) > 0.5 {
+		t.Errorf("sync reports %d of %d camera boxes > 5 px off (worst %.1f px), want %d of %d (worst %.1f px)", over, boxes, worstRes, far, res.CameraBoxes, worstFrame)
 	}
 }
 
