@@ -230,11 +230,16 @@ labels JSON (OUT is written whole or not at all, never over an input):
                 base_link at the frame's time, so that projecting it with the
                 frame's camera pose lines up with the image. Cameras are
                 taken as global shutter at their mid-exposure stamp (rigsync
-                rigs carry no rolling-shutter readout)
+                rigs carry no rolling-shutter readout). Per camera, the
+                report says how far (px) the frame-time boxes' centres
+                project from the camera-synced ones: the error a frame-time
+                box carries into that image (box centres only: no image
+                content and no 2D labels are compared)
 
 Boxes need a velocity (the labels' own: rigsync labels JSON, nuScenes
-velocities) to be moved; a box slower than 1 m/s or with too few points
-stays where it is.
+velocities) to be moved; a box slower than 1 m/s stays where it is. The time
+a box shows is its track's: the weighted median of its boxes' times within
+±0.5 s, unless the box's own time clearly differs.
 
 ` + selectionHelp + `
 
@@ -271,6 +276,12 @@ stays where it is.
 			if _, err = fmt.Fprintf(g.stdout, "wrote %s: %d boxes in %d frames, %d moved to the frame's time, %d camera-synced boxes (%s shutter)\n",
 				res.Out, res.Boxes, res.Frames, res.Moved, res.CameraBoxes, strings.SplitN(res.Shutter, " ", 2)[0]); err != nil {
 				return err
+			}
+			for _, c := range res.Cameras {
+				if _, err = fmt.Fprintf(g.stdout, "  %s: %d boxes, %d drawn > 5 px from their object at the frame's time (median %.1f px, worst %.1f px)\n",
+					c.Camera, c.Boxes, c.Over5Px, c.MedianPx, c.WorstPx); err != nil {
+					return err
+				}
 			}
 			losses.WriteText(g.stdout, res.Problems)
 			return losses.Strict(o.Strict, res.Problems)

@@ -24,6 +24,9 @@ type BoxTime struct {
 	// moves slower than 1 m/s, or its offset is not along its velocity or
 	// beyond 80 ms: then it is taken as showing the frame's time).
 	DtNS int64
+	// Timed says DtNS was estimated from the box's points (false: it is
+	// the default 0 for one of the reasons above).
+	Timed bool
 	// Velocity is the box's velocity (base axes, m/s) the estimate used.
 	Velocity r3.Vec
 }
@@ -86,7 +89,7 @@ func (c *Checker) Times(f *fused.Frame, lf *labels.Frame) ([]BoxTime, error) {
 			along := (d.X*vs[i].X + d.Y*vs[i].Y) / spd
 			perp := math.Sqrt(max(0, d.X*d.X+d.Y*d.Y-along*along))
 			if dt := *r.TimeOffsetNS; perp < 0.35*math.Abs(along)+0.05 && math.Abs(float64(dt)) <= maxTimeOffset {
-				bt.DtNS = dt
+				bt.DtNS, bt.Timed = dt, true
 			}
 		}
 		out[i] = bt

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"strconv"
 
 	"gonum.org/v1/gonum/spatial/r3"
@@ -49,6 +48,9 @@ type SyncResult struct {
 	Boxes       int `json:"boxes"`
 	Moved       int `json:"moved"`
 	CameraBoxes int `json:"camera_boxes"`
+	// Cameras says, per camera, how far the frame-time boxes are drawn
+	// from where the camera saw their objects (camera_sync.go).
+	Cameras []CameraSync `json:"cameras"`
 	// Shutter says how camera capture times were taken.
 	Shutter string   `json:"shutter"`
 	Notes   []string `json:"notes,omitempty"`
@@ -88,6 +90,8 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	done := map[int]labels.Frame{}
 	models := map[string]camera.Model{}
 	var chk *labelcheck.Checker
+	var timed []syncBox
+	var views []cameraView
 	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		res.Clock = f.Clock
 		if lf == nil {
@@ -109,17 +113,15 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 		for i, b := range lf.Boxes {
 			bt := times[i]
 			v := bt.Velocity
-			if shift := math.Abs(float64(bt.DtNS)*1e-9) * math.Hypot(v.X, v.Y); shift >= minSyncShift {
-				b.Center = r3.Sub(b.Center, r3.Scale(float64(bt.DtNS)*1e-9, v))
-				res.Moved++
-			}
+			timed = append(timed, syncBox{frame: lf.Index, box: i, id: b.ID, stamp: lf.StampNS, bt: bt})
 			b.TimeNS = lf.StampNS
 			b.Attributes = cloneMap(b.Attributes)
-			b.Attributes[AttrShownTime] = strconv.FormatInt(lf.StampNS+bt.DtNS, 10)
 			b.Attributes[AttrPoints] = strconv.Itoa(bt.Points)
 			if bt.Observed {
 				b.Attributes[AttrPointsTime] = strconv.FormatInt(lf.StampNS+bt.PointsNS, 10)
 			}
+			// Camera-synced boxes about the unmoved centre: the move to the
+			// frame's time is added once the track's times are known.
 			b.Cameras = nil
 			for ci := range f.Cameras {
 				cam := &f.Cameras[ci]
@@ -141,6 +143,7 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 				if !ok || u < 0 || w < 0 || u >= float64(in.Width) || w >= float64(in.Height) {
 					continue
 				}
+				views = append(views, cameraView{frame: lf.Index, box: i, k: len(b.Cameras), camera: cam.Name, toCam: cam.BaseCamera.Inverse(), m: m})
 				b.Cameras = append(b.Cameras, labels.CameraBox{Camera: cam.Name, TimeNS: lf.StampNS + (cam.Stamp - f.Stamp), Center: cc, Yaw: b.Yaw})
 				res.CameraBoxes++
 			}
@@ -157,6 +160,22 @@ func Sync(ctx context.Context, o Options, out string) (*SyncResult, error) {
 	if res.Frames == 0 {
 		return nil, fmt.Errorf("labels sync: %s: no labelled frame matches a fused frame of %s", o.Labels, res.Log)
 	}
+	// Move every box to the frame's time by the time its track shows.
+	for _, sb := range trackTimes(timed) {
+		b := &done[sb.frame].Boxes[sb.box]
+		v := sb.bt.Velocity
+		b.Attributes[AttrShownTime] = strconv.FormatInt(sb.stamp+sb.dt, 10)
+		if sb.dt == 0 {
+			continue
+		}
+		d := r3.Scale(-float64(sb.dt)*1e-9, v)
+		b.Center = r3.Add(b.Center, d)
+		for k := range b.Cameras {
+			b.Cameras[k].Center = r3.Add(b.Cameras[k].Center, d)
+		}
+		res.Moved++
+	}
+	res.Cameras = cameraSync(views, done)
 	outSet := &labels.Set{Clock: set.Clock, Frames: make([]labels.Frame, len(set.Frames))}
 	for i, f := range set.Frames {
 		if g, ok := done[f.Index]; ok {

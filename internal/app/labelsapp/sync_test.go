@@ -67,7 +67,7 @@ func TestSyncCameraBoxes(t *testing.T) {
 	}
 	// Project with the fused frames' cameras.
 	var checked, far int
-	var worst, worstMoved float64
+	var worst, worstMoved, worstFrame float64
 	_, err = Frames(context.Background(), Options{Logs: []string{log}, WithCameras: true}, synced, func(fr *fused.Frame, lf *labels.Frame, _ r3.Vec) error {
 		if lf == nil {
 			return nil
@@ -111,6 +111,7 @@ func TestSyncCameraBoxes(t *testing.T) {
 				su, sv := proj(cb.Center)
 				fu, fv := proj(tb.Center)
 				synced, frameTime := math.Hypot(su-wu, sv-wv), math.Hypot(fu-wu, fv-wv)
+				worstFrame = max(worstFrame, frameTime)
 				if frameTime > 5 {
 					far++
 					worst = max(worst, synced)
@@ -137,15 +138,24 @@ func TestSyncCameraBoxes(t *testing.T) {
 	if worstMoved > 0.1 {
 		t.Errorf("true labels moved by up to %.2f m", worstMoved)
 	}
+	// Sync's own account of the cameras: as many boxes > 5 px off at frame
+	// time as the independent projection above finds, the worst alike.
+	var over, boxes int
+	var worstRes float64
+	for _, c := range res.Cameras {
+		over, boxes, worstRes = over+c.Over5Px, boxes+c.Boxes, max(worstRes, c.WorstPx)
+		t.Logf("%s: %d boxes, %d > 5 px off at frame time, median %.2f px, worst %.1f px", c.Camera, c.Boxes, c.Over5Px, c.MedianPx, c.WorstPx)
+	}
+	if over != far || boxes != res.CameraBoxes || math.Abs(worstRes-worstFrame) > 0.5 {
+		t.Errorf("sync reports %d of %d camera boxes > 5 px off (worst %.1f px), want %d of %d (worst %.1f px)", over, boxes, worstRes, far, res.CameraBoxes, worstFrame)
+	}
 }
 
 // TestSyncTimeFault: boxes placed where their object was 50 ms later (or
 // 40 ms earlier) than the frame are moved back to the frame's time: within
-// 6 cm of the true box for objects of 5 m/s or more with at least 50
-// points, and their shown time is the fault's within 5 ms for 90% of the
-// boxes (10 ms for all) on the urban rig; on the minimal rig (no odometry,
-// 32 beams) within 7 ms for 90% (a box or two per track may stay where it
-// was).
+// 3 cm of the true box for objects of 5 m/s or more with at least 50
+// points, and their shown time is the fault's within 5 ms for every such
+// box, on the urban rig and on the minimal rig (no odometry, 32 beams).
 func TestSyncTimeFault(t *testing.T) {
 	for _, tc := range []struct {
 		preset string
@@ -234,14 +244,10 @@ func TestSyncTimeFault(t *testing.T) {
 			if n == 0 {
 				t.Fatal("no fast box to check")
 			}
-			// The minimal rig has no odometry (the ego motion comes from the
-			// labels' static boxes) and a 32×512 LiDAR: looser.
-			limM, lim90, limAll := 0.06, 5.0, 10.0
-			if tc.preset == "minimal" {
-				// A box or two per track may stay unmoved (its offset read
-				// as noise): only the 90% bound holds.
-				limM, lim90, limAll = math.Inf(1), 7, math.Inf(1)
-			}
+			// The must-show bound: every such box within 5 ms, on both
+			// rigs (the minimal rig has no odometry: its ego motion comes
+			// from the labels' static boxes).
+			limM, lim90, limAll := 0.03, 5.0, 5.0
 			p90 := pct(errsMS, 0.9)
 			t.Logf("  90%% within %.1f ms", p90)
 			if worstM > limM || p90 > lim90 || worstMS > limAll {
