@@ -252,6 +252,11 @@ func (l *loop) run(ctx context.Context) error {
 		}
 		return nil
 	}
+	// Frames are written with wctx: the run's end (Ctrl-C, --duration)
+	// stops the loop at its next select, never a frame's write half way
+	// (which failed the run with "frame N: context deadline exceeded"
+	// when --duration ended during a slow write).
+	wctx := context.WithoutCancel(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -263,10 +268,10 @@ func (l *loop) run(ctx context.Context) error {
 		case <-tick.C:
 			now := time.Now().UnixNano()
 			gap(now)
-			if err := flushAll(ctx, now, false); err != nil {
+			if err := flushAll(wctx, now, false); err != nil {
 				return err
 			}
-			if err := fu.Advance(ctx, now); err != nil {
+			if err := fu.Advance(wctx, now); err != nil {
 				return err
 			}
 		case <-status.C:
@@ -282,7 +287,7 @@ func (l *loop) run(ctx context.Context) error {
 				if a.eof != nil {
 					if errors.Is(a.eof, io.EOF) {
 						sum.Stopped = "end of --with"
-						return flushAll(ctx, now, true)
+						return flushAll(wctx, now, true)
 					}
 					if ctx.Err() != nil {
 						sum.Stopped = "interrupted"
@@ -302,13 +307,13 @@ func (l *loop) run(ctx context.Context) error {
 					continue
 				}
 				if l.egoTopics[m.Topic] {
-					if err := fu.AddEgo(ctx, now, m); err != nil {
+					if err := fu.AddEgo(wctx, now, m); err != nil {
 						return err
 					}
 					continue
 				}
 				if i, ok := l.topicStream[m.Topic]; ok {
-					if err := fu.Push(ctx, now, i, live.Input{Msg: m}); err != nil {
+					if err := fu.Push(wctx, now, i, live.Input{Msg: m}); err != nil {
 						return err
 					}
 				} else if ci, ok := m.Payload.(*formats.CameraInfo); ok {
@@ -326,7 +331,7 @@ func (l *loop) run(ctx context.Context) error {
 				continue
 			}
 			if a.session != c.session {
-				if err := flush(ctx, c, now, true); err != nil { // stamped on the old session's evidence
+				if err := flush(wctx, c, now, true); err != nil { // stamped on the old session's evidence
 					return err
 				}
 				c.session = a.session
@@ -337,7 +342,7 @@ func (l *loop) run(ctx context.Context) error {
 			// would carry its own delivery delay.
 			c.mapper.Observe(m.Stamp, m.LogTime, a.provisional)
 			c.pending = append(c.pending, a)
-			if err := flush(ctx, c, now, false); err != nil {
+			if err := flush(wctx, c, now, false); err != nil {
 				return err
 			}
 		}

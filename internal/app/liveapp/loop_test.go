@@ -403,3 +403,68 @@ func TestLoopInterruptedWritesWhatArrived(t *testing.T) {
 		t.Error("no frame written")
 	}
 }
+
+// gateSink holds its first write until released, then fails it if its
+// context has ended (as the writers do).
+type gateSink struct {
+	memSink
+	started, release chan struct{}
+	calls            int
+}
+
+func (s *gateSink) Write(ctx context.Context, f *fused.Frame) error {
+	s.calls++
+	if s.calls == 1 {
+		close(s.started)
+		<-s.release
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.memSink.Write(ctx, f)
+}
+
+// TestLoopEndDuringWrite: the run ending (Ctrl-C, --duration) while a
+// frame is being written does not fail that frame or the run ("live:
+// frame N: context deadline exceeded" under load before): frames are
+// written with a context the run's end does not cancel, and the loop
+// stops at its next select.
+func TestLoopEndDuringWrite(t *testing.T) {
+	const ms = int64(time.Millisecond)
+	sink := &gateSink{memSink: memSink{fail: -1, written: make(chan *fused.Frame, 16)}, started: make(chan struct{}), release: make(chan struct{})}
+	l, front, rear, rp := newTestLoop(t, &sink.memSink)
+	fu, err := live.New(live.Config{Streams: []live.Stream{
+		{Name: "log_cam", Topic: "/log_cam/image/compressed", Modality: formats.Camera},
+		{Name: "front", Topic: "/front/image/compressed", Modality: formats.Camera},
+		{Name: "rear", Topic: "/rear/image/compressed", Modality: formats.Camera},
+	}, Calibration: l.cal, Tolerance: 20 * time.Millisecond, MaxLatency: 10 * time.Second}, sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.fu = fu
+	ctx, cancel := context.WithCancel(context.Background())
+	wait := start(ctx, l)
+	base := time.Now().UnixNano()
+	go func() {
+		for k := range int64(4) {
+			capture := base + k*100*ms
+			rp.msgs <- formats.Message{Topic: "/log_cam/image/compressed", FrameID: "log_cam", Stamp: capture,
+				StampClock: formats.ClockLog, LogTime: capture, Payload: image("log")}
+			front.frames <- liveFrame("front", capture, 10*int64(time.Second), 4*ms, 1, "front")
+			rear.frames <- liveFrame("rear", capture, 0, 3*ms, 1, "rear")
+		}
+	}()
+	select {
+	case <-sink.started: // a frame is being written while the run goes on
+	case <-time.After(10 * time.Second):
+		t.Fatal("no frame was written")
+	}
+	cancel()
+	close(sink.release)
+	if err := wait(); err != nil {
+		t.Fatalf("run ended during a write: %v, want the frame written", err)
+	}
+	if len(sink.written) == 0 {
+		t.Error("no frame written")
+	}
+}
