@@ -57,3 +57,26 @@ func measuredDOFs(corr [16]float64, sigma [6]float64, th thresholds, how string)
 	}
 	return out
 }
+
+// significantDOFs names the observed DOFs of dofs whose estimate is
+// significant: beyond k σ of zero and beyond floorRot degrees (rotations)
+// or floorTrans m (translations). A correction that the log pins down this
+// well is a miscalibration even when it is within the pair's ok limits
+// (the limits say what is harmless to a user, σ what the log can tell);
+// the floors keep a very well constrained pair from reporting millimetres.
+func significantDOFs(dofs []check.DOF, k, floorRot, floorTrans float64) []string {
+	var out []string
+	for d, f := range dofs {
+		if f.Status != check.Observed || f.Estimate == nil || f.Sigma == nil {
+			continue
+		}
+		floor := floorRot
+		if d >= 3 {
+			floor = floorTrans
+		}
+		if e := math.Abs(*f.Estimate); e > k**f.Sigma && e > floor {
+			out = append(out, f.Name)
+		}
+	}
+	return out
+}

@@ -142,3 +142,42 @@ func TestDOFJSONShape(t *testing.T) {
 		t.Errorf("x: %v, want no estimate and status \"not searched\"", x)
 	}
 }
+
+// TestSignificantDOFs: an observed DOF is significant beyond k σ and the
+// floor (either alone is not enough); weak, unobservable and unknown DOFs
+// never are.
+func TestSignificantDOFs(t *testing.T) {
+	nan := math.NaN()
+	dof := func(d int, est, sigma float64, st check.DOFStatus) check.DOF {
+		unit := "deg"
+		if d >= 3 {
+			unit = "m"
+		}
+		return check.NewDOF(dofNames[d], unit, est, sigma, st, true, "")
+	}
+	un := func(d int) check.DOF { return dof(d, nan, nan, check.Unobservable) }
+	cases := []struct {
+		name string
+		yaw  check.DOF
+		x    check.DOF
+		want string
+	}{
+		{"radar yaw 0.39° ± 0.085° (urban seed 1, yaw +0.5°)", dof(2, -0.39, 0.085, check.Observed), dof(3, 0, 0.009, check.Observed), "yaw"},
+		{"radar x 5 cm ± 0.9 cm", dof(2, 0.01, 0.085, check.Observed), dof(3, -0.051, 0.0087, check.Observed), "x"},
+		{"both", dof(2, 0.5, 0.1, check.Observed), dof(3, 0.05, 0.01, check.Observed), "yaw,x"},
+		{"correct rig: yaw 0.11° ± 0.085° (1.3 σ)", dof(2, 0.11, 0.085, check.Observed), dof(3, -0.002, 0.016, check.Observed), ""},
+		{"beyond 3 σ but under the floor", dof(2, 0.15, 0.01, check.Observed), dof(3, 0.015, 0.001, check.Observed), ""},
+		{"beyond the floor but within 3 σ", dof(2, 0.3, 0.11, check.Observed), dof(3, 0.05, 0.02, check.Observed), ""},
+		{"weak is never significant", dof(2, 0.9, 0.2, check.Weak), dof(3, 0.2, 0.05, check.Weak), ""},
+		{"unobservable", un(2), un(3), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dofs := []check.DOF{un(0), un(1), c.yaw, c.x, dof(4, 0, 0.02, check.Observed), un(5)}
+			got := strings.Join(significantDOFs(dofs, radarSignificance, radarFloorDeg, radarFloorM), ",")
+			if got != c.want {
+				t.Errorf("significant = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
