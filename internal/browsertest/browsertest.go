@@ -2,7 +2,7 @@
 // Chromium (Debian's chromium package) and reports what the browser saw:
 // images that loaded or not, console errors and warnings, error events, the
 // verdict banner's colour. It is the harness of calib/check/report's
-// browser test, shared for the other reports (labels check). Tests skip
+// browser test, shared by the other reports (labels check, fleet). Tests skip
 // when no Chromium is on PATH unless RIGSYNC_REQUIRE_CHROMIUM is set.
 package browsertest
 
@@ -40,7 +40,8 @@ func Chromium(t testing.TB) string {
 // error events (script errors and failed resource loads, which do not
 // bubble, hence the capture phase), and after the load event writes to
 // <body> how many images loaded (complete with a natural width) and which
-// did not.
+// did not, and how many inline <svg> plots were laid out with a size and
+// hold drawn bars (<rect>) and which did not.
 const Probe = `<script>
 (function(){
   var errs = [];
@@ -52,6 +53,13 @@ const Probe = `<script>
       var im = document.images[i];
       if (im.complete && im.naturalWidth > 0) { ok++; } else { bad.push(i); }
     }
+    var svgs = document.getElementsByTagName('svg'), svgOK = 0, svgBad = [];
+    for (var j = 0; j < svgs.length; j++) {
+      var r = svgs[j].getBoundingClientRect();
+      if (r.width > 0 && r.height > 0 && svgs[j].getElementsByTagName('rect').length > 0) { svgOK++; } else { svgBad.push(j); }
+    }
+    document.body.setAttribute('data-probe-svg-ok', String(svgOK));
+    document.body.setAttribute('data-probe-svg-bad', svgBad.join(','));
     document.body.setAttribute('data-probe-images-ok', String(ok));
     document.body.setAttribute('data-probe-images-bad', bad.join(','));
     document.body.setAttribute('data-probe-errors', String(errs.length));
@@ -67,6 +75,10 @@ const Probe = `<script>
 type Result struct {
 	ImagesOK  int
 	ImagesBad string
+	// SVGOK counts the inline <svg> plots laid out with a size and holding
+	// a <rect>; SVGBad lists the indexes of the others.
+	SVGOK     int
+	SVGBad    string
 	Errors    int
 	ErrorText string
 	// BannerBG is the computed background colour of the verdict banner.
@@ -115,6 +127,8 @@ func Render(t testing.TB, bin string, page []byte) Result {
 	var r Result
 	r.ImagesOK, _ = strconv.Atoi(attr("data-probe-images-ok"))
 	r.ImagesBad = attr("data-probe-images-bad")
+	r.SVGOK, _ = strconv.Atoi(attr("data-probe-svg-ok"))
+	r.SVGBad = attr("data-probe-svg-bad")
 	r.Errors, _ = strconv.Atoi(attr("data-probe-errors"))
 	r.ErrorText = attr("data-probe-error-text")
 	r.BannerBG = attr("data-probe-banner-bg")
