@@ -275,12 +275,13 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	}
 	recDone := make(chan recorded, 1)
 	hashCtx, stopHash := context.WithCancel(ctx)
+	ro := o // the hashing goroutine's copy: Run goes on to change o (Workers)
 	go func() {
-		if o.Discard {
+		if ro.Discard {
 			recDone <- recorded{}
 			return
 		}
-		rec, err := NewRunRecord(hashCtx, o, paths)
+		rec, err := NewRunRecord(hashCtx, ro, paths)
 		recDone <- recorded{rec, err}
 	}()
 	recWait := func() (*RunRecord, error) {
