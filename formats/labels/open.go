@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -49,4 +50,28 @@ func Open(path, format string) (*Set, string, error) {
 		return s, format, err
 	}
 	return nil, "", fmt.Errorf("labels: format %q: want one of %s (convert other formats with formats/labels first): %w", format, strings.Join(OpenFormats, ", "), ErrFormat)
+}
+
+// ByStamp returns frames sorted by stamp (then index) and the tolerance
+// for matching them to other frames by stamp: half their smallest
+// spacing, 50 ms at most. fuse --labels and labels check/sync both match
+// with it.
+func ByStamp(frames []Frame) ([]Frame, int64) {
+	fr := slices.Clone(frames)
+	slices.SortStableFunc(fr, func(a, b Frame) int {
+		switch {
+		case a.StampNS < b.StampNS:
+			return -1
+		case a.StampNS > b.StampNS:
+			return 1
+		}
+		return a.Index - b.Index
+	})
+	tol := int64(50e6)
+	for i := 1; i < len(fr); i++ {
+		if d := fr[i].StampNS - fr[i-1].StampNS; d > 0 && d/2 < tol {
+			tol = d / 2
+		}
+	}
+	return fr, tol
 }

@@ -2,7 +2,6 @@ package fuseapp
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/fused"
@@ -46,22 +45,7 @@ type LabelMatcher struct {
 
 // NewLabelMatcher returns the matcher of set's frames.
 func NewLabelMatcher(set *labels.Set) *LabelMatcher {
-	fr := slices.Clone(set.Frames)
-	slices.SortStableFunc(fr, func(a, b labels.Frame) int {
-		switch {
-		case a.StampNS < b.StampNS:
-			return -1
-		case a.StampNS > b.StampNS:
-			return 1
-		}
-		return a.Index - b.Index
-	})
-	tol := int64(50e6)
-	for i := 1; i < len(fr); i++ {
-		if d := fr[i].StampNS - fr[i-1].StampNS; d > 0 && d/2 < tol {
-			tol = d / 2
-		}
-	}
+	fr, tol := labels.ByStamp(set.Frames)
 	return &LabelMatcher{frames: fr, used: make([]bool, len(fr)), tol: tol}
 }
 

@@ -235,23 +235,7 @@ type matcher struct {
 }
 
 func newMatcher(set *labels.Set, base string) *matcher {
-	fr := slices.Clone(set.Frames)
-	slices.SortStableFunc(fr, func(a, b labels.Frame) int {
-		switch {
-		case a.StampNS < b.StampNS:
-			return -1
-		case a.StampNS > b.StampNS:
-			return 1
-		}
-		return a.Index - b.Index
-	})
-	// Half the smallest spacing of the labels' frames (50 ms at most).
-	tol := int64(50e6)
-	for i := 1; i < len(fr); i++ {
-		if d := fr[i].StampNS - fr[i-1].StampNS; d > 0 && d/2 < tol {
-			tol = d / 2
-		}
-	}
+	fr, tol := labels.ByStamp(set.Frames)
 	return &matcher{frames: fr, base: base, tol: tol}
 }
 
