@@ -85,8 +85,8 @@ for mcap; resumed when interrupted) with SHA16.provenance.json beside it
 
 A log that cannot be read, or that is truncated, fails the gate with the
 reason; it never stops the scan. A rerun skips the logs already analysed
-with the same options (by content hash, not path: FLEET_DIR/state/) unless
---force. Every summary records the log's content hash, rigsync's version
+with the same options by the same rigsync version (by content hash, not
+path: FLEET_DIR/state/) unless --force. Every summary records the log's content hash, rigsync's version
 and the calibration sources used.
 
 The gate policy is a YAML file (--gate); "rigsync fleet gate" prints the

@@ -55,6 +55,17 @@ type Options struct {
 	// Workers is how many goroutines one log's fusion uses (0: 1, so that
 	// the fleet's parallelism is over logs).
 	Workers int `json:"workers,omitempty"`
+
+	// hashed is the log's content hash when the caller (Scan) already
+	// computed it; Analyze then does not read the log a second time
+	// for it. Not part of the options a skip compares.
+	hashed *fileHash
+}
+
+// fileHash is a log's SHA-256 (hex) and size, as hashFile gives them.
+type fileHash struct {
+	sum  string
+	size int64
 }
 
 // Details are what the analysis produced beside the Result: the per-log
@@ -109,11 +120,15 @@ func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details
 	fail := func(err error) (fleet.Result, Details) {
 		return unreadable(s, policy, err), det
 	}
-	sum, size, err := hashFile(path)
-	if err != nil {
-		return fail(err)
+	if o.hashed != nil {
+		s.SHA256, s.SizeBytes = o.hashed.sum, o.hashed.size
+	} else {
+		sum, size, err := hashFile(path)
+		if err != nil {
+			return fail(err)
+		}
+		s.SHA256, s.SizeBytes = sum, size
 	}
-	s.SHA256, s.SizeBytes = sum, size
 	lg, err := logfile.Open(path, logfile.Options{})
 	if err != nil {
 		return fail(err)

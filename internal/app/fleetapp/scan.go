@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -16,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/fusion/fleet"
 	"github.com/rigsync/rigsync/internal/atomicfile"
 	"github.com/rigsync/rigsync/internal/outguard"
+	"github.com/rigsync/rigsync/internal/version"
 )
 
 // Folders inside a fleet folder.
@@ -160,9 +162,17 @@ func isBag2(dir string) bool {
 
 // state is what StateDir keeps per log.
 type state struct {
+	// Rigsync is the version of the rigsync that analysed the log
+	// (version.Info.String: module version, VCS revision and modified
+	// flag): another rigsync analyses again.
+	Rigsync string       `json:"rigsync"`
 	Options Options      `json:"options"`
 	Result  fleet.Result `json:"result"`
 }
+
+// buildVersion is this binary's rigsync version as the skip state
+// records it (a variable for tests).
+var buildVersion = version.FromBuildInfo(debug.ReadBuildInfo()).String()
 
 // Scan analyses the logs (ExpandLogs' result) into the fleet folder
 // o.Out: each log on one of o.Workers workers, a log already analysed
@@ -264,19 +274,21 @@ func Scan(ctx context.Context, o ScanOptions, logs []string) (*ScanSummary, erro
 // failure to write into the fleet folder is an error.
 func scanOne(ctx context.Context, o ScanOptions, key Options, path string) (fleet.Result, bool, error) {
 	sha := ""
-	if s, _, err := hashFile(path); err == nil {
+	a := o.Analysis
+	if s, size, err := hashFile(path); err == nil {
 		sha = s
+		a.hashed = &fileHash{sum: s, size: size} // Analyze does not hash it again
 	}
 	statePath := ""
 	if sha != "" {
 		statePath = filepath.Join(o.Out, StateDir, sha+".json")
 		if !o.Force {
-			if st, ok := readState(statePath); ok && sameOptions(st.Options, key) {
+			if st, ok := readState(statePath); ok && st.Rigsync == buildVersion && sameOptions(st.Options, key) {
 				return relocate(st.Result, path), true, nil
 			}
 		}
 	}
-	r, det := Analyze(ctx, path, o.Analysis)
+	r, det := Analyze(ctx, path, a)
 	if ctx.Err() != nil {
 		return r, false, nil // not recorded: the run was cancelled
 	}
@@ -286,7 +298,7 @@ func scanOne(ctx context.Context, o ScanOptions, key Options, path string) (flee
 		}
 	}
 	if statePath != "" && r.Summary.SHA256 == sha {
-		data, err := json.Marshal(state{Options: key, Result: r})
+		data, err := json.Marshal(state{Rigsync: buildVersion, Options: key, Result: r})
 		if err == nil {
 			err = atomicfile.WriteFile(statePath, data)
 		}

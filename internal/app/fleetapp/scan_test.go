@@ -45,8 +45,9 @@ func TestExpandLogs(t *testing.T) {
 
 // TestScan: a scan writes the four outputs and per-log reports, fails the
 // gate (GateError) for a truncated log without stopping, and a rerun
-// skips the logs by content hash, also under another path; --force
-// analyses again; the outputs are the same bytes each time.
+// skips the logs by content hash, also under another path, unless
+// another rigsync version analysed them; --force analyses again; the
+// outputs are the same bytes each time.
 func TestScan(t *testing.T) {
 	dir := t.TempDir()
 	paths, _ := genFleet(t, dir, []fleetLog{
@@ -93,6 +94,14 @@ func TestScan(t *testing.T) {
 	}
 	if got := strings.Join(readLines(t, filepath.Join(out, LogsFile)), "\n"); !strings.Contains(got, `"path":"`+moved+`"`) {
 		t.Errorf("a skipped log keeps its old path:\n%s", got)
+	}
+	// Another rigsync (an upgrade): analysed again.
+	saved := buildVersion
+	buildVersion = "rigsync v9.9.9"
+	sum, _ = Scan(context.Background(), o, paths)
+	buildVersion = saved
+	if sum.Analyzed != 3 || sum.Skipped != 0 {
+		t.Fatalf("rerun by another rigsync version: %+v", sum)
 	}
 	// Same paths again, --force: analysed again, same bytes.
 	o.Force = true
@@ -199,5 +208,20 @@ func TestOptionsJSON(t *testing.T) {
 	var back Options
 	if err := json.Unmarshal(data, &back); err != nil || !reflect.DeepEqual(back, o) {
 		t.Fatalf("round trip: %+v (%v), want %+v", back, err, o)
+	}
+}
+
+// TestAnalyzeTakesScansHash: a hash Scan already computed is the one the
+// result carries; Analyze does not read the log again for it (a missing
+// file shows it: with the hash given, only the log's opening fails).
+func TestAnalyzeTakesScansHash(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "gone.mcap")
+	r, _ := Analyze(context.Background(), missing, Options{hashed: &fileHash{sum: "ab12", size: 7}})
+	if r.Summary.SHA256 != "ab12" || r.Summary.SizeBytes != 7 || r.Summary.Error == "" {
+		t.Errorf("with the hash given: sha %q size %d error %q", r.Summary.SHA256, r.Summary.SizeBytes, r.Summary.Error)
+	}
+	r, _ = Analyze(context.Background(), missing, Options{})
+	if r.Summary.SHA256 != "" || r.Summary.Error == "" {
+		t.Errorf("without: sha %q error %q", r.Summary.SHA256, r.Summary.Error)
 	}
 }
