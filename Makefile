@@ -52,11 +52,13 @@ bench: ## run the benchmarks (compare ratios within one run, machines are noisy)
 bench-e2e: ## time fuse (every format), info, calib check and the baseline reading cost on a fixture log; a table
 	$(GO) run ./internal/tools/benche2e $(BENCHE2E_ARGS)
 
-fuzz: ## run every Fuzz target for FUZZTIME each, minimising new inputs for at most FUZZMINTIME (corpora live in testdata/fuzz)
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) -parallel=2 $$pkg || exit 1; \
+fuzz: ## run every Fuzz target (root module and the Beam module) for FUZZTIME each, minimising new inputs for at most FUZZMINTIME (corpora live in testdata/fuzz)
+	@for dir in . $(BEAM_DIR); do \
+	  for pkg in $$(cd $$dir && $(GO) list ./...); do \
+	    for f in $$(cd $$dir && $(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	      echo "== $$pkg $$f"; \
+	      (cd $$dir && $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINTIME) -parallel=2 $$pkg) || exit 1; \
+	    done; \
 	  done; \
 	done
 
