@@ -18,6 +18,14 @@ type Decoder struct {
 	enc      string
 	modality formats.Modality
 	typed    typedDecoder
+	// fixed is the type's fixed-layout fast path (fixed.go) when the
+	// schema is exactly the upstream layout, else nil; imus, odoms and
+	// fixes batch its payloads, frames keeps its last frame ids.
+	fixed  fixedPath
+	imus   slab[formats.IMU]
+	odoms  slab[formats.Odometry]
+	fixes  slab[formats.GNSS]
+	frames [2]lastString
 	// free caches one scratch for reuse (a Decode that finds it taken
 	// allocates its own); nr and ne size new ones.
 	free   atomic.Pointer[scratch]
@@ -60,6 +68,9 @@ func New(schemaName, schemaEncoding string, schemaData []byte, messageEncoding s
 		modality: formats.ModalityOfType(schemaName)}
 	if mk, ok := typedPaths[s.Root]; ok {
 		d.typed = mk(root)
+	}
+	if d.typed != nil {
+		d.fixed = fixedFor(s.Root, root, cdr)
 	}
 	nr, ne := 0, 0
 	if d.typed != nil {
@@ -140,6 +151,16 @@ func (d *Decoder) Value(data []byte) (any, error) {
 
 // Decode implements formats.MessageDecoder. Typed payloads may alias data.
 func (d *Decoder) Decode(data []byte) (formats.Decoded, error) {
+	if d.fixed != nil {
+		if out, ok := d.fixed(d, data); ok {
+			return out, nil
+		}
+	}
+	return d.decodeTyped(data)
+}
+
+// decodeTyped is Decode without the fixed-layout fast path.
+func (d *Decoder) decodeTyped(data []byte) (formats.Decoded, error) {
 	if d.typed == nil {
 		return d.decodeGeneric(data)
 	}
