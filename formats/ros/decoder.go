@@ -19,12 +19,9 @@ type Decoder struct {
 	modality formats.Modality
 	typed    typedDecoder
 	// fixed is the type's fixed-layout fast path (fixed.go) when the
-	// schema is exactly the upstream layout, else nil; imus, odoms and
-	// fixes batch its payloads, frames keeps its last frame ids.
+	// schema is exactly the upstream layout, else nil; frames keeps its
+	// last frame ids.
 	fixed  fixedPath
-	imus   slab[formats.IMU]
-	odoms  slab[formats.Odometry]
-	fixes  slab[formats.GNSS]
 	frames [2]lastString
 	// free caches one scratch for reuse (a Decode that finds it taken
 	// allocates its own); nr and ne size new ones.

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"unsafe"
 
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -181,12 +180,14 @@ func (r *fixedReader) floats(off int, dst []float64) {
 	b := r.b[off : off+8*len(dst)]
 	if r.be {
 		for i := range dst {
-			dst[i] = math.Float64frombits(binary.BigEndian.Uint64(b[8*i:]))
+			dst[i] = math.Float64frombits(binary.BigEndian.Uint64(b[:8]))
+			b = b[8:]
 		}
 		return
 	}
 	for i := range dst {
-		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+		dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[:8]))
+		b = b[8:]
 	}
 }
 
@@ -289,7 +290,7 @@ func (d *Decoder) fixedImu(data []byte) (formats.Decoded, bool) {
 	if !ok || !r.done() {
 		return formats.Decoded{}, false
 	}
-	m := d.imus.get()
+	m := new(formats.IMU)
 	m.Orientation = r.quat(off)
 	r.floats(off+32, m.OrientationCovariance[:])
 	m.AngularVelocity = r.vec(off + 104)
@@ -316,7 +317,7 @@ func (d *Decoder) fixedOdometry(data []byte) (formats.Decoded, bool) {
 	if !ok || !r.done() {
 		return formats.Decoded{}, false
 	}
-	m := d.odoms.get()
+	m := new(formats.Odometry)
 	m.ChildFrame = d.frames[1].get(child)
 	m.Pose.Position = r.vec(off)
 	m.Pose.Orientation = r.quat(off + 24)
@@ -351,7 +352,7 @@ func (d *Decoder) fixedNavSatFix(data []byte) (formats.Decoded, bool) {
 	if !r.done() {
 		return formats.Decoded{}, false
 	}
-	m := d.fixes.get()
+	m := new(formats.GNSS)
 	m.Latitude, m.Longitude, m.Altitude = r.f64(off), r.f64(off+8), r.f64(off+16)
 	r.floats(off+24, m.PositionCovariance[:])
 	m.CovarianceType, m.Status = int(covType), int(status)
@@ -370,41 +371,4 @@ func (c *lastString) get(b []byte) string {
 	s := string(b)
 	c.p.Store(&s)
 	return s
-}
-
-// slab hands out payload structs from batches, so that a channel's
-// messages cost one allocation per batch rather than one each. A value is
-// handed out once and never reused: it stays valid as long as its holder
-// keeps it (formats.Source's payload contract), and keeps its batch's
-// memory (about 8 KiB) alive with it. Safe for concurrent use.
-type slab[T any] struct {
-	cur atomic.Pointer[batch[T]]
-}
-
-// batch is one allocation of a slab; next counts the values handed out.
-type batch[T any] struct {
-	items []T
-	next  atomic.Int32
-}
-
-// slabBytes is the target size of one batch.
-const slabBytes = 8 << 10
-
-// get returns a new zero value.
-func (s *slab[T]) get() *T {
-	for {
-		b := s.cur.Load()
-		if b != nil {
-			if i := int(b.next.Add(1)) - 1; i < len(b.items) {
-				return &b.items[i]
-			}
-		}
-		var zero T
-		n := max(1, slabBytes/int(max(1, unsafe.Sizeof(zero))))
-		nb := &batch[T]{items: make([]T, n)}
-		nb.next.Store(1)
-		if s.cur.CompareAndSwap(b, nb) {
-			return &nb.items[0]
-		}
-	}
 }
