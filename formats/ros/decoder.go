@@ -149,7 +149,7 @@ func (d *Decoder) Value(data []byte) (any, error) {
 // Decode implements formats.MessageDecoder. Typed payloads may alias data.
 func (d *Decoder) Decode(data []byte) (formats.Decoded, error) {
 	if d.fixed != nil {
-		if out, ok := d.fixed(d, data); ok {
+		if out, ok := d.fixed(d, data, false); ok {
 			return out, nil
 		}
 	}
@@ -204,11 +204,18 @@ func (d *Decoder) decodeGeneric(data []byte) (formats.Decoded, error) {
 var _ formats.HeaderDecoder = (*Decoder)(nil)
 
 // DecodeHeader implements formats.HeaderDecoder: the stamp and frame id
-// that Decode returns. Types with a typed path are decoded as by Decode
-// (their walk skips arrays in one step), without the payload; other types
+// that Decode returns. Types with a fixed-layout fast path are checked as
+// Decode checks them but no payload is built; types with a typed path are
+// decoded as by Decode (their walk skips arrays in one step), without the
+// payload; other types
 // read only the top-level header field, skipping the fields before it and
 // ignoring the ones after it.
 func (d *Decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
+	if d.fixed != nil {
+		if out, ok := d.fixed(d, data, true); ok {
+			return out, nil
+		}
+	}
 	if d.typed != nil {
 		out, err := d.Decode(data)
 		out.Payload = nil

@@ -12,7 +12,7 @@ func (d *Decoder) DecodeFixed(data []byte) (out formats.Decoded, ok bool) {
 	if d.fixed == nil {
 		return formats.Decoded{}, false
 	}
-	return d.fixed(d, data)
+	return d.fixed(d, data, false)
 }
 
 // HasFixed reports whether the decoder has a fixed-layout fast path.

@@ -38,8 +38,10 @@ import (
 // a Header that starts with uint32 seq and a time stamp.
 
 // fixedPath decodes one message with straight-line reads, or declines
-// (ok false) so that the typed path decodes it.
-type fixedPath func(d *Decoder, data []byte) (out formats.Decoded, ok bool)
+// (ok false) so that the typed path decodes it. With headerOnly it
+// checks the whole message the same way but returns only the stamp and
+// frame id (DecodeHeader), allocating no payload.
+type fixedPath func(d *Decoder, data []byte, headerOnly bool) (out formats.Decoded, ok bool)
 
 // fixedPaths lists the fast paths per normalized type name, each with the
 // field lists it accepts (one per dialect).
@@ -277,7 +279,7 @@ func (r *fixedReader) quat(off int) quat.Number {
 	return quat.Number{Real: v[3], Imag: v[0], Jmag: v[1], Kmag: v[2]}
 }
 
-func (d *Decoder) fixedImu(data []byte) (formats.Decoded, bool) {
+func (d *Decoder) fixedImu(data []byte, headerOnly bool) (formats.Decoded, bool) {
 	r, ok := d.fixedOpen(data)
 	if !ok {
 		return formats.Decoded{}, false
@@ -290,6 +292,9 @@ func (d *Decoder) fixedImu(data []byte) (formats.Decoded, bool) {
 	if !ok || !r.done() {
 		return formats.Decoded{}, false
 	}
+	if headerOnly {
+		return formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: d.frames[0].get(frame)}, true
+	}
 	m := new(formats.IMU)
 	m.Orientation = r.quat(off)
 	r.floats(off+32, m.OrientationCovariance[:])
@@ -300,7 +305,7 @@ func (d *Decoder) fixedImu(data []byte) (formats.Decoded, bool) {
 	return formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: d.frames[0].get(frame), Payload: m}, true
 }
 
-func (d *Decoder) fixedOdometry(data []byte) (formats.Decoded, bool) {
+func (d *Decoder) fixedOdometry(data []byte, headerOnly bool) (formats.Decoded, bool) {
 	r, ok := d.fixedOpen(data)
 	if !ok {
 		return formats.Decoded{}, false
@@ -317,6 +322,9 @@ func (d *Decoder) fixedOdometry(data []byte) (formats.Decoded, bool) {
 	if !ok || !r.done() {
 		return formats.Decoded{}, false
 	}
+	if headerOnly {
+		return formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: d.frames[0].get(frame)}, true
+	}
 	m := new(formats.Odometry)
 	m.ChildFrame = d.frames[1].get(child)
 	m.Pose.Position = r.vec(off)
@@ -328,7 +336,7 @@ func (d *Decoder) fixedOdometry(data []byte) (formats.Decoded, bool) {
 	return formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: d.frames[0].get(frame), Payload: m}, true
 }
 
-func (d *Decoder) fixedNavSatFix(data []byte) (formats.Decoded, bool) {
+func (d *Decoder) fixedNavSatFix(data []byte, headerOnly bool) (formats.Decoded, bool) {
 	r, ok := d.fixedOpen(data)
 	if !ok {
 		return formats.Decoded{}, false
@@ -351,6 +359,9 @@ func (d *Decoder) fixedNavSatFix(data []byte) (formats.Decoded, bool) {
 	r.off++
 	if !r.done() {
 		return formats.Decoded{}, false
+	}
+	if headerOnly {
+		return formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: d.frames[0].get(frame)}, true
 	}
 	m := new(formats.GNSS)
 	m.Latitude, m.Longitude, m.Altitude = r.f64(off), r.f64(off+8), r.f64(off+16)

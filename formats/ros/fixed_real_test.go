@@ -100,6 +100,10 @@ func compareFixed(t *testing.T, path string) map[string]*fixedCount {
 		if g, w := payloadText(got), payloadText(want); g != w {
 			t.Fatalf("%s %s at %d:\nfast  %s\ntyped %s", path, ch.Topic, m.LogTime, g, w)
 		}
+		// DecodeHeader (no payload built) gives the same envelope.
+		if h, err := d.DecodeHeader(m.Data); err != nil || h.Payload != nil || h.HasStamp != want.HasStamp || h.Stamp != want.Stamp || h.FrameID != want.FrameID {
+			t.Fatalf("%s %s at %d: DecodeHeader = %+v, %v", path, ch.Topic, m.LogTime, h, err)
+		}
 		// Decode itself (fast path first) agrees too.
 		if all, err := d.Decode(m.Data); err != nil || payloadText(all) != payloadText(want) {
 			t.Fatalf("%s %s at %d: Decode = %s, %v", path, ch.Topic, m.LogTime, payloadText(all), err)

@@ -134,7 +134,7 @@ func payloads(d *Decoder, rng *rand.Rand, n int) [][]byte {
 // whether the fast path took data.
 func sameDecode(t *testing.T, d *Decoder, data []byte) bool {
 	t.Helper()
-	fast, ok := d.fixed(d, data)
+	fast, ok := d.fixed(d, data, false)
 	want, werr := d.decodeTyped(data)
 	if ok && werr != nil {
 		t.Fatalf("%s: fast path accepted %x, typed path: %v", d.typeName, data, werr)
@@ -142,6 +142,10 @@ func sameDecode(t *testing.T, d *Decoder, data []byte) bool {
 	got, gerr := d.Decode(data)
 	if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() {
 		t.Fatalf("%s: Decode error %v, typed path %v", d.typeName, gerr, werr)
+	}
+	h, herr := d.DecodeHeader(data)
+	if (herr == nil) != (werr == nil) || h.Payload != nil || werr == nil && (h.HasStamp != want.HasStamp || h.Stamp != want.Stamp || h.FrameID != want.FrameID) {
+		t.Fatalf("%s: DecodeHeader = %v %d %q %v, typed path %v %d %q %v", d.typeName, h.HasStamp, h.Stamp, h.FrameID, herr, want.HasStamp, want.Stamp, want.FrameID, werr)
 	}
 	for _, g := range []formats.Decoded{got, fast} {
 		if g.Payload == nil && g.FrameID == "" && !g.HasStamp {
