@@ -95,7 +95,8 @@ var lz4Readers = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
 // decompress returns the uncompressed records of a chunk, using dst's
 // storage when it is large enough. For uncompressed chunks it returns
 // h.records itself. It checks the declared size and the CRC (when
-// non-zero). Allocation grows with the data that really comes out, never
+// non-zero; a zstd frame's own content checksum is then not checked too,
+// without a CRC it is). Allocation grows with the data that really comes out, never
 // with what the header claims.
 func decompress(dst []byte, h chunkHeader) ([]byte, error) {
 	size := h.uncompressedSize
