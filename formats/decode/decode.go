@@ -97,6 +97,10 @@ func (schemalessJSON) Generic() bool { return true }
 // The zero value is ready to use. It is not safe for concurrent use.
 type Decoders struct {
 	chans map[*mcap.Channel]*entry
+	// lastCh and last are the channel looked up last and its entry:
+	// consecutive messages of one channel skip the map.
+	lastCh *mcap.Channel
+	last   *entry
 }
 
 type entry struct {
@@ -120,6 +124,9 @@ func (e *entry) stampClock(frameID, topic string) string {
 }
 
 func (ds *Decoders) entry(ch *mcap.Channel, sc *mcap.Schema) *entry {
+	if ch == ds.lastCh && ds.last != nil {
+		return ds.last
+	}
 	if ds.chans == nil {
 		ds.chans = make(map[*mcap.Channel]*entry)
 	}
@@ -132,6 +139,7 @@ func (ds *Decoders) entry(ch *mcap.Channel, sc *mcap.Schema) *entry {
 		}
 		ds.chans[ch] = e
 	}
+	ds.lastCh, ds.last = ch, e
 	return e
 }
 
@@ -181,13 +189,13 @@ func (ds *Decoders) message(ch *mcap.Channel, sc *mcap.Schema, m *mcap.Message, 
 	}
 	var d formats.Decoded
 	var err error
-	if hd, ok := e.dec.(formats.HeaderDecoder); ok && headerOnly {
+	if !headerOnly {
+		d, err = e.dec.Decode(m.Data)
+	} else if hd, ok := e.dec.(formats.HeaderDecoder); ok {
 		d, err = hd.DecodeHeader(m.Data)
 	} else {
 		d, err = e.dec.Decode(m.Data)
-		if headerOnly {
-			d.Payload = nil
-		}
+		d.Payload = nil
 	}
 	if err != nil {
 		return out, fmt.Errorf("decode: %s at log time %d: %w", ch.Topic, m.LogTime, err)

@@ -77,12 +77,26 @@ var zstdDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
 	)
 })
 
+// zstdDecoderNoSum is zstdDecoder without the check of the zstd frame's
+// own content checksum (xxhash64), for chunks whose CRC-32 decompress
+// checks instead: the CRC covers the same decompressed bytes, so the
+// second hash over them would only cost time (about as much as the CRC).
+var zstdDecoderNoSum = sync.OnceValues(func() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil,
+		zstd.WithDecodeAllCapLimit(true),
+		zstd.WithDecoderMaxWindow(1<<27),
+		zstd.WithDecoderMaxMemory(MaxChunkBytes),
+		zstd.IgnoreChecksum(true),
+	)
+})
+
 var lz4Readers = sync.Pool{New: func() any { return lz4.NewReader(nil) }}
 
 // decompress returns the uncompressed records of a chunk, using dst's
 // storage when it is large enough. For uncompressed chunks it returns
 // h.records itself. It checks the declared size and the CRC (when
-// non-zero). Allocation grows with the data that really comes out, never
+// non-zero; a zstd frame's own content checksum is then not checked too,
+// without a CRC it is). Allocation grows with the data that really comes out, never
 // with what the header claims.
 func decompress(dst []byte, h chunkHeader) ([]byte, error) {
 	size := h.uncompressedSize
@@ -103,7 +117,11 @@ func decompress(dst []byte, h chunkHeader) ([]byte, error) {
 		// grow with the real output.
 		if size <= uint64(len(h.records))*64+1<<20 {
 			var dec *zstd.Decoder
-			dec, err = zstdDecoder()
+			if h.crc != 0 {
+				dec, err = zstdDecoderNoSum()
+			} else {
+				dec, err = zstdDecoder()
+			}
 			if err != nil {
 				return nil, fmt.Errorf("zstd decoder: %w", err)
 			}

@@ -70,6 +70,31 @@ func BenchmarkDecodePointCloud2(b *testing.B)     { benchDecode(b, "sensor_msgs/
 func BenchmarkDecodeCompressedImage(b *testing.B) { benchDecode(b, "sensor_msgs/CompressedImage") }
 func BenchmarkDecodeImu(b *testing.B)             { benchDecode(b, "sensor_msgs/Imu") }
 
+// BenchmarkDecodeImuTyped is the typed path alone (the projection walk that
+// Decode falls back to), for comparison with BenchmarkDecodeImu, which
+// takes the fixed-layout fast path; BenchmarkDecodeImuAlloc is only the
+// payload's allocation that both pay.
+func BenchmarkDecodeImuTyped(b *testing.B) {
+	p := benchPayloads(b)["sensor_msgs/Imu"]
+	b.SetBytes(int64(len(p.data)))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		out, err := p.d.decodeTyped(p.data)
+		if err != nil || out.Payload == nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var sinkIMU *formats.IMU
+
+func BenchmarkDecodeImuAlloc(b *testing.B) {
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		sinkIMU = new(formats.IMU)
+	}
+}
+
 // BenchmarkValueImu is the generic (boxed Record) path, for comparison.
 func BenchmarkValueImu(b *testing.B) {
 	p := benchPayloads(b)["sensor_msgs/Imu"]

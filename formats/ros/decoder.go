@@ -18,6 +18,11 @@ type Decoder struct {
 	enc      string
 	modality formats.Modality
 	typed    typedDecoder
+	// fixed is the type's fixed-layout fast path (fixed.go) when the
+	// schema is exactly the upstream layout, else nil; frames keeps its
+	// last frame ids.
+	fixed  fixedPath
+	frames [2]lastString
 	// free caches one scratch for reuse (a Decode that finds it taken
 	// allocates its own); nr and ne size new ones.
 	free   atomic.Pointer[scratch]
@@ -60,6 +65,9 @@ func New(schemaName, schemaEncoding string, schemaData []byte, messageEncoding s
 		modality: formats.ModalityOfType(schemaName)}
 	if mk, ok := typedPaths[s.Root]; ok {
 		d.typed = mk(root)
+	}
+	if d.typed != nil {
+		d.fixed = fixedFor(s.Root, root, cdr)
 	}
 	nr, ne := 0, 0
 	if d.typed != nil {
@@ -140,6 +148,16 @@ func (d *Decoder) Value(data []byte) (any, error) {
 
 // Decode implements formats.MessageDecoder. Typed payloads may alias data.
 func (d *Decoder) Decode(data []byte) (formats.Decoded, error) {
+	if d.fixed != nil {
+		if out, ok := d.fixed(d, data, false); ok {
+			return out, nil
+		}
+	}
+	return d.decodeTyped(data)
+}
+
+// decodeTyped is Decode without the fixed-layout fast path.
+func (d *Decoder) decodeTyped(data []byte) (formats.Decoded, error) {
 	if d.typed == nil {
 		return d.decodeGeneric(data)
 	}
@@ -186,11 +204,18 @@ func (d *Decoder) decodeGeneric(data []byte) (formats.Decoded, error) {
 var _ formats.HeaderDecoder = (*Decoder)(nil)
 
 // DecodeHeader implements formats.HeaderDecoder: the stamp and frame id
-// that Decode returns. Types with a typed path are decoded as by Decode
-// (their walk skips arrays in one step), without the payload; other types
+// that Decode returns. Types with a fixed-layout fast path are checked as
+// Decode checks them but no payload is built; types with a typed path are
+// decoded as by Decode (their walk skips arrays in one step), without the
+// payload; other types
 // read only the top-level header field, skipping the fields before it and
 // ignoring the ones after it.
 func (d *Decoder) DecodeHeader(data []byte) (formats.Decoded, error) {
+	if d.fixed != nil {
+		if out, ok := d.fixed(d, data, true); ok {
+			return out, nil
+		}
+	}
 	if d.typed != nil {
 		out, err := d.Decode(data)
 		out.Payload = nil

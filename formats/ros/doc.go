@@ -11,7 +11,10 @@
 // RadarScan and RadarTracks). Typed paths find
 // their fields by name in the schema, never by fixed offsets, so
 // vendor-extended definitions still decode; when expected fields are
-// missing the message falls back to *formats.Generic.
+// missing the message falls back to *formats.Generic. Imu, Odometry and
+// NavSatFix channels whose schema is exactly the upstream field list (ROS 2
+// or ROS 1) decode with straight-line reads (fixed.go), falling back to the typed path for any payload that is not
+// plainly well formed, so that both give the same result.
 //
 // Wire rules (CDR): a 4-byte encapsulation header (plain XCDR1 or XCDR2,
 // either endianness; parameter-list and delimited kinds are rejected),
