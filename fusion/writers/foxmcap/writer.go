@@ -40,6 +40,11 @@ type Options struct {
 	Compression string
 	// ChunkSize is the MCAP chunk size in bytes (default 4 MiB).
 	ChunkSize int64
+	// Workers is the number of goroutines compressing chunks while the
+	// next one fills (0 or 1: compressed as they close, in the writing
+	// goroutine); the file is the same for any number
+	// (mcapwrite.IndexedOptions.Workers).
+	Workers int
 	// Resume is the partial MCAP of a killed run of the same frames (its
 	// chunks up to the first damaged one are read; see Recover). Its
 	// complete frames are copied message by message instead of being
@@ -85,7 +90,7 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 		compression = "zstd"
 	}
 	mw, err := mcapwrite.NewIndexed(w, mcapwrite.IndexedOptions{Compression: compression, ChunkSize: opts.ChunkSize,
-		Library: "rigsync foxmcap"})
+		Library: "rigsync foxmcap", Workers: opts.Workers})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %w", err)
 	}
