@@ -414,7 +414,8 @@ func (x *Indexed) takeRaw() []byte {
 		x.spareRaw = x.spareRaw[:n-1]
 		return b
 	}
-	return make([]byte, 0, x.chunkSize+x.chunkSize/4)
+	// A chunk closes past chunkSize, by at most one message.
+	return make([]byte, 0, x.chunkSize+x.chunkSize/2)
 }
 
 func (x *Indexed) takeOut() []byte {
@@ -426,7 +427,7 @@ func (x *Indexed) takeOut() []byte {
 		x.spareOut = x.spareOut[:n-1]
 		return b
 	}
-	return nil
+	return make([]byte, 0, x.chunkSize)
 }
 
 func (x *Indexed) recycle(j *chunkJob) {
