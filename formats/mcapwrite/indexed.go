@@ -26,10 +26,11 @@ type IndexedOptions struct {
 	Profile, Library string
 	// Workers is the number of goroutines compressing closed chunks while
 	// the caller fills the next one (0 or 1: a chunk is compressed in the
-	// caller's goroutine when it closes). At most Workers+1 closed chunks
+	// caller's goroutine when it closes). At most Workers closed chunks
 	// wait for compression or for their turn in the file, so memory is
-	// bounded by about Workers+2 chunks (compressed and not) whatever the
-	// file's length. The file is byte for byte the same for any number.
+	// bounded by about Workers+1 chunks (compressed and not) and Workers
+	// zstd windows (8 MiB each), whatever the file's length. The file is
+	// byte for byte the same for any number.
 	Workers int
 }
 
@@ -284,7 +285,7 @@ func (x *Indexed) fail(err error) error {
 
 // closeChunk closes the open chunk (if it holds any record): with one
 // worker it is compressed and written at once; otherwise it goes to a
-// worker, after the oldest waiting chunk was written if Workers+1 already
+// worker, after the oldest waiting chunk was written if Workers already
 // wait, and the chunks already compressed at the head of the queue are
 // written.
 func (x *Indexed) closeChunk(bySize bool) error {
@@ -307,7 +308,7 @@ func (x *Indexed) closeChunk(bySize bool) error {
 		j.compress(x.comp, x.compressor)
 		return x.writeJob(j)
 	}
-	for len(x.pending) > x.workers {
+	for len(x.pending) >= x.workers {
 		if err := x.writeHead(); err != nil {
 			return err
 		}
