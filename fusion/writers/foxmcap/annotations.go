@@ -3,6 +3,7 @@ package foxmcap
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -86,8 +87,10 @@ func appendProjections(b []byte, c *fused.Camera) []byte {
 		b = protowire.AppendTag(b, 2, protowire.BytesType)  // ImageAnnotations.points
 		b = protowire.AppendVarint(b, uint64(len(h)+n+len(t)))
 		b = append(b, h...)
+		// The points' room, not cleared: the second pass writes all of it.
+		b = slices.Grow(b, n)
 		cursor[k] = len(b)
-		b = append(b, make([]byte, n)...)
+		b = b[:len(b)+n]
 		b = append(b, t...)
 	}
 	for i, p := range c.Projected {

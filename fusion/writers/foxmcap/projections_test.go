@@ -37,7 +37,7 @@ func projectionsViaFoxglove(b []byte, c *fused.Camera) []byte {
 // with and without whole seconds or nanoseconds, pixels at -0.5 (a +0
 // coordinate, left out of the message), non-finite pixels and depths,
 // depths past the colour ramp, empty and single-bin cameras, and never
-// more than projectionsSize.
+// more than projectionsSize, in a buffer full of old bytes.
 func TestAppendProjectionsSameAsFoxglove(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	special := []float32{-0.5, 0, float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 1e9, -3}
@@ -77,7 +77,10 @@ func TestAppendProjectionsSameAsFoxglove(t *testing.T) {
 			}
 			prefix := []byte("prefix")
 			want := projectionsViaFoxglove(bytes.Clone(prefix), c)
-			got := appendProjections(bytes.Clone(prefix), c)
+			// A recycled buffer: its spare room holds old bytes, which the
+			// encoder must overwrite, not assume cleared.
+			buf := bytes.Repeat([]byte{0xaa}, len(prefix)+projectionsSize(c))
+			got := appendProjections(append(buf[:0], prefix...), c)
 			if !bytes.Equal(got, want) {
 				t.Fatalf("%d bytes, foxglove's encoder %d", len(got), len(want))
 			}
