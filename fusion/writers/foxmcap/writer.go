@@ -42,8 +42,8 @@ type Options struct {
 	ChunkSize int64
 	// Workers is the number of goroutines compressing chunks while the
 	// next one fills (0 or 1: compressed as they close, in the writing
-	// goroutine); the file is the same for any number
-	// (mcapwrite.IndexedOptions.Workers).
+	// goroutine; at most MaxCompressWorkers are used); the file is the
+	// same for any number (mcapwrite.IndexedOptions.Workers).
 	Workers int
 	// Resume is the partial MCAP of a killed run of the same frames (its
 	// chunks up to the first damaged one are read; see Recover). Its
@@ -55,6 +55,14 @@ type Options struct {
 	// annotations) end what is copied.
 	Resume io.ReadSeeker
 }
+
+// MaxCompressWorkers bounds Options.Workers. Each compression worker holds
+// a zstd window (8 MiB) and a chunk in flight (about 10 MiB with its
+// compressed copy), so the writer's memory must not grow with the cores of
+// a big machine (fuse's --workers defaults to all of them); at zstd's
+// fastest level (~300 MB/s a core here) four workers compress faster than
+// the fusion pipeline produces chunks.
+const MaxCompressWorkers = 4
 
 // Writer is a fused.Sink writing a Foxglove MCAP. It is not safe for
 // concurrent use. Close finishes the MCAP (summary and footer) and flushes
@@ -91,7 +99,7 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 		compression = "zstd"
 	}
 	mw, err := mcapwrite.NewIndexed(w, mcapwrite.IndexedOptions{Compression: compression, ChunkSize: opts.ChunkSize,
-		Library: "rigsync foxmcap", Workers: opts.Workers})
+		Library: "rigsync foxmcap", Workers: min(opts.Workers, MaxCompressWorkers)})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %w", err)
 	}
