@@ -196,7 +196,7 @@ are read unless --exclude names them.
 	f.IntVar(&o.ImageCheck, "image-check-every", fusion.DefaultImageCheckEvery, "decode and check every Nth image of a camera for black/saturated/flat (0: never)")
 	f.BoolVar(&o.Force, "force", false, "write into a non-empty output folder")
 	f.BoolVar(&o.Resume, "resume", false, "continue a killed run (refused when its inputs, options or rigsync version differ)")
-	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames (the output is the same for any number)")
+	f.IntVar(&o.Workers, "workers", runtime.NumCPU(), "goroutines projecting and encoding frames, and compressing MCAP chunks for --format mcap (the output is the same for any number)")
 	f.StringVar(&o.URLPrefix, "url-prefix", "", "--format segments: prepended to each asset's relative path to form its URL in sample.json (e.g. s3://bucket/run1/)")
 	f.StringVar(&o.KITTICamera, "kitti-camera", "", "--format kitti: the camera written as image_2/P2 (default: the one looking most nearly along +x of --frame)")
 	f.StringVar(&o.Labels, "labels", "", "3D box labels carried into the output: a rigsync labels JSON file (fixtures generate --labels, labels sync) or a nuScenes folder (see Labels above)")

@@ -1,7 +1,8 @@
 // Package mcapwrite writes MCAP files: every MCAP rigsync writes goes
-// through it. [Indexed] wraps the mcap library's writer for files produced
-// in one go (fused outputs, fixture logs): it numbers schemas, channels and
-// sequences the same way for every caller. [Writer] is for live sources:
+// through it. [Indexed] is for files produced in one go (fused outputs,
+// fixture logs): it numbers schemas, channels and sequences the same way for
+// every caller and writes the bytes the mcap library's chunked writer
+// writes, with chunks compressed on several goroutines. [Writer] is for live sources:
 // messages arrive as they are captured, the recording may run for hours,
 // and the process may be killed at any moment.
 //

@@ -34,6 +34,10 @@ type Options struct {
 	// URLPrefix is prepended to Segments.ai asset paths to form their
 	// URLs (--url-prefix).
 	URLPrefix string
+	// Workers is the number of goroutines the writer may use beside the
+	// frame encoding that parallelsink runs (--workers; 0: one). The
+	// output must not depend on it.
+	Workers int
 }
 
 // Camera is a calibrated camera of the run.

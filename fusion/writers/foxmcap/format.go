@@ -51,7 +51,7 @@ func create(o writers.Options) (writers.Output, error) {
 		}
 		return writers.Output{}, err
 	}
-	var opts Options
+	opts := Options{Workers: o.Workers}
 	if o.Calibration != nil {
 		opts.Extrinsics = o.Calibration.Extrinsics
 	}

@@ -40,6 +40,11 @@ type Options struct {
 	Compression string
 	// ChunkSize is the MCAP chunk size in bytes (default 4 MiB).
 	ChunkSize int64
+	// Workers is the number of goroutines compressing chunks while the
+	// next one fills (0 or 1: compressed as they close, in the writing
+	// goroutine; at most MaxCompressWorkers are used); the file is the
+	// same for any number (mcapwrite.IndexedOptions.Workers).
+	Workers int
 	// Resume is the partial MCAP of a killed run of the same frames (its
 	// chunks up to the first damaged one are read; see Recover). Its
 	// complete frames are copied message by message instead of being
@@ -50,6 +55,14 @@ type Options struct {
 	// annotations) end what is copied.
 	Resume io.ReadSeeker
 }
+
+// MaxCompressWorkers bounds Options.Workers. Each compression worker holds
+// a zstd window (8 MiB) and a chunk in flight (about 10 MiB with its
+// compressed copy), so the writer's memory must not grow with the cores of
+// a big machine (fuse's --workers defaults to all of them); at zstd's
+// fastest level (~300 MB/s a core here) four workers compress faster than
+// the fusion pipeline produces chunks.
+const MaxCompressWorkers = 4
 
 // Writer is a fused.Sink writing a Foxglove MCAP. It is not safe for
 // concurrent use. Close finishes the MCAP (summary and footer) and flushes
@@ -70,6 +83,7 @@ type rawMsg struct {
 	topic, schema string
 	t             uint64
 	data          []byte
+	pooled        bool // data came from getBuf: putBuf it once written
 }
 
 // New starts an MCAP on w.
@@ -85,7 +99,7 @@ func New(w io.Writer, opts Options) (*Writer, error) {
 		compression = "zstd"
 	}
 	mw, err := mcapwrite.NewIndexed(w, mcapwrite.IndexedOptions{Compression: compression, ChunkSize: opts.ChunkSize,
-		Library: "rigsync foxmcap"})
+		Library: "rigsync foxmcap", Workers: min(opts.Workers, MaxCompressWorkers)})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %w", err)
 	}
@@ -127,20 +141,20 @@ func (w *Writer) channel(topic, schema string) (uint16, error) {
 func marshal(msgs []rawMsg, topic, schema string, stamp int64, frameID string, p formats.Payload) ([]rawMsg, error) {
 	// The buffer is sized for the payload's bulk bytes up front: growing
 	// it by append copied a cloud's megabytes twice.
-	var buf []byte
+	size := 256
 	switch p := p.(type) {
 	case *formats.PointCloud:
-		buf = make([]byte, 0, len(p.Data)+64*len(p.Fields)+256)
+		size += len(p.Data) + 64*len(p.Fields)
 	case *formats.CompressedImage:
-		buf = make([]byte, 0, len(p.Data)+256)
+		size += len(p.Data)
 	case *formats.Image:
-		buf = make([]byte, 0, len(p.Data)+256)
+		size += len(p.Data)
 	}
-	data, err := foxglove.AppendMarshal(buf, schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
+	data, err := foxglove.AppendMarshal(getBuf(size), schema, formats.Decoded{HasStamp: true, Stamp: stamp, FrameID: frameID, Payload: p})
 	if err != nil {
 		return nil, fmt.Errorf("foxmcap: %s: %w", topic, err)
 	}
-	return append(msgs, rawMsg{topic: topic, schema: schema, t: uint64(max(stamp, 0)), data: data}), nil
+	return append(msgs, rawMsg{topic: topic, schema: schema, t: uint64(max(stamp, 0)), data: data, pooled: true}), nil
 }
 
 // emit writes one encoded message, adding its schema and channel on first
@@ -196,6 +210,15 @@ func (w *Writer) Stage(ctx context.Context, f *fused.Frame) (ordered.Task, error
 			return nil, err
 		}
 		return func() error {
+			// The chunk writer copies each message: its buffer is free
+			// once written (on failure too: nothing keeps it).
+			defer func() {
+				for _, m := range msgs {
+					if m.pooled {
+						putBuf(m.data)
+					}
+				}
+			}()
 			for _, m := range msgs {
 				if err := w.emit(m); err != nil {
 					return err
@@ -220,7 +243,9 @@ func (w *Writer) encode(f *fused.Frame, segs []string) ([]rawMsg, error) {
 		if err != nil {
 			return nil, fmt.Errorf("foxmcap: frame %d: %w", f.Index, err)
 		}
-		if msgs, err = marshal(msgs, TopicLidar, "foxglove.PointCloud", f.Stamp, base, pc); err != nil {
+		msgs, err = marshal(msgs, TopicLidar, "foxglove.PointCloud", f.Stamp, base, pc)
+		putBuf(pc.Data) // marshal copied the points
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -264,7 +289,7 @@ func (w *Writer) encode(f *fused.Frame, segs []string) ([]rawMsg, error) {
 		}
 		if f.Lidar != nil {
 			msgs = append(msgs, rawMsg{topic: ns + "/lidar", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
-				data: appendProjections(make([]byte, 0, projectionsSize(c)), c)})
+				data: appendProjections(getBuf(projectionsSize(c)), c), pooled: true})
 		}
 		if f.Labels != nil {
 			msgs = append(msgs, rawMsg{topic: ns + "/labels", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
@@ -377,7 +402,10 @@ func lidarCloud(c *fused.Cloud) (*formats.PointCloud, error) {
 			n, len(p.Y), len(p.Z), len(p.Intensity), len(p.Ring), len(c.Source))
 	}
 	const step = 19
-	data := make([]byte, n*step)
+	data := getBuf(n * step)[:n*step]
+	if p.Intensity == nil || p.Ring == nil || c.Source == nil {
+		clear(data) // absent columns are zero
+	}
 	for i := 0; i < n; i++ {
 		d := data[i*step:]
 		le := binary.LittleEndian

@@ -79,8 +79,8 @@ type Options struct {
 	Force bool
 	// Resume continues a killed run.
 	Resume bool
-	// Workers is the number of goroutines projecting and encoding frames
-	// (0: all cores).
+	// Workers is the number of goroutines projecting and encoding frames,
+	// and compressing chunks for the mcap format (0: all cores).
 	Workers int
 	// KITTICamera is the camera written as image_2 / P2 (kitti only).
 	KITTICamera string

@@ -68,7 +68,7 @@ func lookupFormat(name string) (writers.Format, error) {
 
 // OpenSink opens the writer of o.Format through the fusion/writers
 // registry, as Run does (o's Out, Force, Resume, Frame, Reference,
-// KeyframeHz, KITTICamera and URLPrefix; the calibration cal). For a
+// KeyframeHz, KITTICamera, URLPrefix and Workers; the calibration cal). For a
 // single-file output it also returns a finish function that moves the
 // temporary file into place when the run succeeded (ok) and removes it
 // otherwise. An unknown format or options the format refuses are a
@@ -79,7 +79,8 @@ func OpenSink(o Options, cal *fusion.Calibration) (fused.Sink, func(ok bool) err
 		return nil, nil, err
 	}
 	out, err := format.New(writers.Options{Out: o.Out, Force: o.Force, Resume: o.Resume, Calibration: cal,
-		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix})
+		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix,
+		Workers: o.Workers})
 	if oe := (*writers.OptionError)(nil); errors.As(err, &oe) {
 		return nil, nil, UsageError{fmt.Errorf("fuse: %w", err)}
 	}
