@@ -1,7 +1,7 @@
-// Package jpegcodec is rigsync's own baseline JPEG encoder (ITU-T T.81,
+// Package jpegcodec is rigsync's own baseline JPEG codec (ITU-T T.81,
 // sequential DCT, 8-bit samples, Huffman coding), written for the writers
-// that re-encode camera images (KITTI and nuScenes undistort every
-// distorted camera's JPEGs and encode them again).
+// that re-encode camera images (KITTI and nuScenes decode every distorted
+// camera's JPEGs, undistort them and encode them again).
 //
 // # Same bytes as image/jpeg
 //
@@ -47,4 +47,15 @@
 // random and real images of sizes that are not multiples of 8 or 16 at
 // every quality; should a Go release change image/jpeg's arithmetic, that
 // test is where it shows.
+//
+// # Same images as image/jpeg
+//
+// Decode returns exactly image/jpeg.Decode's image for the files it
+// decodes itself (baseline, one interleaved scan, gray or 4:2:0, no
+// restart interval): the same image type, bounds, strides and plane
+// sizes, and the same samples, padding included, from the same inverse
+// LLM transform and clamping. Every other file, and every damaged one, is
+// passed to image/jpeg: Decode never disagrees with it, which
+// TestDecodeSameAsStdlib and FuzzDecode (image or error, on arbitrary
+// bytes) check.
 package jpegcodec
