@@ -222,8 +222,17 @@ func (d *blockDecoder) block(dcT, acT *huffDecoder, q *[64]int32, c int, dst []b
 	d.blk[0] = d.dc[c] * q[0]
 	hasAC := false
 	for k := 1; k <= 63; k++ {
-		rs, ok := acT.decode(br)
-		if !ok {
+		// A code (≤ 16 bits) and its magnitude (≤ 15) fit in 32 bits.
+		if br.n < 32 {
+			br.fill()
+		}
+		var rs uint8
+		if v := acT.lut[br.acc>>(64-lutBits)]; v != 0 {
+			l := uint(v & 0xff)
+			br.acc <<= l
+			br.n -= l
+			rs = uint8(v >> 8)
+		} else if rs, ok = acT.long(br); !ok {
 			return false
 		}
 		r, s := int(rs>>4), uint(rs&15)
@@ -241,7 +250,13 @@ func (d *blockDecoder) block(dcT, acT *huffDecoder, q *[64]int32, c int, dst []b
 		if k > 63 {
 			return false
 		}
-		d.blk[zigzag[k]&63] = br.extend(s) * q[k]
+		v := int32(br.acc >> (64 - s))
+		br.acc <<= s
+		br.n -= s
+		if v < 1<<(s-1) {
+			v += -1<<s + 1
+		}
+		d.blk[zigzag[k]&63] = v * q[k]
 		hasAC = true
 	}
 	if br.fake > br.n {
@@ -439,6 +454,12 @@ func (h *huffDecoder) decode(b *bitReader) (uint8, bool) {
 		b.n -= l
 		return uint8(v >> 8), true
 	}
+	return h.long(b)
+}
+
+// long reads a symbol whose code is longer than lutBits (b holds at least
+// 16 bits); false for a bit pattern no code has.
+func (h *huffDecoder) long(b *bitReader) (uint8, bool) {
 	for l := lutBits + 1; l <= 16; l++ {
 		code := int32(b.acc >> (64 - l))
 		if code <= h.maxCode[l] {

@@ -93,6 +93,7 @@ type encoder struct {
 	// difference).
 	prev [3]int32
 	blk  [64]int32
+	zz   [64]int32
 }
 
 // start writes the headers (SOI, DQT, SOF0, DHT, SOS) for a frame of
@@ -214,17 +215,17 @@ func (e *encoder) block(c int) {
 	fdct(&e.blk)
 	t := min(c, 1)
 	recip, half := &e.recip[t], &e.half[t]
-	var zz [64]int32
+	// zz holds the quantised coefficients in zig-zag order, nz which of
+	// them are non-zero (only those are read: zz needs no clearing).
+	zz := &e.zz
 	var nz uint64
 	for k := range 64 {
 		v := e.blk[zigzag[k]&63]
 		sign := v >> 31
 		a := uint32((v ^ sign) - sign)
 		q := int32((uint64(a+half[k]) * recip[k]) >> 32)
-		if q != 0 {
-			nz |= 1 << k
-			zz[k] = (q ^ sign) - sign
-		}
+		nz |= uint64(uint32(q|-q)>>31) << k
+		zz[k] = (q ^ sign) - sign
 	}
 	// DC.
 	dcCodes, acCodes := codes[2*t], codes[2*t+1]

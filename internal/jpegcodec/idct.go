@@ -20,6 +20,13 @@ const (
 func idct(blk *[64]int32) {
 	for r := 0; r < 64; r += 8 {
 		row := (*[8]int32)(blk[r : r+8])
+		if row[1]|row[2]|row[3]|row[4]|row[5]|row[6]|row[7] == 0 {
+			// Only the DC term: every output is row[0]<<17 (what the
+			// butterflies below compute when the rest is zero).
+			v := row[0] << 17
+			*row = [8]int32{v, v, v, v, v, v, v, v}
+			continue
+		}
 		// Inputs in the order the forward transform stored them.
 		e0, o7, e2, o5 := row[0]<<17, row[1], row[2], row[3]
 		e1, o6, e3, o4 := row[4]<<17, row[5], row[6], row[7]
