@@ -219,13 +219,18 @@ func (e *encoder) block(c int) {
 	// them are non-zero (only those are read: zz needs no clearing).
 	zz := &e.zz
 	var nz uint64
-	for k := range 64 {
-		v := e.blk[zigzag[k]&63]
-		sign := v >> 31
-		a := uint32((v ^ sign) - sign)
-		q := int32((uint64(a+half[k]) * recip[k]) >> 32)
-		nz |= uint64(uint32(q|-q)>>31) << k
-		zz[k] = (q ^ sign) - sign
+	// Eight coefficients at a time, their non-zero flags combined as a
+	// tree so that no long dependency chain runs through nz.
+	for g := 0; g < 64; g += 8 {
+		f0 := quantise(zz, &e.blk, recip, half, g)
+		f1 := quantise(zz, &e.blk, recip, half, g+1)
+		f2 := quantise(zz, &e.blk, recip, half, g+2)
+		f3 := quantise(zz, &e.blk, recip, half, g+3)
+		f4 := quantise(zz, &e.blk, recip, half, g+4)
+		f5 := quantise(zz, &e.blk, recip, half, g+5)
+		f6 := quantise(zz, &e.blk, recip, half, g+6)
+		f7 := quantise(zz, &e.blk, recip, half, g+7)
+		nz |= ((f0 | f1<<1) | (f2<<2 | f3<<3) | (f4<<4 | f5<<5) | (f6<<6 | f7<<7)) << g
 	}
 	// DC.
 	dcCodes, acCodes := codes[2*t], codes[2*t+1]
@@ -250,6 +255,18 @@ func (e *encoder) block(c int) {
 		x := acCodes[0x00]
 		e.emit(x&0xffff, uint(x>>24))
 	}
+}
+
+// quantise sets zz[k] to coefficient k (zig-zag order) of blk divided by
+// its 8·Q, rounded half away from zero, and returns 1 if that is not 0.
+func quantise(zz, blk *[64]int32, recip *[64]uint64, half *[64]uint32, k int) uint64 {
+	k &= 63
+	v := blk[zigzag[k]&63]
+	sign := v >> 31
+	a := uint32((v ^ sign) - sign)
+	q := int32((uint64(a+half[k]) * recip[k]) >> 32)
+	zz[k] = (q ^ sign) - sign
+	return uint64(uint32(q|-q) >> 31)
 }
 
 // emitValue emits the code of symbol run<<4|size(v) followed by v's size
