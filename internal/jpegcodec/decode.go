@@ -160,6 +160,12 @@ func (f *frame) scan(s, rest []byte) image.Image {
 		}
 		dc[i], ac[i], q[i] = f.huff[0][td], f.huff[1][ta], f.quant[f.tq[i]]
 	}
+	// Every block codes to at least 2 bits (a DC code and an end of
+	// block), so a scan too short for its blocks is damaged: leave it to
+	// image/jpeg without allocating the frame here too.
+	if nblocks := int64((f.w+15)/16) * int64((f.h+15)/16) * int64(2*f.ncomp); nblocks > 4*int64(len(rest))+64 {
+		return nil
+	}
 	d := &blockDecoder{br: bitReader{data: rest}}
 	var img image.Image
 	if f.ncomp == 1 {

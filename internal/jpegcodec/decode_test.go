@@ -133,6 +133,12 @@ func TestDecodeUnusualFiles(t *testing.T) {
 		{"DHT after the scan", splice(eoi, base[bytes.Index(base, []byte{0xff, 0xc4}):sos], 0), false},
 		{"flipped scan byte", splice(sos+500, []byte{base[sos+500] ^ 0x5a}, 1), true},
 		{"no SOI", base[2:], false},
+		{"4000×4000 frame, 640×400 scan", func() []byte {
+			b := append([]byte(nil), base...)
+			sof := bytes.Index(b, []byte{0xff, 0xc0})
+			copy(b[sof+5:], []byte{0x0f, 0xa0, 0x0f, 0xa0})
+			return b
+		}(), false},
 		{"empty", nil, false},
 	}
 	for _, c := range cases {

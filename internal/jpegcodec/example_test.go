@@ -26,3 +26,22 @@ func ExampleAppend() {
 	fmt.Println(bytes.Equal(data, ref.Bytes()), data[:2], data[len(data)-2:])
 	// Output: true [255 216] [255 217]
 }
+
+// Decode gives image/jpeg's image; a camera JPEG decodes to 4:2:0 YCbCr.
+func ExampleDecode() {
+	src := image.NewYCbCr(image.Rect(0, 0, 40, 30), image.YCbCrSubsampleRatio420)
+	for i := range src.Y {
+		src.Y[i] = uint8(i)
+	}
+	data, err := jpegcodec.Append(nil, src, 85)
+	if err != nil {
+		panic(err)
+	}
+	img, err := jpegcodec.Decode(data)
+	if err != nil {
+		panic(err)
+	}
+	m := img.(*image.YCbCr)
+	fmt.Println(m.Bounds(), m.SubsampleRatio, m.YStride)
+	// Output: (0,0)-(40,30) YCbCrSubsampleRatio420 48
+}

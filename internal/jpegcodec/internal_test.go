@@ -1,8 +1,10 @@
 package jpegcodec
 
 import (
+	"bytes"
 	"image"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 )
 
@@ -60,5 +62,28 @@ func TestDCTBounds(t *testing.T) {
 	fdct(&flat)
 	if flat[0] != 64*(200-128) {
 		t.Errorf("flat 200: DC %d, want %d", flat[0], 64*(200-128))
+	}
+}
+
+// TestShortScanAllocatesNothing: a header claiming a large frame over a
+// scan too short for it is left to image/jpeg before the fast path
+// allocates the frame (else a damaged file would cost the frame twice).
+func TestShortScanAllocatesNothing(t *testing.T) {
+	img := image.NewGray(image.Rect(0, 0, 64, 64))
+	data, err := Append(nil, img, 90)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sof := bytes.Index(data, []byte{0xff, 0xc0})
+	copy(data[sof+5:], []byte{0x7f, 0xff, 0x7f, 0xff}) // 32767×32767
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := decodeFast(data)
+	runtime.ReadMemStats(&after)
+	if got != nil {
+		t.Fatal("a 32767×32767 frame over a 64×64 scan decoded")
+	}
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("the fast path allocated %d bytes before giving up", n)
 	}
 }
