@@ -190,6 +190,7 @@ are read unless --exclude names them.
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml, or calibration files of any format rigsync reads (repeatable, or comma-separated), whose extrinsics, intrinsics and clocks override the log's")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor (frame id) a frame of the --rig files is (repeatable, or comma-separated)")
 	f.BoolVar(&o.ScaleIntr, "scale-intrinsics", false, "scale rig.yaml intrinsics calibrated at another image size to the images (default: a size mismatch is an error)")
+	f.BoolVar(&o.NoProjections, "no-projections", false, "do not project LiDAR points into the cameras: no .proj.bin sidecars (frames), no /<camera>/lidar ImageAnnotations (mcap); --format mcap then takes about half the CPU and 60% of the file")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source: auto, odometry, gnss, tf or none")
 	f.StringVar(&o.GNSSOrigin, "gnss-origin", "", "LAT,LON,ALT (deg, deg, m): origin of the ENU world frame for --ego gnss (default: the first fix)")
 	f.BoolVar(&o.Register, "register", false, "without an ego source, register consecutive sweeps and deskew with that motion (constant velocity)")

@@ -34,6 +34,11 @@ type Options struct {
 	// URLPrefix is prepended to Segments.ai asset paths to form their
 	// URLs (--url-prefix).
 	URLPrefix string
+	// NoProjections is set when the run does not project LiDAR points
+	// into the cameras (--no-projections): the formats that store the
+	// projections (frames' .proj.bin sidecars, the MCAP's /<camera>/lidar
+	// ImageAnnotations) write none rather than empty ones.
+	NoProjections bool
 	// Workers is the number of goroutines the writer may use beside the
 	// frame encoding that parallelsink runs (--workers; 0: one). The
 	// output must not depend on it.

@@ -51,7 +51,7 @@ func create(o writers.Options) (writers.Output, error) {
 		}
 		return writers.Output{}, err
 	}
-	opts := Options{Workers: o.Workers}
+	opts := Options{Workers: o.Workers, NoProjections: o.NoProjections}
 	if o.Calibration != nil {
 		opts.Extrinsics = o.Calibration.Extrinsics
 	}

@@ -29,6 +29,9 @@ const (
 
 // Options configure a Writer. The zero value is usable.
 type Options struct {
+	// NoProjections writes no /<camera>/lidar ImageAnnotations (the run
+	// projected no LiDAR points into the cameras).
+	NoProjections bool
 	// WorldFrame is the parent of the ego pose transform (default "world").
 	WorldFrame string
 	// Extrinsics are T_<FrameID>_<sensor> for sensors other than cameras
@@ -287,7 +290,7 @@ func (w *Writer) encode(f *fused.Frame, segs []string) ([]rawMsg, error) {
 		if msgs, err = marshal(msgs, ns+"/camera_info", "foxglove.CameraCalibration", c.Stamp, c.Name, &info); err != nil {
 			return nil, err
 		}
-		if f.Lidar != nil {
+		if f.Lidar != nil && !w.opts.NoProjections {
 			msgs = append(msgs, rawMsg{topic: ns + "/lidar", schema: annotationsSchemaName, t: uint64(max(c.Stamp, 0)),
 				data: appendProjections(getBuf(projectionsSize(c)), c), pooled: true})
 		}

@@ -19,7 +19,7 @@ func Format() writers.Format {
 
 // open opens the writer of a fuse run.
 func open(o writers.Options) (writers.Output, error) {
-	w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume})
+	w, err := New(o.Out, Options{Force: o.Force, Resume: o.Resume, NoProjections: o.NoProjections})
 	if err != nil {
 		return writers.Output{}, err
 	}

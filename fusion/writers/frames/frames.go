@@ -32,6 +32,9 @@ type Options struct {
 	// JPEGQuality is used when a raw image must be encoded (1..100;
 	// 0 means 95).
 	JPEGQuality int
+	// NoProjections writes no .proj.bin sidecars; frame.json's camera
+	// "projection" is then null (the run projected nothing).
+	NoProjections bool
 }
 
 // Writer is a fused.Sink that writes the frames layout. It is not safe
@@ -215,12 +218,14 @@ func (w *Writer) render(f *fused.Frame, stems []string) ([]file, *frameDoc, erro
 			files = append(files, bytesFile(cd.Image, img))
 		}
 		cd.ImageNote = note
-		proj, err := projectionBytes(c.Projected, nPoints)
-		if err != nil {
-			return nil, nil, fmt.Errorf("camera %q: %w", c.Name, err)
+		if !w.opts.NoProjections {
+			proj, err := projectionBytes(c.Projected, nPoints)
+			if err != nil {
+				return nil, nil, fmt.Errorf("camera %q: %w", c.Name, err)
+			}
+			cd.Projection = &projDoc{File: stems[i] + ".proj.bin", Count: len(c.Projected), Record: projRecordDoc}
+			files = append(files, bytesFile(cd.Projection.File, proj))
 		}
-		cd.Projection = &projDoc{File: stems[i] + ".proj.bin", Count: len(c.Projected), Record: projRecordDoc}
-		files = append(files, bytesFile(cd.Projection.File, proj))
 		if f.Labels != nil {
 			cd.Labels2D = labels2D(f, &c)
 		}

@@ -28,16 +28,18 @@ type Flags struct {
 	Latencies []string
 	// Rig are --rig values (files, repeated or comma-separated), Map
 	// --map FILE_FRAME=SENSOR values.
-	Rig        []string
-	Map        []string
-	ScaleIntr  bool
-	Ego        string
-	GNSSOrigin string
-	ImageCheck int
-	Register   bool
-	Force      bool
-	Resume     bool
-	Workers    int
+	Rig       []string
+	Map       []string
+	ScaleIntr bool
+	// NoProjections is --no-projections.
+	NoProjections bool
+	Ego           string
+	GNSSOrigin    string
+	ImageCheck    int
+	Register      bool
+	Force         bool
+	Resume        bool
+	Workers       int
 	// KITTICamera is the camera written as image_2 / P2 (--kitti-camera).
 	KITTICamera string
 	// URLPrefix is the Segments.ai asset URL prefix (--url-prefix).
@@ -77,7 +79,7 @@ func (o Flags) Options() (Options, error) {
 		return Options{}, err
 	}
 	return Options{Format: o.Format, Out: o.Out, Frame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
-		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, Map: o.Map, ScaleIntrinsics: o.ScaleIntr,
+		KeyframeHz: o.KeyframeHz, Clocks: clocks, AutoClock: autoClock, Latency: latency, Rig: o.Rig, Map: o.Map, ScaleIntrinsics: o.ScaleIntr, NoProjections: o.NoProjections,
 		Ego: o.Ego, GNSSOrigin: origin, ImageCheckEvery: o.ImageCheck, Register: o.Register, Force: o.Force, Resume: o.Resume,
 		Workers: o.Workers, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix, Strict: o.Strict,
 		Window: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude},

@@ -66,6 +66,11 @@ type Options struct {
 	// ScaleIntrinsics scales Rig's intrinsics to the images' size instead
 	// of refusing a size mismatch.
 	ScaleIntrinsics bool
+	// NoProjections skips projecting LiDAR points into the cameras
+	// (--no-projections): frames then has no .proj.bin sidecars and the
+	// MCAP no /<camera>/lidar ImageAnnotations; other formats store no
+	// projections anyway.
+	NoProjections bool
 	// Ego is the ego-motion source: auto, odometry, gnss, tf or none.
 	Ego string
 	// GNSSOrigin is the origin of the ENU world frame (nil: the first fix).
@@ -456,7 +461,7 @@ func Run(ctx context.Context, o Options, paths []string) (_ *Summary, err error)
 	}
 	p := &fusion.Pipeline{Logs: readers, Names: paths, BaseFrame: o.Frame, Reference: o.Reference, Tolerance: o.Tolerance,
 		Clocks: models, Repairs: repairs, Ego: o.Ego, GNSSOrigin: o.GNSSOrigin, Calibration: cal, ImageCheckEvery: imageCheck,
-		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics, NoProject: !format.Projections,
+		Register: o.Register, Workers: o.Workers, ScaleIntrinsics: o.ScaleIntrinsics, NoProject: !format.Projections || o.NoProjections,
 		Start: winStart, End: winEnd, Sensors: o.Sensors}
 	runErr := p.Run(ctx, cs)
 	cs.prog.Finish()

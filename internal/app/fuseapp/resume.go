@@ -146,6 +146,9 @@ func recordedOptions(o Options) map[string]string {
 	set("latency", strings.Join(lat, " "))
 	set("map", strings.Join(o.Map, " "))
 	set("scale-intrinsics", strconv.FormatBool(o.ScaleIntrinsics))
+	if o.NoProjections { // recorded only when set: older run records stay valid
+		set("no-projections", "true")
+	}
 	set("ego", o.Ego)
 	if g := o.GNSSOrigin; g != nil {
 		set("gnss-origin", fmt.Sprintf("%g,%g,%g", g.Lat, g.Lon, g.Alt))

@@ -80,7 +80,7 @@ func OpenSink(o Options, cal *fusion.Calibration) (fused.Sink, func(ok bool) err
 	}
 	out, err := format.New(writers.Options{Out: o.Out, Force: o.Force, Resume: o.Resume, Calibration: cal,
 		BaseFrame: o.Frame, Reference: o.Reference, KeyframeHz: o.KeyframeHz, KITTICamera: o.KITTICamera, URLPrefix: o.URLPrefix,
-		Workers: o.Workers})
+		Workers: o.Workers, NoProjections: o.NoProjections})
 	if oe := (*writers.OptionError)(nil); errors.As(err, &oe) {
 		return nil, nil, UsageError{fmt.Errorf("fuse: %w", err)}
 	}
