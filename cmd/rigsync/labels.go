@@ -33,6 +33,7 @@ type labelsOptions struct {
 	Sensors        []string
 	Exclude        []string
 	Strict         bool
+	NoCameras      bool
 }
 
 func newLabelsCommand(g *globalOptions) *cobra.Command {
@@ -88,6 +89,7 @@ func labelsAppOptions(o labelsOptions, logs []string) (labelsapp.Options, error)
 	if loaded != nil {
 		opts.Rig, opts.RigPath = loaded.Rig, loaded.Label()
 	}
+	opts.Check.NoCameras = o.NoCameras
 	return opts, nil
 }
 
@@ -95,10 +97,11 @@ func newLabelsCheckCommand(g *globalOptions) *cobra.Command {
 	var o labelsOptions
 	c := &cobra.Command{
 		Use:   "check LOG [LOG2...] --labels FILE",
-		Short: "Check 3D box labels against the log's LiDAR: position, heading, size, time, tracks",
+		Short: "Check 3D box labels against the log's LiDAR and cameras: position, heading, size, time, tracks",
 		Long: `check fuses the log once (the reference LiDAR's sweeps, deskewed, each point
-with its capture time; cameras and radars are not read) and checks every box
-of the labelled frames against the points of its object:
+with its capture time, and the camera images; radars are not read) and
+checks every box of the labelled frames against the points of its object
+and the images that show it:
 
   points    how many LiDAR points lie on the box (moved back to the box's
             time with its velocity: a spinning LiDAR sees a moving object
@@ -116,6 +119,15 @@ of the labelled frames against the points of its object:
             missing from a track whose object is still seen, class and size
             changes along a track, class size priors (car, truck, pole, ...),
             unlabelled clusters of points (kind "missing")
+  camera    each box moved to the time each camera captured it (along its
+            velocity) and projected into the image with the camera's pose
+            and model: its outline's left and right sides must lie on the
+            image's edges (the luma step nearest each side, within a quarter
+            of the box's width); a box whose sides are both off by more than
+            0.15 m at its depth (2.5 px at least), or one side by 2.5 times
+            that, is suspicious (kind "camera"). Boxes cut by the image
+            border, smaller than 16×12 px, behind a nearer box or with too
+            few LiDAR points are not checked; --no-cameras skips the check
 
 Each box gets a verdict (ok, suspicious, wrong), its kinds, the reasons and
 the suggested correction: shift (m, in the box's axes x forward, y left,
@@ -126,15 +138,16 @@ systematic errors (consistent over a track or a class) from random ones.
 --json gives every finding, every track and the summaries; --report DIR
 writes DIR/index.html (one file, opens offline: the verdicts, the tables, a
 top view of the worst boxes with their points, as labelled and as
-corrected) and DIR/report.json.
+corrected, and the camera view of the worst camera findings with the
+projected box and the image's edges) and DIR/report.json.
 
 Conventions: times are int64 ns on the reference LiDAR's clock; boxes are in
 base_link at the frame's stamp, R = Rz(yaw)·Ry(pitch)·Rx(roll); the labels'
 frames are paired with the fused frames by stamp (within half a sweep).
 Without an ego translation source (odometry, GNSS, /tf) the sweep is
 deskewed by registration and the ego velocity the deskew missed is fitted
-from the frame's boxes. Camera consistency is not checked yet (the report
-says so).
+from the frame's boxes. Cameras are global shutter at their mid-exposure
+stamp (the fixtures and rigs give no rolling-shutter readout).
 
 Exit codes: 0 every box ok, 1 error, 2 usage error, 3 suspicious boxes (none
 wrong), 4 wrong boxes (or missing ones).
@@ -188,7 +201,8 @@ wrong), 4 wrong boxes (or missing ones).
 		},
 	}
 	addLabelsFlags(c, &o)
-	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points) and report.json")
+	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points, camera views of the camera findings) and report.json")
+	c.Flags().BoolVar(&o.NoCameras, "no-cameras", false, "skip the camera check (the images are not decoded: faster)")
 	return c
 }
 

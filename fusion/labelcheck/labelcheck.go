@@ -9,6 +9,7 @@ import (
 
 	"gonum.org/v1/gonum/spatial/r3"
 
+	"github.com/rigsync/rigsync/calib/camera"
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/labels"
@@ -72,11 +73,15 @@ const (
 	// KindPhysics: the track moves in a way vehicles do not (jumps,
 	// acceleration, yaw rate).
 	KindPhysics = "physics"
+	// KindCamera: the box, projected into a camera at the camera's capture
+	// time, disagrees with the image (its outline's sides are off the
+	// image's edges; BoxResult.Cameras).
+	KindCamera = "camera"
 )
 
 // Kinds lists the error kinds.
 func Kinds() []string {
-	return []string{KindShift, KindYaw, KindSize, KindTime, KindSpurious, KindMissing, KindIDSwitch, KindClass, KindPhysics}
+	return []string{KindShift, KindYaw, KindSize, KindTime, KindSpurious, KindMissing, KindIDSwitch, KindClass, KindPhysics, KindCamera}
 }
 
 // SizePrior is the plausible size range of a class (m).
@@ -127,6 +132,9 @@ type Options struct {
 	// without it only the boxes with findings are kept (the counts cover
 	// all), and memory grows only by a few numbers per box.
 	KeepOK bool
+	// NoCameras skips the camera check (frames without camera images skip
+	// it too).
+	NoCameras bool
 }
 
 func (o *Options) defaults() {
@@ -217,6 +225,9 @@ type BoxResult struct {
 	Kinds      []string   `json:"kinds,omitempty"`
 	Reasons    []string   `json:"reasons,omitempty"`
 	Correction Correction `json:"correction,omitzero"`
+	// Cameras are the box's camera checks (the cameras whose image shows
+	// it whole, large enough and not behind a nearer box).
+	Cameras []CameraView `json:"cameras,omitempty"`
 
 	seen    [3]bool    // which faces pairs (x, y both ends) were measured
 	spacing float64    // the points' spacing near the seen faces, m
@@ -257,6 +268,11 @@ type Checker struct {
 	crops []Crop
 	// azRes is the reference LiDAR's azimuth step, from the first frame.
 	azRes float64
+	// camModels are the cameras' models by name (nil: not usable),
+	// camStats the camera check's counts, camCrops its worst overlays.
+	camModels map[string]camera.Model
+	camStats  CameraStats
+	camCrops  []CameraCrop
 	// zsBuf and ptsBuf are measure's scratch buffers.
 	zsBuf  []float32
 	ptsBuf []boxPoint
@@ -651,10 +667,17 @@ func (c *Checker) add(f *fused.Frame, lf *labels.Frame, ego se3.Transform, u r3.
 			}
 		}
 	}
+	jobs := make([]camJob, len(results))
 	for i := range results {
-		v := c.velocity(&results[i].box, ego, f.Stamp)
-		c.judge(&results[i].res, &results[i].box, v)
+		b := &results[i].box
+		v := c.velocity(b, ego, f.Stamp)
+		c.judge(&results[i].res, b, v)
+		jobs[i] = camJob{res: &results[i].res, box: b, v: v}
+		if b.TimeNS != 0 && lf.StampNS != 0 {
+			jobs[i].dt = b.TimeNS - lf.StampNS
+		}
 	}
+	c.checkCameras(f, jobs)
 	defer func() {
 		// Crops after the continuity checks (id switches) too.
 		for i := range results {

@@ -113,6 +113,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Log: strings.Join(o.Logs, ", "), Labels: o.Labels, Format: format, LabelFrames: len(set.Frames)}
+	// The camera check needs the images (labelcheck decodes them).
+	o.WithCameras = o.WithCameras || !o.Check.NoCameras
 	var chk *labelcheck.Checker
 	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		if chk == nil {
