@@ -34,6 +34,7 @@ type labelsOptions struct {
 	Exclude        []string
 	Strict         bool
 	NoCameras      bool
+	CameraEvery    int
 }
 
 func newLabelsCommand(g *globalOptions) *cobra.Command {
@@ -64,8 +65,8 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 suspicious boxes, 4 wrong boxes.`,
 
 func addLabelsFlags(c *cobra.Command, o *labelsOptions) {
 	f := c.Flags()
-	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, or a nuScenes folder (required)")
-	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder is nuScenes, a file rigsync labels JSON)")
+	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, a nuScenes folder, or a fuse --labels output folder in kitti, segments, cvat or xtreme1 (required)")
+	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder of fuse's kitti, cvat, segments or xtreme1 output is that, another folder nuScenes, a file rigsync labels JSON)")
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml or calibration files (repeatable or comma-separated) overriding the log's /tf_static")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor a frame of the --rig files is")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing: auto, odometry, gnss, tf or none (as in fuse)")
@@ -89,7 +90,7 @@ func labelsAppOptions(o labelsOptions, logs []string) (labelsapp.Options, error)
 	if loaded != nil {
 		opts.Rig, opts.RigPath = loaded.Rig, loaded.Label()
 	}
-	opts.Check.NoCameras = o.NoCameras
+	opts.Check.NoCameras, opts.Check.CameraEvery = o.NoCameras, o.CameraEvery
 	return opts, nil
 }
 
@@ -127,7 +128,8 @@ and the images that show it:
             0.15 m at its depth (2.5 px at least), or one side by 2.5 times
             that, is suspicious (kind "camera"). Boxes cut by the image
             border, smaller than 16×12 px, behind a nearer box or with too
-            few LiDAR points are not checked; --no-cameras skips the check
+            few LiDAR points are not checked; the cameras are checked on
+            every 5th frame (--camera-every), --no-cameras skips the check
 
 Each box gets a verdict (ok, suspicious, wrong), its kinds, the reasons and
 the suggested correction: shift (m, in the box's axes x forward, y left,
@@ -144,6 +146,15 @@ projected box and the image's edges) and DIR/report.json.
 Conventions: times are int64 ns on the reference LiDAR's clock; boxes are in
 base_link at the frame's stamp, R = Rz(yaw)·Ry(pitch)·Rx(roll); the labels'
 frames are paired with the fused frames by stamp (within half a sweep).
+Labels in other frames are moved into base_link: nuScenes' global frame with
+each frame's ego pose; rigsync's fuse --labels outputs are read with their
+sidecars (the manifest's frame stamps): KITTI label_2 with calib/ (velodyne
+frame = the reference LiDAR's, whose extrinsic the log gives; boxes levelled:
+heading kept, no roll or pitch; label_2 has no ids, so boxes are associated
+across frames), Segments.ai labels.json with sample.json's ego poses (world
+→ base_link), CVAT and Xtreme1 already in base_link. Formats without
+velocity (all but rigsync labels JSON) give each box its track's, from the
+motion of its centre since the track's previous box.
 Without an ego translation source (odometry, GNSS, /tf) the sweep is
 deskewed by registration and the ego velocity the deskew missed is fitted
 from the frame's boxes. Cameras are global shutter at their mid-exposure
@@ -159,6 +170,7 @@ wrong), 4 wrong boxes (or missing ones).
   rigsync labels check drive.mcap --labels drive.labels.json
   rigsync labels check drive.mcap --labels drive.labels.json --json | jq '.findings[] | select(.verdict == "wrong")'
   rigsync labels check drive.mcap --labels nuscenes/ --format nuscenes
+  rigsync fuse drive.mcap --format kitti --labels drive.labels.json -o kitti/ && rigsync labels check drive.mcap --labels kitti/
   rigsync labels check drive.mcap --labels drive.labels.json --report labels-report/   # open labels-report/index.html
   rigsync labels check drive.mcap --labels drive.labels.json -q || echo "labels need review (exit $?)"`,
 		Args: minArgs(1),
@@ -203,6 +215,7 @@ wrong), 4 wrong boxes (or missing ones).
 	addLabelsFlags(c, &o)
 	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points, camera views of the camera findings) and report.json")
 	c.Flags().BoolVar(&o.NoCameras, "no-cameras", false, "skip the camera check (the images are not decoded: faster)")
+	c.Flags().IntVar(&o.CameraEvery, "camera-every", 5, "check the boxes in the cameras on every N-th frame (1: every frame; each decoded image costs about as much as checking its frame's LiDAR)")
 	return c
 }
 

@@ -295,7 +295,9 @@ type camJob struct {
 // checkCameras checks the frame's boxes against its camera images (see
 // the package doc, "Cameras") and flags the disagreeing ones KindCamera.
 func (c *Checker) checkCameras(f *fused.Frame, jobs []camJob) {
-	if c.o.NoCameras {
+	k := c.camFrame
+	c.camFrame++
+	if c.o.NoCameras || k%c.o.CameraEvery != 0 {
 		return
 	}
 	for ci := range f.Cameras {

@@ -75,6 +75,8 @@
 // fx·0.15 m/depth (at least 2.5 px), or one side by 2.5 times that
 // (KindCamera, suspicious; BoxResult.Cameras). Boxes smaller than 16×12
 // px, cut by the image border or behind a nearer box of the frame are not
-// checked in that camera. Report.Cameras counts the views checked; the
-// report notes when no camera could be checked.
+// checked in that camera. Only every Options.CameraEvery-th frame is
+// checked in the cameras (default 5: decoding every image would halve the
+// check's speed). Report.Cameras counts the views checked; the report
+// notes when no camera could be checked.
 package labelcheck

@@ -135,6 +135,10 @@ type Options struct {
 	// NoCameras skips the camera check (frames without camera images skip
 	// it too).
 	NoCameras bool
+	// CameraEvery checks the boxes in the cameras on every CameraEvery-th
+	// frame (from the first; default 5, i.e. 2 Hz at 10 Hz: decoding every
+	// image would halve the check's speed).
+	CameraEvery int
 }
 
 func (o *Options) defaults() {
@@ -154,6 +158,9 @@ func (o *Options) defaults() {
 	def(&o.SizeSuspicious, 0.06)
 	def(&o.SizeWrong, 0.08)
 	def(&o.ClusterRange, 40)
+	if o.CameraEvery <= 0 {
+		o.CameraEvery = 5
+	}
 	if o.MinPoints == 0 {
 		o.MinPoints = 12
 	}
@@ -273,6 +280,7 @@ type Checker struct {
 	camModels map[string]camera.Model
 	camStats  CameraStats
 	camCrops  []CameraCrop
+	camFrame  int // frames seen by checkCameras
 	// zsBuf and ptsBuf are measure's scratch buffers.
 	zsBuf  []float32
 	ptsBuf []boxPoint

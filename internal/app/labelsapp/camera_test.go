@@ -32,7 +32,7 @@ func TestCameraConsistency(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			log, lp, _, _, lft := genLabelled(t, tc.preset, tc.seed, 3*time.Second, true, tc.faults...)
-			res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp, Check: labelcheck.Options{KeepOK: true}})
+			res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp, Check: labelcheck.Options{KeepOK: true, CameraEvery: 1}})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rigsync/rigsync/fusion/labelcheck"
 	"github.com/rigsync/rigsync/internal/browsertest"
 )
 
@@ -18,7 +19,7 @@ import (
 // the camera findings; report.json is the --json document.
 func TestReportInBrowser(t *testing.T) {
 	log, lp, _, _, lft := genLabelled(t, "urban", 1, 2*time.Second, true, "shift=0,0.5")
-	res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp})
+	res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp, Check: labelcheck.Options{CameraEvery: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
