@@ -65,8 +65,8 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 suspicious boxes, 4 wrong boxes.`,
 
 func addLabelsFlags(c *cobra.Command, o *labelsOptions) {
 	f := c.Flags()
-	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, a nuScenes folder, or a fuse --labels output folder in kitti, segments, cvat or xtreme1 (required)")
-	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder of fuse's kitti, cvat, segments or xtreme1 output is that, another folder nuScenes, a file rigsync labels JSON)")
+	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, a nuScenes folder, or a fuse --labels output folder in kitti, segments, cvat, xtreme1 or frames (required)")
+	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder of fuse's kitti, cvat, segments, xtreme1 or frames output is that, another folder nuScenes, a file rigsync labels JSON)")
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml or calibration files (repeatable or comma-separated) overriding the log's /tf_static")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor a frame of the --rig files is")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing: auto, odometry, gnss, tf or none (as in fuse)")
@@ -129,7 +129,10 @@ and the images that show it:
             that, is suspicious (kind "camera"). Boxes cut by the image
             border, smaller than 16×12 px, behind a nearer box or with too
             few LiDAR points are not checked; the cameras are checked on
-            every 5th frame (--camera-every), --no-cameras skips the check
+            every 5th frame (--camera-every), --no-cameras skips the check.
+            2D labels given with the boxes (the frames output's labels_2d)
+            are compared with the camera-synced box's projection on every
+            frame: IoU under 0.5 is a camera finding
 
 Each box gets a verdict (ok, suspicious, wrong), its kinds, the reasons and
 the suggested correction: shift (m, in the box's axes x forward, y left,
@@ -152,7 +155,8 @@ sidecars (the manifest's frame stamps): KITTI label_2 with calib/ (velodyne
 frame = the reference LiDAR's, whose extrinsic the log gives; boxes levelled:
 heading kept, no roll or pitch; label_2 has no ids, so boxes are associated
 across frames), Segments.ai labels.json with sample.json's ego poses (world
-→ base_link), CVAT and Xtreme1 already in base_link. Formats without
+→ base_link), CVAT, Xtreme1 and frames (frame.json "labels", with the
+per-camera "labels_2d") already in base_link. Formats without
 velocity (all but rigsync labels JSON) give each box its track's, from the
 motion of its centre since the track's previous box.
 Without an ego translation source (odometry, GNSS, /tf) the sweep is

@@ -90,9 +90,9 @@ func stamped(s *Set, man map[int]exportManifest, file string) error {
 	return nil
 }
 
-// ExportFormats are the annotation-tool layouts of rigsync's fuse outputs
-// ReadExport reads.
-var ExportFormats = []string{"kitti", "segments", "cvat", "xtreme1"}
+// ExportFormats are the layouts of rigsync's fuse outputs ReadExport
+// reads.
+var ExportFormats = []string{"kitti", "segments", "cvat", "xtreme1", "frames"}
 
 // ReadExport reads the labels of a rigsync fuse output folder (fsys) in
 // one of ExportFormats, with the sidecars that give each frame its stamp
@@ -111,8 +111,11 @@ var ExportFormats = []string{"kitti", "segments", "cvat", "xtreme1"}
 //	cvat      FrameBase (tracklet_labels.xml and frame_list.txt; stamps from
 //	          rigsync_manifest.jsonl).
 //	xtreme1   FrameBase (result/NNNNNN.json; stamps from manifest.jsonl).
+//	frames    each frame folder's frame.json "labels" (rigsync labels JSON
+//	          boxes, in its frame_id at stamp_ns, with velocity) and, per
+//	          camera, "labels_2d" (Box.Labels2D, by box id).
 //
-// None of these formats carries velocity or box times: Velocity is nil.
+// Velocity and box times are nil except in frames.
 // The Set's Clock is the manifest's clock, when it names one.
 func ReadExport(fsys fs.FS, format string) (*Set, error) {
 	if format == "segments" {
@@ -169,6 +172,14 @@ func ReadExport(fsys fs.FS, format string) (*Set, error) {
 				return nil, err
 			}
 			s.Frames = append(s.Frames, Frame{Index: i, Token: path.Base(name), StampNS: man[i].StampNS, Boxes: boxes})
+		}
+	case "frames":
+		for _, i := range idx {
+			f, err := readFrameDoc(fsys, i, man[i])
+			if err != nil {
+				return nil, err
+			}
+			s.Frames = append(s.Frames, f)
 		}
 	case "cvat":
 		x, err := fsys.Open("tracklet_labels.xml")
@@ -248,6 +259,61 @@ func readSegmentsExport(fsys fs.FS) (*Set, error) {
 	return set, nil
 }
 
+// readFrameDoc reads frame i of a frames output: NNNNNN/frame.json's
+// labels and labels_2d.
+func readFrameDoc(fsys fs.FS, i int, m exportManifest) (Frame, error) {
+	name := path.Join(fmt.Sprintf("%06d", i), "frame.json")
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return Frame{}, fmt.Errorf("labels: frames frame %d: %w", i, err)
+	}
+	var doc struct {
+		StampNS int64           `json:"stamp_ns"`
+		Clock   string          `json:"clock"`
+		Labels  json.RawMessage `json:"labels"`
+		Cameras []struct {
+			Name     string `json:"name"`
+			Labels2D []struct {
+				ID   string     `json:"id"`
+				BBox [4]float64 `json:"bbox"`
+			} `json:"labels_2d"`
+		} `json:"cameras"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return Frame{}, &Error{File: name, Record: offsetOf(data, err), Err: err}
+	}
+	if len(doc.Labels) == 0 {
+		return Frame{}, errf(name, "labels", "no labels (was it fused with --labels?)")
+	}
+	// The labels are rigsync labels JSON boxes: read them as a one-frame set.
+	wrap, err := json.Marshal(map[string]any{"format": JSONFormat, "version": JSONVersion, "clock": doc.Clock,
+		"frames": []map[string]any{{"index": i, "stamp_ns": m.StampNS, "boxes": doc.Labels}}})
+	if err != nil {
+		return Frame{}, &Error{File: name, Record: "labels", Err: err}
+	}
+	set, err := ReadJSON(bytes.NewReader(wrap), name)
+	if err != nil {
+		return Frame{}, err
+	}
+	f := set.Frames[0]
+	f.Token = path.Dir(name)
+	byID := map[string]int{}
+	for k, b := range f.Boxes {
+		byID[b.ID] = k
+	}
+	for ci, c := range doc.Cameras {
+		for li, l := range c.Labels2D {
+			k, ok := byID[l.ID]
+			bb := l.BBox
+			if !ok || !finite(bb[:]...) || bb[2] < bb[0] || bb[3] < bb[1] {
+				return Frame{}, errf(name, fmt.Sprintf("cameras[%d].labels_2d[%d]", ci, li), "id %q, bbox %v: want a box id of the frame and left ≤ right, top ≤ bottom", l.ID, bb)
+			}
+			f.Boxes[k].Labels2D = append(f.Boxes[k].Labels2D, Label2D{Camera: c.Name, Left: bb[0], Top: bb[1], Right: bb[2], Bottom: bb[3]})
+		}
+	}
+	return f, nil
+}
+
 // exportFormat tells which rigsync export a folder holds, "" if none.
 func exportFormat(dir string) string {
 	has := func(p string) bool { _, err := os.Stat(filepath.Join(dir, p)); return err == nil }
@@ -260,6 +326,8 @@ func exportFormat(dir string) string {
 		return "segments"
 	case has("result") && has("manifest.jsonl"):
 		return "xtreme1"
+	case has("manifest.jsonl") && has("000000/frame.json"):
+		return "frames"
 	}
 	return ""
 }

@@ -10,12 +10,12 @@ import (
 )
 
 // OpenFormats are the formats Open reads ("auto": a folder holding one of
-// rigsync's KITTI, CVAT, Segments.ai or Xtreme1 exports is that export, any
-// other folder nuScenes, a file rigsync labels JSON). KITTI, Segments.ai,
-// CVAT and Xtreme1 are read from a rigsync fuse output folder, whose
-// sidecars give the frames' stamps and calibration or world frame
-// (ReadExport).
-var OpenFormats = []string{"auto", "rigsync", "nuscenes", "kitti", "segments", "cvat", "xtreme1"}
+// rigsync's KITTI, CVAT, Segments.ai, Xtreme1 or frames outputs is that
+// output, any other folder nuScenes, a file rigsync labels JSON). KITTI,
+// Segments.ai, CVAT, Xtreme1 and frames are read from a rigsync fuse
+// output folder, whose sidecars give the frames' stamps and calibration or
+// world frame (ReadExport).
+var OpenFormats = []string{"auto", "rigsync", "nuscenes", "kitti", "segments", "cvat", "xtreme1", "frames"}
 
 // ErrFormat is wrapped by Open's error for a format not in OpenFormats.
 var ErrFormat = errors.New("labels format not readable here")
@@ -38,7 +38,7 @@ func Open(path, format string) (*Set, string, error) {
 			}
 		} else if d := filepath.Dir(path); exportFormat(d) != "" {
 			format = exportFormat(d)
-		} else if b := filepath.Base(d); (b == "label_2" || b == "result") && exportFormat(filepath.Dir(d)) != "" {
+		} else if b := filepath.Base(d); (b == "label_2" || b == "result" || filepath.Base(path) == "frame.json") && exportFormat(filepath.Dir(d)) != "" {
 			format = exportFormat(filepath.Dir(d))
 		}
 	}
@@ -58,11 +58,12 @@ func Open(path, format string) (*Set, string, error) {
 		}
 		s, err := ReadNuScenes(os.DirFS(dir))
 		return s, format, err
-	case "kitti", "segments", "cvat", "xtreme1":
+	case "kitti", "segments", "cvat", "xtreme1", "frames":
 		dir := path
 		if !st.IsDir() {
 			dir = filepath.Dir(path)
-			if b := filepath.Base(dir); format == "kitti" && (b == "label_2" || b == "calib") || format == "xtreme1" && b == "result" {
+			if b := filepath.Base(dir); format == "kitti" && (b == "label_2" || b == "calib") || format == "xtreme1" && b == "result" ||
+				format == "frames" && b != "" && exportFormat(dir) == "" {
 				dir = filepath.Dir(dir)
 			}
 		}

@@ -98,6 +98,11 @@ type CameraStats struct {
 	// Images is the number of images decoded, Failed how many could not be.
 	Images int `json:"images"`
 	Failed int `json:"failed,omitempty"`
+	// Labels2D is the number of 2D labels compared with their box's
+	// projection, Labels2DDisagree how many overlap it by less than IoU
+	// 0.5.
+	Labels2D         int `json:"labels_2d,omitempty"`
+	Labels2DDisagree int `json:"labels_2d_disagree,omitempty"`
 }
 
 // lumaImage is a decoded image's luma plane.
@@ -297,9 +302,10 @@ type camJob struct {
 func (c *Checker) checkCameras(f *fused.Frame, jobs []camJob) {
 	k := c.camFrame
 	c.camFrame++
-	if c.o.NoCameras || k%c.o.CameraEvery != 0 {
+	if c.o.NoCameras {
 		return
 	}
+	images := k%c.o.CameraEvery == 0
 	for ci := range f.Cameras {
 		cam := &f.Cameras[ci]
 		if cam.Stamp == 0 || cam.Image == nil {
@@ -309,11 +315,13 @@ func (c *Checker) checkCameras(f *fused.Frame, jobs []camJob) {
 		if m == nil {
 			continue
 		}
+		c.check2D(f, cam, m, jobs)
+		if !images {
+			continue
+		}
 		var views []camBox
 		for i, j := range jobs {
-			cb := *j.box
-			dt := float64(cam.Stamp-f.Stamp-j.dt) * 1e-9
-			cb.Center = r3.Add(cb.Center, r3.Scale(dt, j.v))
+			cb := camSynced(f, cam, j)
 			p, ok := projectCam(&cb, cam, m)
 			if !ok {
 				continue
@@ -372,6 +380,71 @@ func (c *Checker) checkCameras(f *fused.Frame, jobs []camJob) {
 			}
 		}
 	}
+}
+
+// camSynced is job j's box moved along its velocity from the time it
+// shows to camera cam's capture time.
+func camSynced(f *fused.Frame, cam *fused.Camera, j camJob) labels.Box {
+	cb := *j.box
+	dt := float64(cam.Stamp-f.Stamp-j.dt) * 1e-9
+	cb.Center = r3.Add(cb.Center, r3.Scale(dt, j.v))
+	return cb
+}
+
+// camMinIoU is the least overlap (intersection over union) of a box's 2D
+// label with its projection.
+const camMinIoU = 0.5
+
+// Label2DCheck is the check of one of a box's 2D labels (labels.Label2D)
+// against the box projected into its camera (camera-synced, clipped to
+// the image: fusion/boxproj).
+type Label2DCheck struct {
+	Camera string `json:"camera"`
+	// Label and Projected are left, top, right, bottom (px).
+	Label     [4]float64 `json:"label_px"`
+	Projected [4]float64 `json:"projected_px"`
+	IoU       float64    `json:"iou"`
+}
+
+// check2D compares the 2D labels of the frame's boxes in camera cam with
+// the boxes' projections: an IoU under camMinIoU is a camera finding. A
+// box that does not project into the image (behind the camera, outside
+// it) while its 2D label is there has IoU 0.
+func (c *Checker) check2D(f *fused.Frame, cam *fused.Camera, m camera.Model, jobs []camJob) {
+	for _, j := range jobs {
+		for _, l := range j.box.Labels2D {
+			if l.Camera != cam.Name {
+				continue
+			}
+			cb := camSynced(f, cam, j)
+			lc := Label2DCheck{Camera: cam.Name, Label: [4]float64{l.Left, l.Top, l.Right, l.Bottom}}
+			if b2, ok := boxproj.ProjectBox(&cb, cam, m); ok {
+				lc.Projected = [4]float64{b2.Left, b2.Top, b2.Right, b2.Bottom}
+				lc.IoU = iou(lc.Label, lc.Projected)
+			}
+			c.camStats.Labels2D++
+			j.res.Labels2D = append(j.res.Labels2D, lc)
+			if lc.IoU < camMinIoU {
+				c.camStats.Labels2DDisagree++
+				j.res.flag(Suspicious, KindCamera, "its 2D label in %s overlaps the projected box by IoU %.2f (< %.1f)", cam.Name, lc.IoU, camMinIoU)
+			}
+		}
+	}
+}
+
+// iou is the intersection over union of two rectangles (l, t, r, b).
+func iou(a, b [4]float64) float64 {
+	w := min(a[2], b[2]) - max(a[0], b[0])
+	h := min(a[3], b[3]) - max(a[1], b[1])
+	if w <= 0 || h <= 0 {
+		return 0
+	}
+	in := w * h
+	u := (a[2]-a[0])*(a[3]-a[1]) + (b[2]-b[0])*(b[3]-b[1]) - in
+	if u <= 0 {
+		return 0
+	}
+	return in / u
 }
 
 // occluded reports whether a box nearer to the camera than p covers p's

@@ -75,7 +75,11 @@
 // fx·0.15 m/depth (at least 2.5 px), or one side by 2.5 times that
 // (KindCamera, suspicious; BoxResult.Cameras). Boxes smaller than 16×12
 // px, cut by the image border or behind a nearer box of the frame are not
-// checked in that camera. Only every Options.CameraEvery-th frame is
+// checked in that camera. A box that comes with 2D labels
+// (labels.Box.Labels2D) has each compared with its camera-synced box
+// projected into that camera, clipped to the image: an intersection over
+// union under 0.5 is a camera finding too (every frame; no image is
+// decoded for it). Only every Options.CameraEvery-th frame is
 // checked in the cameras (default 5: decoding every image would halve the
 // check's speed). Report.Cameras counts the views checked; the report
 // notes when no camera could be checked.

@@ -235,6 +235,8 @@ type BoxResult struct {
 	// Cameras are the box's camera checks (the cameras whose image shows
 	// it whole, large enough and not behind a nearer box).
 	Cameras []CameraView `json:"cameras,omitempty"`
+	// Labels2D are the checks of the box's 2D labels (labels.Label2D).
+	Labels2D []Label2DCheck `json:"labels_2d,omitempty"`
 
 	seen    [3]bool    // which faces pairs (x, y both ends) were measured
 	spacing float64    // the points' spacing near the seen faces, m

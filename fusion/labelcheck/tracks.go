@@ -396,6 +396,9 @@ func (c *Checker) Finish() *Report {
 	default:
 		rep.Notes = append(rep.Notes, fmt.Sprintf("camera consistency: %d box views in %d cameras checked against the images, %d with both outline edges found, %d disagree",
 			cs.Views, cs.Cameras, cs.Found, cs.Disagree))
+		if cs.Labels2D > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("2D labels: %d compared with their box's projection, %d overlap it by IoU < 0.5", cs.Labels2D, cs.Labels2DDisagree))
+		}
 		if cs.Failed > 0 {
 			rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d camera images could not be decoded and were not checked", cs.Failed, cs.Images))
 		}

@@ -2,8 +2,11 @@ package labelsapp
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -135,5 +138,105 @@ func TestCheckExports(t *testing.T) {
 			}
 		})
 	}
-	_ = fmt.Sprint
+}
+
+// TestCheckFrames2D fuses a fixture drive with faulted labels into the
+// frames output and checks the labels of its frame.json files: every box
+// gets the rigsync labels JSON's verdict (frame.json keeps velocities),
+// and each 2D label (labels_2d, the 3D box projected at the frame's time)
+// overlaps the camera-synced box's projection (IoU ≥ 0.5). A 2D label
+// moved 60 px sideways in one frame.json makes its box a camera finding.
+func TestCheckFrames2D(t *testing.T) {
+	cfg, err := fixtures.Preset("minimal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Seed, cfg.Duration, cfg.Rig.TF = 2, 3*time.Second, true
+	log, lp, _, _, _ := genFromConfig(t, cfg, "shift=0,0.5:1s")
+	out := filepath.Join(filepath.Dir(lp), "frames")
+	o := fuseapp.Options{Format: "frames", Out: out, Frame: "base_link", Tolerance: 50 * time.Millisecond,
+		KeyframeHz: 2, Ego: "auto", ImageCheckEvery: fusion.DefaultImageCheckEvery, Workers: 1, Labels: lp}
+	if _, err := fuseapp.Run(context.Background(), o, []string{log}); err != nil {
+		t.Fatal(err)
+	}
+	check := func(labelsPath string) *Result {
+		t.Helper()
+		// The image check on the first frame only: this test is about 2D labels.
+		res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: labelsPath,
+			Check: labelcheck.Options{KeepOK: true, CameraEvery: 1 << 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	verdicts := func(r *Result) map[string]string {
+		m := map[string]string{}
+		for _, f := range r.Findings {
+			k := slices.Clone(f.Kinds)
+			slices.Sort(k)
+			m[fmt.Sprintf("%d/%s", f.Frame, f.ID)] = string(f.Verdict) + " " + strings.Join(k, ",")
+		}
+		return m
+	}
+	ref, got := check(lp), check(out)
+	if got.Format != "frames" {
+		t.Fatalf("read as %q", got.Format)
+	}
+	if got.Cameras.Labels2D < 20 || got.Cameras.Labels2DDisagree != 0 {
+		t.Fatalf("2D labels: %d compared, %d disagree; want 20 or more, none", got.Cameras.Labels2D, got.Cameras.Labels2DDisagree)
+	}
+	worst := 1.0
+	for _, f := range got.Findings {
+		for _, l := range f.Labels2D {
+			worst = min(worst, l.IoU)
+		}
+	}
+	if rv, gv := verdicts(ref), verdicts(got); !maps.Equal(rv, gv) {
+		t.Errorf("verdicts differ from the rigsync JSON's:\n%v\n%v", rv, gv)
+	}
+	t.Logf("%d 2D labels, least IoU %.3f; %d wrong boxes as with the rigsync JSON (%d)", got.Cameras.Labels2D, worst, got.Wrong, ref.Wrong)
+
+	// Move one 2D label 60 px to the right.
+	var moved string
+	for _, f := range got.Findings {
+		if len(f.Labels2D) > 0 && f.Labels2D[0].Label[2]-f.Labels2D[0].Label[0] < 50 && f.Frame > 0 {
+			moved = fmt.Sprintf("%d/%s", f.Frame, f.ID)
+			path := filepath.Join(out, fmt.Sprintf("%06d", f.Frame), "frame.json")
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range doc["cameras"].([]any) {
+				for _, l := range c.(map[string]any)["labels_2d"].([]any) {
+					lm := l.(map[string]any)
+					if lm["id"] == f.ID {
+						bb := lm["bbox"].([]any)
+						bb[0], bb[2] = bb[0].(float64)+60, bb[2].(float64)+60
+					}
+				}
+			}
+			data, _ = json.Marshal(doc)
+			if err := os.WriteFile(path, data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+	}
+	if moved == "" {
+		t.Fatal("no box with a 2D label under 50 px wide")
+	}
+	tampered := verdicts(check(out))
+	for k, v := range verdicts(got) {
+		w := tampered[k]
+		switch {
+		case k == moved && !strings.Contains(w, labelcheck.KindCamera):
+			t.Errorf("box %s with its 2D label moved 60 px: %q, want a camera finding", k, w)
+		case k != moved && w != v:
+			t.Errorf("box %s: %q, was %q", k, w, v)
+		}
+	}
 }
