@@ -82,5 +82,7 @@
 // decoded for it). Only every Options.CameraEvery-th frame is
 // checked in the cameras (default 5: decoding every image would halve the
 // check's speed). Report.Cameras counts the views checked; the report
-// notes when no camera could be checked.
+// notes when no camera could be checked. The first frame of a log without
+// an ego-motion source waits for the second (see above) without its
+// images: it is not checked in the cameras.
 package labelcheck

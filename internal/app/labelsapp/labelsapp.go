@@ -215,8 +215,11 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 			sel.Exclude = append(sel.Exclude, t)
 		}
 	}
+	// Workers 2: the frames reach fn on a goroutine of their own, so that
+	// reading and fusing the log overlaps checking (no points are
+	// projected: NoProject).
 	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
-		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1}
+		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1, Workers: 2}
 	m := newMatcher(set, base)
 	total := int64(len(set.Frames))
 	s := &frameSink{fn: func(f *fused.Frame) error {
