@@ -33,6 +33,8 @@ type labelsOptions struct {
 	Sensors        []string
 	Exclude        []string
 	Strict         bool
+	NoCameras      bool
+	CameraEvery    int
 }
 
 func newLabelsCommand(g *globalOptions) *cobra.Command {
@@ -63,8 +65,8 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 suspicious boxes, 4 wrong boxes.`,
 
 func addLabelsFlags(c *cobra.Command, o *labelsOptions) {
 	f := c.Flags()
-	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, or a nuScenes folder (required)")
-	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder is nuScenes, a file rigsync labels JSON)")
+	f.StringVar(&o.Labels, "labels", "", "the labels: rigsync labels JSON file, a nuScenes folder, or a fuse --labels output folder in kitti, segments, cvat, xtreme1 or frames (required)")
+	f.StringVar(&o.Format, "format", "auto", "labels format: "+strings.Join(labelsapp.Formats, ", ")+" (auto: a folder of fuse's kitti, cvat, segments, xtreme1 or frames output is that, another folder nuScenes, a file rigsync labels JSON)")
 	f.StringArrayVar(&o.Rig, "rig", nil, "rig.yaml or calibration files (repeatable or comma-separated) overriding the log's /tf_static")
 	f.StringArrayVar(&o.Map, "map", nil, "FILE_FRAME=SENSOR: the log sensor a frame of the --rig files is")
 	f.StringVar(&o.Ego, "ego", "auto", "ego-motion source for deskewing: auto, odometry, gnss, tf or none (as in fuse)")
@@ -88,6 +90,7 @@ func labelsAppOptions(o labelsOptions, logs []string) (labelsapp.Options, error)
 	if loaded != nil {
 		opts.Rig, opts.RigPath = loaded.Rig, loaded.Label()
 	}
+	opts.Check.NoCameras, opts.Check.CameraEvery = o.NoCameras, o.CameraEvery
 	return opts, nil
 }
 
@@ -95,10 +98,11 @@ func newLabelsCheckCommand(g *globalOptions) *cobra.Command {
 	var o labelsOptions
 	c := &cobra.Command{
 		Use:   "check LOG [LOG2...] --labels FILE",
-		Short: "Check 3D box labels against the log's LiDAR: position, heading, size, time, tracks",
+		Short: "Check 3D box labels against the log's LiDAR and cameras: position, heading, size, time, tracks",
 		Long: `check fuses the log once (the reference LiDAR's sweeps, deskewed, each point
-with its capture time; cameras and radars are not read) and checks every box
-of the labelled frames against the points of its object:
+with its capture time, and the camera images; radars are not read) and
+checks every box of the labelled frames against the points of its object
+and the images that show it:
 
   points    how many LiDAR points lie on the box (moved back to the box's
             time with its velocity: a spinning LiDAR sees a moving object
@@ -116,6 +120,19 @@ of the labelled frames against the points of its object:
             missing from a track whose object is still seen, class and size
             changes along a track, class size priors (car, truck, pole, ...),
             unlabelled clusters of points (kind "missing")
+  camera    each box moved to the time each camera captured it (along its
+            velocity) and projected into the image with the camera's pose
+            and model: its outline's left and right sides must lie on the
+            image's edges (the luma step nearest each side, within a quarter
+            of the box's width); a box whose sides are both off by more than
+            0.15 m at its depth (2.5 px at least), or one side by 2.5 times
+            that, is suspicious (kind "camera"). Boxes cut by the image
+            border, smaller than 16×12 px, behind a nearer box or with too
+            few LiDAR points are not checked; the cameras are checked on
+            every 5th frame (--camera-every), --no-cameras skips the check.
+            2D labels given with the boxes (the frames output's labels_2d)
+            are compared with the camera-synced box's projection on every
+            frame: IoU under 0.5 is a camera finding
 
 Each box gets a verdict (ok, suspicious, wrong), its kinds, the reasons and
 the suggested correction: shift (m, in the box's axes x forward, y left,
@@ -126,15 +143,26 @@ systematic errors (consistent over a track or a class) from random ones.
 --json gives every finding, every track and the summaries; --report DIR
 writes DIR/index.html (one file, opens offline: the verdicts, the tables, a
 top view of the worst boxes with their points, as labelled and as
-corrected) and DIR/report.json.
+corrected, and the camera view of the worst camera findings with the
+projected box and the image's edges) and DIR/report.json.
 
 Conventions: times are int64 ns on the reference LiDAR's clock; boxes are in
 base_link at the frame's stamp, R = Rz(yaw)·Ry(pitch)·Rx(roll); the labels'
 frames are paired with the fused frames by stamp (within half a sweep).
+Labels in other frames are moved into base_link: nuScenes' global frame with
+each frame's ego pose; rigsync's fuse --labels outputs are read with their
+sidecars (the manifest's frame stamps): KITTI label_2 with calib/ (velodyne
+frame = the reference LiDAR's, whose extrinsic the log gives; boxes levelled:
+heading kept, no roll or pitch; label_2 has no ids, so boxes are associated
+across frames), Segments.ai labels.json with sample.json's ego poses (world
+→ base_link), CVAT, Xtreme1 and frames (frame.json "labels", with the
+per-camera "labels_2d") already in base_link. Formats without
+velocity (all but rigsync labels JSON) give each box its track's, from the
+motion of its centre since the track's previous box.
 Without an ego translation source (odometry, GNSS, /tf) the sweep is
 deskewed by registration and the ego velocity the deskew missed is fitted
-from the frame's boxes. Camera consistency is not checked yet (the report
-says so).
+from the frame's boxes. Cameras are global shutter at their mid-exposure
+stamp (the fixtures and rigs give no rolling-shutter readout).
 
 Exit codes: 0 every box ok, 1 error, 2 usage error, 3 suspicious boxes (none
 wrong), 4 wrong boxes (or missing ones).
@@ -146,6 +174,7 @@ wrong), 4 wrong boxes (or missing ones).
   rigsync labels check drive.mcap --labels drive.labels.json
   rigsync labels check drive.mcap --labels drive.labels.json --json | jq '.findings[] | select(.verdict == "wrong")'
   rigsync labels check drive.mcap --labels nuscenes/ --format nuscenes
+  rigsync fuse drive.mcap --format kitti --labels drive.labels.json -o kitti/ && rigsync labels check drive.mcap --labels kitti/
   rigsync labels check drive.mcap --labels drive.labels.json --report labels-report/   # open labels-report/index.html
   rigsync labels check drive.mcap --labels drive.labels.json -q || echo "labels need review (exit $?)"`,
 		Args: minArgs(1),
@@ -188,7 +217,9 @@ wrong), 4 wrong boxes (or missing ones).
 		},
 	}
 	addLabelsFlags(c, &o)
-	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points) and report.json")
+	c.Flags().StringVar(&o.Report, "report", "", "write the report folder DIR: index.html (self-contained: the verdicts, a top view of the worst boxes with their points, camera views of the camera findings) and report.json")
+	c.Flags().BoolVar(&o.NoCameras, "no-cameras", false, "skip the camera check (the images are not decoded: faster)")
+	c.Flags().IntVar(&o.CameraEvery, "camera-every", 5, "check the boxes in the cameras on every N-th frame (1: every frame; each decoded image costs about as much as checking its frame's LiDAR)")
 	return c
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"testing/fstest"
 
 	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats/labels"
@@ -50,4 +51,23 @@ func ExampleWriteKITTILabels() {
 	labels.WriteKITTILabels(os.Stdout, []labels.Box{box}, calib, 1280, 720)
 	// Output:
 	// Car 0.00 3 -1.570796 601.11 297.78 678.89 360.00 1.600000 2.000000 4.000000 0.000000 0.000000 20.000000 -1.570796
+}
+
+// ExampleReadExport reads the labels of a rigsync Xtreme1 output folder
+// (here in memory): the frames' stamps come from its manifest.jsonl, the
+// boxes from result/NNNNNN.json, in base_link.
+func ExampleReadExport() {
+	out := fstest.MapFS{
+		"manifest.jsonl": {Data: []byte(`{"index":0,"stamp_ns":1709294400000000000}` + "\n")},
+		"result/000000.json": {Data: []byte(`{"objects":[{"type":"3D_BOX","className":"car","trackId":"7",` +
+			`"contour":{"center3D":{"x":12,"y":-3,"z":0.75},"size3D":{"x":4.5,"y":1.8,"z":1.5},"rotation3D":{"x":0,"y":0,"z":0.1}}}]}`)},
+	}
+	s, err := labels.ReadExport(out, "xtreme1")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	b := s.Frames[0].Boxes[0]
+	fmt.Printf("frame %d at %d: %s %s in %s at %.2f %.2f, yaw %.2f\n", s.Frames[0].Index, s.Frames[0].StampNS, b.Class, b.ID, b.Frame, b.Center.X, b.Center.Y, b.Yaw)
+	// Output: frame 0 at 1709294400000000000: car 7 in base_link at 12.00 -3.00, yaw 0.10
 }

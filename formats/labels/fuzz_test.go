@@ -177,3 +177,32 @@ func FuzzReadNuScenesSamples(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadExport: ReadExport never panics on any manifest (with one
+// Xtreme1 result) nor on any Segments.ai sample.json (with one labels.json
+// frame); every stamp it returns is positive.
+func FuzzReadExport(f *testing.F) {
+	f.Add([]byte(`{"index":0,"stamp_ns":1709294400000000000,"clock":"sensor:lidar_top"}`+"\n"),
+		[]byte(`{"frames":[{"ego_pose":{"position":{"x":1,"y":2,"z":0},"heading":{"qx":0,"qy":0,"qz":0,"qw":1}}}]}`))
+	result := []byte(`{"objects":[{"type":"3D_BOX","className":"car","trackId":"3","contour":{"center3D":{"x":5,"y":1,"z":0.7},"size3D":{"x":4,"y":2,"z":1.5}}}]}`)
+	segLabels := []byte(`{"format_version":"0.2","frames":[{"format_version":"0.2","timestamp":1709294400000000000,"annotations":[` +
+		`{"id":1,"category_id":1,"type":"cuboid","position":{"x":5,"y":1,"z":0.7},"dimensions":{"x":4,"y":2,"z":1.5},"yaw":0.1,"track_id":1}]}]}`)
+	f.Fuzz(func(t *testing.T, manifest, sample []byte) {
+		sets := []*Set{}
+		if s, err := ReadExport(fstest.MapFS{"manifest.jsonl": {Data: manifest}, "result/000000.json": {Data: result}}, "xtreme1"); err == nil {
+			sets = append(sets, s)
+		}
+		if s, err := ReadExport(fstest.MapFS{"categories.json": {Data: []byte(`[{"id":1,"name":"car"}]`)}, "labels.json": {Data: segLabels},
+			"sample.json": {Data: sample}}, "segments"); err == nil {
+			sets = append(sets, s)
+		}
+		for _, s := range sets {
+			for _, fr := range s.Frames {
+				if fr.StampNS <= 0 {
+					t.Errorf("frame %d: stamp %d", fr.Index, fr.StampNS)
+				}
+				checkBoxes(t, fr.Boxes)
+			}
+		}
+	})
+}

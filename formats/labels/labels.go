@@ -62,6 +62,18 @@ type Box struct {
 	// object was when each camera that sees it captured it. Only rigsync
 	// labels JSON carries them.
 	Cameras []CameraBox
+	// Labels2D are the object's 2D boxes in camera images given with the
+	// labels (rigsync's frames output: frame.json labels_2d). Only
+	// ReadExport fills them; no writer writes them.
+	Labels2D []Label2D
+}
+
+// Label2D is an object's 2D box in one camera image: Left, Top, Right,
+// Bottom in px of the image as recorded (distorted; pixel centres at
+// integers), clipped to the image.
+type Label2D struct {
+	Camera                   string
+	Left, Top, Right, Bottom float64
 }
 
 // CameraBox is a box moved to the time one camera captured its object

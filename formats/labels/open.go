@@ -9,18 +9,21 @@ import (
 	"strings"
 )
 
-// OpenFormats are the formats Open reads without more context than the
-// labels themselves ("auto": a folder is nuScenes, a file rigsync labels
-// JSON). KITTI, Segments.ai, CVAT and Xtreme1 need their frame's
-// calibration or world frame: read them with their own readers.
-var OpenFormats = []string{"auto", "rigsync", "nuscenes"}
+// OpenFormats are the formats Open reads ("auto": a folder holding one of
+// rigsync's KITTI, CVAT, Segments.ai, Xtreme1 or frames outputs is that
+// output, any other folder nuScenes, a file rigsync labels JSON). KITTI,
+// Segments.ai, CVAT, Xtreme1 and frames are read from a rigsync fuse
+// output folder, whose sidecars give the frames' stamps and calibration or
+// world frame (ReadExport).
+var OpenFormats = []string{"auto", "rigsync", "nuscenes", "kitti", "segments", "cvat", "xtreme1", "frames"}
 
 // ErrFormat is wrapped by Open's error for a format not in OpenFormats.
 var ErrFormat = errors.New("labels format not readable here")
 
-// Open reads the labels at path in format ("" or "auto": a folder, or a
-// file inside one, read as nuScenes tables when path is a folder; a file
-// as rigsync labels JSON) and returns them with the format it read.
+// Open reads the labels at path in format ("" or "auto": see OpenFormats;
+// a file inside a folder names the folder for nuScenes and the exports)
+// and returns them with the format it read. Boxes keep the frame their
+// format gives (ReadExport says which).
 func Open(path, format string) (*Set, string, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -30,6 +33,13 @@ func Open(path, format string) (*Set, string, error) {
 		format = "rigsync"
 		if st.IsDir() {
 			format = "nuscenes"
+			if f := exportFormat(path); f != "" {
+				format = f
+			}
+		} else if d := filepath.Dir(path); exportFormat(d) != "" {
+			format = exportFormat(d)
+		} else if b := filepath.Base(d); (b == "label_2" || b == "result" || filepath.Base(path) == "frame.json") && exportFormat(filepath.Dir(d)) != "" {
+			format = exportFormat(filepath.Dir(d))
 		}
 	}
 	switch format {
@@ -48,6 +58,20 @@ func Open(path, format string) (*Set, string, error) {
 		}
 		s, err := ReadNuScenes(os.DirFS(dir))
 		return s, format, err
+	case "kitti", "segments", "cvat", "xtreme1", "frames":
+		dir := path
+		if !st.IsDir() {
+			dir = filepath.Dir(path)
+			if b := filepath.Base(dir); format == "kitti" && (b == "label_2" || b == "calib") || format == "xtreme1" && b == "result" ||
+				format == "frames" && b != "" && exportFormat(dir) == "" {
+				dir = filepath.Dir(dir)
+			}
+		}
+		s, err := ReadExport(os.DirFS(dir), format)
+		if err != nil {
+			return nil, "", fmt.Errorf("%w (reading %s as rigsync's %s export)", err, dir, format)
+		}
+		return s, format, nil
 	}
 	return nil, "", fmt.Errorf("labels: format %q: want one of %s (convert other formats with formats/labels first): %w", format, strings.Join(OpenFormats, ", "), ErrFormat)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,8 +51,14 @@ func TestOpen(t *testing.T) {
 			t.Errorf("Open(%s, %q): %d boxes, want %d", tc.path, tc.format, n, want)
 		}
 	}
-	if _, _, err := Open(file, "kitti"); !errors.Is(err, ErrFormat) {
-		t.Errorf("kitti: %v, want ErrFormat", err)
+	if _, _, err := Open(file, "waymo"); !errors.Is(err, ErrFormat) {
+		t.Errorf("waymo: %v, want ErrFormat", err)
+	}
+	// The exports need their fuse output folder's sidecars.
+	for _, f := range ExportFormats {
+		if _, _, err := Open(file, f); err == nil || !strings.Contains(err.Error(), "rigsync's "+f+" export") {
+			t.Errorf("%s on a labels JSON file: %v, want an error naming the export", f, err)
+		}
 	}
 	if _, _, err := Open(filepath.Join(dir, "none.json"), ""); err == nil || !bytes.Contains([]byte(err.Error()), []byte("none.json")) {
 		t.Errorf("missing file: %v", err)

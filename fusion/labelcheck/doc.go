@@ -56,5 +56,33 @@
 //
 // Times estimates, per box, the time it shows (labels sync).
 //
-// Camera consistency is not checked yet: the report says so (Report.Notes).
+// # Cameras
+//
+// When the fused frame carries camera images (fused.Frame.Cameras, with
+// calibration), every observed box is also checked in each camera that
+// shows it whole: the box is moved along its velocity from the time it
+// shows to the camera's capture time (the camera-synced box; global
+// shutter at the image's mid-exposure stamp) and projected with the
+// frame's camera pose and the camera's model (fusion/boxproj). The two
+// vertical box edges that make its outline's left and right sides (the
+// leftmost and rightmost projected corners and their vertical partners)
+// are compared with the image's luma edges: per side, the median
+// horizontal luma step along the edge's middle 60% is profiled over
+// horizontal shifts of up to a quarter of the box's width, and the
+// significant maximum nearest the projected side is the image's edge
+// (a side without one is unknown: no contrast against the background).
+// A box disagrees with a camera when both sides are off by more than
+// fx·0.15 m/depth (at least 2.5 px), or one side by 2.5 times that
+// (KindCamera, suspicious; BoxResult.Cameras). Boxes smaller than 16×12
+// px, cut by the image border or behind a nearer box of the frame are not
+// checked in that camera. A box that comes with 2D labels
+// (labels.Box.Labels2D) has each compared with its camera-synced box
+// projected into that camera, clipped to the image: an intersection over
+// union under 0.5 is a camera finding too (every frame; no image is
+// decoded for it). Only every Options.CameraEvery-th frame is
+// checked in the cameras (default 5: decoding every image would halve the
+// check's speed). Report.Cameras counts the views checked; the report
+// notes when no camera could be checked. The first frame of a log without
+// an ego-motion source waits for the second (see above) without its
+// images: it is not checked in the cameras.
 package labelcheck

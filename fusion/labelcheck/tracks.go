@@ -371,6 +371,10 @@ type Report struct {
 	Notes []string `json:"notes,omitempty"`
 	// Crops are top views of the worst findings (for the HTML report).
 	Crops []Crop `json:"-"`
+	// Cameras counts the camera check's work; CameraCrops are camera
+	// overlays of the worst disagreeing boxes (for the HTML report).
+	Cameras     CameraStats  `json:"cameras"`
+	CameraCrops []CameraCrop `json:"-"`
 }
 
 // Finish runs the checks across frames and returns the report. The
@@ -383,8 +387,22 @@ func (c *Checker) Finish() *Report {
 		_ = c.add(h.f, &h.lf, se3.Identity(), r3.Vec{}, false)
 	}
 	c.trackChecks()
-	rep := &Report{Verdict: OK, Frames: len(c.frames), Boxes: c.nBoxes,
-		Notes: []string{"camera consistency not checked (boxes are checked against the LiDAR only)"}}
+	rep := &Report{Verdict: OK, Frames: len(c.frames), Boxes: c.nBoxes, Cameras: c.camStats, CameraCrops: c.camCrops}
+	switch cs := c.camStats; {
+	case c.o.NoCameras:
+		rep.Notes = append(rep.Notes, "camera consistency not checked (asked not to: boxes are checked against the LiDAR only)")
+	case cs.Cameras == 0:
+		rep.Notes = append(rep.Notes, "camera consistency not checked (no calibrated camera image in the frames: boxes are checked against the LiDAR only)")
+	default:
+		rep.Notes = append(rep.Notes, fmt.Sprintf("camera consistency: %d box views in %d cameras checked against the images, %d with both outline edges found, %d disagree",
+			cs.Views, cs.Cameras, cs.Found, cs.Disagree))
+		if cs.Labels2D > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("2D labels: %d compared with their box's projection, %d overlap it by IoU < 0.5", cs.Labels2D, cs.Labels2DDisagree))
+		}
+		if cs.Failed > 0 {
+			rep.Notes = append(rep.Notes, fmt.Sprintf("%d of %d camera images could not be decoded and were not checked", cs.Failed, cs.Images))
+		}
+	}
 	// Frame verdicts again: track checks may have flagged more boxes.
 	frameIdx := map[int]int{}
 	for i, f := range c.frames {

@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/rigsync/rigsync/formats/foxglove"
+	"github.com/rigsync/rigsync/fusion/boxproj"
 	"github.com/rigsync/rigsync/fusion/fused"
-	"github.com/rigsync/rigsync/fusion/writers/internal/boxproj"
 )
 
 // TopicLabels is the topic of the 3D box labels (fuse --labels).

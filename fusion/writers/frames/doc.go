@@ -40,7 +40,7 @@
 // (formats/labels: centre, size l w h, yaw/pitch/roll, in frame_id at
 // stamp_ns), and per camera "labels_2d": id, class, bbox [left, top,
 // right, bottom] px and truncated, the projection of each box's 8 corners
-// with the camera's extrinsic and intrinsics (writers/internal/boxproj:
+// with the camera's extrinsic and intrinsics (fusion/boxproj:
 // clipped to the image, boxes partly behind the camera skipped). Without
 // labels neither key is written.
 //

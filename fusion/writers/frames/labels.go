@@ -6,8 +6,8 @@ import (
 	"fmt"
 
 	"github.com/rigsync/rigsync/formats/labels"
+	"github.com/rigsync/rigsync/fusion/boxproj"
 	"github.com/rigsync/rigsync/fusion/fused"
-	"github.com/rigsync/rigsync/fusion/writers/internal/boxproj"
 )
 
 // label2DDoc is one 3D box projected into a camera (boxproj).

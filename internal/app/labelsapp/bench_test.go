@@ -22,7 +22,8 @@ func cpuTime(b *testing.B) time.Duration {
 // (rigsync fixtures generate --labels: six cameras, a 64×1024 LiDAR, five
 // radars, 10 s) and reports how many times faster than real time it is,
 // by the wall clock (x_realtime) and by the CPU time it used (x_realtime_cpu:
-// what a free core gives; on a loaded machine the wall clock says less).
+// what a free core gives; on a loaded machine the wall clock says less),
+// with the camera check (cameras) and without (lidar_only: --no-cameras).
 // The check streams frames: no fused frame is kept, only a few numbers per
 // box (rigsync labels check on 5, 10 and 20 s urban logs: 70, 72 and 78 MB
 // maximum resident, the growth being the labels file read whole).
@@ -32,15 +33,23 @@ func BenchmarkLabelsCheck(b *testing.B) {
 		b.Fatal(err)
 	}
 	log, lp, _, _, _ := genFromConfig(b, cfg)
-	b.ReportAllocs()
-	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime(b)
-	for b.Loop() {
-		if _, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp}); err != nil {
-			b.Fatal(err)
-		}
+	for _, bc := range []struct {
+		name      string
+		noCameras bool
+	}{{"cameras", false}, {"lidar_only", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start, cpu0 := time.Now(), cpuTime(b)
+			for b.Loop() {
+				o := Options{Logs: []string{log}, Labels: lp}
+				o.Check.NoCameras = bc.noCameras
+				if _, err := Run(context.Background(), o); err != nil {
+					b.Fatal(err)
+				}
+			}
+			wall, cpu := time.Since(start), cpuTime(b)-cpu0
+			b.ReportMetric(cfg.Duration.Seconds()*float64(b.N)/wall.Seconds(), "x_realtime")
+			b.ReportMetric(cfg.Duration.Seconds()*float64(b.N)/cpu.Seconds(), "x_realtime_cpu")
+		})
 	}
-	wall, cpu := time.Since(start), cpuTime(b)-cpu0
-	b.ReportMetric(cfg.Duration.Seconds()*float64(b.N)/wall.Seconds(), "x_realtime")
-	b.ReportMetric(cfg.Duration.Seconds()*float64(b.N)/cpu.Seconds(), "x_realtime_cpu")
 }

@@ -1,7 +1,8 @@
 // Package labelsapp runs "rigsync labels check": it reads a labels file
 // (formats/labels), fuses the log once (fusion.Pipeline: the deskewed
 // LiDAR cloud in base_link with per-point capture times and the ego pose,
-// cameras and radars left out), pairs every fused frame with the labels'
+// and the camera images unless the camera check is off; radars left out),
+// pairs every fused frame with the labels'
 // frame of the same reference time and hands both to a labelcheck.Checker
 // (Run); it writes the report's human form (WriteText) and says which exit
 // code the verdict gates to (Gate). cmd/rigsync keeps the flags, the choice
@@ -12,18 +13,30 @@
 // stamp (within half a LiDAR period), which assumes the labels' clock is
 // that clock (rigsync's own exports and the fixtures' truth labels are).
 // Boxes in the global frame (nuScenes) are moved into base_link with each
-// frame's ego pose.
+// frame's ego pose, boxes in KITTI's velodyne frame with the reference
+// LiDAR's extrinsic (and levelled: KITTI boxes are upright in the camera
+// frame); boxes without an id (KITTI label_2) get one by association
+// across frames. rigsync's KITTI, Segments.ai, CVAT and Xtreme1 exports
+// are read with the sidecars of their fuse output folder
+// (formats/labels.ReadExport); none carries velocity (nor does nuScenes):
+// a box without one gets its track's, from the motion of its centre in the
+// world frame since the track's previous box (a track's first box has
+// none).
 package labelsapp
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rigsync/rigsync/calib/rig"
+	"github.com/rigsync/rigsync/calib/se3"
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/formats/logfile"
@@ -35,7 +48,7 @@ import (
 )
 
 // Formats are the label formats --format accepts ("auto" tells rigsync
-// labels JSON from a nuScenes folder).
+// labels JSON from a nuScenes folder and from rigsync's exports).
 var Formats = labels.OpenFormats
 
 // UsageError marks an error in the command line (exit 2).
@@ -51,7 +64,8 @@ func (e UsageError) Unwrap() error { return e.Err }
 type Options struct {
 	// Logs are the logs of one drive.
 	Logs []string
-	// Labels is the labels file (rigsync labels JSON) or folder (nuScenes).
+	// Labels is the labels file (rigsync labels JSON) or folder (nuScenes,
+	// or a rigsync fuse output folder in kitti, segments, cvat, xtreme1).
 	Labels string
 	// Format is one of Formats ("" = auto).
 	Format string
@@ -90,12 +104,12 @@ type Result struct {
 }
 
 // ReadLabels reads a labels file or folder in the given format ("" or
-// "auto": a folder is nuScenes, a file rigsync labels JSON; labels.Open);
-// a format it cannot read is a UsageError.
+// "auto": labels.Open tells them apart); a format it cannot read is a
+// UsageError.
 func ReadLabels(path, format string) (*labels.Set, string, error) {
 	s, f, err := labels.Open(path, format)
 	if errors.Is(err, labels.ErrFormat) {
-		return nil, "", UsageError{fmt.Errorf("labels: --format %q: want one of %s (convert other formats with formats/labels first)", format, strings.Join(Formats, ", "))}
+		return nil, "", UsageError{fmt.Errorf("labels: --format %q: want one of %s", format, strings.Join(Formats, ", "))}
 	}
 	return s, f, err
 }
@@ -113,6 +127,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Log: strings.Join(o.Logs, ", "), Labels: o.Labels, Format: format, LabelFrames: len(set.Frames)}
+	// The camera check needs the images (labelcheck decodes them).
+	o.WithCameras = o.WithCameras || !o.Check.NoCameras
 	var chk *labelcheck.Checker
 	res.Problems, err = Frames(ctx, o, set, func(f *fused.Frame, lf *labels.Frame, origin r3.Vec) error {
 		if chk == nil {
@@ -187,7 +203,8 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 	if unknown := sel.Unknown(rs, func(t string) string { return cal.Sensors[t].Name }); len(unknown) > 0 {
 		return nil, UsageError{fmt.Errorf("labels: --sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), name)}
 	}
-	// Only the LiDARs are needed: leave cameras and radars out.
+	// The LiDARs are needed, the cameras for the camera check and Sync:
+	// leave radars (and cameras, when not needed) out.
 	var topics []string
 	for t := range cal.Sensors {
 		topics = append(topics, t)
@@ -198,16 +215,21 @@ func Frames(ctx context.Context, o Options, set *labels.Set, fn func(f *fused.Fr
 			sel.Exclude = append(sel.Exclude, t)
 		}
 	}
+	// Workers 2: the frames reach fn on a goroutine of their own, so that
+	// reading and fusing the log overlaps checking (no points are
+	// projected: NoProject).
 	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
-		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1}
+		Start: start, End: end, Sensors: sel, NoProject: true, ImageCheckEvery: -1, Workers: 2}
 	m := newMatcher(set, base)
 	total := int64(len(set.Frames))
 	s := &frameSink{fn: func(f *fused.Frame) error {
 		origin := r3.Vec{}
+		lidar := se3.Identity()
 		if f.Lidar != nil && len(f.Lidar.Sources) > 0 {
-			origin = cal.Extrinsics[f.Lidar.Sources[0]].Trans
+			lidar = cal.Extrinsics[f.Lidar.Sources[0]]
+			origin = lidar.Trans
 		}
-		lf := m.match(f)
+		lf := m.match(f, lidar)
 		if o.Progress != nil {
 			o.Progress(int64(f.Index+1), total)
 		}
@@ -232,6 +254,10 @@ type matcher struct {
 	base   string
 	tol    int64
 	next   int
+	// ids gives boxes without an id (KITTI label_2) one by association.
+	ids associator
+	// last is each track's last centre (velocities).
+	last map[string]lastPos
 }
 
 func newMatcher(set *labels.Set, base string) *matcher {
@@ -239,8 +265,10 @@ func newMatcher(set *labels.Set, base string) *matcher {
 	return &matcher{frames: fr, base: base, tol: tol}
 }
 
-// match returns the labels' frame of f (boxes in f's shared frame), or nil.
-func (m *matcher) match(f *fused.Frame) *labels.Frame {
+// match returns the labels' frame of f (boxes in f's shared frame), or
+// nil; lidar is the reference LiDAR's extrinsic T_base_lidar (the frame
+// of KITTI's velodyne boxes).
+func (m *matcher) match(f *fused.Frame, lidar se3.Transform) *labels.Frame {
 	for m.next < len(m.frames) && m.frames[m.next].StampNS < f.Stamp-m.tol {
 		m.next++
 	}
@@ -258,12 +286,136 @@ func (m *matcher) match(f *fused.Frame) *labels.Frame {
 		switch b.Frame {
 		case labels.FrameGlobal, labels.FrameWorld:
 			b = b.Transformed(f.Ego.Inverse(), f.FrameID)
+		case labels.FrameVelodyne:
+			// KITTI boxes are upright in the camera frame: level them in
+			// base_link (the heading of the box's x axis, no roll or pitch).
+			b = b.Transformed(lidar, f.FrameID)
+			fwd := b.Pose().Rotate(r3.Vec{X: 1})
+			b.Roll, b.Pitch, b.Yaw = 0, 0, math.Atan2(fwd.Y, fwd.X)
 		case "":
 			b.Frame = f.FrameID
 		}
 		out.Boxes = append(out.Boxes, b)
 	}
+	m.ids.assign(out.Boxes, f.Ego, f.Stamp)
+	m.velocities(out.Boxes, f.Ego, f.Stamp)
 	return &out
+}
+
+// velocities gives boxes without a velocity (every format but rigsync
+// labels JSON) their track's: the motion of the track's centre in the
+// world frame (the frames' ego poses) between consecutive boxes (within
+// 1 s), the component-wise median of the last three such motions (so
+// that one wrong box, a jump, does not make the track accelerate), in the
+// boxes' axes. A track's first box keeps none.
+func (m *matcher) velocities(boxes []labels.Box, ego se3.Transform, stamp int64) {
+	if m.last == nil {
+		m.last = map[string]lastPos{}
+	}
+	for i := range boxes {
+		b := &boxes[i]
+		if b.ID == "" {
+			continue
+		}
+		w := ego.Apply(b.Center)
+		p, ok := m.last[b.ID]
+		if !ok || stamp <= p.stamp || stamp-p.stamp > 1e9 {
+			p.vels = nil
+		} else {
+			p.vels = append(p.vels, r3.Scale(1/(float64(stamp-p.stamp)*1e-9), r3.Sub(w, p.pos)))
+			if len(p.vels) > 3 {
+				p.vels = p.vels[len(p.vels)-3:]
+			}
+		}
+		if n := len(p.vels); n > 0 && b.Velocity == nil {
+			vw := p.vels[n-1]
+			if n == 3 {
+				med := func(a, b, c float64) float64 { return max(min(a, b), min(max(a, b), c)) }
+				vw = r3.Vec{X: med(p.vels[0].X, p.vels[1].X, p.vels[2].X), Y: med(p.vels[0].Y, p.vels[1].Y, p.vels[2].Y), Z: med(p.vels[0].Z, p.vels[1].Z, p.vels[2].Z)}
+			}
+			v := ego.Inverse().Rotate(vw)
+			b.Velocity = &v
+		}
+		m.last[b.ID] = lastPos{pos: w, stamp: stamp, vels: p.vels}
+	}
+}
+
+// lastPos is a track's last centre in the world frame, its time and the
+// track's last motions (m/s, world).
+type lastPos struct {
+	pos   r3.Vec
+	stamp int64
+	vels  []r3.Vec
+}
+
+// associator gives boxes without an id (KITTI label_2 has none) the id of
+// the track whose predicted position (constant velocity, world frame: the
+// frames' ego poses) is nearest, within max(1.5 m, a quarter of the box's
+// length) and of the same class, else a new id "kN"; the nearest pairs are
+// taken first.
+type associator struct {
+	tracks []assocTrack
+	n      int
+}
+
+type assocTrack struct {
+	id, class string
+	pos, vel  r3.Vec // world (m, m/s)
+	hasVel    bool
+	stamp     int64
+}
+
+func (a *associator) assign(boxes []labels.Box, ego se3.Transform, stamp int64) {
+	type pair struct {
+		b, t int
+		d    float64
+	}
+	var pairs []pair
+	var todo []int
+	for i := range boxes {
+		if boxes[i].ID != "" {
+			continue
+		}
+		todo = append(todo, i)
+		w := ego.Apply(boxes[i].Center)
+		for k, t := range a.tracks {
+			if t.class != boxes[i].Class || stamp <= t.stamp || stamp-t.stamp > 1e9 {
+				continue
+			}
+			p := t.pos
+			if t.hasVel {
+				p = r3.Add(p, r3.Scale(float64(stamp-t.stamp)*1e-9, t.vel))
+			}
+			if d := math.Hypot(w.X-p.X, w.Y-p.Y); d <= max(1.5, 0.25*boxes[i].Size.Length) {
+				pairs = append(pairs, pair{i, k, d})
+			}
+		}
+	}
+	if len(todo) == 0 {
+		return
+	}
+	slices.SortFunc(pairs, func(x, y pair) int { return cmp.Compare(x.d, y.d) })
+	usedB, usedT := map[int]bool{}, map[int]bool{}
+	for _, p := range pairs {
+		if usedB[p.b] || usedT[p.t] {
+			continue
+		}
+		usedB[p.b], usedT[p.t] = true, true
+		t := &a.tracks[p.t]
+		w := ego.Apply(boxes[p.b].Center)
+		t.vel, t.hasVel = r3.Scale(1/(float64(stamp-t.stamp)*1e-9), r3.Sub(w, t.pos)), true
+		t.pos, t.stamp = w, stamp
+		boxes[p.b].ID = t.id
+	}
+	for _, i := range todo {
+		if usedB[i] {
+			continue
+		}
+		a.n++
+		id := "k" + strconv.Itoa(a.n)
+		boxes[i].ID = id
+		a.tracks = append(a.tracks, assocTrack{id: id, class: boxes[i].Class, pos: ego.Apply(boxes[i].Center), stamp: stamp})
+	}
 }
 
 // GateError says the labels are not all ok: Verdict suspicious (exit 3)

@@ -2,9 +2,12 @@ package labelsapp
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"image"
+	"image/png"
 	"io"
 	"math"
 	"os"
@@ -65,6 +68,7 @@ func WriteHTML(w io.Writer, r *Result) error {
 		R      *Result
 		Colour string
 		Crops  []cropView
+		Cams   []camView
 		Shown  []labelcheck.BoxResult
 		More   int
 	}{R: r, Colour: map[labelcheck.Verdict]string{labelcheck.OK: "#2e7d32", labelcheck.Suspicious: "#ef6c00", labelcheck.Wrong: "#c62828"}[r.Verdict]}
@@ -75,6 +79,13 @@ func WriteHTML(w io.Writer, r *Result) error {
 	}
 	for _, c := range r.Crops {
 		data.Crops = append(data.Crops, drawCrop(c))
+	}
+	for _, c := range r.CameraCrops {
+		v, err := drawCameraCrop(c)
+		if err != nil {
+			return fmt.Errorf("labels check: report: %w", err)
+		}
+		data.Cams = append(data.Cams, v)
 	}
 	return reportTmpl.Execute(w, data)
 }
@@ -119,6 +130,37 @@ func drawCrop(c labelcheck.Crop) cropView {
 	}
 }
 
+// camView is one camera crop drawn as SVG over its image.
+type camView struct {
+	Title, Verdict, Reasons string
+	Image                   template.URL // data: URL of the region's PNG
+	W, H                    int          // drawn size (px)
+	Box, Fixed              [4]float64   // x, y, width, height in drawn px
+}
+
+// drawCameraCrop encodes the crop's luma as a PNG data URL and scales it
+// (and its rectangles) to 320 px wide at most, 2× for small crops.
+func drawCameraCrop(c labelcheck.CameraCrop) (camView, error) {
+	img := image.NewGray(image.Rect(0, 0, c.W, c.H))
+	copy(img.Pix, c.Gray)
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return camView{}, err
+	}
+	k := math.Min(2, 320/float64(max(c.W, 1)))
+	rect := func(r [4]float64) [4]float64 {
+		return [4]float64{(r[0] + 0.5) * k, (r[1] + 0.5) * k, (r[2] - r[0]) * k, (r[3] - r[1]) * k}
+	}
+	f := c.Finding
+	return camView{
+		Title:   fmt.Sprintf("frame %d, box %s %s in %s, %.0f m", f.Frame, f.ID, f.Class, c.View.Camera, f.Range),
+		Verdict: string(f.Verdict), Reasons: strings.Join(f.Reasons, "; "),
+		Image: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(buf.Bytes())),
+		W:     int(math.Round(float64(c.W) * k)), H: int(math.Round(float64(c.H) * k)),
+		Box: rect(c.Box), Fixed: rect(c.Fixed),
+	}, nil
+}
+
 var reportTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 	"ms": func(p *int64) string {
 		if p == nil {
@@ -155,6 +197,11 @@ th{background:#f3f3f3}.wrong{color:#c62828}.suspicious{color:#ef6c00}.ok{color:#
 <div class="crops">{{range .Crops}}<div class="crop"><svg width="{{.Size}}" height="{{.Size}}" viewBox="0 0 {{.Size}} {{.Size}}" role="img" aria-label="{{.Title}}">
 <path d="{{.Points}}" fill="#eee"/><polygon points="{{.Box}}" fill="none" stroke="#ff5252" stroke-width="2"/><polygon points="{{.Fixed}}" fill="none" stroke="#69f0ae" stroke-width="2" stroke-dasharray="6 4"/><path d="{{.Sensor}}" stroke="#40c4ff" stroke-width="1.5"/></svg>
 <div><b>{{.Title}}</b>: <span class="{{.Verdict}}">{{.Verdict}}</span>: {{.Reasons}}</div></div>{{else}}<p>No finding.</p>{{end}}</div>
+<h2>Camera findings</h2>
+<p class="note">The image around each box whose projection disagrees with the camera (the worst first found): the box at the camera's capture time projected into the image in red, its sides moved to the image's edges in green (dashed).</p>
+<div class="crops">{{range .Cams}}<div class="crop"><svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}" role="img" aria-label="{{.Title}}">
+<image href="{{.Image}}" x="0" y="0" width="{{.W}}" height="{{.H}}" preserveAspectRatio="none" style="image-rendering:pixelated"/><rect x="{{index .Box 0}}" y="{{index .Box 1}}" width="{{index .Box 2}}" height="{{index .Box 3}}" fill="none" stroke="#ff5252" stroke-width="2"/><rect x="{{index .Fixed 0}}" y="{{index .Fixed 1}}" width="{{index .Fixed 2}}" height="{{index .Fixed 3}}" fill="none" stroke="#69f0ae" stroke-width="2" stroke-dasharray="6 4"/></svg>
+<div><b>{{.Title}}</b>: <span class="{{.Verdict}}">{{.Verdict}}</span>: {{.Reasons}}</div></div>{{else}}<p>No camera finding.</p>{{end}}</div>
 <h2>Findings</h2>
 <table><tr><th>frame</th><th>box</th><th>class</th><th>verdict</th><th>kinds</th><th>points</th><th>range (m)</th><th>reasons</th></tr>
 {{range .Shown}}<tr><td>{{.Frame}}</td><td>{{.ID}}</td><td>{{.Class}}</td><td class="{{.Verdict}}">{{.Verdict}}</td><td>{{join .Kinds ", "}}</td><td>{{.Points}}</td><td>{{printf "%.0f" .Range}}</td><td>{{join .Reasons "; "}}</td></tr>{{end}}</table>

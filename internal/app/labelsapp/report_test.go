@@ -9,16 +9,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rigsync/rigsync/fusion/labelcheck"
 	"github.com/rigsync/rigsync/internal/browsertest"
 )
 
 // TestReportInBrowser: the labels check report of a drive with a shifted
 // box opens in headless Chromium without an error, says "wrong" on a red
-// banner and draws a top view of the worst boxes; report.json is the
-// --json document.
+// banner and draws a top view of the worst boxes and the camera view of
+// the camera findings; report.json is the --json document.
 func TestReportInBrowser(t *testing.T) {
-	log, lp, _, _, lft := genLabelled(t, "urban", 1, 2*time.Second, false, "shift=0,0.5")
-	res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp})
+	log, lp, _, _, lft := genLabelled(t, "urban", 1, 2*time.Second, true, "shift=0,0.5")
+	res, err := Run(context.Background(), Options{Logs: []string{log}, Labels: lp, Check: labelcheck.Options{CameraEvery: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +36,9 @@ func TestReportInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(string(page), "box "+lft[0].ID+" car") {
 		t.Errorf("the top views do not show the shifted box %s", lft[0].ID)
+	}
+	if !strings.Contains(string(page), `<image href="data:image/png;base64,`) || !strings.Contains(string(page), "box "+lft[0].ID+" car in cam_") {
+		t.Errorf("no camera view of the shifted box %s (camera check %+v)", lft[0].ID, res.Cameras)
 	}
 	js, err := os.ReadFile(filepath.Join(dir, "report.json"))
 	if err != nil || !bytes.Contains(js, []byte(`"verdict": "wrong"`)) {

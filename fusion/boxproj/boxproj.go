@@ -1,5 +1,6 @@
 // Package boxproj projects a fused frame's 3D box labels into its camera
-// images, for the writers that write 2D boxes beside the 3D ones.
+// images: the writers write the 2D boxes beside the 3D ones (fuse
+// --labels) and labels check compares them with the images.
 //
 // The rule: the box's 8 corners (in the frame's FrameID at its Stamp) are
 // mapped into the camera with the inverse of fused.Camera.BaseCamera (the
