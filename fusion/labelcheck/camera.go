@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
 	"image/png"
 	"math"
 	"slices"
@@ -18,6 +17,7 @@ import (
 	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/boxproj"
 	"github.com/rigsync/rigsync/fusion/fused"
+	"github.com/rigsync/rigsync/internal/jpegcodec"
 )
 
 // Camera check parameters (see the package doc, "Cameras").
@@ -127,7 +127,7 @@ func decodeLuma(p formats.Payload) (*lumaImage, error) {
 		case strings.Contains(f, "png"):
 			img, err = png.Decode(bytes.NewReader(im.Data))
 		case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"), f == "":
-			img, err = jpeg.Decode(bytes.NewReader(im.Data))
+			img, err = jpegcodec.Decode(im.Data) // image/jpeg's image, faster
 		default:
 			return nil, fmt.Errorf("image format %q not supported", im.Format)
 		}
