@@ -205,6 +205,8 @@ type Checker struct {
 	used       bool
 	firstErr   error
 	probes     [6]se3.Transform
+	// sc holds the buffers of the image transform.
+	sc scratch
 	// ego counts the scored frames that had an ego-motion source (the
 	// sweep motion-compensated and the camera placed at its own time).
 	ego int
@@ -368,17 +370,31 @@ func (c *Checker) add(f *fused.Frame, m motion, shared *frameEdges) {
 		c.skip("undecodable image")
 		return
 	}
-	g, w, h := grayOf(img)
+	sc := &c.sc
+	g, w, h := grayInto(sc.gray, img)
+	sc.gray = g
 	if len(f.Lidar.Points.Ring) != len(f.Lidar.Points.X) {
 		c.skip("LiDAR points without rings")
 		return
 	}
 	fr := &frame{stamp: f.Stamp, camStamp: cam.Stamp, w: w, h: h, ext: cam.StaticExtrinsic(),
 		vel: vel, omega: omega, twist: twist, img: cam.Image}
-	fr.idt = idt(edges(g, w, h), w, h, c.opt.Alpha, c.opt.Gamma)
+	// The transform kept with the frame goes to a buffer of its own (the
+	// last frame's when that was not kept); the intermediates to scratch.
+	sc.edge = edgesInto(sc.edge, g, w, h)
 	if c.opt.HighPassRadius > 0 {
-		fr.idt, fr.bias = highPass(fr.idt, w, h, c.opt.HighPassRadius), 128
+		sc.low = idtInto(sc.low, sc.edge, w, h, c.opt.Alpha, c.opt.Gamma, sc)
+		fr.idt, fr.bias = highPassInto(sc.spare, sc.low, w, h, c.opt.HighPassRadius, sc), 128
+	} else {
+		fr.idt = idtInto(sc.spare, sc.edge, w, h, c.opt.Alpha, c.opt.Gamma, sc)
 	}
+	sc.spare = nil
+	kept := false
+	defer func() {
+		if !kept {
+			sc.spare = fr.idt
+		}
+	}()
 	inv := cam.BaseCamera.Inverse()
 	marginU, marginV := 0.1*float64(w), 0.1*float64(h)
 	keep := func(p r3.Vec) bool {
@@ -423,6 +439,7 @@ func (c *Checker) add(f *fused.Frame, m motion, shared *frameEdges) {
 		fr.cloud = overlayCloud(f.Lidar, inv, keep)
 	}
 	c.frames = append(c.frames, fr)
+	kept = true
 	if len(c.frames) >= c.opt.MaxFrames {
 		// Keep every other frame and halve the rate from now on.
 		k := 0
