@@ -133,8 +133,8 @@ func edgesInto(buf, g []uint8, w, h int) []uint8 {
 		k := y % 3
 		lo[k], hi[k] = grow(lo[k], w), grow(hi[k], w)
 		row := g[y*w : (y+1)*w]
-		l, u := lo[k][:w], hi[k][:w]
-		for x := 1; x < w-1; x++ {
+		l, u := lo[k][:len(row)], hi[k][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
 			a, b, c := int(row[x-1]), int(row[x]), int(row[x+1])
 			l[x], u[x] = uint8(min(a, b, c)), uint8(max(a, b, c))
 		}
@@ -143,10 +143,12 @@ func edgesInto(buf, g []uint8, w, h int) []uint8 {
 	rowMinMax(1)
 	for y := 1; y < h-1; y++ {
 		rowMinMax(y + 1)
-		l0, l1, l2 := lo[(y-1)%3][:w], lo[y%3][:w], lo[(y+1)%3][:w]
-		h0, h1, h2 := hi[(y-1)%3][:w], hi[y%3][:w], hi[(y+1)%3][:w]
-		row, out := g[y*w:(y+1)*w], e[y*w:(y+1)*w]
-		for x := 1; x < w-1; x++ {
+		row := g[y*w : (y+1)*w]
+		n := len(row)
+		out := e[y*w : (y+1)*w][:n]
+		l0, l1, l2 := lo[(y-1)%3][:n], lo[y%3][:n], lo[(y+1)%3][:n]
+		h0, h1, h2 := hi[(y-1)%3][:n], hi[y%3][:n], hi[(y+1)%3][:n]
+		for x := 1; x < n-1; x++ {
 			c := int(row[x])
 			l := min(int(l0[x]), int(l1[x]), int(l2[x]))
 			u := max(int(h0[x]), int(h1[x]), int(h2[x]))
@@ -190,26 +192,33 @@ func idtInto(dst, e []uint8, w, h int, alpha, gamma float64, sc *scratch) []uint
 	}
 	g := uint32(math.Round(min(1, max(0, gamma)) * 65536))
 	// Forward pass: each pixel takes the decayed largest of its left
-	// neighbour (already final) and its three neighbours above.
+	// neighbour (already final) and its three neighbours above. The decay
+	// is monotone, so decay(max(a, b)) = max(decay(a), decay(b)): the
+	// neighbours above are decayed first, in a loop of their own, and
+	// only the left neighbour's decay is in the chain from pixel to pixel.
 	for y := 1; y <= h; y++ {
-		up, row := m[(y-1)*W:y*W], m[y*W:(y+1)*W]
+		row := m[y*W : (y+1)*W]
+		up := m[(y-1)*W : y*W][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
+			row[x] = max(row[x], max(up[x-1], up[x], up[x+1])*g>>16)
+		}
 		left := row[0]
-		for x := 1; x <= w; x++ {
-			n := max(left, up[x-1], up[x], up[x+1])
-			n = n * g >> 16
-			v := max(row[x], n)
+		for x := 1; x < len(row)-1; x++ {
+			v := max(row[x], left*g>>16)
 			row[x] = v
 			left = v
 		}
 	}
 	// Backward pass: the right neighbour and the three below.
 	for y := h; y >= 1; y-- {
-		dn, row := m[(y+1)*W:(y+2)*W], m[y*W:(y+1)*W]
-		right := row[W-1]
-		for x := w; x >= 1; x-- {
-			n := max(right, dn[x+1], dn[x], dn[x-1])
-			n = n * g >> 16
-			v := max(row[x], n)
+		row := m[y*W : (y+1)*W]
+		dn := m[(y+1)*W : (y+2)*W][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
+			row[x] = max(row[x], max(dn[x-1], dn[x], dn[x+1])*g>>16)
+		}
+		right := row[len(row)-1]
+		for x := len(row) - 2; x >= 1; x-- {
+			v := max(row[x], right*g>>16)
 			row[x] = v
 			right = v
 		}
@@ -217,9 +226,10 @@ func idtInto(dst, e []uint8, w, h int, alpha, gamma float64, sc *scratch) []uint
 	d := grow(dst, w*h)
 	a := uint32(math.Round(min(1, max(0, alpha)) * 256))
 	for y := 0; y < h; y++ {
-		row := m[(y+1)*W+1 : (y+1)*W+1+w]
-		out := d[y*w : (y+1)*w]
-		for x, v := range e[y*w : (y+1)*w] {
+		er := e[y*w : (y+1)*w]
+		row := m[(y+1)*W+1 : (y+1)*W+1+w][:len(er)]
+		out := d[y*w : (y+1)*w][:len(er)]
+		for x, v := range er {
 			// (α·E·256 + (1−α)·M) / 256, rounded; all ×256.
 			s := (a*(uint32(v)<<8) + (256-a)*row[x] + 1<<15) >> 16
 			out[x] = uint8(min(255, s))
@@ -292,10 +302,32 @@ func highPassInto(dst, d []uint8, w, h, r int, sc *scratch) []uint8 {
 		}
 		row, dst := d[y*w:(y+1)*w], out[y*w:(y+1)*w]
 		iy := invY[y]
-		for x := range row {
+		px := func(x int) {
 			sum := pre[x1s[x]] - pre[x0s[x]]
 			v := float64(row[x]) - float64(sum)*invX[x]*iy + 128.5
 			dst[x] = uint8(max(0, min(255, v)))
+		}
+		if w <= 2*r {
+			for x := range row {
+				px(x)
+			}
+			continue
+		}
+		// Columns r … w−r−1 have the whole box: the sum is
+		// pre[x+r+1] − pre[x−r], the same arithmetic without the
+		// clamped bounds (the same bytes).
+		for x := range r {
+			px(x)
+		}
+		n := w - 2*r
+		rowI, dstI, invI := row[r:r+n], dst[r : r+n][:n], invX[r : r+n][:n]
+		loP, hiP := pre[:n], pre[2*r+1:][:n]
+		for k, c := range rowI {
+			v := float64(c) - float64(hiP[k]-loP[k])*invI[k]*iy + 128.5
+			dstI[k] = uint8(max(0, min(255, v)))
+		}
+		for x := w - r; x < w; x++ {
+			px(x)
 		}
 	}
 	return out
