@@ -172,6 +172,7 @@ unless --exclude names them.
   rigsync calib check drive.mcap --overlays check/ --window 5s --max-frames 60
   rigsync calib check drive.mcap --rig rig.yaml --fix -o rig.fixed.yaml
   rigsync calib check drive.mcap --kinds lidar-lidar,lidar-camera
+  rigsync calib check drive.mcap --workers 1    # on one core (the report is the same)
   rigsync calib check drive.bag --start +5m --end +6m --sensors lidar_top,cam_front
   rigsync calib check drive.mcap -q || echo "recalibrate before the next drive (exit $?)"`,
 		Args: minArgs(1),
