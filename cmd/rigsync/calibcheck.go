@@ -37,6 +37,8 @@ type calibCheckOptions struct {
 	Sensors, Exclude []string
 	// Strict: --strict, exit 3 on any loss reading the logs.
 	Strict bool
+	// Workers: --workers, goroutines scoring the cameras (0: all cores).
+	Workers int
 }
 
 func newCalibCheckCommand(g *globalOptions) *cobra.Command {
@@ -170,6 +172,7 @@ unless --exclude names them.
   rigsync calib check drive.mcap --overlays check/ --window 5s --max-frames 60
   rigsync calib check drive.mcap --rig rig.yaml --fix -o rig.fixed.yaml
   rigsync calib check drive.mcap --kinds lidar-lidar,lidar-camera
+  rigsync calib check drive.mcap --workers 1    # on one core (the report is the same)
   rigsync calib check drive.bag --start +5m --end +6m --sensors lidar_top,cam_front
   rigsync calib check drive.mcap -q || echo "recalibrate before the next drive (exit $?)"`,
 		Args: minArgs(1),
@@ -187,6 +190,7 @@ unless --exclude names them.
 	f.StringVar(&o.Overlays, "overlays", "", "write overlay images and plots into DIR")
 	f.DurationVar(&o.Window, "window", checkapp.DefaultWindow, "length of the time windows scored on their own (finds and dates a change)")
 	f.IntVar(&o.MaxFrames, "max-frames", checkapp.DefaultMaxFrames, "frames scored per pair for the correction search, spread through the log")
+	f.IntVar(&o.Workers, "workers", 0, "goroutines scoring the cameras beside the fusion (default: all cores; the report is the same for any number)")
 	f.StringSliceVar(&o.Kinds, "kinds", nil, "only these pair kinds: "+strings.Join(checkKinds, ", ")+" (default all that apply)")
 	f.BoolVar(&o.Fix, "fix", false, "write a corrected rig (needs -o)")
 	f.BoolVar(&o.Strict, "strict", false, "exit with code 3 when the log readers lost anything (unless a pair is miscalibrated: 4)")
@@ -208,7 +212,7 @@ func (e calibrationError) Unwrap() error { return e.err }
 func runCalibCheck(cmd *cobra.Command, g *globalOptions, o calibCheckOptions, logs []string) error {
 	opts := checkapp.Options{
 		Logs: logs, RigPath: strings.Join(o.Rig, ","), BaseFrame: o.Base, Ego: o.Ego, Window: o.Window, MaxFrames: o.MaxFrames,
-		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr,
+		Kinds: o.Kinds, ScaleIntrinsics: o.ScaleIntr, Workers: o.Workers,
 		Range: logfile.Window{Start: o.Start, End: o.End}, Sensors: logfile.Selection{Sensors: o.Sensors, Exclude: o.Exclude},
 	}
 	outs := checkapp.Outputs{

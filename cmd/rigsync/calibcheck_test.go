@@ -38,6 +38,7 @@ func TestCalibCheckUsage(t *testing.T) {
 		{[]string{"x.mcap", "-o", "y.yaml"}, exitUsage, "--fix"},
 		{[]string{"x.mcap", "--window", "0s"}, exitUsage, "--window"},
 		{[]string{"x.mcap", "--max-frames", "0"}, exitUsage, "--max-frames"},
+		{[]string{"x.mcap", "--workers", "-1"}, exitUsage, "--workers"},
 		{[]string{"x.mcap", "--kinds", "lidar-camera,bogus"}, exitUsage, "bogus"},
 		{[]string{"x.mcap", "--fix", "--fix-from", "ok", "-o", "y.yaml"}, exitUsage, "--fix-from"},
 		{[]string{"x.mcap", "--rig", rigPath, "--fix", "-o", rigPath}, exitUsage, "never modified"},

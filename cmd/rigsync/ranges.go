@@ -99,7 +99,7 @@ var flagRanges = map[string]map[string]flagRange{
 	},
 	"fleet scan":  {"workers": ints(0, maxWorkers)}, // 0: every core
 	"calib solve": {"ransac": floats(0, 1e9, false), "max-dist": floats(0, 1e9, true)},
-	"calib check": {"window": durs(0, 365*day, true), "max-frames": ints(1, 1_000_000)},
+	"calib check": {"window": durs(0, 365*day, true), "max-frames": ints(1, 1_000_000), "workers": ints(0, maxWorkers)}, // 0: every core
 
 	"labels check": {"camera-every": ints(1, math.MaxInt32)},
 	"live": {

@@ -1,7 +1,9 @@
 package edge
 
 import (
+	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"sort"
 
@@ -110,8 +112,7 @@ func discontinuities(c *fused.Cloud, src uint8, ep edgeParams) []discontinuity {
 		for k := 1; k < m; k++ {
 			steps = append(steps, angDiff(rg.az[k], rg.az[k-1]))
 		}
-		slices.Sort(steps)
-		rg.gap = 3 * steps[len(steps)/2]
+		rg.gap = 3 * nthSmallest(steps, len(steps)/2)
 		if rg.gap <= 0 {
 			rg.gap = math.Inf(1)
 		}
@@ -235,4 +236,54 @@ func angDiff(a, b float64) float64 {
 		d = 2*math.Pi - d
 	}
 	return d
+}
+
+// nthSmallest returns the value at index k of a sorted as slices.Sort sorts
+// it (NaNs first), reordering a: a selection, in linear time on average,
+// instead of the full sort (which was a third of the depth-edge search).
+func nthSmallest(a []float64, k int) float64 {
+	lo, hi := 0, len(a)-1
+	for budget := 2 * bits.Len(uint(len(a))); lo < hi; budget-- {
+		if budget == 0 {
+			slices.Sort(a[lo : hi+1])
+			break
+		}
+		// Median of three as the pivot, then a three-way partition:
+		// [lo, lt) < p, [lt, gt] == p, (gt, hi] > p.
+		m := lo + (hi-lo)/2
+		x, p, z := a[lo], a[m], a[hi]
+		if cmp.Less(p, x) {
+			x, p = p, x
+		}
+		if cmp.Less(z, p) {
+			if cmp.Less(z, x) {
+				p = x
+			} else {
+				p = z
+			}
+		}
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch c := cmp.Compare(a[i], p); {
+			case c < 0:
+				a[lt], a[i] = a[i], a[lt]
+				lt++
+				i++
+			case c > 0:
+				a[i], a[gt] = a[gt], a[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return a[k]
+		}
+	}
+	return a[k]
 }

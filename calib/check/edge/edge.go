@@ -205,6 +205,8 @@ type Checker struct {
 	used       bool
 	firstErr   error
 	probes     [6]se3.Transform
+	// sc holds the buffers of the image transform.
+	sc scratch
 	// ego counts the scored frames that had an ego-motion source (the
 	// sweep motion-compensated and the camera placed at its own time).
 	ego int
@@ -271,16 +273,62 @@ func (c *Checker) Add(f *fused.Frame) error {
 	if f == nil {
 		return errors.New("edge: nil frame")
 	}
-	var vel, omega r3.Vec
-	twist := false
+	c.add(f, c.advance(f), nil)
+	return nil
+}
+
+// motion is the base's twist at a frame (see frame.vel, frame.omega).
+type motion struct {
+	vel, omega r3.Vec
+	twist      bool
+}
+
+// advance takes the frame's ego pose (the frames must come in order) and
+// returns the base's twist from the previous frame's.
+func (c *Checker) advance(f *fused.Frame) motion {
+	var m motion
 	if f.EgoSource != "none" && f.EgoSource != "" {
 		if c.havePrev && f.Stamp > c.prevStamp {
 			dt := float64(f.Stamp-c.prevStamp) / 1e9
 			M := c.prevEgo.Inverse().Mul(f.Ego)
-			vel, omega, twist = r3.Scale(1/dt, M.Trans), r3.Scale(1/dt, M.AxisAngle()), dt < 1
+			m = motion{r3.Scale(1/dt, M.Trans), r3.Scale(1/dt, M.AxisAngle()), dt < 1}
 		}
 		c.prevEgo, c.prevStamp, c.havePrev = f.Ego, f.Stamp, true
 	}
+	return m
+}
+
+// lidarSource is the index of the checker's LiDAR in the frame's cloud,
+// or -1.
+func (c *Checker) lidarSource(f *fused.Frame) int {
+	if f.Lidar == nil {
+		return -1
+	}
+	src := -1
+	for i, s := range f.Lidar.Sources {
+		if s == c.lidar {
+			src = i
+		}
+	}
+	return src
+}
+
+// edgeParams are the discontinuity settings for a frame with motion m.
+func (c *Checker) edgeParams(m motion) edgeParams {
+	ep := edgeParams{origin: c.opt.LidarOrigin, minJump: c.opt.MinJumpM, maxJump: c.opt.MaxJumpM,
+		pointGamma: c.opt.PointGamma, minHeight: c.opt.MinEdgeHeightM, vertical: c.opt.MinEdgeHeightM < math.Inf(1)}
+	if m.twist {
+		// The origin's velocity: v + ω × o.
+		ep.vel = r3.Add(m.vel, r3.Cross(m.omega, c.opt.LidarOrigin))
+	}
+	return ep
+}
+
+// add is Add after advance: everything but the ego-pose bookkeeping,
+// with the frame's depth discontinuities from shared (found afresh when
+// nil).
+func (c *Checker) add(f *fused.Frame, m motion, shared *frameEdges) {
+	vel, omega, twist := m.vel, m.omega, m.twist
 	var cam *fused.Camera
 	for i := range f.Cameras {
 		if f.Cameras[i].Name == c.cam {
@@ -290,29 +338,20 @@ func (c *Checker) Add(f *fused.Frame) error {
 	}
 	if cam == nil {
 		c.skip("camera missing")
-		return nil
+		return
 	}
-	if f.Lidar == nil {
-		c.skip("LiDAR missing")
-		return nil
-	}
-	src := -1
-	for i, s := range f.Lidar.Sources {
-		if s == c.lidar {
-			src = i
-		}
-	}
+	src := c.lidarSource(f)
 	if src < 0 {
 		c.skip("LiDAR missing")
-		return nil
+		return
 	}
 	if c.used && c.opt.MinGap > 0 && f.Stamp-c.lastUsed < int64(c.opt.MinGap) {
-		return nil // thinned out (Options.MinGap), not a problem
+		return // thinned out (Options.MinGap), not a problem
 	}
 	if c.model == nil {
 		if cam.Info.K[0] == 0 || cam.Info.Width <= 0 || cam.Info.Height <= 0 {
 			c.skip("no camera info")
-			return nil
+			return
 		}
 		in := camera.Intrinsics{Fx: cam.Info.K[0], Fy: cam.Info.K[4], Cx: cam.Info.K[2], Cy: cam.Info.K[5],
 			Width: cam.Info.Width, Height: cam.Info.Height}
@@ -320,7 +359,7 @@ func (c *Checker) Add(f *fused.Frame) error {
 		if err != nil {
 			c.fail(fmt.Errorf("edge: camera %s: %w", c.cam, err))
 			c.skip("bad camera info")
-			return nil
+			return
 		}
 		c.model = m
 	}
@@ -329,19 +368,33 @@ func (c *Checker) Add(f *fused.Frame) error {
 	if err != nil {
 		c.fail(fmt.Errorf("edge: camera %s (topic %s) image stamped %d (frame %d): %w", c.cam, cam.Topic, cam.Stamp, f.Index, err))
 		c.skip("undecodable image")
-		return nil
+		return
 	}
-	g, w, h := grayOf(img)
+	sc := &c.sc
+	g, w, h := grayInto(sc.gray, img)
+	sc.gray = g
 	if len(f.Lidar.Points.Ring) != len(f.Lidar.Points.X) {
 		c.skip("LiDAR points without rings")
-		return nil
+		return
 	}
 	fr := &frame{stamp: f.Stamp, camStamp: cam.Stamp, w: w, h: h, ext: cam.StaticExtrinsic(),
 		vel: vel, omega: omega, twist: twist, img: cam.Image}
-	fr.idt = idt(edges(g, w, h), w, h, c.opt.Alpha, c.opt.Gamma)
+	// The transform kept with the frame goes to a buffer of its own (the
+	// last frame's when that was not kept); the intermediates to scratch.
+	sc.edge = edgesInto(sc.edge, g, w, h)
 	if c.opt.HighPassRadius > 0 {
-		fr.idt, fr.bias = highPass(fr.idt, w, h, c.opt.HighPassRadius), 128
+		sc.low = idtInto(sc.low, sc.edge, w, h, c.opt.Alpha, c.opt.Gamma, sc)
+		fr.idt, fr.bias = highPassInto(sc.spare, sc.low, w, h, c.opt.HighPassRadius, sc), 128
+	} else {
+		fr.idt = idtInto(sc.spare, sc.edge, w, h, c.opt.Alpha, c.opt.Gamma, sc)
 	}
+	sc.spare = nil
+	kept := false
+	defer func() {
+		if !kept {
+			sc.spare = fr.idt
+		}
+	}()
 	inv := cam.BaseCamera.Inverse()
 	marginU, marginV := 0.1*float64(w), 0.1*float64(h)
 	keep := func(p r3.Vec) bool {
@@ -351,13 +404,7 @@ func (c *Checker) Add(f *fused.Frame) error {
 		u, v, ok := c.model.Project(p)
 		return ok && u > -marginU && v > -marginV && u < float64(w)+marginU && v < float64(h)+marginV
 	}
-	ep := edgeParams{origin: c.opt.LidarOrigin, minJump: c.opt.MinJumpM, maxJump: c.opt.MaxJumpM,
-		pointGamma: c.opt.PointGamma, minHeight: c.opt.MinEdgeHeightM, vertical: c.opt.MinEdgeHeightM < math.Inf(1)}
-	if twist {
-		// The origin's velocity: v + ω × o.
-		ep.vel = r3.Add(vel, r3.Cross(omega, c.opt.LidarOrigin))
-	}
-	for _, d := range discontinuities(f.Lidar, uint8(src), ep) {
+	for _, d := range shared.get(f.Lidar, uint8(src), c.edgeParams(m)) {
 		p := inv.Apply(d.P)
 		if !keep(p) {
 			continue
@@ -370,7 +417,7 @@ func (c *Checker) Add(f *fused.Frame) error {
 	}
 	if len(fr.wt) < 10 {
 		c.skip("too few depth edges in view")
-		return nil
+		return
 	}
 	s := summary{stamp: f.Stamp, pts: len(fr.wt), across: fr.across, j0: c.frameScore(fr, se3.Identity(), 0)}
 	for _, w := range fr.wt {
@@ -386,12 +433,13 @@ func (c *Checker) Add(f *fused.Frame) error {
 	c.lastUsed, c.used = f.Stamp, true
 	c.seen++
 	if (c.seen-1)%c.every != 0 {
-		return nil
+		return
 	}
 	if !c.opt.NoOverlays {
 		fr.cloud = overlayCloud(f.Lidar, inv, keep)
 	}
 	c.frames = append(c.frames, fr)
+	kept = true
 	if len(c.frames) >= c.opt.MaxFrames {
 		// Keep every other frame and halve the rate from now on.
 		k := 0
@@ -403,7 +451,7 @@ func (c *Checker) Add(f *fused.Frame) error {
 		c.frames = c.frames[:k]
 		c.every *= 2
 	}
-	return nil
+	return
 }
 
 func (c *Checker) skip(reason string) { c.skipped[reason]++ }

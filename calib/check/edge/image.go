@@ -48,11 +48,35 @@ func decodeImage(p formats.Payload, w, h int) (image.Image, error) {
 	return nil, fmt.Errorf("unsupported image payload %T", p)
 }
 
+// scratch holds a Checker's working buffers for the edge transform of an
+// image, reused from frame to frame (a Checker works on one frame at a
+// time): at 640×400 the transform's intermediates are about 2 MB a frame,
+// which as fresh allocations kept the garbage collector busy.
+type scratch struct {
+	gray, edge, low []uint8
+	m               []uint32
+	col, pre        []int64
+	// spare is the transform of a frame that was not kept, for the next.
+	spare []uint8
+}
+
+// grow returns b resized to n, reallocated when too small (the contents
+// are not kept).
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
+}
+
 // grayOf returns the image's luma as a w×h row-major slice.
-func grayOf(img image.Image) (g []uint8, w, h int) {
+func grayOf(img image.Image) (g []uint8, w, h int) { return grayInto(nil, img) }
+
+// grayInto is grayOf into buf (grown as needed).
+func grayInto(buf []uint8, img image.Image) (g []uint8, w, h int) {
 	b := img.Bounds()
 	w, h = b.Dx(), b.Dy()
-	g = make([]uint8, w*h)
+	g = grow(buf, w*h)
 	switch im := img.(type) {
 	case *image.YCbCr:
 		for y := 0; y < h; y++ {
@@ -72,8 +96,13 @@ func grayOf(img image.Image) (g []uint8, w, h int) {
 
 // edges returns the edge magnitude of a gray image: at each pixel the
 // largest absolute difference to its 8 neighbours (Levinson & Thrun).
-func edges(g []uint8, w, h int) []uint8 {
-	e := make([]uint8, w*h)
+func edges(g []uint8, w, h int) []uint8 { return edgesInto(nil, g, w, h) }
+
+// edgesInto is edges into buf (grown as needed). Inside the border the
+// 3×3 minimum and maximum are separable: the 3-wide minimum and maximum of
+// each row are found once and combined over three rows.
+func edgesInto(buf, g []uint8, w, h int) []uint8 {
+	e := grow(buf, w*h)
 	border := func(x, y int) {
 		c := int(g[y*w+x])
 		m := 0
@@ -85,24 +114,47 @@ func edges(g []uint8, w, h int) []uint8 {
 		}
 		e[y*w+x] = uint8(m)
 	}
-	for y := 0; y < h; y++ {
-		if y == 0 || y == h-1 || w < 3 {
-			for x := 0; x < w; x++ {
+	if w < 3 || h < 3 {
+		for y := range h {
+			for x := range w {
 				border(x, y)
 			}
-			continue
+		}
+		return e
+	}
+	for x := range w {
+		border(x, 0)
+		border(x, h-1)
+	}
+	// lo[k], hi[k]: the 3-wide row minimum and maximum of rows y−1, y,
+	// y+1 (k = row mod 3) at x = 1 … w−2.
+	var lo, hi [3][]uint8
+	rowMinMax := func(y int) {
+		k := y % 3
+		lo[k], hi[k] = grow(lo[k], w), grow(hi[k], w)
+		row := g[y*w : (y+1)*w]
+		l, u := lo[k][:len(row)], hi[k][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
+			a, b, c := int(row[x-1]), int(row[x]), int(row[x+1])
+			l[x], u[x] = uint8(min(a, b, c)), uint8(max(a, b, c))
+		}
+	}
+	rowMinMax(0)
+	rowMinMax(1)
+	for y := 1; y < h-1; y++ {
+		rowMinMax(y + 1)
+		row := g[y*w : (y+1)*w]
+		n := len(row)
+		out := e[y*w : (y+1)*w][:n]
+		l0, l1, l2 := lo[(y-1)%3][:n], lo[y%3][:n], lo[(y+1)%3][:n]
+		h0, h1, h2 := hi[(y-1)%3][:n], hi[y%3][:n], hi[(y+1)%3][:n]
+		for x := 1; x < n-1; x++ {
+			c := int(row[x])
+			l := min(int(l0[x]), int(l1[x]), int(l2[x]))
+			u := max(int(h0[x]), int(h1[x]), int(h2[x]))
+			out[x] = uint8(max(u-c, c-l))
 		}
 		border(0, y)
-		up, row, dn := g[(y-1)*w:y*w], g[y*w:(y+1)*w], g[(y+1)*w:(y+2)*w]
-		out := e[y*w : (y+1)*w]
-		for x := 1; x < w-1; x++ {
-			c := int(row[x])
-			lo, hi := c, c
-			for _, v := range [8]uint8{up[x-1], up[x], up[x+1], row[x-1], row[x+1], dn[x-1], dn[x], dn[x+1]} {
-				lo, hi = min(lo, int(v)), max(hi, int(v))
-			}
-			out[x] = uint8(max(hi-c, c-lo))
-		}
 		border(w-1, y)
 	}
 	return e
@@ -115,61 +167,72 @@ func edges(g []uint8, w, h int) []uint8 {
 // computed exactly in two raster passes (the chessboard distance is the
 // 8-connected path length, and the decay is multiplicative along a path).
 func idt(e []uint8, w, h int, alpha, gamma float64) []uint8 {
+	return idtInto(nil, e, w, h, alpha, gamma, &scratch{})
+}
+
+// idtInto is idt into dst (grown as needed), with its working buffer from
+// sc.
+func idtInto(dst, e []uint8, w, h int, alpha, gamma float64, sc *scratch) []uint8 {
 	// Fixed point: values ×256 in uint32, the decay a multiply by
 	// γ·2¹⁶ and a shift (integer max is much faster than float max with
-	// its NaN rules). A zero border of one pixel spares the bounds checks.
+	// its NaN rules); a value is at most 255·256 and the factor at most
+	// 2¹⁶, so the product fits in 32 bits. A zero border of one pixel
+	// spares the bounds checks.
 	W := w + 2
-	m := make([]uint32, W*(h+2))
+	m := grow(sc.m, W*(h+2))
+	sc.m = m
+	clear(m[:W])
+	clear(m[(h+1)*W:])
 	for y := 0; y < h; y++ {
-		row := m[(y+1)*W+1 : (y+1)*W+1+w]
+		row := m[(y+1)*W : (y+2)*W]
+		row[0], row[W-1] = 0, 0
 		for x, v := range e[y*w : (y+1)*w] {
-			row[x] = uint32(v) << 8
+			row[x+1] = uint32(v) << 8
 		}
 	}
 	g := uint32(math.Round(min(1, max(0, gamma)) * 65536))
-	decay := func(v uint32) uint32 { return uint32(uint64(v) * uint64(g) >> 16) }
+	// Forward pass: each pixel takes the decayed largest of its left
+	// neighbour (already final) and its three neighbours above. The decay
+	// is monotone, so decay(max(a, b)) = max(decay(a), decay(b)): the
+	// neighbours above are decayed first, in a loop of their own, and
+	// only the left neighbour's decay is in the chain from pixel to pixel.
 	for y := 1; y <= h; y++ {
-		for i := y*W + 1; i <= y*W+w; i++ {
-			n := m[i-1]
-			if v := m[i-W-1]; v > n {
-				n = v
-			}
-			if v := m[i-W]; v > n {
-				n = v
-			}
-			if v := m[i-W+1]; v > n {
-				n = v
-			}
-			if n = decay(n); n > m[i] {
-				m[i] = n
-			}
+		row := m[y*W : (y+1)*W]
+		up := m[(y-1)*W : y*W][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
+			row[x] = max(row[x], max(up[x-1], up[x], up[x+1])*g>>16)
+		}
+		left := row[0]
+		for x := 1; x < len(row)-1; x++ {
+			v := max(row[x], left*g>>16)
+			row[x] = v
+			left = v
 		}
 	}
+	// Backward pass: the right neighbour and the three below.
 	for y := h; y >= 1; y-- {
-		for i := y*W + w; i >= y*W+1; i-- {
-			n := m[i+1]
-			if v := m[i+W+1]; v > n {
-				n = v
-			}
-			if v := m[i+W]; v > n {
-				n = v
-			}
-			if v := m[i+W-1]; v > n {
-				n = v
-			}
-			if n = decay(n); n > m[i] {
-				m[i] = n
-			}
+		row := m[y*W : (y+1)*W]
+		dn := m[(y+1)*W : (y+2)*W][:len(row)]
+		for x := 1; x < len(row)-1; x++ {
+			row[x] = max(row[x], max(dn[x-1], dn[x], dn[x+1])*g>>16)
+		}
+		right := row[len(row)-1]
+		for x := len(row) - 2; x >= 1; x-- {
+			v := max(row[x], right*g>>16)
+			row[x] = v
+			right = v
 		}
 	}
-	d := make([]uint8, w*h)
+	d := grow(dst, w*h)
 	a := uint32(math.Round(min(1, max(0, alpha)) * 256))
 	for y := 0; y < h; y++ {
-		row := m[(y+1)*W+1 : (y+1)*W+1+w]
-		for x, v := range e[y*w : (y+1)*w] {
+		er := e[y*w : (y+1)*w]
+		row := m[(y+1)*W+1 : (y+1)*W+1+w][:len(er)]
+		out := d[y*w : (y+1)*w][:len(er)]
+		for x, v := range er {
 			// (α·E·256 + (1−α)·M) / 256, rounded; all ×256.
 			s := (a*(uint32(v)<<8) + (256-a)*row[x] + 1<<15) >> 16
-			d[y*w+x] = uint8(min(255, s))
+			out[x] = uint8(min(255, s))
 		}
 	}
 	return d
@@ -193,17 +256,16 @@ func sample(d []uint8, w, h int, u, v float64) (float64, bool) {
 // borders) and stores the difference offset by 128, clamped to [0, 255]:
 // the score then rewards points on edges relative to their surroundings,
 // not points pulled into regions dense with edges.
-func highPass(d []uint8, w, h, r int) []uint8 {
+func highPass(d []uint8, w, h, r int) []uint8 { return highPassInto(nil, d, w, h, r, &scratch{}) }
+
+// highPassInto is highPass into dst (grown as needed; not d), with its
+// working buffers from sc; it returns d itself when r ≤ 0. The box sums are kept per column as the box slides down
+// the rows (one row added, one dropped), then summed along the row by
+// prefix sums: the same integer sums as an integral image, with O(w)
+// memory.
+func highPassInto(dst, d []uint8, w, h, r int, sc *scratch) []uint8 {
 	if r <= 0 {
 		return d
-	}
-	ii := make([]int64, (w+1)*(h+1))
-	for y := 0; y < h; y++ {
-		var row int64
-		for x := 0; x < w; x++ {
-			row += int64(d[y*w+x])
-			ii[(y+1)*(w+1)+x+1] = ii[y*(w+1)+x+1] + row
-		}
 	}
 	// 1/count of the box per column and per row (boxes are clamped at the
 	// borders), so the mean is a product, not a division.
@@ -216,16 +278,56 @@ func highPass(d []uint8, w, h, r int) []uint8 {
 	for y := range h {
 		invY[y] = 1 / float64(min(h, y+r+1)-max(0, y-r))
 	}
-	out := make([]uint8, w*h)
+	col := grow(sc.col, w)
+	pre := grow(sc.pre, w+1)
+	sc.col, sc.pre = col, pre
+	clear(col)
+	// col holds the sums of rows [y0, y1) of each column.
+	y0, y1 := 0, 0
+	out := grow(dst, w*h)
 	for y := 0; y < h; y++ {
-		top, bot := ii[max(0, y-r)*(w+1):], ii[min(h, y+r+1)*(w+1):]
+		for ; y1 < min(h, y+r+1); y1++ {
+			for x, v := range d[y1*w : (y1+1)*w] {
+				col[x] += int64(v)
+			}
+		}
+		for ; y0 < max(0, y-r); y0++ {
+			for x, v := range d[y0*w : (y0+1)*w] {
+				col[x] -= int64(v)
+			}
+		}
+		pre[0] = 0
+		for x, v := range col {
+			pre[x+1] = pre[x] + v
+		}
 		row, dst := d[y*w:(y+1)*w], out[y*w:(y+1)*w]
 		iy := invY[y]
-		for x := range row {
-			x0, x1 := x0s[x], x1s[x]
-			sum := bot[x1] - top[x1] - bot[x0] + top[x0]
+		px := func(x int) {
+			sum := pre[x1s[x]] - pre[x0s[x]]
 			v := float64(row[x]) - float64(sum)*invX[x]*iy + 128.5
 			dst[x] = uint8(max(0, min(255, v)))
+		}
+		if w <= 2*r {
+			for x := range row {
+				px(x)
+			}
+			continue
+		}
+		// Columns r … w−r−1 have the whole box: the sum is
+		// pre[x+r+1] − pre[x−r], the same arithmetic without the
+		// clamped bounds (the same bytes).
+		for x := range r {
+			px(x)
+		}
+		n := w - 2*r
+		rowI, dstI, invI := row[r:r+n], dst[r : r+n][:n], invX[r : r+n][:n]
+		loP, hiP := pre[:n], pre[2*r+1:][:n]
+		for k, c := range rowI {
+			v := float64(c) - float64(hiP[k]-loP[k])*invI[k]*iy + 128.5
+			dstI[k] = uint8(max(0, min(255, v)))
+		}
+		for x := w - r; x < w; x++ {
+			px(x)
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 	"image/jpeg"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -380,5 +381,42 @@ func TestWindowVerdicts(t *testing.T) {
 				t.Errorf("note %q, want one containing %q only for inconclusive", w.Note, tc.note)
 			}
 		})
+	}
+}
+
+// nthSmallest gives the element slices.Sort puts at index k, NaNs (first)
+// and ties included, on every k of random slices and on sorted, reversed
+// and constant ones (the selection's bad cases).
+func TestNthSmallest(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	var cases [][]float64
+	for n := 1; n < 40; n++ {
+		a := make([]float64, n)
+		for i := range a {
+			switch rng.IntN(10) {
+			case 0:
+				a[i] = math.NaN()
+			case 1:
+				a[i] = 0.5
+			default:
+				a[i] = rng.Float64()
+			}
+		}
+		cases = append(cases, a)
+	}
+	up, down, flat := make([]float64, 1000), make([]float64, 1000), make([]float64, 1000)
+	for i := range up {
+		up[i], down[i], flat[i] = float64(i), float64(-i), 1
+	}
+	cases = append(cases, up, down, flat)
+	for _, a := range cases {
+		want := slices.Clone(a)
+		slices.Sort(want)
+		for k := range a {
+			got := nthSmallest(slices.Clone(a), k)
+			if got != want[k] && !(math.IsNaN(got) && math.IsNaN(want[k])) {
+				t.Fatalf("n=%d k=%d: %v, want %v", len(a), k, got, want[k])
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -334,130 +335,146 @@ func jackknifeRadar(ds []radarDet, X se3.Transform) (sigma [3]float64, ok bool) 
 	return sigma, true
 }
 
+// Results checks each radar (on up to e.workers goroutines; the radars
+// are independent) and returns them in the order they were first seen.
 func (c *radarLidar) Results() ([]check.PairResult, []check.Overlay, error) {
-	var out []check.PairResult
-	th := radarLidarThresholds
-	for _, name := range c.names {
-		ds := c.dets[name]
-		X := c.e.cal.Extrinsics[name]
-		pr := check.PairResult{Kind: check.KindRadarLidar, Sensor: name, Reference: c.ref, ScoreName: "radar_surface_distance_m",
-			Verdict: check.Skipped, Correction: se3.Identity().RowMajor()}
-		if len(ds) < radarMinDetections {
-			pr.Note = fmt.Sprintf("%d detections near a LiDAR surface (need %d)", len(ds), radarMinDetections)
-			if c.noEgo > 0 {
-				pr.Note += fmt.Sprintf("; %d frames passed over: no ego motion source (odometry or /tf), so radar and LiDAR are not motion-compensated", c.noEgo)
-			}
-			out = append(out, pr)
-			continue
-		}
-		all, sigma, err := estimateRadar(ds, X, 0)
-		if err != nil {
-			pr.Note = err.Error()
-			out = append(out, pr)
-			continue
-		}
-		// Windows: one estimate per window; each window's own verdict.
-		var wins []estimate
-		for i := 0; i < len(ds); {
-			k := (ds[i].stamp - c.e.start) / c.e.window
-			j := i
-			for j < len(ds) && (ds[j].stamp-c.e.start)/c.e.window == k {
-				j++
-			}
-			w := check.Window{Start: c.e.start + k*c.e.window, End: c.e.start + (k+1)*c.e.window, Score: math.NaN(), Verdict: check.Skipped}
-			frames := map[int]bool{}
-			for _, d := range ds[i:j] {
-				frames[d.frame] = true
-			}
-			w.Frames = len(frames)
-			if e, s, err := estimateRadar(ds[i:j], X, ds[(i+j)/2].stamp); err == nil {
-				wins = append(wins, e)
-				w.Score = e.score
-				rot, tr := math.Abs(e.xi[5])*180/math.Pi, math.Hypot(e.xi[0], e.xi[1])
-				w.Verdict = th.verdict(rot, tr, s[2]*180/math.Pi, math.Hypot(s[0], s[1]))
-			}
-			pr.Windows = append(pr.Windows, w)
-			i = j
-		}
-		pr.Windows = slices.DeleteFunc(pr.Windows, func(w check.Window) bool { return math.IsNaN(w.Score) })
-		use, useSigma := all, sigma
-		// The solver's σ assumes independent residuals; detections of one
-		// object are not, so it is inflated.
-		const inflate = 3
-		floor := [6]float64{sigma[0] * inflate, sigma[1] * inflate, 0, 0, 0, sigma[2] * inflate}
-		if k := change(wins, th, floor); k > 0 {
-			at := (wins[k-1].stamp + wins[k].stamp) / 2
-			pr.ChangedAt = &at
-			pr.ChangeUncertaintyNs = c.e.window
-			var after []radarDet
-			for _, d := range ds {
-				if d.stamp >= at {
-					after = append(after, d)
-				}
-			}
-			if e, s, err := estimateRadar(after, X, 0); err == nil {
-				use, useSigma = e, s
-			}
-			pr.Note = "calibration changed mid-log; the correction given is for after the change"
-		}
-		pr.Score, pr.BestScore = all.score, use.best
-		C := se3.Exp(use.xi)
-		pr.Correction = C.RowMajor()
-		pr.CorrectionRotationDeg = math.Abs(use.xi[5]) * 180 / math.Pi
-		pr.CorrectionTranslationM = math.Hypot(use.xi[0], use.xi[1])
-		// σ of (x, y, yaw): the larger of the solver's and the
-		// delete-a-block jackknife's over runs of frames (jackknifeRadar:
-		// detections of one wall in consecutive frames are correlated,
-		// which the solver's σ ignores; a jackknife of a few blocks can
-		// scatter little by chance, which the solver's σ bounds), with
-		// the radar's systematic error added in quadrature
-		// (radarSysM, radarSysDeg); the solver's σ inflated as above
-		// when the jackknife cannot run.
-		useDs := ds
-		if pr.ChangedAt != nil {
-			useDs = slices.DeleteFunc(slices.Clone(ds), func(d radarDet) bool { return d.stamp < *pr.ChangedAt })
-		}
-		how := "jackknife"
-		sj, jok := jackknifeRadar(useDs, X)
-		var sig [3]float64
-		for a := range 3 {
-			if jok {
-				sys := radarSysM
-				if a == 2 {
-					sys = radarSysDeg * math.Pi / 180
-				}
-				sig[a] = math.Hypot(max(sj[a], useSigma[a]), sys)
-			} else {
-				sig[a] = useSigma[a] * inflate
-				how = "solver"
-			}
-		}
-		pr.Uncertainty = check.Uncertainty{RotationDeg: sig[2] * 180 / math.Pi, TranslationM: math.Hypot(sig[0], sig[1])}
-		pr.Verdict = th.verdict(pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.Uncertainty.RotationDeg, pr.Uncertainty.TranslationM)
-		if pr.ChangedAt != nil && pr.Verdict == check.OK {
-			pr.Verdict = check.Suspicious
-		}
-		pr.Note = joinNote(pr.Note, fmt.Sprintf("%d detections; radar observes x, y and yaw only", len(ds)))
-		// x, y and yaw with that σ; a planar radar measures no
-		// elevation, so z, roll and pitch leave its residual unchanged:
-		// unobservable.
-		nan := math.NaN()
-		sg := [6]float64{nan, nan, sig[2] * 180 / math.Pi, sig[0], sig[1], nan}
-		pr.DOFFrame = "the radar's own frame (x forward, y left, z up); roll, pitch, yaw in degrees, x, y, z in m"
-		pr.DOFs = measuredDOFs(pr.Correction, sg, th, how)
-		for _, d := range []int{0, 1, 5} {
-			pr.DOFs[d] = check.NewDOF(dofNames[d], pr.DOFs[d].Unit, nan, nan, check.Unobservable, true,
-				"a planar radar measures no elevation: its residual does not change")
-		}
-		// Significance: an observed DOF beyond radarSignificance σ and
-		// the floors is a miscalibration the log shows, even within the
-		// ok limits (0.5°, 15 cm, which a 4 s log resolves far better).
-		if sigs := significantDOFs(pr.DOFs, radarSignificance, radarFloorDeg, radarFloorM); len(sigs) > 0 && pr.Verdict == check.OK {
-			pr.Verdict = check.Suspicious
-			pr.Note = joinNote(pr.Note, fmt.Sprintf("%s beyond %g σ of zero (and %g°, %g m): significant though within the ok limits",
-				strings.Join(sigs, ", "), radarSignificance, radarFloorDeg, radarFloorM))
-		}
-		out = append(out, pr)
+	out := make([]check.PairResult, len(c.names))
+	var wg sync.WaitGroup
+	next := make(chan int, len(c.names))
+	for i := range c.names {
+		next <- i
 	}
+	close(next)
+	for range max(1, min(c.e.workers, len(c.names))) {
+		wg.Go(func() {
+			for i := range next {
+				out[i] = c.result(c.names[i])
+			}
+		})
+	}
+	wg.Wait()
 	return out, nil, nil
+}
+
+// result is the pair result of one radar.
+func (c *radarLidar) result(name string) check.PairResult {
+	th := radarLidarThresholds
+	ds := c.dets[name]
+	X := c.e.cal.Extrinsics[name]
+	pr := check.PairResult{Kind: check.KindRadarLidar, Sensor: name, Reference: c.ref, ScoreName: "radar_surface_distance_m",
+		Verdict: check.Skipped, Correction: se3.Identity().RowMajor()}
+	if len(ds) < radarMinDetections {
+		pr.Note = fmt.Sprintf("%d detections near a LiDAR surface (need %d)", len(ds), radarMinDetections)
+		if c.noEgo > 0 {
+			pr.Note += fmt.Sprintf("; %d frames passed over: no ego motion source (odometry or /tf), so radar and LiDAR are not motion-compensated", c.noEgo)
+		}
+		return pr
+	}
+	all, sigma, err := estimateRadar(ds, X, 0)
+	if err != nil {
+		pr.Note = err.Error()
+		return pr
+	}
+	// Windows: one estimate per window; each window's own verdict.
+	var wins []estimate
+	for i := 0; i < len(ds); {
+		k := (ds[i].stamp - c.e.start) / c.e.window
+		j := i
+		for j < len(ds) && (ds[j].stamp-c.e.start)/c.e.window == k {
+			j++
+		}
+		w := check.Window{Start: c.e.start + k*c.e.window, End: c.e.start + (k+1)*c.e.window, Score: math.NaN(), Verdict: check.Skipped}
+		frames := map[int]bool{}
+		for _, d := range ds[i:j] {
+			frames[d.frame] = true
+		}
+		w.Frames = len(frames)
+		if e, s, err := estimateRadar(ds[i:j], X, ds[(i+j)/2].stamp); err == nil {
+			wins = append(wins, e)
+			w.Score = e.score
+			rot, tr := math.Abs(e.xi[5])*180/math.Pi, math.Hypot(e.xi[0], e.xi[1])
+			w.Verdict = th.verdict(rot, tr, s[2]*180/math.Pi, math.Hypot(s[0], s[1]))
+		}
+		pr.Windows = append(pr.Windows, w)
+		i = j
+	}
+	pr.Windows = slices.DeleteFunc(pr.Windows, func(w check.Window) bool { return math.IsNaN(w.Score) })
+	use, useSigma := all, sigma
+	// The solver's σ assumes independent residuals; detections of one
+	// object are not, so it is inflated.
+	const inflate = 3
+	floor := [6]float64{sigma[0] * inflate, sigma[1] * inflate, 0, 0, 0, sigma[2] * inflate}
+	if k := change(wins, th, floor); k > 0 {
+		at := (wins[k-1].stamp + wins[k].stamp) / 2
+		pr.ChangedAt = &at
+		pr.ChangeUncertaintyNs = c.e.window
+		var after []radarDet
+		for _, d := range ds {
+			if d.stamp >= at {
+				after = append(after, d)
+			}
+		}
+		if e, s, err := estimateRadar(after, X, 0); err == nil {
+			use, useSigma = e, s
+		}
+		pr.Note = "calibration changed mid-log; the correction given is for after the change"
+	}
+	pr.Score, pr.BestScore = all.score, use.best
+	C := se3.Exp(use.xi)
+	pr.Correction = C.RowMajor()
+	pr.CorrectionRotationDeg = math.Abs(use.xi[5]) * 180 / math.Pi
+	pr.CorrectionTranslationM = math.Hypot(use.xi[0], use.xi[1])
+	// σ of (x, y, yaw): the larger of the solver's and the
+	// delete-a-block jackknife's over runs of frames (jackknifeRadar:
+	// detections of one wall in consecutive frames are correlated,
+	// which the solver's σ ignores; a jackknife of a few blocks can
+	// scatter little by chance, which the solver's σ bounds), with
+	// the radar's systematic error added in quadrature
+	// (radarSysM, radarSysDeg); the solver's σ inflated as above
+	// when the jackknife cannot run.
+	useDs := ds
+	if pr.ChangedAt != nil {
+		useDs = slices.DeleteFunc(slices.Clone(ds), func(d radarDet) bool { return d.stamp < *pr.ChangedAt })
+	}
+	how := "jackknife"
+	sj, jok := jackknifeRadar(useDs, X)
+	var sig [3]float64
+	for a := range 3 {
+		if jok {
+			sys := radarSysM
+			if a == 2 {
+				sys = radarSysDeg * math.Pi / 180
+			}
+			sig[a] = math.Hypot(max(sj[a], useSigma[a]), sys)
+		} else {
+			sig[a] = useSigma[a] * inflate
+			how = "solver"
+		}
+	}
+	pr.Uncertainty = check.Uncertainty{RotationDeg: sig[2] * 180 / math.Pi, TranslationM: math.Hypot(sig[0], sig[1])}
+	pr.Verdict = th.verdict(pr.CorrectionRotationDeg, pr.CorrectionTranslationM, pr.Uncertainty.RotationDeg, pr.Uncertainty.TranslationM)
+	if pr.ChangedAt != nil && pr.Verdict == check.OK {
+		pr.Verdict = check.Suspicious
+	}
+	pr.Note = joinNote(pr.Note, fmt.Sprintf("%d detections; radar observes x, y and yaw only", len(ds)))
+	// x, y and yaw with that σ; a planar radar measures no
+	// elevation, so z, roll and pitch leave its residual unchanged:
+	// unobservable.
+	nan := math.NaN()
+	sg := [6]float64{nan, nan, sig[2] * 180 / math.Pi, sig[0], sig[1], nan}
+	pr.DOFFrame = "the radar's own frame (x forward, y left, z up); roll, pitch, yaw in degrees, x, y, z in m"
+	pr.DOFs = measuredDOFs(pr.Correction, sg, th, how)
+	for _, d := range []int{0, 1, 5} {
+		pr.DOFs[d] = check.NewDOF(dofNames[d], pr.DOFs[d].Unit, nan, nan, check.Unobservable, true,
+			"a planar radar measures no elevation: its residual does not change")
+	}
+	// Significance: an observed DOF beyond radarSignificance σ and
+	// the floors is a miscalibration the log shows, even within the
+	// ok limits (0.5°, 15 cm, which a 4 s log resolves far better).
+	if sigs := significantDOFs(pr.DOFs, radarSignificance, radarFloorDeg, radarFloorM); len(sigs) > 0 && pr.Verdict == check.OK {
+		pr.Verdict = check.Suspicious
+		pr.Note = joinNote(pr.Note, fmt.Sprintf("%s beyond %g σ of zero (and %g°, %g m): significant though within the ok limits",
+			strings.Join(sigs, ", "), radarSignificance, radarFloorDeg, radarFloorM))
+	}
+	return pr
 }

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"github.com/rigsync/rigsync/internal/app/losses"
 	"github.com/rigsync/rigsync/internal/app/rigfiles"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rigsync/rigsync/calib/check"
@@ -69,6 +71,11 @@ type Options struct {
 	// (--sensors/--exclude; fusion.Pipeline.Sensors).
 	Range   logfile.Window
 	Sensors logfile.Selection
+	// Workers is how many goroutines score the cameras (0: all cores,
+	// runtime.GOMAXPROCS); with more than 1 the camera checks also run
+	// beside the fusion and the other checks. The report is the same
+	// whatever the number.
+	Workers int
 }
 
 func (o *Options) wants(kind string) bool { return len(o.Kinds) == 0 || slices.Contains(o.Kinds, kind) }
@@ -91,6 +98,8 @@ type env struct {
 	opts   *Options
 	// maxFrames is Options.MaxFrames with its default.
 	maxFrames int
+	// workers is Options.Workers with its default.
+	workers int
 }
 
 // selected reports whether frame i is one of the scored frames.
@@ -178,8 +187,11 @@ func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, erro
 	if unknown := o.Sensors.Unknown(rs, func(t string) string { return cal.Sensors[t].Name }); len(unknown) > 0 {
 		return nil, UsageError{fmt.Errorf("checkrun: --sensors/--exclude %s: not a topic or sensor of %s", strings.Join(unknown, ", "), name)}
 	}
+	// No check looks at the LiDAR points projected into the cameras or
+	// at the image quality flags: neither is computed.
 	p := &fusion.Pipeline{Logs: rs, Names: o.Logs, BaseFrame: base, Ego: o.Ego, Calibration: cal, Clocks: cal.Clocks,
-		ScaleIntrinsics: o.ScaleIntrinsics, Start: start, End: end, Sensors: o.Sensors}
+		ScaleIntrinsics: o.ScaleIntrinsics, Start: start, End: end, Sensors: o.Sensors,
+		NoProject: true, ImageCheckEvery: -1}
 	w := o.Window
 	if w <= 0 {
 		w = DefaultWindow
@@ -189,11 +201,22 @@ func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, erro
 		maxFrames = DefaultMaxFrames
 	}
 	total := windowShare(rs, expectedFrames(rs, cal), start, end)
-	e := &env{base: base, window: int64(w), stride: 1, cal: cal, opts: &o, maxFrames: maxFrames}
+	workers := o.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	e := &env{base: base, window: int64(w), stride: 1, cal: cal, opts: &o, maxFrames: maxFrames, workers: workers}
 	if total > int64(maxFrames) {
 		e.stride = int(total / int64(maxFrames))
 	}
 	checkers := newCheckers(e)
+	defer func() {
+		for _, c := range checkers {
+			if s, ok := c.(interface{ stop() }); ok {
+				s.stop()
+			}
+		}
+	}()
 	s := &sink{env: e, checkers: checkers, total: total, progress: o.Progress, first: true}
 	if err := p.Run(ctx, s); err != nil {
 		return nil, fmt.Errorf("checkrun: %s: %w", name, err)
@@ -202,19 +225,54 @@ func run(ctx context.Context, rs []*logfile.Log, o Options) (*check.Report, erro
 		return nil, fmt.Errorf("checkrun: %s: no frame could be fused (no reference LiDAR sweeps?)", name)
 	}
 	rep := &check.Report{Log: name, Rig: o.RigPath, Clock: s.clock, Start: s.start, End: s.end, Warnings: append(rigWarnings, p.Warnings()...)}
-	for _, c := range s.checkers {
-		prs, ovs, err := c.Results()
-		if err != nil {
-			return nil, fmt.Errorf("checkrun: %s: %w", name, err)
-		}
-		rep.Pairs = append(rep.Pairs, prs...)
-		rep.Overlays = append(rep.Overlays, ovs...)
+	res, err := results(s.checkers, workers)
+	if err != nil {
+		return nil, fmt.Errorf("checkrun: %s: %w", name, err)
+	}
+	for _, r := range res {
+		rep.Pairs = append(rep.Pairs, r.prs...)
+		rep.Overlays = append(rep.Overlays, r.ovs...)
 	}
 	finish(rep)
 	if o.Progress != nil {
 		o.Progress(int64(s.frames), int64(s.frames))
 	}
 	return rep, nil
+}
+
+// checkerResults are one checker's results.
+type checkerResults struct {
+	prs []check.PairResult
+	ovs []check.Overlay
+}
+
+// results are the checkers' results, in the checkers' order. With more
+// than one worker the camera checks' searches run beside the others (the
+// other checkers, which may read each other's state, run one after the
+// other).
+func results(cs []checker, workers int) ([]checkerResults, error) {
+	out := make([]checkerResults, len(cs))
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i, c := range cs {
+		get := func() {
+			var r checkerResults
+			r.prs, r.ovs, errs[i] = c.Results()
+			out[i] = r
+		}
+		if _, ok := c.(*cameras); ok && workers > 1 {
+			wg.Go(get)
+			continue
+		}
+		get()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // finish sorts the pairs (kind, sensor, reference), sets each pair's
