@@ -11,6 +11,7 @@ import (
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
+	"github.com/rigsync/rigsync/internal/jpegcodec"
 )
 
 // maxPixels bounds a decoded image.
@@ -32,7 +33,12 @@ func decodeImage(p formats.Payload, w, h int) (image.Image, error) {
 		if w > 0 && h > 0 && (cfg.Width != w || cfg.Height != h) {
 			return nil, fmt.Errorf("image is %dx%d, the camera info says %dx%d", cfg.Width, cfg.Height, w, h)
 		}
-		img, _, err := image.Decode(bytes.NewReader(im.Data))
+		var img image.Image
+		if len(im.Data) > 1 && im.Data[0] == 0xFF && im.Data[1] == 0xD8 {
+			img, err = jpegcodec.Decode(im.Data) // image/jpeg's exact image, about 2x faster
+		} else {
+			img, _, err = image.Decode(bytes.NewReader(im.Data))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("compressed image (%q): %w", im.Format, err)
 		}
