@@ -161,7 +161,7 @@ func Analyze(ctx context.Context, path string, o Options) (fleet.Result, Details
 		}
 	}
 	if o.Check && s.Frames > 0 {
-		crep, err := checkapp.Run(ctx, checkapp.Options{Logs: []string{path}})
+		crep, err := checkapp.Run(ctx, checkapp.Options{Logs: []string{path}, Workers: max(1, o.Workers)}) // one log per fleet worker, as the fusion
 		if err != nil {
 			s.Problems = append(s.Problems, "error check: "+err.Error())
 		} else {
