@@ -292,7 +292,8 @@ type Checker struct {
 	// qsBuf, xsBuf, ysBuf and endBufs are measure's too.
 	qsBuf        []r3.Vec
 	xsBuf, ysBuf []float64
-	endBufs      [2][]float64
+	endBufs      [3][]float64
+	headBufs     [4][]float64
 }
 
 // boxPoint is a point near a box: q in the box's frame, z the height in
@@ -449,10 +450,11 @@ type cloudScratch struct {
 	azBins                   []int16
 }
 
-// grow returns buf resized to n (its contents are the caller's to set).
+// grow returns buf resized to n (its contents are the caller's to set),
+// with an eighth to spare when it must grow (clouds vary in size).
 func grow[T any](buf []T, n int) []T {
 	if cap(buf) < n {
-		return make([]T, n)
+		return make([]T, n, n+n/8)
 	}
 	return buf[:n]
 }
@@ -900,7 +902,7 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	// Heading.
 	theta := 0.0
 	if b.Size.Length >= 1.3*b.Size.Width && len(qs) >= 20 {
-		theta = fitHeading(qs, 12*math.Pi/180)
+		theta = fitHeading(qs, 12*math.Pi/180, &c.headBufs)
 	}
 	r.YawErrDeg = theta * 180 / math.Pi
 	ct, st := math.Cos(theta), math.Sin(theta)
@@ -1038,7 +1040,7 @@ func egoResidual(rs []BoxResult, bs []labels.Box) (r3.Vec, bool) {
 // ends are seen when the sensor sees the side face along the axis (|so| >
 // other/2); else only the end facing the sensor. bufs are scratch buffers
 // (reused from call to call).
-func axisFit(c, co []float64, s, so, size, other float64, bufs *[2][]float64) (off, length, spacing float64, dir int, both, ok bool) {
+func axisFit(c, co []float64, s, so, size, other float64, bufs *[3][]float64) (off, length, spacing float64, dir int, both, ok bool) {
 	if len(c) < 3 {
 		return 0, 0, 0, 0, false, false
 	}
@@ -1097,7 +1099,8 @@ func axisFit(c, co []float64, s, so, size, other float64, bufs *[2][]float64) (o
 	// cm: 5-10 ms at 2 m/s along the velocity); end when there are fewer
 	// than 8.
 	facePos := func(end float64) float64 {
-		var vs []float64
+		vs := bufs[2][:0]
+		defer func() { bufs[2] = vs[:0] }()
 		for i, v := range c {
 			if math.Abs(v-end) <= 0.1 && math.Abs(co[i]) < other/2-0.15 {
 				vs = append(vs, v)
@@ -1194,18 +1197,19 @@ func nth(vs []float64, i int) float64 {
 
 // fitHeading returns the rotation (rad, within ±span) of the 2D
 // rectangle that fits the points best by the closeness criterion of Zhang
-// et al. (IV 2017): coarse 1° steps, then 0.1°.
-func fitHeading(qs []r3.Vec, span float64) float64 {
+// et al. (IV 2017): coarse 1° steps, then 0.1°. bufs are scratch buffers
+// (reused from call to call).
+func fitHeading(qs []r3.Vec, span float64, bufs *[4][]float64) float64 {
 	// At most 400 points, evenly.
 	step := max(1, len(qs)/400)
-	var px, py []float64
+	px, py := bufs[0][:0], bufs[1][:0]
 	for i := 0; i < len(qs); i += step {
 		px = append(px, qs[i].X)
 		py = append(py, qs[i].Y)
 	}
 	n := len(px)
-	c1 := make([]float64, n)
-	c2 := make([]float64, n)
+	c1, c2 := grow(bufs[2], n), grow(bufs[3], n)
+	*bufs = [4][]float64{px, py, c1, c2}
 	score := func(th float64) float64 {
 		ct, st := math.Cos(th), math.Sin(th)
 		min1, max1, min2, max2 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
