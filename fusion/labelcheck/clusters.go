@@ -35,6 +35,8 @@ type cellAcc struct {
 type clusterScratch struct {
 	gmin  []float32
 	gnb   []float64
+	gk    []int32 // each point's ground cell
+	atop  [360]float64
 	cell  []int32
 	accs  []cellAcc
 	keys  []int
@@ -62,7 +64,8 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 	}
 	gidx := func(x, y float64) int {
 		// int of a non-negative value is its floor (NaN fails the test).
-		fi, fj := (x-o.X+R+groundCell)/groundCell, (y-o.Y+R+groundCell)/groundCell
+		// (× 1/groundCell: a power of two, so exactly the quotient.)
+		fi, fj := (x-o.X+R+groundCell)*(1/groundCell), (y-o.Y+R+groundCell)*(1/groundCell)
 		if !(fi >= 0 && fj >= 0) {
 			return -1
 		}
@@ -72,8 +75,10 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		}
 		return i*gn + j
 	}
+	sc.gk = grow(sc.gk, n)
 	for i := range n {
 		k := gidx(float64(cl.x[i]), float64(cl.y[i]))
+		sc.gk[i] = int32(k)
 		if k >= 0 && cl.z[i] < gmin[k] {
 			gmin[k] = cl.z[i]
 		}
@@ -93,6 +98,10 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		}
 	}
 	ground := func(k int) float64 { return gnb[k] }
+	// The top of the field of view per degree of azimuth, as an angle.
+	for b, top := range cl.topSlope {
+		sc.atop[b] = math.Atan(top)
+	}
 	// Occupancy of the uncovered points above the ground.
 	cn := int(2*R/clusterCell) + 1
 	if len(sc.cell) != cn*cn {
@@ -121,11 +130,11 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		}
 		x, y := float64(cl.x[i]), float64(cl.y[i])
 		// Within R: the square of the distance settles all but the points
-		// within a billionth of R, which math.Hypot decides as before.
-		if dx, dy := x-o.X, y-o.Y; dx*dx+dy*dy > R*R*(1-1e-9) && math.Hypot(dx, dy) > R {
+		// within a billionth of R², which math.Hypot decides as before.
+		if dx, dy := x-o.X, y-o.Y; dx*dx+dy*dy > R*R*(1-1e-9) && (dx*dx+dy*dy > R*R*(1+1e-9) || math.Hypot(dx, dy) > R) {
 			continue
 		}
-		k := gidx(x, y)
+		k := int(sc.gk[i])
 		if k < 0 {
 			continue
 		}
@@ -133,8 +142,9 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		if float64(cl.z[i]) < g+0.3 {
 			continue
 		}
-		ci := int(math.Floor((x - o.X + R) / clusterCell))
-		cj := int(math.Floor((y - o.Y + R) / clusterCell))
+		// (× 1/clusterCell: a power of two, so exactly the quotient.)
+		ci := int(math.Floor((x - o.X + R) * (1 / clusterCell)))
+		cj := int(math.Floor((y - o.Y + R) * (1 / clusterCell)))
 		if ci < 0 || cj < 0 || ci >= cn || cj >= cn {
 			continue
 		}
@@ -149,8 +159,8 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		a.n++
 		// How far below the top of the field of view at its azimuth.
 		sl := (float64(cl.z[i]) - o.Z) / math.Hypot(x-o.X, y-o.Y)
-		if top := cl.topSlope[azBin(x-o.X, y-o.Y)]; !math.IsInf(top, -1) {
-			a.slope = max(a.slope, math.Atan(sl)-math.Atan(top))
+		if bin := azBin(x-o.X, y-o.Y); !math.IsInf(cl.topSlope[bin], -1) {
+			a.slope = max(a.slope, math.Atan(sl)-sc.atop[bin])
 		}
 		a.zmax = max(a.zmax, cl.z[i])
 		a.minx, a.maxx = min(a.minx, cl.x[i]), max(a.maxx, cl.x[i])
