@@ -10,3 +10,11 @@ var (
 	Highest = highest
 	Nth     = nth
 )
+
+// DropScratch makes c forget its reused buffers, as a new Checker has
+// none, for the tests.
+func DropScratch(c *Checker) {
+	c.cloudBuf, c.clusterBuf = cloudScratch{}, clusterScratch{}
+	c.zsBuf, c.ptsBuf, c.qsBuf, c.xsBuf, c.ysBuf = nil, nil, nil, nil, nil
+	c.endBufs, c.headBufs = [3][]float64{}, [4][]float64{}
+}
