@@ -48,7 +48,7 @@ func (c *Checker) Times(f *fused.Frame, lf *labels.Frame) ([]BoxTime, error) {
 	if f == nil || lf == nil {
 		return nil, fmt.Errorf("labelcheck: nil frame")
 	}
-	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes)
+	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes, &c.cloudBuf)
 	c.azRes = cl.azRes
 	fitted := false
 	if f.EgoSource == "none" || f.EgoSource == "" {

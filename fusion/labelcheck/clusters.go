@@ -19,6 +19,30 @@ const (
 	groundCell       = 4.0
 )
 
+// cellAcc is what clusters gathers of one occupied cell.
+type cellAcc struct {
+	n                      int32
+	zmax                   float32
+	ground                 float32
+	minx, maxx, miny, maxy float32
+	slope                  float64
+	done                   bool
+}
+
+// clusterScratch holds clusters' buffers from frame to frame: the ground
+// grids, and the occupied cells (cell[k] is the index in accs of cell k,
+// -1 when empty; keys lists the occupied cells).
+type clusterScratch struct {
+	gmin  []float32
+	gnb   []float64
+	gk    []int32 // each point's ground cell
+	atop  [360]float64
+	cell  []int32
+	accs  []cellAcc
+	keys  []int
+	stack []int
+}
+
 // clusters returns the unlabelled objects of a frame: the points no box's
 // search region covered (Checker.measure marks them), above the local
 // ground, within ClusterRange of the origin, grouped into cells.
@@ -27,31 +51,41 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 	if n == 0 {
 		return nil
 	}
+	sc := &c.clusterBuf
 	R := c.o.ClusterRange
 	o := cl.origin
 	// Ground: the lowest point of each groundCell cell (and its
 	// neighbours), over R + a cell.
 	gn := int(2*(R+groundCell)/groundCell) + 1
-	gmin := make([]float32, gn*gn)
+	sc.gmin = grow(sc.gmin, gn*gn)
+	gmin := sc.gmin
 	for i := range gmin {
 		gmin[i] = float32(math.Inf(1))
 	}
 	gidx := func(x, y float64) int {
-		i := int(math.Floor((x - o.X + R + groundCell) / groundCell))
-		j := int(math.Floor((y - o.Y + R + groundCell) / groundCell))
-		if i < 0 || j < 0 || i >= gn || j >= gn {
+		// int of a non-negative value is its floor (NaN fails the test).
+		// (× 1/groundCell: a power of two, so exactly the quotient.)
+		fi, fj := (x-o.X+R+groundCell)*(1/groundCell), (y-o.Y+R+groundCell)*(1/groundCell)
+		if !(fi >= 0 && fj >= 0) {
+			return -1
+		}
+		i, j := int(fi), int(fj)
+		if i < 0 || j < 0 || i >= gn || j >= gn { // i, j < 0: overflow
 			return -1
 		}
 		return i*gn + j
 	}
+	sc.gk = grow(sc.gk, n)
 	for i := range n {
 		k := gidx(float64(cl.x[i]), float64(cl.y[i]))
+		sc.gk[i] = int32(k)
 		if k >= 0 && cl.z[i] < gmin[k] {
 			gmin[k] = cl.z[i]
 		}
 	}
 	// The ground of a cell: the lowest of it and its neighbours.
-	gnb := make([]float64, gn*gn)
+	sc.gnb = grow(sc.gnb, gn*gn)
+	gnb := sc.gnb
 	for i := range gn {
 		for j := range gn {
 			g := math.Inf(1)
@@ -64,25 +98,43 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		}
 	}
 	ground := func(k int) float64 { return gnb[k] }
+	// The top of the field of view per degree of azimuth, as an angle.
+	for b, top := range cl.topSlope {
+		sc.atop[b] = math.Atan(top)
+	}
 	// Occupancy of the uncovered points above the ground.
 	cn := int(2*R/clusterCell) + 1
-	type cellAcc struct {
-		n                      int32
-		zmax                   float32
-		ground                 float32
-		minx, maxx, miny, maxy float32
-		slope                  float64
+	if len(sc.cell) != cn*cn {
+		sc.cell = make([]int32, cn*cn)
+		for i := range sc.cell {
+			sc.cell[i] = -1
+		}
 	}
-	cells := map[int]*cellAcc{}
+	cell := sc.cell
+	accs, keys := sc.accs[:0], sc.keys[:0]
+	defer func() {
+		for _, k := range keys {
+			cell[k] = -1
+		}
+		sc.accs, sc.keys = accs[:0], keys[:0]
+	}()
+	at := func(k int) *cellAcc {
+		if k < 0 || k >= len(cell) || cell[k] < 0 {
+			return nil
+		}
+		return &accs[cell[k]]
+	}
 	for i := range n {
 		if cl.covered[i] {
 			continue
 		}
 		x, y := float64(cl.x[i]), float64(cl.y[i])
-		if math.Hypot(x-o.X, y-o.Y) > R {
+		// Within R: the square of the distance settles all but the points
+		// within a billionth of R², which math.Hypot decides as before.
+		if dx, dy := x-o.X, y-o.Y; dx*dx+dy*dy > R*R*(1-1e-9) && (dx*dx+dy*dy > R*R*(1+1e-9) || math.Hypot(dx, dy) > R) {
 			continue
 		}
-		k := gidx(x, y)
+		k := int(sc.gk[i])
 		if k < 0 {
 			continue
 		}
@@ -90,48 +142,48 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 		if float64(cl.z[i]) < g+0.3 {
 			continue
 		}
-		ci := int(math.Floor((x - o.X + R) / clusterCell))
-		cj := int(math.Floor((y - o.Y + R) / clusterCell))
+		// (× 1/clusterCell: a power of two, so exactly the quotient.)
+		ci := int(math.Floor((x - o.X + R) * (1 / clusterCell)))
+		cj := int(math.Floor((y - o.Y + R) * (1 / clusterCell)))
 		if ci < 0 || cj < 0 || ci >= cn || cj >= cn {
 			continue
 		}
 		key := ci*cn + cj
-		a := cells[key]
+		a := at(key)
 		if a == nil {
-			a = &cellAcc{zmax: cl.z[i], ground: float32(g), minx: cl.x[i], maxx: cl.x[i], miny: cl.y[i], maxy: cl.y[i], slope: math.Inf(-1)}
-			cells[key] = a
+			cell[key] = int32(len(accs))
+			keys = append(keys, key)
+			accs = append(accs, cellAcc{zmax: cl.z[i], ground: float32(g), minx: cl.x[i], maxx: cl.x[i], miny: cl.y[i], maxy: cl.y[i], slope: math.Inf(-1)})
+			a = &accs[len(accs)-1]
 		}
 		a.n++
 		// How far below the top of the field of view at its azimuth.
 		sl := (float64(cl.z[i]) - o.Z) / math.Hypot(x-o.X, y-o.Y)
-		if top := cl.topSlope[azBin(x-o.X, y-o.Y)]; !math.IsInf(top, -1) {
-			a.slope = max(a.slope, math.Atan(sl)-math.Atan(top))
+		if bin := azBin(x-o.X, y-o.Y); !math.IsInf(cl.topSlope[bin], -1) {
+			a.slope = max(a.slope, math.Atan(sl)-sc.atop[bin])
 		}
 		a.zmax = max(a.zmax, cl.z[i])
 		a.minx, a.maxx = min(a.minx, cl.x[i]), max(a.maxx, cl.x[i])
 		a.miny, a.maxy = min(a.miny, cl.y[i]), max(a.maxy, cl.y[i])
 	}
-	// Connected components (8-neighbourhood), in a deterministic order.
-	keys := make([]int, 0, len(cells))
-	for k := range cells {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	done := map[int]bool{}
+	// Connected components (8-neighbourhood), in a deterministic order:
+	// from the occupied cells by index.
+	order := slices.Clone(keys)
+	slices.Sort(order)
 	var out []BoxResult
-	for _, k0 := range keys {
-		if done[k0] {
+	for _, k0 := range order {
+		if at(k0).done {
 			continue
 		}
-		stack := []int{k0}
-		done[k0] = true
+		stack := append(sc.stack[:0], k0)
+		at(k0).done = true
 		var np int32
 		zmax, gnd, slope := math.Inf(-1), math.Inf(1), math.Inf(-1)
 		minx, maxx, miny, maxy := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
 		for len(stack) > 0 {
 			k := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			a := cells[k]
+			a := at(k)
 			np += a.n
 			zmax = max(zmax, float64(a.zmax))
 			slope = max(slope, a.slope)
@@ -142,14 +194,17 @@ func (c *Checker) clusters(cl *cloud) []BoxResult {
 			for di := -1; di <= 1; di++ {
 				for dj := -1; dj <= 1; dj++ {
 					nk := (ci+di)*cn + cj + dj
-					if ci+di < 0 || cj+dj < 0 || ci+di >= cn || cj+dj >= cn || done[nk] || cells[nk] == nil {
+					if ci+di < 0 || cj+dj < 0 || ci+di >= cn || cj+dj >= cn {
 						continue
 					}
-					done[nk] = true
-					stack = append(stack, nk)
+					if b := at(nk); b != nil && !b.done {
+						b.done = true
+						stack = append(stack, nk)
+					}
 				}
 			}
 		}
+		sc.stack = stack
 		h := zmax - gnd
 		ext := math.Hypot(maxx-minx, maxy-miny)
 		if np < clusterMinPoints || h < clusterMinHeight || h > clusterMaxHeight || ext > clusterMaxExtent {

@@ -283,9 +283,17 @@ type Checker struct {
 	camStats  CameraStats
 	camCrops  []CameraCrop
 	camFrame  int // frames seen by checkCameras
-	// zsBuf and ptsBuf are measure's scratch buffers.
-	zsBuf  []float32
-	ptsBuf []boxPoint
+	// zsBuf and ptsBuf are measure's scratch buffers, cloudBuf the
+	// frame cloud's, clusterBuf clusters'.
+	zsBuf      []float32
+	ptsBuf     []boxPoint
+	cloudBuf   cloudScratch
+	clusterBuf clusterScratch
+	// qsBuf, xsBuf, ysBuf and endBufs are measure's too.
+	qsBuf        []r3.Vec
+	xsBuf, ysBuf []float64
+	endBufs      [3][]float64
+	headBufs     [4][]float64
 }
 
 // boxPoint is a point near a box: q in the box's frame, z the height in
@@ -337,6 +345,8 @@ type cloud struct {
 	// u is the ego velocity (m/s, base axes) the deskew did not remove: a
 	// point captured t after the frame's stamp is at p + u·t.
 	u r3.Vec
+	// sc holds the buffers (see cloudScratch).
+	sc *cloudScratch
 }
 
 // azBin is the 1° azimuth bin of a direction.
@@ -415,20 +425,52 @@ const (
 )
 
 func cellOf(x, y float32) int {
-	i := int(math.Floor((float64(x) + gridHalf) / gridCell))
-	j := int(math.Floor((float64(y) + gridHalf) / gridCell))
-	if i < 0 || j < 0 || i >= gridN || j >= gridN {
+	// int of a non-negative value is its floor (NaN fails the test).
+	fi, fj := (float64(x)+gridHalf)/gridCell, (float64(y)+gridHalf)/gridCell
+	if !(fi >= 0 && fj >= 0) {
+		return -1
+	}
+	i, j := int(fi), int(fj)
+	if i < 0 || j < 0 || i >= gridN || j >= gridN { // i, j < 0: overflow
 		return -1
 	}
 	return i*gridN + j
 }
 
+// cloudScratch holds a cloud's index buffers from frame to frame (a
+// Checker checks one frame at a time): reusing them keeps the check's
+// allocations, and the garbage collector's work, from growing with every
+// frame's points.
+type cloudScratch struct {
+	counts, cells, idx, fill []int32
+	covered                  []bool
+	topSlope                 []float64
+	t                        []int64
+	azCounts, azIdx, azFill  []int32
+	azBins                   []int16
+}
+
+// grow returns buf resized to n (its contents are the caller's to set),
+// with an eighth to spare when it must grow (clouds vary in size).
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n, n+n/8)
+	}
+	return buf[:n]
+}
+
 // newCloud indexes a frame's cloud; azRes is the LiDAR's azimuth step
-// when known (0: estimated from the cloud).
-func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
-	cl := &cloud{origin: origin, maxSlope: math.Inf(-1), azRes: 0.35 * math.Pi / 180}
+// when known (0: estimated from the cloud). The cloud's buffers are sc's
+// (nil: new ones): the cloud is valid until the next newCloud with sc.
+func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64, sc *cloudScratch) *cloud {
+	if sc == nil {
+		sc = &cloudScratch{}
+	}
+	cl := &cloud{origin: origin, maxSlope: math.Inf(-1), azRes: 0.35 * math.Pi / 180, sc: sc}
 	if c == nil {
-		cl.start = make([]int32, gridN*gridN+1)
+		sc.counts = grow(sc.counts, gridN*gridN+1)
+		clear(sc.counts)
+		cl.start = sc.counts
 		return cl
 	}
 	P := &c.Points
@@ -436,10 +478,15 @@ func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
 	cl.x, cl.y, cl.z = P.X, P.Y, P.Z
 	cl.t = P.TimeOffset
 	if len(cl.t) != n {
-		cl.t = make([]int64, n)
+		sc.t = grow(sc.t, n)
+		clear(sc.t)
+		cl.t = sc.t
 	}
-	cl.covered = make([]bool, n)
-	cl.topSlope = make([]float64, 360)
+	sc.covered = grow(sc.covered, n)
+	clear(sc.covered)
+	cl.covered = sc.covered
+	sc.topSlope = grow(sc.topSlope, 360)
+	cl.topSlope = sc.topSlope
 	for i := range cl.topSlope {
 		cl.topSlope[i] = math.Inf(-1)
 	}
@@ -447,8 +494,11 @@ func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
 	if azRes <= 0 {
 		cl.azRes = azimuthStep(P, origin)
 	}
-	counts := make([]int32, gridN*gridN+1)
-	cells := make([]int32, n)
+	sc.counts = grow(sc.counts, gridN*gridN+1)
+	counts := sc.counts
+	clear(counts)
+	sc.cells = grow(sc.cells, n)
+	cells := sc.cells
 	for i := range n {
 		k := cellOf(P.X[i], P.Y[i])
 		if math.IsNaN(float64(P.X[i])) || math.IsNaN(float64(P.Y[i])) || math.IsNaN(float64(P.Z[i])) {
@@ -472,8 +522,10 @@ func newCloud(c *fused.Cloud, origin r3.Vec, azRes float64) *cloud {
 		counts[k] += counts[k-1]
 	}
 	cl.start = counts
-	cl.idx = make([]int32, counts[len(counts)-1])
-	fill := slices.Clone(counts[:len(counts)-1])
+	sc.idx = grow(sc.idx, int(counts[len(counts)-1]))
+	cl.idx = sc.idx
+	sc.fill = append(sc.fill[:0], counts[:len(counts)-1]...)
+	fill := sc.fill
 	for i, k := range cells {
 		if k >= 0 {
 			cl.idx[fill[k]] = int32(i)
@@ -505,9 +557,13 @@ func (cl *cloud) azimuthIndex() {
 	if cl.azStart != nil {
 		return
 	}
+	sc := cl.sc
 	n := len(cl.x)
-	counts := make([]int32, azBins+1)
-	bins := make([]int16, n)
+	sc.azCounts = grow(sc.azCounts, azBins+1)
+	counts := sc.azCounts
+	clear(counts)
+	sc.azBins = grow(sc.azBins, n)
+	bins := sc.azBins
 	for i := range n {
 		a := fastAtan2(float64(cl.y[i])-cl.origin.Y, float64(cl.x[i])-cl.origin.X)
 		k := int((a + math.Pi) / (2 * math.Pi) * azBins)
@@ -519,8 +575,10 @@ func (cl *cloud) azimuthIndex() {
 		counts[k] += counts[k-1]
 	}
 	cl.azStart = counts
-	cl.azIdx = make([]int32, n)
-	fill := slices.Clone(counts[:azBins])
+	sc.azIdx = grow(sc.azIdx, n)
+	cl.azIdx = sc.azIdx
+	sc.azFill = append(sc.azFill[:0], counts[:azBins]...)
+	fill := sc.azFill
 	for i, k := range bins {
 		cl.azIdx[fill[k]] = int32(i)
 		fill[k]++
@@ -623,7 +681,7 @@ func holdFrame(f *fused.Frame, lf *labels.Frame) *heldFrame {
 // add checks one frame with its ego pose; u is the ego velocity the
 // deskew missed when uOK.
 func (c *Checker) add(f *fused.Frame, lf *labels.Frame, ego se3.Transform, u r3.Vec, uOK bool) error {
-	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes)
+	cl := newCloud(f.Lidar, *c.o.Origin, c.azRes, &c.cloudBuf)
 	c.azRes = cl.azRes // the LiDAR's step: estimated once
 	fr := FrameResult{Frame: lf.Index, Stamp: f.Stamp, Boxes: len(lf.Boxes), Verdict: OK}
 	egoFitted := false
@@ -814,7 +872,8 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 		}
 		groundSeen = n >= 6
 	}
-	qs := make([]r3.Vec, 0, len(pts))
+	qs := c.qsBuf[:0]
+	defer func() { c.qsBuf = qs[:0] }()
 	for _, p := range pts {
 		if p.z > ground+0.2 {
 			qs = append(qs, p.q)
@@ -843,12 +902,12 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	// Heading.
 	theta := 0.0
 	if b.Size.Length >= 1.3*b.Size.Width && len(qs) >= 20 {
-		theta = fitHeading(qs, 12*math.Pi/180)
+		theta = fitHeading(qs, 12*math.Pi/180, &c.headBufs)
 	}
 	r.YawErrDeg = theta * 180 / math.Pi
 	ct, st := math.Cos(theta), math.Sin(theta)
-	xs := make([]float64, len(qs))
-	ys := make([]float64, len(qs))
+	c.xsBuf, c.ysBuf = grow(c.xsBuf, len(qs)), grow(c.ysBuf, len(qs))
+	xs, ys := c.xsBuf, c.ysBuf
 	maxZ := math.Inf(-1)
 	for _, p := range pts {
 		if p.z > ground+0.2 {
@@ -863,8 +922,8 @@ func (c *Checker) measure(cl *cloud, b *labels.Box, v r3.Vec, dt int64) BoxResul
 	}
 	sx := ct*s.X + st*s.Y
 	sy := -st*s.X + ct*s.Y
-	offX, lenX, gX, dirX, bothX, okX := axisFit(xs, ys, sx, sy, L, W)
-	offY, lenY, gY, dirY, bothY, okY := axisFit(ys, xs, sy, sx, W, L)
+	offX, lenX, gX, dirX, bothX, okX := axisFit(xs, ys, sx, sy, L, W, &c.endBufs)
+	offY, lenY, gY, dirY, bothY, okY := axisFit(ys, xs, sy, sx, W, L, &c.endBufs)
 	r.spacing = max(gX, gY)
 	r.azStep = r.Range * cl.azRes
 	if min(L, W) < 1 {
@@ -979,15 +1038,19 @@ func egoResidual(rs []BoxResult, bs []labels.Box) (r3.Vec, bool) {
 // coordinate along the axis and so its coordinate along the other axis,
 // size the box's extent along the axis and other the other extent. Both
 // ends are seen when the sensor sees the side face along the axis (|so| >
-// other/2); else only the end facing the sensor.
-func axisFit(c, co []float64, s, so, size, other float64) (off, length, spacing float64, dir int, both, ok bool) {
+// other/2); else only the end facing the sensor. bufs are scratch buffers
+// (reused from call to call).
+func axisFit(c, co []float64, s, so, size, other float64, bufs *[3][]float64) (off, length, spacing float64, dir int, both, ok bool) {
 	if len(c) < 3 {
 		return 0, 0, 0, 0, false, false
 	}
-	sorted := slices.Clone(c)
-	slices.Sort(sorted)
+	// The k lowest and k highest coordinates, in order (the only ones
+	// read: a sort of all of them costs more than the rest of the fit).
+	k := min(len(c), 12)
+	low, high := lowest(c, k, bufs[0]), highest(c, k, bufs[1])
+	defer func() { bufs[0], bufs[1] = low, high }()
 	// Robust ends: the second point from each end.
-	lo, hi := sorted[1], sorted[len(sorted)-2]
+	lo, hi := low[1], high[len(high)-2]
 	// A face is seen when the points near its end spread across it (else
 	// the end is an occlusion edge or the far corner of the side face).
 	face := func(end float64) bool {
@@ -1015,9 +1078,8 @@ func axisFit(c, co []float64, s, so, size, other float64) (off, length, spacing 
 		slices.Sort(g)
 		return g[len(g)/2]
 	}
-	k := min(len(sorted), 12)
-	gLo := gap(sorted[:k])
-	gHi := gap(sorted[len(sorted)-k:])
+	gLo := gap(low)
+	gHi := gap(high)
 	// Both ends are seen on the side face (at a grazing angle the far end
 	// falls short: only a length longer than the box is sure).
 	if math.Abs(so) > other/2 && hi-lo > 0.5*size {
@@ -1037,7 +1099,8 @@ func axisFit(c, co []float64, s, so, size, other float64) (off, length, spacing 
 	// cm: 5-10 ms at 2 m/s along the velocity); end when there are fewer
 	// than 8.
 	facePos := func(end float64) float64 {
-		var vs []float64
+		vs := bufs[2][:0]
+		defer func() { bufs[2] = vs[:0] }()
 		for i, v := range c {
 			if math.Abs(v-end) <= 0.1 && math.Abs(co[i]) < other/2-0.15 {
 				vs = append(vs, v)
@@ -1046,8 +1109,7 @@ func axisFit(c, co []float64, s, so, size, other float64) (off, length, spacing 
 		if len(vs) < 8 {
 			return end
 		}
-		slices.Sort(vs)
-		return vs[len(vs)/2]
+		return nth(vs, len(vs)/2)
 	}
 	// The centre from the face the sensor sees, which is sampled densely.
 	switch {
@@ -1061,20 +1123,93 @@ func axisFit(c, co []float64, s, so, size, other float64) (off, length, spacing 
 	return 0, length, 0, 0, both, false
 }
 
+// lowest returns the k lowest values of c in ascending order, in buf
+// (grown to k when too small): what slices.Sort(c)[:k] holds, in O(k·n).
+func lowest(c []float64, k int, buf []float64) []float64 {
+	out := buf[:0]
+	if cap(out) < k {
+		out = make([]float64, 0, k)
+	}
+	for _, v := range c {
+		if len(out) == k {
+			if v >= out[k-1] {
+				continue
+			}
+			out = out[:k-1]
+		}
+		j, _ := slices.BinarySearch(out, v)
+		out = slices.Insert(out, j, v)
+	}
+	return out
+}
+
+// highest returns the k highest values of c in ascending order, in buf:
+// what slices.Sort(c)[len(c)-k:] holds.
+func highest(c []float64, k int, buf []float64) []float64 {
+	out := buf[:0]
+	if cap(out) < k {
+		out = make([]float64, 0, k)
+	}
+	for _, v := range c {
+		if len(out) == k {
+			if v <= out[0] {
+				continue
+			}
+			out = append(out[:0], out[1:]...)
+		}
+		j, _ := slices.BinarySearch(out, v)
+		out = slices.Insert(out, j, v)
+	}
+	return out
+}
+
+// nth returns the value that slices.Sort would put at index i of vs
+// (quickselect; vs is reordered, it holds no NaN).
+func nth(vs []float64, i int) float64 {
+	lo, hi := 0, len(vs)-1
+	for lo < hi {
+		p := vs[lo+(hi-lo)/2]
+		a, b := lo, hi
+		for a <= b {
+			for vs[a] < p {
+				a++
+			}
+			for vs[b] > p {
+				b--
+			}
+			if a <= b {
+				vs[a], vs[b] = vs[b], vs[a]
+				a++
+				b--
+			}
+		}
+		switch {
+		case i <= b:
+			hi = b
+		case i >= a:
+			lo = a
+		default:
+			return vs[i]
+		}
+	}
+	return vs[i]
+}
+
 // fitHeading returns the rotation (rad, within ±span) of the 2D
 // rectangle that fits the points best by the closeness criterion of Zhang
-// et al. (IV 2017): coarse 1° steps, then 0.1°.
-func fitHeading(qs []r3.Vec, span float64) float64 {
+// et al. (IV 2017): coarse 1° steps, then 0.1°. bufs are scratch buffers
+// (reused from call to call).
+func fitHeading(qs []r3.Vec, span float64, bufs *[4][]float64) float64 {
 	// At most 400 points, evenly.
 	step := max(1, len(qs)/400)
-	var px, py []float64
+	px, py := bufs[0][:0], bufs[1][:0]
 	for i := 0; i < len(qs); i += step {
 		px = append(px, qs[i].X)
 		py = append(py, qs[i].Y)
 	}
 	n := len(px)
-	c1 := make([]float64, n)
-	c2 := make([]float64, n)
+	c1, c2 := grow(bufs[2], n), grow(bufs[3], n)
+	*bufs = [4][]float64{px, py, c1, c2}
 	score := func(th float64) float64 {
 		ct, st := math.Cos(th), math.Sin(th)
 		min1, max1, min2, max2 := math.Inf(1), math.Inf(-1), math.Inf(1), math.Inf(-1)
