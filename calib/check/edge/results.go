@@ -275,6 +275,10 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		subIP := sub
 		subIP[2] = 0
 		dofs := c.dofs(frames, x, s.free, subIP)
+		c.ridgeSigmas(frames, x, s.free, dofs)
+		if d := dofs[1]; d.Sigma != nil && *d.Sigma > sub[1] {
+			sub[1] = *d.Sigma
+		}
 		if d := dofs[2]; d.Sigma != nil {
 			sub[2] = max(0.01, *d.Sigma)
 			sigR = max(0.01, math.Sqrt(sub[0]*sub[0]+sub[1]*sub[1]+sub[2]*sub[2]))
