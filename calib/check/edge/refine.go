@@ -157,7 +157,11 @@ const imageRotationFloorDeg = 0.1
 // when it is not (too few horizontal edges: an error up to the threshold
 // passes unseen, and the optical-axis rotation takes it up: minimal seed
 // 2 with a 0.5° roll error estimated −1.27° ± 0.06° about the optical
-// axis, "observed", before this rule).
+// axis, "observed", before this rule). The widened σ says which axis an
+// error is on, not whether there is one, so the pair's rotation σ for the
+// verdict (Checker.extrinsic) takes the floor but not the ridge: a roll
+// error taken up by the optical axis is still found, and --fix, which
+// applies observed DOFs only, no longer turns the camera the wrong way.
 func (c *Checker) ridgeSigmas(frames []*frame, x params, free [7]bool, dofs []check.DOF) {
 	if len(dofs) < 3 || !free[2] {
 		return
