@@ -143,38 +143,52 @@ const imageRotationFloorDeg = 0.1
 // ridgeSigmas widens the σ of the pitch and of the rotation about the
 // optical axis (dofs[1], dofs[2], from Checker.dofs for the optimum x with
 // the searched axes free) by the optical roll's uncertainty carried along
-// the score's ridge, and floors the optical-axis σ at
-// imageRotationFloorDeg; a σ only grows, and the status follows it (weak
-// beyond a third of the miscalibrated threshold, unobservable beyond it).
+// the score's ridge, floors the optical-axis σ at imageRotationFloorDeg,
+// and marks a rotation whose optimum lies on the search bound
+// unobservable; a σ only grows, and the status follows it (weak beyond a
+// third of the miscalibrated threshold, unobservable beyond it).
 //
 // The ridge: where the horizontal depth edges (which alone fix the
 // vertical image direction, the optical roll) lie on one side of the
 // image, turning the image about its centre moves them like a roll, so
 // the optimum of the other rotations moves with the roll by the
-// sensitivity −H_oo⁻¹·H_or of the score's quadratic model (−0.6 to −1.6°
+// sensitivity −H_oo⁻¹·H_or of the score's quadratic model (−0.5 to −1.6°
 // per degree about the optical axis on the fixture rigs). The roll's
-// uncertainty is its σ when searched, and the miscalibrated threshold
-// when it is not (too few horizontal edges: an error up to the threshold
-// passes unseen, and the optical-axis rotation takes it up: minimal seed
-// 2 with a 0.5° roll error estimated −1.27° ± 0.06° about the optical
-// axis, "observed", before this rule). The widened σ says which axis an
-// error is on, not whether there is one, so the pair's rotation σ for the
-// verdict (Checker.extrinsic) takes the floor but not the ridge: a roll
-// error taken up by the optical axis is still found, and --fix, which
-// applies observed DOFs only, no longer turns the camera the wrong way.
+// uncertainty is its σ (the curvature's when it is not searched), and the
+// miscalibrated threshold when its optimum lies on the search bound (a
+// trend of the score, not an estimate: urban seed 2 with a 0.5° roll
+// error went to the −1.5° bound and took the optical axis to 1.14°, both
+// "observed" with σ below 0.05° and fixed by 2° and 1.1° the wrong way,
+// before this rule). The widened σ says which axis an error is on, not
+// whether there is one, so the pair's rotation σ for the verdict
+// (Checker.extrinsic) takes the floor but not the ridge, and --fix,
+// which applies observed DOFs only, leaves such a rotation as it was.
 func (c *Checker) ridgeSigmas(frames []*frame, x params, free [7]bool, dofs []check.DOF) {
 	if len(dofs) < 3 || !free[2] {
 		return
 	}
+	// dofs[0].Sigma is the curvature's also when the roll is not
+	// searched (Checker.dofs): what the data would allow.
 	thr := c.opt.MiscalibratedDeg
 	q := c.rotationQuadratic(frames, x, thr/2)
 	sens, ok := q.rollSensitivity([3]bool{free[0], free[1], free[2]})
-	sigRoll := thr
-	if free[0] && dofs[0].Sigma != nil {
-		sigRoll = *dofs[0].Sigma
+	lim := searchBoundDeg * c.opt.RotationRangeDeg
+	onBound := func(d int) bool { return free[d] && math.Abs(x[d]) >= lim-0.01 }
+	sigRoll, rollHow := thr, fmt.Sprintf("its optimum is on the ±%g° search bound", lim)
+	if dofs[0].Sigma != nil && !onBound(0) {
+		sigRoll, rollHow = *dofs[0].Sigma, fmt.Sprintf("σ %.3g°", *dofs[0].Sigma)
+	}
+	if onBound(0) && dofs[0].Estimate != nil {
+		dofs[0] = check.NewDOF(dofs[0].Name, dofs[0].Unit, *dofs[0].Estimate, math.NaN(), check.Unobservable, dofs[0].Matters,
+			fmt.Sprintf("the optimum lies on the ±%g° search bound: a trend of the score, not an estimate", lim))
 	}
 	for d := 1; d < 3; d++ {
 		if !free[d] || dofs[d].Estimate == nil {
+			continue
+		}
+		if onBound(d) {
+			dofs[d] = check.NewDOF(dofs[d].Name, dofs[d].Unit, *dofs[d].Estimate, math.NaN(), check.Unobservable, dofs[d].Matters,
+				fmt.Sprintf("the optimum lies on the ±%g° search bound: a trend of the score, not an estimate", lim))
 			continue
 		}
 		old := math.Inf(1)
@@ -188,11 +202,7 @@ func (c *Checker) ridgeSigmas(frames []*frame, x params, free [7]bool, dofs []ch
 			why = append(why, "the score's quadratic model about the optimum has no peak")
 		} else if r := math.Abs(sens[d]) * sigRoll; r > sig {
 			sig = r
-			how := fmt.Sprintf("its σ %.3g°", sigRoll)
-			if !free[0] {
-				how = fmt.Sprintf("not searched: up to the %g° threshold", thr)
-			}
-			why = append(why, fmt.Sprintf("it moves %.2f° per degree of optical roll (a ridge of the score), and the roll is uncertain (%s)", sens[d], how))
+			why = append(why, fmt.Sprintf("it moves %.2f° per degree of optical roll (a ridge of the score), and the roll is uncertain (%s)", sens[d], rollHow))
 		}
 		if d == 2 && sig < imageRotationFloorDeg {
 			sig = imageRotationFloorDeg
