@@ -42,7 +42,14 @@
 // per-frame scores at ± half the miscalibrated threshold give the summed
 // curvature and the spread of the per-frame slopes, whose ratio is a
 // sandwich (M-estimator) σ; observed when the threshold is 3σ, weak when
-// 1σ. Translation is searched only with Options.SearchTranslation;
+// 1σ. The pitch and the rotation about the optical axis then carry the
+// optical roll's uncertainty along the score's ridge (turning the image
+// about its centre moves one-sided horizontal edges like a roll; a roll
+// on the search bound counts as uncertain up to the miscalibrated
+// threshold), a rotation on the search bound is unobservable, and the
+// optical-axis σ is at least imageRotationFloorDeg, the score's per-scene
+// bias about that axis (see ridgeSigmas). Translation is
+// searched only with Options.SearchTranslation;
 // otherwise its DOFs are "not searched", with the σ the curvature would
 // allow (which, frames being correlated, is optimistic).
 //

@@ -276,9 +276,12 @@ func (c *Checker) extrinsic(frames []*frame, r *check.PairResult) (se3.Transform
 		subIP[2] = 0
 		dofs := c.dofs(frames, x, s.free, subIP)
 		if d := dofs[2]; d.Sigma != nil {
-			sub[2] = max(0.01, *d.Sigma)
+			sub[2] = max(imageRotationFloorDeg, *d.Sigma)
 			sigR = max(0.01, math.Sqrt(sub[0]*sub[0]+sub[1]*sub[1]+sub[2]*sub[2]))
 		}
+		// The ridge widens the per-DOF σ (which axis the error is on),
+		// not sigR (whether there is one).
+		c.ridgeSigmas(frames, x, s.free, dofs)
 		r.DOFs = dofs
 	}
 	sigT := max(0.002, math.Sqrt(vt/float64(max(1, len(xs)))))
