@@ -161,8 +161,8 @@ velocity (all but rigsync labels JSON) give each box its track's, from the
 motion of its centre since the track's previous box.
 Without an ego translation source (odometry, GNSS, /tf) the sweep is
 deskewed by registration and the ego velocity the deskew missed is fitted
-from the frame's boxes. Cameras are global shutter at their mid-exposure
-stamp (the fixtures and rigs give no rolling-shutter readout).
+from the frame's boxes. check takes cameras as global shutter at their
+mid-exposure stamp (a rig's rolling_shutter is used by "labels sync" only).
 
 Exit codes: 0 every box ok, 1 error, 2 usage error, 3 suspicious boxes (none
 wrong), 4 wrong boxes (or missing ones).
