@@ -42,6 +42,9 @@ sensors:
       cy: 491.5
       # OpenCV order: k1 k2 p1 p2 k3 [k4 k5 k6]; equidistant k1..k4; double_sphere xi alpha; eucm alpha beta
       distortion: [-0.3, 0.1, 0.0, 0.0, 0.0]
+    rolling_shutter:              # cameras only; leave out for a global shutter
+      readout_ns: 30000000        # first read row to last (< 1 s); the stamp is the first row's mid-exposure
+      direction: top_to_bottom    # top_to_bottom (row 0 first) or bottom_to_top
     extrinsic:                    # T_base_sensor: p_base = R(q)·p_sensor + t
       translation: [1.70, 0.02, 1.51]          # metres
       rotation_xyzw: [-0.5, 0.5, -0.5, 0.5]    # quaternion, x y z w order
@@ -83,6 +86,55 @@ type Clock struct {
 	DriftPPM float64 `yaml:"drift_ppm"`
 }
 
+// RollingShutter is a camera's row readout. Row y (pixel centres at
+// integer y, 0 the top row, H the image height) is exposed around
+// stamp + y/H·ReadoutNs (top_to_bottom) or stamp + (H−1−y)/H·ReadoutNs
+// (bottom_to_top): the message stamp is the mid-exposure time of the
+// first row read. ReadoutNs 0 is a global shutter.
+type RollingShutter struct {
+	ReadoutNs int64 `yaml:"readout_ns"`
+	// Direction is "top_to_bottom" (the default when empty) or
+	// "bottom_to_top".
+	Direction string `yaml:"direction,omitempty"`
+}
+
+// Rolling-shutter readout directions.
+const (
+	TopToBottom = "top_to_bottom"
+	BottomToTop = "bottom_to_top"
+)
+
+// MaxReadoutNs bounds a rolling-shutter readout: a frame is read in less
+// than a second.
+const MaxReadoutNs = int64(time.Second)
+
+// RowOffsetNs is the time (ns) after the stamp at which image row y (a
+// continuous row coordinate, pixel centres at integers) of an image of
+// height h is exposed; 0 for a nil or zero readout.
+func (r *RollingShutter) RowOffsetNs(y float64, h int) int64 {
+	if r == nil || r.ReadoutNs == 0 || h <= 0 {
+		return 0
+	}
+	f := y / float64(h)
+	if r.Direction == BottomToTop {
+		f = (float64(h) - 1 - y) / float64(h)
+	}
+	f = max(0, min(1, f))
+	return int64(math.Round(f * float64(r.ReadoutNs)))
+}
+
+func (r *RollingShutter) check(name string) error {
+	if r.ReadoutNs < 0 || r.ReadoutNs >= MaxReadoutNs {
+		return fmt.Errorf("rig: sensor %s: rolling_shutter readout_ns %d (want 0 ≤ readout < 1 s, %d ns)", name, r.ReadoutNs, MaxReadoutNs)
+	}
+	switch r.Direction {
+	case "", TopToBottom, BottomToTop:
+	default:
+		return fmt.Errorf("rig: sensor %s: rolling_shutter direction %q (want top_to_bottom or bottom_to_top)", name, r.Direction)
+	}
+	return nil
+}
+
 // Sensor is one sensor of the rig.
 type Sensor struct {
 	Name       string      `yaml:"name"`
@@ -92,7 +144,9 @@ type Sensor struct {
 	Intrinsics *Intrinsics `yaml:"intrinsics,omitempty"`
 	Extrinsic  *Extrinsic  `yaml:"extrinsic,omitempty"`
 	Clock      *Clock      `yaml:"clock,omitempty"`
-	Missing    []string    `yaml:"missing,omitempty,flow"`
+	// RollingShutter is a camera's readout (nil: global shutter).
+	RollingShutter *RollingShutter `yaml:"rolling_shutter,omitempty"`
+	Missing        []string        `yaml:"missing,omitempty,flow"`
 	// Notes say what "rig init" assumed for this sensor (e.g. an
 	// extrinsic taken from the first value of a mount published on /tf).
 	Notes []string `yaml:"notes,omitempty"`
@@ -141,8 +195,9 @@ func Load(r io.Reader) (*Rig, error) {
 // impossible values: intrinsics on a sensor that is not a camera, an image
 // side beyond MaxImageSide or negative, a non-finite extrinsic, a sensor
 // beyond MaxTranslation from the base, a quaternion whose norm is outside
-// [0.9, 1.1], a clock offset beyond ±1 day or drift beyond MaxDriftPPM, two
-// sensors sharing a frame with different extrinsics. Warnings lists the
+// [0.9, 1.1], a clock offset beyond ±1 day or drift beyond MaxDriftPPM, a
+// rolling_shutter on a sensor that is not a camera, with a readout outside
+// [0, MaxReadoutNs) or an unknown direction, two sensors sharing a frame with different extrinsics. Warnings lists the
 // suspicious values it lets through.
 func (rg *Rig) Validate() error {
 	if rg.Version != Version {
@@ -171,6 +226,14 @@ func (rg *Rig) Validate() error {
 				return fmt.Errorf("rig: sensor %s: image size %dx%d (want 1..%d, 0 if unknown)", s.Name, in.Width, in.Height, MaxImageSide)
 			}
 			if _, err := s.Camera(); err != nil {
+				return err
+			}
+		}
+		if rs := s.RollingShutter; rs != nil {
+			if s.Modality != "camera" && s.Modality != "other" {
+				return fmt.Errorf("rig: sensor %s: rolling_shutter on a %s (only a camera has one)", s.Name, s.Modality)
+			}
+			if err := rs.check(s.Name); err != nil {
 				return err
 			}
 		}

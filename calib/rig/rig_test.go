@@ -209,10 +209,64 @@ func TestValidateImpossible(t *testing.T) {
 		{"offset int64 max", strings.Replace(Example, "offset_ns: 0", "offset_ns: 9223372036854775807", 1), "beyond ±1 day"},
 		{"offset int64 min", strings.Replace(Example, "offset_ns: 0", "offset_ns: -9223372036854775808", 1), "beyond ±1 day"},
 		{"drift", strings.Replace(Example, "drift_ppm: 0", "drift_ppm: 5e5", 1), "drift_ppm"},
+		{"readout negative", strings.Replace(Example, "readout_ns: 30000000", "readout_ns: -1", 1), "readout_ns -1"},
+		{"readout 1 s", strings.Replace(Example, "readout_ns: 30000000", "readout_ns: 1000000000", 1), "readout_ns 1000000000"},
+		{"direction", strings.Replace(Example, "direction: top_to_bottom", "direction: left_to_right", 1), `direction "left_to_right"`},
+		{"rolling shutter on a lidar", strings.Replace(Example, "    missing: [clock]", "    rolling_shutter: {readout_ns: 1000}\n    missing: [clock]", 1), "rolling_shutter on a lidar"},
 	} {
 		_, err := Load(strings.NewReader(c.in))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestRollingShutter: the example's camera reads out in 30 ms top to
+// bottom; rows are exposed at stamp + y/H·readout (reversed bottom to
+// top), a missing block is a global shutter, and the block survives
+// Write → Load.
+func TestRollingShutter(t *testing.T) {
+	rg, err := Load(strings.NewReader(Example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := rg.Sensors[0].RollingShutter
+	if rs == nil || rs.ReadoutNs != 30e6 || rs.Direction != TopToBottom {
+		t.Fatalf("example camera rolling_shutter = %+v, want 30 ms top_to_bottom", rs)
+	}
+	if rg.Sensors[1].RollingShutter != nil {
+		t.Errorf("lidar has a rolling shutter %+v", rg.Sensors[1].RollingShutter)
+	}
+	var buf bytes.Buffer
+	if err := rg.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := back.Sensors[0].RollingShutter; got == nil || *got != *rs {
+		t.Errorf("after Write → Load: %+v, want %+v", got, rs)
+	}
+	for _, c := range []struct {
+		name string
+		rs   *RollingShutter
+		y    float64
+		h    int
+		want int64
+	}{
+		{"global (nil)", nil, 500, 1000, 0},
+		{"global (0)", &RollingShutter{}, 500, 1000, 0},
+		{"first row", &RollingShutter{ReadoutNs: 30e6}, 0, 1000, 0},
+		{"middle row", &RollingShutter{ReadoutNs: 30e6}, 500, 1000, 15e6},
+		{"last row", &RollingShutter{ReadoutNs: 30e6, Direction: TopToBottom}, 999, 1000, 29970000},
+		{"bottom to top: last row first", &RollingShutter{ReadoutNs: 30e6, Direction: BottomToTop}, 999, 1000, 0},
+		{"bottom to top: top row last", &RollingShutter{ReadoutNs: 30e6, Direction: BottomToTop}, 0, 1000, 29970000},
+		{"above the image clamps", &RollingShutter{ReadoutNs: 30e6}, -50, 1000, 0},
+		{"below the image clamps", &RollingShutter{ReadoutNs: 30e6}, 2000, 1000, 30e6},
+	} {
+		if got := c.rs.RowOffsetNs(c.y, c.h); got != c.want {
+			t.Errorf("%s: RowOffsetNs(%g, %d) = %d, want %d", c.name, c.y, c.h, got, c.want)
 		}
 	}
 }

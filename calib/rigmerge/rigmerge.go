@@ -120,6 +120,7 @@ type item struct {
 	modality string
 	intr     *rig.Intrinsics
 	clock    *rig.Clock
+	rolling  *rig.RollingShutter // from the first rig.yaml that gives one
 	missing  []string
 	notes    []string
 	atBase   string // the rig.yaml that places this sensor at its base frame
@@ -218,7 +219,7 @@ func Merge(in []Input, o Options) (*Result, error) {
 	}
 	sort.Slice(its, func(i, j int) bool { return its[i].order < its[j].order })
 	for _, it := range its {
-		s := rig.Sensor{Name: it.name, Topic: it.topic, Modality: it.modality, Frame: it.frame, Intrinsics: it.intr, Clock: it.clock, Missing: it.missing, Notes: it.notes}
+		s := rig.Sensor{Name: it.name, Topic: it.topic, Modality: it.modality, Frame: it.frame, Intrinsics: it.intr, Clock: it.clock, RollingShutter: it.rolling, Missing: it.missing, Notes: it.notes}
 		if s.Modality == "" {
 			s.Modality = guessModality(it.frame, it.intr != nil)
 		}
@@ -294,6 +295,10 @@ func (m *merger) addRig(x Input) error {
 		}
 		if it.missing == nil {
 			it.missing = s.Missing
+		}
+		if it.rolling == nil && s.RollingShutter != nil {
+			rs := *s.RollingShutter
+			it.rolling = &rs
 		}
 		it.notes = append(it.notes, s.Notes...)
 		if s.Intrinsics != nil {

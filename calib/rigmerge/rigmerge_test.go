@@ -365,6 +365,7 @@ func TestBase(t *testing.T) {
 func TestRigAndFile(t *testing.T) {
 	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{
 		{Name: "front", Topic: "/cam_a/image", Modality: "camera", Frame: "cam_a", Clock: &rig.Clock{OffsetNs: 5},
+			RollingShutter: &rig.RollingShutter{ReadoutNs: 30e6, Direction: rig.BottomToTop},
 			Extrinsic: &rig.Extrinsic{Translation: []float64{-1, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}, Missing: []string{"intrinsics"}},
 		{Name: "imu", Modality: "imu", Frame: "imu0", Extrinsic: &rig.Extrinsic{Translation: []float64{0, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}},
 	}}
@@ -376,6 +377,9 @@ func TestRigAndFile(t *testing.T) {
 	s := sensor(t, res, "cam_a")
 	if s.Name != "front" || s.Topic != "/cam_a/image" || s.Clock == nil || s.Clock.OffsetNs != 5 || s.Intrinsics == nil || len(s.Missing) != 0 {
 		t.Errorf("cam_a = %+v", s)
+	}
+	if rs := s.RollingShutter; rs == nil || rs.ReadoutNs != 30e6 || rs.Direction != rig.BottomToTop {
+		t.Errorf("cam_a rolling_shutter = %+v, want the rig's 30 ms bottom_to_top", rs)
 	}
 	want := map[string]string{"extrinsic": "rig.yaml", "intrinsics": "camchain.yaml", "clock": "rig.yaml"}
 	for k, v := range want {

@@ -116,6 +116,7 @@ The output is deterministic: the same flags and --seed give the same bytes.`,
 	f.BoolVar(&o.RadarCloud, "radar-pointcloud", false, "write radars as sensor_msgs/PointCloud2 instead of radar_msgs/RadarScan")
 	f.BoolVar(&o.RawImages, "raw-images", false, "write sensor_msgs/Image rgb8 instead of JPEG CompressedImage")
 	f.StringArrayVar(&o.Fisheye, "fisheye", nil, "NAME: make camera NAME a 190° equidistant fisheye (repeatable)")
+	f.StringArrayVar(&o.RollingShutter, "rolling-shutter", nil, "NAME=DUR[:bottom_to_top]: give camera NAME a rolling shutter reading its rows out in DUR (e.g. 30ms), top to bottom unless said; the stamp is the first row's mid-exposure (repeatable)")
 	f.BoolVar(&o.SecondLidar, "second-lidar", false, "add lidar_rear, a 32-beam LiDAR stamped at sweep end")
 	f.BoolVar(&o.TF, "tf", false, "also publish the true odom → base_link on /tf at 50 Hz")
 	f.BoolVar(&o.Labels, "labels", false, "also write the true 3D box labels (DRIVE.labels.json)")

@@ -161,8 +161,8 @@ velocity (all but rigsync labels JSON) give each box its track's, from the
 motion of its centre since the track's previous box.
 Without an ego translation source (odometry, GNSS, /tf) the sweep is
 deskewed by registration and the ego velocity the deskew missed is fitted
-from the frame's boxes. Cameras are global shutter at their mid-exposure
-stamp (the fixtures and rigs give no rolling-shutter readout).
+from the frame's boxes. check takes cameras as global shutter at their
+mid-exposure stamp (a rig's rolling_shutter is used by "labels sync" only).
 
 Exit codes: 0 every box ok, 1 error, 2 usage error, 3 suspicious boxes (none
 wrong), 4 wrong boxes (or missing ones).
@@ -259,10 +259,14 @@ labels JSON (OUT is written whole or not at all, never over an input):
                 camera-synced box ("cameras": camera, time_ns, center, yaw):
                 where the object was when that camera captured it, in
                 base_link at the frame's time, so that projecting it with the
-                frame's camera pose lines up with the image. Cameras are
-                taken as global shutter at their mid-exposure stamp (rigsync
-                rigs carry no rolling-shutter readout). Per camera, the
-                report says how far (px) the frame-time boxes' centres
+                frame's camera pose lines up with the image. A camera is
+                global shutter at its mid-exposure stamp unless --rig gives
+                it a rolling_shutter {readout_ns, direction}: then the box is
+                where the object was when the row y of its projected centre
+                was read, t = stamp + y/H·readout (the stamp is the first
+                row's mid-exposure; the ego motion along the readout is
+                folded in); "shutter" says the model per camera. Per
+                camera, the report says how far (px) the frame-time boxes' centres
                 project from the camera-synced ones: the error a frame-time
                 box carries into that image (box centres only: no image
                 content and no 2D labels are compared)
@@ -276,7 +280,9 @@ a box shows is its track's: the weighted median of its boxes' times within
 
 ` + logsHelp,
 		Example: `  rigsync labels sync drive.mcap --labels drive.labels.json -o drive.synced.json
-  rigsync labels sync drive.mcap --labels drive.labels.json -o synced.json --json`,
+  rigsync labels sync drive.mcap --labels drive.labels.json -o synced.json --json
+  # cameras with a rolling shutter (rig.yaml: rolling_shutter: {readout_ns: 30000000})
+  rigsync labels sync drive.mcap --labels drive.labels.json --rig rig.yaml -o synced.json`,
 		Args: minArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts, err := labelsAppOptions(o, args)

@@ -59,8 +59,11 @@ type Flags struct {
 	RadarCloud  bool
 	RawImages   bool
 	Fisheye     []string
-	SecondLidar bool
-	TF          bool
+	// RollingShutter are --rolling-shutter NAME=DUR[:DIRECTION] values
+	// (fixtures.Rig.RollingShutter).
+	RollingShutter []string
+	SecondLidar    bool
+	TF             bool
 	// Faults are the fault flags' values, Faults[i] those of FaultFlags[i]
 	// (missing entries: none).
 	Faults [][]string
@@ -121,6 +124,11 @@ func (o *Flags) Config() (fixtures.Config, error) {
 	for _, name := range o.Fisheye {
 		if err := cfg.Rig.Fisheye(name); err != nil {
 			return cfg, fmt.Errorf("--fisheye: %w", err)
+		}
+	}
+	for _, spec := range o.RollingShutter {
+		if err := cfg.Rig.RollingShutter(spec); err != nil {
+			return cfg, fmt.Errorf("--rolling-shutter: %w", err)
 		}
 	}
 	cfg.Rig.TF = cfg.Rig.TF || o.TF
