@@ -366,7 +366,7 @@ func TestRigAndFile(t *testing.T) {
 	rg := &rig.Rig{Version: rig.Version, BaseFrame: "base_link", Sensors: []rig.Sensor{
 		{Name: "front", Topic: "/cam_a/image", Modality: "camera", Frame: "cam_a", Clock: &rig.Clock{OffsetNs: 5},
 			RollingShutter: &rig.RollingShutter{ReadoutNs: 30e6, Direction: rig.BottomToTop},
-			Extrinsic: &rig.Extrinsic{Translation: []float64{-1, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}, Missing: []string{"intrinsics"}},
+			Extrinsic:      &rig.Extrinsic{Translation: []float64{-1, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}, Missing: []string{"intrinsics"}},
 		{Name: "imu", Modality: "imu", Frame: "imu0", Extrinsic: &rig.Extrinsic{Translation: []float64{0, 0, 0}, RotationXYZW: []float64{0, 0, 0, 1}}},
 	}}
 	res, err := rigmerge.Merge([]rigmerge.Input{{Name: "rig.yaml", Rig: rg}, read(t, "camchain.yaml", camchain)},
