@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"math"
 	"strings"
 
 	"github.com/rigsync/rigsync/formats"
 	"github.com/rigsync/rigsync/formats/imageconv"
 	"github.com/rigsync/rigsync/fusion/fused"
-	"github.com/rigsync/rigsync/internal/jpegcodec"
 )
 
 // Image verdicts of CheckImage.
@@ -134,21 +132,7 @@ func CheckImage(p formats.Payload) (ImageCheck, error) {
 }
 
 func decodeCompressed(im *formats.CompressedImage) (image.Image, error) {
-	f := strings.ToLower(im.Format)
-	// Refuse absurd dimensions before decoding allocates for them.
-	if cfg, _, err := image.DecodeConfig(bytes.NewReader(im.Data)); err == nil && int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, fmt.Errorf("fusion: image check: %d×%d image is larger than %d pixels", cfg.Width, cfg.Height, maxImagePixels)
-	}
-	var img image.Image
-	var err error
-	switch {
-	case strings.Contains(f, "png"):
-		img, err = png.Decode(bytes.NewReader(im.Data))
-	case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"), f == "":
-		img, err = jpegcodec.Decode(im.Data) // image/jpeg's image, faster
-	default:
-		return nil, fmt.Errorf("fusion: image check: format %q not supported", im.Format)
-	}
+	img, err := imageconv.DecodeCompressed(im, maxImagePixels)
 	if err != nil {
 		return nil, fmt.Errorf("fusion: image check: %w", err)
 	}

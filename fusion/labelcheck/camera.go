@@ -1,13 +1,10 @@
 package labelcheck
 
 import (
-	"bytes"
 	"fmt"
 	"image"
-	"image/png"
 	"math"
 	"slices"
-	"strings"
 
 	"gonum.org/v1/gonum/spatial/r3"
 
@@ -17,7 +14,6 @@ import (
 	"github.com/rigsync/rigsync/formats/labels"
 	"github.com/rigsync/rigsync/fusion/boxproj"
 	"github.com/rigsync/rigsync/fusion/fused"
-	"github.com/rigsync/rigsync/internal/jpegcodec"
 )
 
 // Camera check parameters (see the package doc, "Cameras").
@@ -118,19 +114,7 @@ func (l *lumaImage) at(u, v int) int { return int(l.y[v*l.stride+u]) }
 func decodeLuma(p formats.Payload) (*lumaImage, error) {
 	switch im := p.(type) {
 	case *formats.CompressedImage:
-		if cfg, _, err := image.DecodeConfig(bytes.NewReader(im.Data)); err == nil && int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-			return nil, fmt.Errorf("%d×%d image is larger than %d pixels", cfg.Width, cfg.Height, maxImagePixels)
-		}
-		var img image.Image
-		var err error
-		switch f := strings.ToLower(im.Format); {
-		case strings.Contains(f, "png"):
-			img, err = png.Decode(bytes.NewReader(im.Data))
-		case strings.Contains(f, "jpeg"), strings.Contains(f, "jpg"), f == "":
-			img, err = jpegcodec.Decode(im.Data) // image/jpeg's image, faster
-		default:
-			return nil, fmt.Errorf("image format %q not supported", im.Format)
-		}
+		img, err := imageconv.DecodeCompressed(im, maxImagePixels)
 		if err != nil {
 			return nil, err
 		}
