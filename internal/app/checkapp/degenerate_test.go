@@ -1,11 +1,8 @@
 package checkapp
 
 import (
-	"bytes"
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -32,19 +29,7 @@ func straightLog(t *testing.T, seed uint64, d time.Duration, straight bool, D, R
 		Rotation: [3]float64{D[0], D[1], D[2]}, Translation: [3]float64{D[3], D[4], D[5]}},
 		{Kind: fixtures.Miscalibrate, Sensor: "radar_front",
 			Rotation: [3]float64{R[0], R[1], R[2]}, Translation: [3]float64{R[3], R[4], R[5]}}}
-	path := filepath.Join(t.TempDir(), "straight.mcap")
-	var log, truth bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := fixtures.LoadTruth(&truth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeFixture(t, cfg, "straight.mcap")
 }
 
 // logDOFs logs every pair's per-DOF results.

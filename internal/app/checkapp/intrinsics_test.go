@@ -1,10 +1,7 @@
 package checkapp
 
 import (
-	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,19 +23,7 @@ func cameraLog(t *testing.T, w, h int) (string, *fixtures.Truth) {
 	cfg.Duration = time.Second
 	cfg.Rig.TF = true
 	cfg.Rig.SetCameraSize(w, h)
-	var log, truth bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "drive.mcap")
-	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := fixtures.LoadTruth(&truth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeFixture(t, cfg, "drive.mcap")
 }
 
 // truthRig is the rig file of a fixture's true calibration.

@@ -1,12 +1,10 @@
 package checkapp
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -91,19 +89,7 @@ func matrixLog(t *testing.T, preset string, seed uint64, d time.Duration, D [6]f
 				Rotation: [3]float64{D[0], D[1], D[2]}, Translation: [3]float64{D[3], D[4], D[5]}})
 		}
 	}
-	path := filepath.Join(t.TempDir(), "drive.mcap")
-	var log, truth bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := fixtures.LoadTruth(&truth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeFixture(t, cfg, "drive.mcap")
 }
 
 // errorDOFs is T_true⁻¹·T_rig of sensor name as roll, pitch, yaw

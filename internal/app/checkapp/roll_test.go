@@ -1,11 +1,8 @@
 package checkapp
 
 import (
-	"bytes"
 	"context"
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -40,19 +37,7 @@ func genCameraLog(t *testing.T, seed uint64, d time.Duration, faults ...string) 
 		}
 		cfg.Faults = append(cfg.Faults, f)
 	}
-	path := filepath.Join(t.TempDir(), "drive.mcap")
-	var log, truth bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := fixtures.LoadTruth(&truth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeFixture(t, cfg, "drive.mcap")
 }
 
 // TestOpticalAxisRoll: cam_front turned 0.5° about its optical axis (an

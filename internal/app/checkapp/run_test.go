@@ -42,20 +42,7 @@ func genLog(t testing.TB, seed uint64, d time.Duration, faults ...string) (strin
 		}
 		cfg.Faults = append(cfg.Faults, f)
 	}
-	dir := t.TempDir()
-	path := filepath.Join(dir, "drive.mcap")
-	var log, truth bytes.Buffer
-	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tr, err := fixtures.LoadTruth(&truth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path, tr
+	return writeFixture(t, cfg, "drive.mcap")
 }
 
 // cutKind splits "kind:NAME=VALUE".
@@ -352,4 +339,23 @@ func TestRunErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// writeFixture generates cfg's log into a temporary folder as name and
+// returns its path and the fixture's truth.
+func writeFixture(t testing.TB, cfg fixtures.Config, name string) (string, *fixtures.Truth) {
+	t.Helper()
+	var log, truth bytes.Buffer
+	if err := fixtures.Generate(context.Background(), cfg, &log, &truth, nil); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, log.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tr, err := fixtures.LoadTruth(&truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, tr
 }
