@@ -257,9 +257,19 @@ func (l *loop) run(ctx context.Context) error {
 	// (which failed the run with "frame N: context deadline exceeded"
 	// when --duration ended during a slow write).
 	wctx := context.WithoutCancel(ctx)
+	// queued counts the arrivals already in `in` when the run was
+	// interrupted (-1 before): they arrived, so they are fused before the
+	// loop stops; what the sources send later is not waited for.
+	queued := -1
 	for {
 		select {
 		case <-ctx.Done():
+			if queued < 0 {
+				queued = len(in)
+			}
+			if queued > 0 {
+				continue // the select takes them from in
+			}
 			sum.Stopped = "interrupted"
 			// What has arrived is still fused and written (as Run's final
 			// Flush does): the frames' writes must not see the
@@ -281,6 +291,9 @@ func (l *loop) run(ctx context.Context) error {
 		case line := <-events:
 			l.say(line)
 		case a := <-in:
+			if queued > 0 {
+				queued--
+			}
 			now := time.Now().UnixNano()
 			gap(now)
 			if a.cam < 0 {
